@@ -1,0 +1,120 @@
+# sluice — one non-recursive Makefile.
+# Targets: all check fuzz bench demo install clean.  SANITIZE=1 builds with
+# address+undefined sanitizers.  Every .c under lib/ goes into lib/libsluice.a;
+# every .c under a program folder links into that program; every
+# tests/unit/*.c is one TAP test program.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+PKGS     = libsodium libtls libcrypto zlib
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+
+WARN     = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+           -Wmissing-prototypes -Wno-unused-parameter
+HARDEN   = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection \
+           -fPIE -fcf-protection
+CFLAGS  ?= -O2 -g
+CPPFLAGS += -D_GNU_SOURCE -Ilib -I/usr/include/$(MULTIARCH) \
+           $(shell pkg-config --cflags $(PKGS))
+ALLCFLAGS = -std=c11 $(WARN) $(HARDEN) $(CFLAGS) -MMD -MP
+LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
+LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lskarnet -lcrypt
+
+ifeq ($(SANITIZE),1)
+ALLCFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS   += -fsanitize=address,undefined
+HARDEN     = -fPIE
+endif
+
+LIB_SRC   := $(sort $(wildcard lib/*/*.c))
+LIB_OBJ   := $(LIB_SRC:.c=.o)
+LIB       := lib/libsluice.a
+
+SFTPD_SRC := $(sort $(wildcard sftpd/*.c))
+SFTPD_OBJ := $(SFTPD_SRC:.c=.o)
+FTPSD_SRC := $(sort $(wildcard ftpsd/*.c))
+FTPSD_OBJ := $(FTPSD_SRC:.c=.o)
+KT_SRC    := $(sort $(wildcard keytools/*.c))
+KT_OBJ    := $(KT_SRC:.c=.o)
+
+PROGS := sftpd/sftpd keytools/sluice-keytool
+ifneq ($(FTPSD_SRC),)
+PROGS += ftpsd/ftpsd
+endif
+
+# Unit tests may link program objects (all but main.o) to test codecs.
+UNIT_SRC  := $(sort $(wildcard tests/unit/*.c))
+UNIT_BIN  := $(UNIT_SRC:.c=.t)
+SFTPD_LIBOBJ := $(filter-out sftpd/main.o,$(SFTPD_OBJ))
+FTPSD_LIBOBJ := $(filter-out ftpsd/main.o,$(FTPSD_OBJ))
+
+all: $(PROGS)
+
+%.o: %.c
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+sftpd/sftpd: $(SFTPD_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+ftpsd/ftpsd: $(FTPSD_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+keytools/sluice-keytool: $(KT_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+tests/unit/%.t: tests/unit/%.o $(SFTPD_LIBOBJ) $(FTPSD_LIBOBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+check: all $(UNIT_BIN)
+	prove -v --timer tests/unit/*.t tests/integration/*.sh
+
+check-unit: $(UNIT_BIN)
+	prove tests/unit/*.t
+
+# libFuzzer targets: clang only; each tests/fuzz/fuzz_X.c becomes tests/fuzz/fuzz_X.
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:.c=)
+FUZZ_CFLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS)
+FUZZ_LIBSRC = $(LIB_SRC) $(filter-out sftpd/main.c,$(SFTPD_SRC)) $(filter-out ftpsd/main.c,$(FTPSD_SRC))
+FUZZ_SECONDS ?= 20
+
+tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIBSRC)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIBSRC) $(LDLIBS)
+
+fuzz: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do \
+	  echo "== $$f ($(FUZZ_SECONDS)s)"; \
+	  mkdir -p $$f.corpus; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 $$f.corpus tests/fuzz/seeds/$$(basename $$f) 2>&1 | tail -n 3 || exit 1; \
+	done
+
+bench: all
+	tests/bench/bench.sh
+
+demo: all
+	sh service/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 sftpd/sftpd $(DESTDIR)$(PREFIX)/sbin/sftpd
+	install -m 755 keytools/sluice-keytool $(DESTDIR)$(PREFIX)/bin/sluice-keytool
+	install -m 644 sftpd/sftpd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 644 keytools/sluice-keytool.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	if [ -x ftpsd/ftpsd ]; then install -m 755 ftpsd/ftpsd $(DESTDIR)$(PREFIX)/sbin/ftpsd; install -m 644 ftpsd/ftpsd.8 $(DESTDIR)$(PREFIX)/share/man/man8/; fi
+
+format-check:
+	clang-format --dry-run --Werror $(LIB_SRC) $(SFTPD_SRC) $(FTPSD_SRC) $(KT_SRC) lib/*/*.h sftpd/*.h
+
+clean:
+	rm -f $(LIB) $(PROGS) ftpsd/ftpsd $(UNIT_BIN) $(FUZZ_BIN)
+	find . -name '*.o' -delete -o -name '*.d' -delete
+
+.PHONY: all check check-unit fuzz bench demo install clean format-check
+.SECONDARY:
+
+-include $(shell find . -name '*.d' 2>/dev/null)

@@ -1,0 +1,58 @@
+/* account: who may log in, and how their password is checked.
+ * Two sources: a sluice users file and the system databases
+ * (passwd/shadow, needs root).  Users file lines:
+ *     name:hash:uid:gid:home
+ * '#' starts a comment line; hash is an argon2id string from libsodium
+ * ($argon2id$...) or any crypt(3) hash ($y$, $6$, ...), or "!" / "*" for
+ * "no password login".  home is the account's directory (its default root). */
+#ifndef SLUICE_ACCOUNT_H
+#define SLUICE_ACCOUNT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include "base/base.h"
+
+#define ACCOUNT_MAX_HASH 256
+#define ACCOUNT_MAX_LINE 4600
+#define ACCOUNT_FILE_MAX_BYTES (64u << 20)
+
+/* argon2id parameters for new hashes: each login attempt is one process,
+ * so memory x concurrent attempts is a denial-of-service budget.  12 MiB and
+ * 3 passes (an OWASP-recommended pair) cost ~25 ms here. */
+#define ACCOUNT_ARGON2_MEMLIMIT (12u << 20)
+#define ACCOUNT_ARGON2_OPSLIMIT 3u
+
+struct account {
+	char name[SLUICE_MAX_USERNAME + 1];
+	char hash[ACCOUNT_MAX_HASH];
+	uid_t uid;
+	gid_t gid;
+	char home[SLUICE_MAX_PATH];
+	int from_system; /* 1 when it came from passwd/shadow */
+};
+
+/* 1 if name is acceptable as a user name: [A-Za-z0-9._-], 1..64, no leading '-'. */
+int account_name_valid(const char *name);
+
+/* 1 found; 0 + ENOENT not found; 0 + other errno (EPROTO malformed file, I/O). */
+int account_lookup_file(const char *path, const char *name, struct account *a);
+int account_lookup_system(const char *name, struct account *a);
+
+/* Checks pw against a's hash in constant time.  a may be NULL (unknown
+ * user): then the same kind of work is done against a dummy hash and 0 is
+ * returned, so an unknown user cannot be told from a wrong password. */
+int account_verify_password(const struct account *a, const char *pw, size_t pwlen);
+
+/* New argon2id hash string into out (cap >= ACCOUNT_MAX_HASH). */
+int account_hash_password(const char *pw, size_t pwlen, char *out, size_t cap);
+
+/* Add or replace a's line in the users file, atomically (write + rename).
+ * Creates the file (mode 0600) if missing. */
+int account_file_set(const char *path, const struct account *a);
+/* Remove name's line; 0 + ENOENT if absent. */
+int account_file_remove(const char *path, const char *name);
+
+/* Parses one users-file line (without newline) into a; 0 + EPROTO if malformed. */
+int account_parse_line(const char *line, size_t len, struct account *a);
+
+#endif
