@@ -67,7 +67,14 @@ ftpsd/ftpsd: $(FTPSD_OBJ) $(LIB)
 keytools/sluice-keytool: $(KT_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-tests/unit/%.t: tests/unit/%.o $(SFTPD_LIBOBJ) $(FTPSD_LIBOBJ) $(LIB)
+# tests/unit/sftpd_*.c may use sftpd's own objects, ftpsd_*.c ftpsd's.
+tests/unit/sftpd_%.t: tests/unit/sftpd_%.o $(SFTPD_LIBOBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+tests/unit/ftpsd_%.t: tests/unit/ftpsd_%.o $(FTPSD_LIBOBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+tests/unit/%.t: tests/unit/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 check: all $(UNIT_BIN)
