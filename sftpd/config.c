@@ -1,0 +1,49 @@
+/* config: the table of every SFTPD_* variable: type, default, range, doc. */
+#include "config.h"
+
+#define KEX_ALL "curve25519-sha256,curve25519-sha256@libssh.org"
+#define CIPHERS_ALL                                                                                \
+	"chacha20-poly1305@openssh.com,aes128-gcm@openssh.com,aes256-gcm@openssh.com,aes128-ctr,"  \
+	"aes256-ctr"
+#define MACS_ALL                                                                                   \
+	"hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256,hmac-sha2-512"
+
+const struct conf_var sftpd_conf_table[CF_COUNT] = {
+	[CF_HOST_KEYS] = {"SFTPD_HOST_KEYS", CONF_STRING, "/etc/sluice/ssh_host_ed25519_key", 0, 0, 0,
+			  "comma-separated host private key files (OpenSSH format, unencrypted)"},
+	[CF_USERS_FILE] = {"SFTPD_USERS_FILE", CONF_PATH, "", 0, 0, 0,
+			   "sluice users file; empty: system accounts (passwd/shadow)"},
+	[CF_AUTH_METHODS] = {"SFTPD_AUTH_METHODS", CONF_LIST, "publickey,password", 0, 0,
+			     "publickey,password", "authentication methods offered"},
+	[CF_AUTHORIZED_KEYS] = {"SFTPD_AUTHORIZED_KEYS", CONF_PATH, "~/.ssh/authorized_keys", 0, 0, 0,
+				"authorized keys file; ~ is the account's home, %u the user name"},
+	[CF_ROOT] = {"SFTPD_ROOT", CONF_PATH, "", 0, 0, 0,
+		     "directory each account is confined to (%u = user name); empty: the account's home"},
+	[CF_BANNER] = {"SFTPD_BANNER", CONF_PATH, "", 0, 0, 0,
+		       "file sent to the client before authentication; empty: none"},
+	[CF_MAX_AUTH_TRIES] = {"SFTPD_MAX_AUTH_TRIES", CONF_UINT, "6", 1, 100, 0,
+			       "failed authentication attempts before disconnect"},
+	[CF_LOGIN_GRACE_TIME] = {"SFTPD_LOGIN_GRACE_TIME", CONF_SECONDS, "60", 1, 3600, 0,
+				 "seconds allowed from connect to successful authentication"},
+	[CF_AUTH_FAIL_DELAY_MS] = {"SFTPD_AUTH_FAIL_DELAY_MS", CONF_UINT, "500", 0, 10000, 0,
+				   "milliseconds of delay after each failed password or key signature"},
+	[CF_MAX_SESSIONS] = {"SFTPD_MAX_SESSIONS", CONF_UINT, "10", 1, 100, 0,
+			     "session channels open at once per connection"},
+	[CF_KEX] = {"SFTPD_KEX", CONF_LIST, KEX_ALL, 0, 0, KEX_ALL, "key exchange algorithms, in order of preference"},
+	[CF_CIPHERS] = {"SFTPD_CIPHERS", CONF_LIST, CIPHERS_ALL, 0, 0, CIPHERS_ALL,
+			"ciphers, in order of preference"},
+	[CF_MACS] = {"SFTPD_MACS", CONF_LIST, MACS_ALL, 0, 0, MACS_ALL,
+		     "MACs for non-AEAD ciphers, in order of preference"},
+	[CF_REKEY_BYTES] = {"SFTPD_REKEY_BYTES", CONF_BYTES, "1G", 1u << 20, 1ull << 40, 0,
+			    "bytes in either direction after which the server starts a new key exchange"},
+	[CF_REKEY_TIME] = {"SFTPD_REKEY_TIME", CONF_SECONDS, "3600", 0, 86400 * 7, 0,
+			   "seconds after which the server starts a new key exchange; 0: never"},
+	[CF_IDLE_TIMEOUT] = {"SFTPD_IDLE_TIMEOUT", CONF_SECONDS, "0", 0, 86400 * 7, 0,
+			     "seconds without any client traffic before disconnect; 0: never"},
+	[CF_UMASK] = {"SFTPD_UMASK", CONF_OCTAL, "022", 0, 0777, 0, "umask for created files and directories"},
+	[CF_READ_ONLY] = {"SFTPD_READ_ONLY", CONF_BOOL, "no", 0, 1, 0,
+			  "refuse every request that would change the filesystem"},
+	[CF_MAX_HANDLES] = {"SFTPD_MAX_HANDLES", CONF_UINT, "256", 1, 4096, 0,
+			    "open SFTP file and directory handles per session"},
+	[CF_LOG_LEVEL] = {"SFTPD_LOG_LEVEL", CONF_ENUM, "info", 0, 0, "info,debug", "log verbosity"},
+};
