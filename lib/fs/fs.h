@@ -52,7 +52,8 @@ int fs_truncate(const struct fs_root *r, const char *path, off_t size);
 int fs_statvfs(const struct fs_root *r, const char *path, struct statvfs *sv);
 /* Canonical absolute path inside the root ("/a/b"), symlinks resolved,
  * "." and ".." removed.  The last component may not exist yet (scp -r needs
- * it); earlier ones must.  -1 + errno. */
+ * it); earlier ones must.  Returns the length of out; -1 + errno
+ * (ENAMETOOLONG when out is too small, ELOOP after 40 symlinks). */
 int fs_realpath(const struct fs_root *r, const char *path, char *out, size_t cap);
 
 #endif
