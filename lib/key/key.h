@@ -23,6 +23,8 @@ enum key_type {
 #define KEY_FP_MAX 64        /* "SHA256:" + 43 base64 chars + NUL */
 #define KEY_RSA_MIN_BITS 2048
 #define KEY_RSA_MAX_BITS 8192
+#define KEY_PRIVATE_TEXT_MAX 32768 /* openssh-key-v1 PEM file ceiling */
+#define KEY_LINE_MAX 16384         /* one authorized_keys line */
 
 struct key_public {
 	enum key_type type;
@@ -86,5 +88,17 @@ int key_parse_public_any(const char *text, size_t len, struct key_public *k);
  * skipped, each reported through warn (may be NULL) with a reason. */
 int key_authorized_find(const char *text, size_t len, const struct key_public *k,
                         void (*warn)(const char *reason, unsigned lineno));
+
+/* Added for keytools and logging. */
+/* Key size in bits as ssh-keygen -l shows it (256 for ed25519). */
+unsigned key_public_bits(const struct key_public *k);
+/* The comment stored in a private key file ("" when none). */
+const char *key_private_comment(const struct key_private *k);
+/* "ED25519", "RSA", "ECDSA" as ssh-keygen -l prints in parentheses. */
+const char *key_type_label(enum key_type t);
+/* As key_parse_public_any, also returning the comment (RFC 4716 Comment
+ * header, or the text after the base64 of an OpenSSH line). */
+int key_parse_public_any_comment(const char *text, size_t len, struct key_public *k, char *comment,
+                                 size_t cap);
 
 #endif
