@@ -96,6 +96,42 @@ int conf_list_has(const char *list, const char *word)
 	return list && word && *word && !strchr(word, ',') && conf_word_in(list, word, strlen(word));
 }
 
+/* Copies at most CONF_SHOW_MAX bytes of s into buf for messages, with
+ * control characters as \xNN and "..." when clipped. */
+static void conf_show(char *buf, size_t len, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0;
+
+	for (i = 0; s[i] && i < CONF_SHOW_MAX && o + 8 < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f) {
+			buf[o++] = '\\';
+			buf[o++] = 'x';
+			buf[o++] = hex[c >> 4];
+			buf[o++] = hex[c & 15];
+		} else {
+			buf[o++] = (char)c;
+		}
+	}
+	if (s[i]) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = 0;
+}
+
+/* Shows the item at p (n bytes) like conf_show. */
+static void conf_show_item(char *buf, size_t len, const char *p, size_t n)
+{
+	char item[CONF_SHOW_MAX + 2];
+	size_t k = n < CONF_SHOW_MAX + 1 ? n : CONF_SHOW_MAX + 1;
+
+	memcpy(item, p, k);
+	item[k] = 0;
+	conf_show(buf, len, item);
+}
+
 /* 1 if the item at p (n bytes) already occurred among the items of s before p. */
 static int conf_seen_before(const char *s, const char *p, size_t n)
 {
@@ -110,6 +146,7 @@ static int conf_seen_before(const char *s, const char *p, size_t n)
 static int conf_check_list(const struct conf_var *v, const char *s, char *why, size_t whylen)
 {
 	const char *p = s;
+	char show[4 * CONF_SHOW_MAX + 8];
 
 	for (;;) {
 		const char *c = strchr(p, ',');
@@ -119,13 +156,14 @@ static int conf_check_list(const struct conf_var *v, const char *s, char *why, s
 			return 0;
 		}
 		if (!conf_word_in(v->allowed, p, n)) {
-			snprintf(why, whylen, "unknown item \"%.*s\"; accepted: %s",
-			         (int)(n < CONF_SHOW_MAX ? n : CONF_SHOW_MAX), p, v->allowed ? v->allowed : "");
+			conf_show_item(show, sizeof show, p, n);
+			snprintf(why, whylen, "unknown item \"%s\"; accepted: %s", show,
+			         v->allowed ? v->allowed : "");
 			return 0;
 		}
 		if (conf_seen_before(s, p, n)) {
-			snprintf(why, whylen, "item \"%.*s\" repeated",
-			         (int)(n < CONF_SHOW_MAX ? n : CONF_SHOW_MAX), p);
+			conf_show_item(show, sizeof show, p, n);
+			snprintf(why, whylen, "item \"%s\" repeated", show);
 			return 0;
 		}
 		if (!c) return 1;
@@ -188,7 +226,12 @@ static int conf_check_unknown(const char *prefix, const struct conf_var *table, 
 		for (i = 0; i < n; i++)
 			if (strlen(table[i].name) == len && !memcmp(table[i].name, e, len)) break;
 		if (i == n) {
-			snprintf(err, errlen, "%.*s: unknown variable", (int)(len < 128 ? len : 128), e);
+			char show[4 * CONF_SHOW_MAX + 8], name[CONF_SHOW_MAX + 1];
+			size_t k = len < CONF_SHOW_MAX ? len : CONF_SHOW_MAX;
+			memcpy(name, e, k);
+			name[k] = 0;
+			conf_show(show, sizeof show, name);
+			snprintf(err, errlen, "%s%s: unknown variable", show, len > k ? "..." : "");
 			return 0;
 		}
 	}
@@ -198,7 +241,7 @@ static int conf_check_unknown(const char *prefix, const struct conf_var *table, 
 static int conf_load_one(const struct conf_var *v, struct conf_value *val, char *const *envp,
                          char *err, size_t errlen)
 {
-	char why[512];
+	char why[512], show[4 * CONF_SHOW_MAX + 8];
 	const char *s = conf_env_find(envp, v->name);
 
 	val->from_env = !!s;
@@ -213,8 +256,8 @@ static int conf_load_one(const struct conf_var *v, struct conf_value *val, char 
 	}
 	val->str = s;
 	if (conf_parse(v, s, &val->num, why, sizeof why)) return 1;
-	snprintf(err, errlen, "%s=%.*s%s: %s", v->name, CONF_SHOW_MAX, s,
-	         strlen(s) > CONF_SHOW_MAX ? "..." : "", why);
+	conf_show(show, sizeof show, s);
+	snprintf(err, errlen, "%s=%s: %s", v->name, show, why);
 	return 0;
 }
 

@@ -134,6 +134,9 @@ static void test_bad(void)
 	bad("T_CIPHER=a", "T_CIPHER: unknown variable");
 	bad("T_", "T_: unknown variable");
 	bad("T_NOEQUALS", "T_NOEQUALS: unknown variable");
+	bad("T_LEVEL=a\nb", "T_LEVEL=a\\x0ab: expected one of error,info,debug");
+	bad("T_CIPHERS=a,\x1b[0m", "T_CIPHERS=a,\\x1b[0m: unknown item \"\\x1b[0m\"; accepted: a,b,c");
+	bad("T_X\x01=1", "T_X\\x01: unknown variable");
 }
 
 static void test_long_value(void)
@@ -144,6 +147,9 @@ static void test_long_value(void)
 	entry[sizeof entry - 1] = 0;
 	memcpy(entry, "T_LEVEL=", 8);
 	ok(!load1(entry) && strstr(err, "...: expected one of") && strlen(err) < 150, "long value clipped");
+	memcpy(entry, "T_CIPHERS=a,", 12);
+	ok(!load1(entry) && strstr(err, "xxx...\"; accepted: a,b,c") && strlen(err) < 300,
+	   "long item clipped: %s", err);
 }
 
 static void test_bad_default(void)
