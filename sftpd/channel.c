@@ -1,0 +1,316 @@
+/* channel: the SSH connection protocol (RFC 4254) as far as a file
+ * transfer server needs it: session channels running the sftp subsystem,
+ * flow control in both directions, and polite refusal of everything else
+ * (shells, ptys, exec, X11, agent and port forwarding). */
+#include <errno.h>
+#include <string.h>
+#include "log/log.h"
+#include "ssh.h"
+
+#define CHANNEL_MIN_REMOTE_PACKET 256u
+
+static struct channel *channel_get(struct session *s, struct wire_in *in)
+{
+	uint32_t id;
+	if (!wire_get_u32(in, &id) || id >= s->max_channels || s->channels[id].state == CHANNEL_FREE) return 0;
+	return &s->channels[id];
+}
+
+static unsigned channels_open(const struct session *s)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < s->max_channels; i++) n += s->channels[i].state != CHANNEL_FREE;
+	return n;
+}
+
+int channel_any_open(const struct session *s)
+{
+	return channels_open(s) > 0;
+}
+
+static int open_failure(struct session *s, uint32_t sender, uint32_t reason, const char *why)
+{
+	struct wire_out w;
+	if (!packet_begin(s, &w, SSH_MSG_CHANNEL_OPEN_FAILURE, 64 + strlen(why))) return 0;
+	wire_put_u32(&w, sender);
+	wire_put_u32(&w, reason);
+	wire_put_cstring(&w, why);
+	wire_put_cstring(&w, "");
+	return packet_end(s, &w);
+}
+
+static int handle_open(struct session *s, struct wire_in *in)
+{
+	char type[64];
+	uint32_t sender, window, maxpacket;
+	unsigned i;
+	struct wire_out w;
+	struct channel *ch;
+
+	if (!wire_get_cstring(in, type, sizeof type)) {
+		/* an over-long type name is simply unknown */
+		return (errno = EPROTO, 0);
+	}
+	wire_get_u32(in, &sender);
+	wire_get_u32(in, &window);
+	wire_get_u32(in, &maxpacket);
+	if (in->bad) return (errno = EPROTO, 0);
+	if (strcmp(type, "session")) {
+		log_info("refused channel type %s", type);
+		return open_failure(s, sender, 1, "only session channels are offered");
+	}
+	if (s->no_more_sessions || channels_open(s) >= s->cf[CF_MAX_SESSIONS].num)
+		return open_failure(s, sender, 4, "too many sessions");
+	if (maxpacket < CHANNEL_MIN_REMOTE_PACKET) return open_failure(s, sender, 4, "maximum packet too small");
+	for (i = 0; i < s->max_channels && s->channels[i].state != CHANNEL_FREE; i++)
+		;
+	if (i == s->max_channels) return open_failure(s, sender, 4, "too many sessions");
+	ch = &s->channels[i];
+	memset(ch, 0, sizeof *ch);
+	ch->state = CHANNEL_OPEN;
+	ch->remote_id = sender;
+	ch->remote_window = window;
+	ch->remote_max_packet = maxpacket;
+	ch->local_window = SSH_CHANNEL_WINDOW;
+	ch->in = (struct buf)BUF_ZERO(SSH_CHANNEL_WINDOW);
+	if (!packet_begin(s, &w, SSH_MSG_CHANNEL_OPEN_CONFIRMATION, 32)) return 0;
+	wire_put_u32(&w, sender);
+	wire_put_u32(&w, i);
+	wire_put_u32(&w, SSH_CHANNEL_WINDOW);
+	wire_put_u32(&w, SSH_CHANNEL_MAX_PACKET);
+	return packet_end(s, &w);
+}
+
+static int reply(struct session *s, struct channel *ch, int want, int ok)
+{
+	struct wire_out w;
+	if (!want) return 1;
+	if (!packet_begin(s, &w, ok ? SSH_MSG_CHANNEL_SUCCESS : SSH_MSG_CHANNEL_FAILURE, 8)) return 0;
+	wire_put_u32(&w, ch->remote_id);
+	return packet_end(s, &w);
+}
+
+static int start_sftp(struct session *s, struct channel *ch)
+{
+	if (ch->sftp) return 0;
+	ch->sftp = sftp_server_new(&s->root, &s->sftp_opt);
+	if (!ch->sftp) {
+		log_error("unable to start the sftp subsystem: %s", strerror(errno));
+		return 0;
+	}
+	log_info("sftp session started for %s", s->user);
+	return 1;
+}
+
+static int handle_request(struct session *s, struct wire_in *in)
+{
+	struct channel *ch = channel_get(s, in);
+	char type[64], arg[256];
+	int want;
+
+	if (!ch || !wire_get_cstring(in, type, sizeof type) || !wire_get_bool(in, &want)) return (errno = EPROTO, 0);
+	if (!strcmp(type, "subsystem")) {
+		if (!wire_get_cstring(in, arg, sizeof arg) || !wire_done(in)) return reply(s, ch, want, 0);
+		if (strcmp(arg, "sftp")) {
+			log_info("refused subsystem %s", arg);
+			return reply(s, ch, want, 0);
+		}
+		return reply(s, ch, want, start_sftp(s, ch));
+	}
+	if (!strcmp(type, "exec")) {
+		if (wire_get_cstring(in, arg, sizeof arg)) log_info("refused exec request: %s", arg);
+		else log_info("refused exec request");
+		return reply(s, ch, want, 0);
+	}
+	if (!strcmp(type, "shell") || !strcmp(type, "pty-req") || !strcmp(type, "x11-req") ||
+	    !strcmp(type, "auth-agent-req@openssh.com"))
+		log_info("refused %s request", type);
+	return reply(s, ch, want, 0);
+}
+
+static int handle_data(struct session *s, struct wire_in *in, int extended)
+{
+	struct channel *ch = channel_get(s, in);
+	const unsigned char *p;
+	uint32_t n, code;
+
+	if (!ch) return (errno = EPROTO, 0);
+	if (extended) wire_get_u32(in, &code);
+	wire_get_string(in, &p, &n);
+	if (!wire_done(in)) return (errno = EPROTO, 0);
+	if (n > ch->local_window) {
+		log_warn("client overran the channel window");
+		return (errno = EPROTO, 0);
+	}
+	ch->local_window -= n;
+	if (ch->eof_in || ch->close_received) return 1;
+	if (extended || !ch->sftp) {
+		ch->consumed += n;
+		return 1;
+	}
+	return buf_append(&ch->in, p, n);
+}
+
+static void channel_free(struct channel *ch)
+{
+	if (ch->sftp) sftp_server_free(ch->sftp);
+	buf_free(&ch->in);
+	memset(ch, 0, sizeof *ch);
+}
+
+static int send_close(struct session *s, struct channel *ch)
+{
+	struct wire_out w;
+	if (ch->close_sent) return 1;
+	if (!packet_begin(s, &w, SSH_MSG_CHANNEL_CLOSE, 8)) return 0;
+	wire_put_u32(&w, ch->remote_id);
+	ch->close_sent = 1;
+	return packet_end(s, &w);
+}
+
+static int handle_global(struct session *s, struct wire_in *in)
+{
+	char name[128];
+	int want;
+	unsigned char fail = SSH_MSG_REQUEST_FAILURE;
+	if (!wire_get_cstring(in, name, sizeof name) || !wire_get_bool(in, &want)) return (errno = EPROTO, 0);
+	if (!strcmp(name, "no-more-sessions@openssh.com")) s->no_more_sessions = 1;
+	/* keepalive@openssh.com and everything else: a failure reply is the answer. */
+	return want ? packet_send(s, &fail, 1) : 1;
+}
+
+int channel_handle(struct session *s, uint8_t type, const unsigned char *p, size_t len)
+{
+	struct wire_in in;
+	struct channel *ch;
+	uint32_t add;
+
+	wire_in_init(&in, p + 1, len - 1);
+	switch (type) {
+	case SSH_MSG_GLOBAL_REQUEST: return handle_global(s, &in);
+	case SSH_MSG_CHANNEL_OPEN: return handle_open(s, &in);
+	case SSH_MSG_CHANNEL_REQUEST: return handle_request(s, &in);
+	case SSH_MSG_CHANNEL_DATA: return handle_data(s, &in, 0);
+	case SSH_MSG_CHANNEL_EXTENDED_DATA: return handle_data(s, &in, 1);
+	case SSH_MSG_REQUEST_SUCCESS:
+	case SSH_MSG_REQUEST_FAILURE: return 1;
+	}
+	ch = channel_get(s, &in);
+	if (!ch) return (errno = EPROTO, 0);
+	switch (type) {
+	case SSH_MSG_CHANNEL_WINDOW_ADJUST:
+		if (!wire_get_u32(&in, &add) || !wire_done(&in)) return (errno = EPROTO, 0);
+		ch->remote_window = add > UINT32_MAX - ch->remote_window ? UINT32_MAX : ch->remote_window + add;
+		return 1;
+	case SSH_MSG_CHANNEL_EOF:
+		ch->eof_in = 1;
+		return 1;
+	case SSH_MSG_CHANNEL_CLOSE:
+		ch->close_received = 1;
+		ch->eof_in = 1;
+		if (!send_close(s, ch)) return 0;
+		channel_free(ch);
+		return 1;
+	case SSH_MSG_CHANNEL_SUCCESS:
+	case SSH_MSG_CHANNEL_FAILURE: return 1;
+	}
+	return (errno = EPROTO, 0);
+}
+
+/* Moves queued client bytes into the sftp server; returns bytes moved. */
+static size_t feed(struct channel *ch)
+{
+	size_t n = buf_used(&ch->in), room = sftp_server_input_room(ch->sftp);
+	if (n > room) n = room;
+	if (!n) return 0;
+	if (!sftp_server_input(ch->sftp, buf_data(&ch->in), n)) return 0;
+	buf_consume(&ch->in, n);
+	ch->consumed += (uint32_t)n;
+	return n;
+}
+
+/* Sends as much sftp output as the window, the peer's packet size and our
+ * transmit queue allow; returns bytes sent. */
+static size_t drain(struct session *s, struct channel *ch)
+{
+	size_t sent = 0;
+	while (!s->kex.sent_kexinit && buf_used(&s->t.tx) < SSH_TX_HIGH_WATER && ch->remote_window) {
+		const unsigned char *p;
+		size_t n;
+		struct wire_out w;
+		sftp_server_output(ch->sftp, &p, &n);
+		if (!n) break;
+		if (n > ch->remote_window) n = ch->remote_window;
+		if (n > ch->remote_max_packet) n = ch->remote_max_packet;
+		if (n > SSH_CHANNEL_MAX_PACKET) n = SSH_CHANNEL_MAX_PACKET;
+		if (!packet_begin(s, &w, SSH_MSG_CHANNEL_DATA, 9 + n)) log_die(EXIT_SYSTEM, "out of memory");
+		wire_put_u32(&w, ch->remote_id);
+		wire_put_string(&w, p, n);
+		if (!packet_end(s, &w)) log_die(EXIT_SYSTEM, "unable to send: %s", strerror(errno));
+		sftp_server_consume(ch->sftp, n);
+		ch->remote_window -= (uint32_t)n;
+		sent += n;
+	}
+	return sent;
+}
+
+static int window_adjust(struct session *s, struct channel *ch)
+{
+	struct wire_out w;
+	if (ch->consumed < SSH_CHANNEL_WINDOW / 2 || ch->eof_in) return 1;
+	if (!packet_begin(s, &w, SSH_MSG_CHANNEL_WINDOW_ADJUST, 16)) return 0;
+	wire_put_u32(&w, ch->remote_id);
+	wire_put_u32(&w, ch->consumed);
+	ch->local_window += ch->consumed;
+	ch->consumed = 0;
+	return packet_end(s, &w);
+}
+
+static int finish(struct session *s, struct channel *ch, uint32_t status)
+{
+	struct wire_out w;
+	if (ch->exit_sent) return 1;
+	ch->exit_sent = 1;
+	if (!packet_begin(s, &w, SSH_MSG_CHANNEL_REQUEST, 64)) return 0;
+	wire_put_u32(&w, ch->remote_id);
+	wire_put_cstring(&w, "exit-status");
+	wire_put_bool(&w, 0);
+	wire_put_u32(&w, status);
+	if (!packet_end(s, &w)) return 0;
+	if (!packet_begin(s, &w, SSH_MSG_CHANNEL_EOF, 8)) return 0;
+	wire_put_u32(&w, ch->remote_id);
+	if (!packet_end(s, &w)) return 0;
+	return send_close(s, ch);
+}
+
+static int pump_one(struct session *s, struct channel *ch)
+{
+	const unsigned char *p;
+	size_t n;
+	int progress;
+
+	if (!ch->sftp) return ch->eof_in ? finish(s, ch, 0) : 1;
+	if (ch->exit_sent) return 1;
+	do {
+		progress = feed(ch) > 0;
+		if (!sftp_server_run(ch->sftp)) {
+			log_warn("sftp protocol error: %s", strerror(errno));
+			return finish(s, ch, 1);
+		}
+		progress |= drain(s, ch) > 0;
+	} while (progress);
+	if (!window_adjust(s, ch)) return 0;
+	sftp_server_output(ch->sftp, &p, &n);
+	if (ch->eof_in && !buf_used(&ch->in) && !sftp_server_pending(ch->sftp) && !n) return finish(s, ch, 0);
+	return 1;
+}
+
+int channel_pump(struct session *s)
+{
+	for (unsigned i = 0; i < s->max_channels; i++) {
+		struct channel *ch = &s->channels[i];
+		if (ch->state == CHANNEL_FREE) continue;
+		if (!pump_one(s, ch)) return 0;
+	}
+	return 1;
+}

@@ -1,0 +1,189 @@
+/* cipher: the SSH packet ciphers and MACs: chacha20-poly1305@openssh.com,
+ * AES-GCM (RFC 5647 as OpenSSH does it), AES-CTR with HMAC-SHA2 (RFC 6668)
+ * in plain and encrypt-then-MAC form.  Everything works in place on the
+ * packet buffer. */
+#include <errno.h>
+#include <string.h>
+#include "ssh.h"
+
+static const struct cipher_spec ciphers[] = {
+	{"chacha20-poly1305@openssh.com", CIPHER_CHACHAPOLY, 64, 0, 8, 16},
+	{"aes128-gcm@openssh.com", CIPHER_GCM, 16, 12, 16, 16},
+	{"aes256-gcm@openssh.com", CIPHER_GCM, 32, 12, 16, 16},
+	{"aes128-ctr", CIPHER_CTR, 16, 16, 16, 0},
+	{"aes256-ctr", CIPHER_CTR, 32, 16, 16, 0},
+};
+
+static const struct mac_spec macs[] = {
+	{"hmac-sha2-256-etm@openssh.com", 0, 1, 32, 32},
+	{"hmac-sha2-512-etm@openssh.com", 1, 1, 64, 64},
+	{"hmac-sha2-256", 0, 0, 32, 32},
+	{"hmac-sha2-512", 1, 0, 64, 64},
+};
+
+const struct cipher_spec *cipher_find(const char *name, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_LEN(ciphers); i++)
+		if (strlen(ciphers[i].name) == len && !memcmp(ciphers[i].name, name, len)) return &ciphers[i];
+	return 0;
+}
+
+const struct mac_spec *mac_find(const char *name, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_LEN(macs); i++)
+		if (strlen(macs[i].name) == len && !memcmp(macs[i].name, name, len)) return &macs[i];
+	return 0;
+}
+
+int cipher_setup(struct cipher_state *c, const struct cipher_spec *cs, const struct mac_spec *ms,
+		 const unsigned char *key, const unsigned char *iv, const unsigned char *mackey, int encrypt)
+{
+	memset(c, 0, sizeof *c);
+	c->kind = cs->kind;
+	c->keylen = cs->keylen;
+	c->ivlen = cs->ivlen;
+	c->block = cs->block;
+	c->taglen = cs->taglen;
+	memcpy(c->key, key, cs->keylen);
+	memcpy(c->iv, iv, cs->ivlen);
+	switch (cs->kind) {
+	case CIPHER_GCM:
+		if (!algo_gcm_init(&c->gcm, key, cs->keylen, encrypt)) return 0;
+		break;
+	case CIPHER_CTR:
+		if (!ms) return (errno = EINVAL, 0);
+		if (!algo_ctr_init(&c->ctr, key, cs->keylen, iv)) return 0;
+		c->has_mac = 1;
+		c->etm = ms->etm;
+		c->mac_sha512 = ms->sha512;
+		c->taglen = ms->len;
+		algo_hmac_init(&c->hmac, ms->sha512 ? ALGO_SHA512 : ALGO_SHA256, mackey, ms->keylen);
+		break;
+	default:
+		break;
+	}
+	return 1;
+}
+
+void cipher_free(struct cipher_state *c)
+{
+	if (c->kind == CIPHER_GCM) algo_gcm_free(&c->gcm);
+	if (c->kind == CIPHER_CTR) algo_ctr_free(&c->ctr);
+	algo_wipe(c, sizeof *c);
+}
+
+static void chacha_nonce(unsigned char nonce[8], uint32_t seq)
+{
+	memset(nonce, 0, 4);
+	wire_store_u32(nonce + 4, seq);
+}
+
+static void chacha_polykey(const struct cipher_state *c, const unsigned char nonce[8], unsigned char pk[32])
+{
+	memset(pk, 0, 32);
+	algo_chacha20_xor(pk, pk, 32, nonce, 0, c->key);
+}
+
+static void gcm_next_iv(struct cipher_state *c)
+{
+	for (int i = 11; i >= 4; i--)
+		if (++c->iv[i]) break;
+}
+
+static void mac_compute(const struct cipher_state *c, uint32_t seq, const unsigned char *p, size_t n,
+			unsigned char *out)
+{
+	unsigned char seqb[4];
+	wire_store_u32(seqb, seq);
+	algo_hmac2(&c->hmac, seqb, 4, p, n, out);
+}
+
+int cipher_seal(struct cipher_state *c, uint32_t seq, unsigned char *pkt, size_t len)
+{
+	unsigned char nonce[8], pk[32];
+
+	switch (c->kind) {
+	case CIPHER_NONE:
+		return 1;
+	case CIPHER_CHACHAPOLY:
+		chacha_nonce(nonce, seq);
+		algo_chacha20_xor(pkt, pkt, 4, nonce, 0, c->key + 32);
+		algo_chacha20_xor(pkt + 4, pkt + 4, len - 4, nonce, 1, c->key);
+		chacha_polykey(c, nonce, pk);
+		algo_poly1305(pkt + len, pkt, len, pk);
+		algo_wipe(pk, sizeof pk);
+		return 1;
+	case CIPHER_GCM:
+		if (!algo_gcm_seal(&c->gcm, c->iv, pkt, 4, pkt + 4, len - 4, pkt + len)) return (errno = EIO, 0);
+		gcm_next_iv(c);
+		return 1;
+	case CIPHER_CTR:
+		if (c->etm) {
+			if (!algo_ctr_xor(&c->ctr, pkt + 4, len - 4)) return 0;
+			mac_compute(c, seq, pkt, len, pkt + len);
+			return 1;
+		}
+		mac_compute(c, seq, pkt, len, pkt + len);
+		return algo_ctr_xor(&c->ctr, pkt, len);
+	}
+	return (errno = EINVAL, 0);
+}
+
+int cipher_peek_length(struct cipher_state *c, uint32_t seq, unsigned char *pkt, size_t avail, uint32_t *pktlen,
+		       size_t *head_done)
+{
+	unsigned char nonce[8], lenb[4];
+
+	if (c->kind == CIPHER_CTR && !c->etm) {
+		if (*head_done == 0) {
+			if (avail < c->block) return (errno = EAGAIN, 0);
+			if (!algo_ctr_xor(&c->ctr, pkt, c->block)) return 0;
+			*head_done = c->block;
+		}
+		*pktlen = wire_load_u32(pkt);
+		return 1;
+	}
+	if (avail < 4) return (errno = EAGAIN, 0);
+	if (c->kind == CIPHER_CHACHAPOLY) {
+		chacha_nonce(nonce, seq);
+		algo_chacha20_xor(lenb, pkt, 4, nonce, 0, c->key + 32);
+		*pktlen = wire_load_u32(lenb);
+	} else {
+		*pktlen = wire_load_u32(pkt);
+	}
+	return 1;
+}
+
+int cipher_open(struct cipher_state *c, uint32_t seq, unsigned char *pkt, uint32_t pktlen, size_t head_done)
+{
+	unsigned char nonce[8], pk[32], mac[ALGO_HASH_MAX];
+	size_t len = 4 + (size_t)pktlen;
+	int good;
+
+	switch (c->kind) {
+	case CIPHER_NONE:
+		return 1;
+	case CIPHER_CHACHAPOLY:
+		chacha_nonce(nonce, seq);
+		chacha_polykey(c, nonce, pk);
+		good = algo_poly1305_verify(pkt + len, pkt, len, pk);
+		algo_wipe(pk, sizeof pk);
+		if (!good) return 0;
+		algo_chacha20_xor(pkt + 4, pkt + 4, pktlen, nonce, 1, c->key);
+		return 1;
+	case CIPHER_GCM:
+		good = algo_gcm_open(&c->gcm, c->iv, pkt, 4, pkt + 4, pktlen, pkt + len);
+		gcm_next_iv(c);
+		return good;
+	case CIPHER_CTR:
+		if (c->etm) {
+			mac_compute(c, seq, pkt, len, mac);
+			if (!algo_memeq(mac, pkt + len, c->taglen)) return 0;
+			return algo_ctr_xor(&c->ctr, pkt + 4, pktlen);
+		}
+		if (!algo_ctr_xor(&c->ctr, pkt + head_done, len - head_done)) return 0;
+		mac_compute(c, seq, pkt, len, mac);
+		return algo_memeq(mac, pkt + len, c->taglen);
+	}
+	return 0;
+}

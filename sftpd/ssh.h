@@ -1,0 +1,234 @@
+/* ssh: the state of one SSH connection and the interfaces between the
+ * transport (packet.c, cipher.c, kex.c), user authentication (userauth.c),
+ * connection protocol (channel.c) and the narrow authority interface
+ * (authority.c).  One process serves one connection. */
+#ifndef SFTPD_SSH_H
+#define SFTPD_SSH_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <time.h>
+#include "algo/algo.h"
+#include "conf/conf.h"
+#include "key/key.h"
+#include "account/account.h"
+#include "fs/fs.h"
+#include "wire/wire.h"
+#include "buf.h"
+#include "config.h"
+#include "sftp.h"
+
+#define SSH_MAX_PACKET (256u * 1024)    /* packet_length ceiling, RFC 4253 s6.1 allows us to choose */
+#define SSH_MAX_PAYLOAD (SSH_MAX_PACKET - 64)
+#define SSH_MAX_VERSION_LINE 255
+#define SSH_MAX_PRE_BANNER_LINES 32     /* lines a client may send before its version */
+#define SSH_RX_MAX (SSH_MAX_PACKET + 1024)
+#define SSH_TX_HIGH_WATER (2u * 1024 * 1024)
+#define SSH_TX_MAX (SSH_TX_HIGH_WATER + 2 * SSH_MAX_PACKET)
+#define SSH_DEFERRED_MAX (4u * 1024 * 1024)
+#define SSH_MAX_HOST_KEYS 4
+#define SSH_MAX_CHANNELS 100
+#define SSH_CHANNEL_WINDOW (4u * 1024 * 1024)
+#define SSH_CHANNEL_MAX_PACKET (128u * 1024)
+#define SSH_MAX_NAMELIST 2048
+#define SSH_KEX_REKEY_PACKETS (1u << 30)
+
+enum ssh_msg {
+	SSH_MSG_DISCONNECT = 1,
+	SSH_MSG_IGNORE = 2,
+	SSH_MSG_UNIMPLEMENTED = 3,
+	SSH_MSG_DEBUG = 4,
+	SSH_MSG_SERVICE_REQUEST = 5,
+	SSH_MSG_SERVICE_ACCEPT = 6,
+	SSH_MSG_EXT_INFO = 7,
+	SSH_MSG_KEXINIT = 20,
+	SSH_MSG_NEWKEYS = 21,
+	SSH_MSG_KEX_ECDH_INIT = 30,
+	SSH_MSG_KEX_ECDH_REPLY = 31,
+	SSH_MSG_USERAUTH_REQUEST = 50,
+	SSH_MSG_USERAUTH_FAILURE = 51,
+	SSH_MSG_USERAUTH_SUCCESS = 52,
+	SSH_MSG_USERAUTH_BANNER = 53,
+	SSH_MSG_USERAUTH_PK_OK = 60,
+	SSH_MSG_GLOBAL_REQUEST = 80,
+	SSH_MSG_REQUEST_SUCCESS = 81,
+	SSH_MSG_REQUEST_FAILURE = 82,
+	SSH_MSG_CHANNEL_OPEN = 90,
+	SSH_MSG_CHANNEL_OPEN_CONFIRMATION = 91,
+	SSH_MSG_CHANNEL_OPEN_FAILURE = 92,
+	SSH_MSG_CHANNEL_WINDOW_ADJUST = 93,
+	SSH_MSG_CHANNEL_DATA = 94,
+	SSH_MSG_CHANNEL_EXTENDED_DATA = 95,
+	SSH_MSG_CHANNEL_EOF = 96,
+	SSH_MSG_CHANNEL_CLOSE = 97,
+	SSH_MSG_CHANNEL_REQUEST = 98,
+	SSH_MSG_CHANNEL_SUCCESS = 99,
+	SSH_MSG_CHANNEL_FAILURE = 100,
+};
+
+enum ssh_disconnect_reason {
+	SSH_DISCONNECT_PROTOCOL_ERROR = 2,
+	SSH_DISCONNECT_KEY_EXCHANGE_FAILED = 3,
+	SSH_DISCONNECT_MAC_ERROR = 5,
+	SSH_DISCONNECT_SERVICE_NOT_AVAILABLE = 7,
+	SSH_DISCONNECT_BY_APPLICATION = 11,
+	SSH_DISCONNECT_TOO_MANY_CONNECTIONS = 12,
+	SSH_DISCONNECT_AUTH_CANCELLED_BY_USER = 13,
+	SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE = 14,
+};
+
+enum cipher_kind { CIPHER_NONE, CIPHER_CHACHAPOLY, CIPHER_GCM, CIPHER_CTR };
+
+/* One direction's negotiated cipher and MAC, with its keys. */
+struct cipher_state {
+	enum cipher_kind kind;
+	size_t keylen, ivlen, block, taglen; /* taglen: AEAD tag or MAC length */
+	int etm, mac_sha512, has_mac;
+	unsigned char key[64];
+	unsigned char iv[16];
+	struct algo_gcm gcm;
+	struct algo_ctr ctr;
+	struct algo_hmac hmac;
+};
+
+/* What a cipher or MAC name means; see cipher.c. */
+struct cipher_spec {
+	const char *name;
+	enum cipher_kind kind;
+	size_t keylen, ivlen, block, taglen;
+};
+struct mac_spec {
+	const char *name;
+	int sha512, etm;
+	size_t keylen, len;
+};
+
+struct transport {
+	struct buf rx, tx, deferred;
+	struct cipher_state in, out;
+	uint32_t seq_in, seq_out;
+	uint32_t rx_need;      /* length of the packet being received, 0 if unknown */
+	size_t rx_head_done;   /* CTR: first block already decrypted in place */
+	uint64_t bytes_in, bytes_out, packets_in, packets_out; /* since the last key exchange */
+	int got_version;
+	unsigned pre_banner_lines;
+};
+
+struct kex {
+	int in_progress, sent_kexinit, got_kexinit, done_once, strict, ext_info_c;
+	int ignore_guess;
+	int awaiting_newkeys;
+	unsigned char *i_c, *i_s;
+	size_t i_c_len, i_s_len;
+	char v_c[SSH_MAX_VERSION_LINE + 1];
+	const char *kex_alg;
+	int host_key;              /* index into session.host_keys */
+	const char *host_sigalg;
+	const struct cipher_spec *c2s, *s2c;
+	const struct mac_spec *mac_c2s, *mac_s2c;
+	unsigned char session_id[ALGO_HASH_MAX];
+	size_t session_id_len;
+	struct cipher_state next_in, next_out;
+	time_t started;
+};
+
+enum channel_state { CHANNEL_FREE = 0, CHANNEL_OPEN, CHANNEL_CLOSING };
+
+struct channel {
+	enum channel_state state;
+	uint32_t remote_id, remote_window, remote_max_packet;
+	uint32_t local_window;   /* what the client may still send */
+	uint32_t consumed;       /* bytes taken since the last window adjust */
+	int eof_in, eof_out, close_sent, close_received, exit_sent;
+	struct buf in;           /* channel data not yet taken by the subsystem */
+	struct sftp_server *sftp;
+};
+
+struct session {
+	struct conf_value cf[CF_COUNT];
+	struct transport t;
+	struct kex kex;
+	struct key_private *host_keys[SSH_MAX_HOST_KEYS];
+	unsigned n_host_keys;
+	/* authentication */
+	int authed;
+	char user[SLUICE_MAX_USERNAME + 1];
+	int user_checked, user_known;
+	struct account account;
+	unsigned auth_failures;
+	int banner_sent;
+	time_t start;
+	/* after authentication */
+	struct fs_root root;
+	struct sftp_options sftp_opt;
+	char home_in_root[SLUICE_MAX_PATH];
+	struct channel channels[SSH_MAX_CHANNELS];
+	unsigned max_channels;
+	int no_more_sessions;
+	time_t last_activity;
+	int closing;   /* disconnect sent; flush and exit */
+	int exit_code;
+};
+
+/* packet.c */
+int packet_read_version(struct session *s);
+/* 1: a whole packet decrypted, payload and len valid until packet_consume.
+ * 0: need more bytes (errno EAGAIN) or fatal (errno other; logged). */
+int packet_next(struct session *s, const unsigned char **payload, size_t *len);
+void packet_consume(struct session *s);
+/* Start a packet of the given type, room for maxlen payload bytes. */
+int packet_begin(struct session *s, struct wire_out *w, uint8_t type, size_t maxlen);
+int packet_end(struct session *s, struct wire_out *w);
+int packet_send(struct session *s, const unsigned char *payload, size_t len);
+void packet_flush_deferred(struct session *s);
+void ssh_disconnect(struct session *s, uint32_t reason, const char *msg);
+
+/* cipher.c */
+const struct cipher_spec *cipher_find(const char *name, size_t len);
+const struct mac_spec *mac_find(const char *name, size_t len);
+int cipher_setup(struct cipher_state *c, const struct cipher_spec *cs, const struct mac_spec *ms,
+                 const unsigned char *key, const unsigned char *iv, const unsigned char *mackey, int encrypt);
+void cipher_free(struct cipher_state *c);
+/* Seal pkt[0..len) in place (len includes the 4-byte length field) and
+ * append the tag/MAC at pkt+len. */
+int cipher_seal(struct cipher_state *c, uint32_t seq, unsigned char *pkt, size_t len);
+/* Learn the packet length from the first bytes without changing them when
+ * possible; CTR decrypts the first block in place. */
+int cipher_peek_length(struct cipher_state *c, uint32_t seq, unsigned char *pkt, size_t avail,
+                       uint32_t *pktlen, size_t *head_done);
+/* Verify and decrypt pkt (4 + pktlen bytes, tag after).  0 on a bad MAC. */
+int cipher_open(struct cipher_state *c, uint32_t seq, unsigned char *pkt, uint32_t pktlen, size_t head_done);
+
+/* kex.c */
+int kex_send_init(struct session *s);
+int kex_handle(struct session *s, uint8_t type, const unsigned char *p, size_t len);
+int kex_allows(const struct session *s, uint8_t type);
+int kex_rekey_due(const struct session *s, time_t now);
+/* Our version line with CRLF. */
+const char *kex_version_line(void);
+
+/* userauth.c */
+int userauth_handle(struct session *s, uint8_t type, const unsigned char *p, size_t len);
+/* The pre-authentication banner (kept by the caller for the process lifetime). */
+void userauth_set_banner(const char *text, size_t len);
+
+/* channel.c */
+int channel_handle(struct session *s, uint8_t type, const unsigned char *p, size_t len);
+int channel_pump(struct session *s);
+int channel_any_open(const struct session *s);
+
+/* authority.c: the three things that need the host key or secrets.  Kept
+ * behind this narrow interface so that they can move to a separate
+ * privileged process without touching protocol code. */
+int authority_sign(struct session *s, unsigned key_index, const char *sigalg, const unsigned char *data,
+                   size_t len, unsigned char *sig, size_t *siglen);
+int authority_check_password(struct session *s, const char *user, const char *pw, size_t pwlen);
+int authority_check_key(struct session *s, const char *user, const struct key_public *k);
+/* Expands ~ / %h (home) and %u (user name) in a configured path. */
+int authority_expand_path(const char *pattern, const struct account *a, char *out, size_t cap);
+
+/* main.c: after a successful authentication, confine the session to the
+ * account's root and drop privileges.  Exits on failure. */
+void session_confine(struct session *s);
+
+#endif
