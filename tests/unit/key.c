@@ -352,6 +352,41 @@ static void test_find(void)
 	ok(!key_authorized_find("", 0, &ed, 0), "empty file: not found");
 }
 
+static void test_generate(void)
+{
+	static const struct {
+		enum key_type t;
+		unsigned bits;
+	} g[] = {{KEY_ED25519, 0}, {KEY_RSA, 2048}, {KEY_ECDSA_P256, 0}, {KEY_ECDSA_P384, 0}, {KEY_ECDSA_P521, 0}};
+	for (size_t i = 0; i < sizeof g / sizeof g[0]; i++) {
+		const char *name = key_type_name(g[i].t);
+		struct key_private *k = 0, *k2 = 0;
+		char *text = 0, path[300], out[4096], want[4096];
+		size_t len = 0;
+		ok(key_generate(&k, g[i].t, g[i].bits), "%s: generated", name);
+		if (!k) continue;
+		ok(key_private_format(k, "gen comment", &text, &len) && len == strlen(text), "%s: formatted", name);
+		snprintf(path, sizeof path, "%s/gen%zu", tmpdir, i);
+		spew(path, text, len);
+		char *y[] = {"ssh-keygen", "-y", "-f", path, 0};
+		key_public_format_openssh(key_private_public(k), "gen comment", want, sizeof want);
+		ok(run(y, out, sizeof out) == 0 && !strcmp(out, want), "%s: ssh-keygen -y reads our private key", name);
+		ok(key_private_parse(&k2, text, len) && key_public_equal(key_private_public(k2), key_private_public(k)) &&
+		       !strcmp(key_private_comment(k2), "gen comment"),
+		   "%s: our private key parses back", name);
+		if (k2) test_sign_verify(k2, name);
+		sodium_memzero(text, len);
+		free(text);
+		key_private_free(k);
+		key_private_free(k2);
+	}
+	struct key_private *k;
+	ok(!key_generate(&k, KEY_RSA, 1024) && errno == EINVAL && !k, "RSA-1024 refused");
+	ok(!key_generate(&k, KEY_NONE, 0) && errno == EINVAL, "no type refused");
+	ok(key_generate(&k, KEY_RSA, 0) && key_public_bits(key_private_public(k)) == 3072, "RSA default 3072 bits");
+	key_private_free(k);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0 || !mkdtemp(tmpdir)) return 111;
@@ -363,6 +398,7 @@ int main(void)
 	test_private_bad();
 	test_authorized();
 	test_find();
+	test_generate();
 	char *rm[] = {"rm", "-rf", tmpdir, 0};
 	run(rm, 0, 0);
 	return tap_done();
