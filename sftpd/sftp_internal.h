@@ -1,0 +1,225 @@
+/* sftp_internal: what the sftp_*.c files share — protocol numbers, the
+ * server state (queues, handle table), the request handler table and the
+ * helpers that build replies in place in the output queue. */
+#ifndef SLUICE_SFTP_INTERNAL_H
+#define SLUICE_SFTP_INTERNAL_H
+
+#include <dirent.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "base/base.h"
+#include "fs/fs.h"
+#include "wire/wire.h"
+#include "sftp.h"
+
+#define SFTP_VERSION 3
+
+/* Packet types (draft-ietf-secsh-filexfer-02 section 3). */
+enum sftp_type {
+	SSH_FXP_INIT = 1,
+	SSH_FXP_VERSION = 2,
+	SSH_FXP_OPEN = 3,
+	SSH_FXP_CLOSE = 4,
+	SSH_FXP_READ = 5,
+	SSH_FXP_WRITE = 6,
+	SSH_FXP_LSTAT = 7,
+	SSH_FXP_FSTAT = 8,
+	SSH_FXP_SETSTAT = 9,
+	SSH_FXP_FSETSTAT = 10,
+	SSH_FXP_OPENDIR = 11,
+	SSH_FXP_READDIR = 12,
+	SSH_FXP_REMOVE = 13,
+	SSH_FXP_MKDIR = 14,
+	SSH_FXP_RMDIR = 15,
+	SSH_FXP_REALPATH = 16,
+	SSH_FXP_STAT = 17,
+	SSH_FXP_RENAME = 18,
+	SSH_FXP_READLINK = 19,
+	SSH_FXP_SYMLINK = 20,
+	SSH_FXP_STATUS = 101,
+	SSH_FXP_HANDLE = 102,
+	SSH_FXP_DATA = 103,
+	SSH_FXP_NAME = 104,
+	SSH_FXP_ATTRS = 105,
+	SSH_FXP_EXTENDED = 200,
+	SSH_FXP_EXTENDED_REPLY = 201,
+};
+
+enum sftp_status {
+	SSH_FX_OK = 0,
+	SSH_FX_EOF = 1,
+	SSH_FX_NO_SUCH_FILE = 2,
+	SSH_FX_PERMISSION_DENIED = 3,
+	SSH_FX_FAILURE = 4,
+	SSH_FX_BAD_MESSAGE = 5,
+	SSH_FX_NO_CONNECTION = 6,
+	SSH_FX_CONNECTION_LOST = 7,
+	SSH_FX_OP_UNSUPPORTED = 8,
+	SFTP_REPLIED = -1, /* handler result: the reply is already built */
+};
+
+enum sftp_pflags {
+	SSH_FXF_READ = 0x01,
+	SSH_FXF_WRITE = 0x02,
+	SSH_FXF_APPEND = 0x04,
+	SSH_FXF_CREAT = 0x08,
+	SSH_FXF_TRUNC = 0x10,
+	SSH_FXF_EXCL = 0x20,
+};
+
+enum sftp_attr_flags {
+	SSH_FILEXFER_ATTR_SIZE = 0x01,
+	SSH_FILEXFER_ATTR_UIDGID = 0x02,
+	SSH_FILEXFER_ATTR_PERMISSIONS = 0x04,
+	SSH_FILEXFER_ATTR_ACMODTIME = 0x08,
+	SSH_FILEXFER_ATTR_EXTENDED = 0x80000000u,
+};
+
+#define SFTP_HANDLE_LEN 4
+#define SFTP_MAX_HANDLES_CEILING 65535u
+#define SFTP_READDIR_MAX_NAMES 100
+#define SFTP_READDIR_MAX_BYTES (32u * 1024)
+#define SFTP_IN_CAP (2 * (SFTP_MAX_PACKET + 4))
+#define SFTP_OUT_CEILING (SFTP_OUT_HIGH_WATER + 2 * (SFTP_MAX_PACKET + 4))
+#define SFTP_OUT_INITIAL (64u * 1024)
+#define SFTP_COPY_CHUNK (64u * 1024)
+#define SFTP_LOG_PATH 512
+
+/* --- attributes (sftp_attr.c) --- */
+struct sftp_attr {
+	uint32_t flags;
+	uint64_t size;
+	uint32_t uid, gid;
+	uint32_t perm;
+	uint32_t atime, mtime;
+};
+
+int sftp_attr_get(struct wire_in *in, struct sftp_attr *a);
+int sftp_attr_put(struct wire_out *out, const struct sftp_attr *a);
+void sftp_attr_from_stat(struct sftp_attr *a, const struct stat *st);
+/* "ls -l" style line as OpenSSH's sftp-server writes it. */
+void sftp_attr_longname(char *buf, size_t cap, const char *name, const struct stat *st, time_t now);
+/* Name of a uid/gid or "" when unknown (cached). */
+const char *sftp_attr_user_name(uid_t uid);
+const char *sftp_attr_group_name(gid_t gid);
+
+/* --- status (sftp_status.c) --- */
+int sftp_status_from_errno(int e);
+const char *sftp_status_message(int status);
+
+/* --- handles (sftp_handle.c) --- */
+enum sftp_handle_kind { SFTP_HANDLE_FREE = 0, SFTP_HANDLE_FILE, SFTP_HANDLE_DIR };
+
+struct sftp_handle {
+	enum sftp_handle_kind kind;
+	uint16_t gen;
+	int fd;
+	DIR *dir;
+	char *path;
+	uint32_t pflags;
+	uint64_t bytes_read, bytes_written;
+};
+
+struct sftp_handles {
+	struct sftp_handle *v;
+	unsigned cap;
+	unsigned used;
+};
+
+int sftp_handles_init(struct sftp_handles *t, unsigned max);
+void sftp_handles_free(struct sftp_handles *t);
+/* Takes ownership of fd/dir; on failure (0 + EMFILE/ENOMEM) the caller
+ * still owns them. */
+int sftp_handle_new(struct sftp_handles *t, enum sftp_handle_kind kind, int fd, DIR *dir, const char *path,
+                    unsigned char id[SFTP_HANDLE_LEN], struct sftp_handle **hp);
+/* NULL unless p/len names a live handle of that kind (FREE = any kind). */
+struct sftp_handle *sftp_handle_find(struct sftp_handles *t, const unsigned char *p, uint32_t len,
+                                     enum sftp_handle_kind kind);
+/* Closes and frees the slot; 1, or 0 + errno from close(). */
+int sftp_handle_close(struct sftp_handles *t, struct sftp_handle *h);
+/* The descriptor behind a handle (dirfd for directories). */
+int sftp_handle_fd(const struct sftp_handle *h);
+
+/* --- the server (sftp_server.c) --- */
+struct sftp_server {
+	const struct fs_root *root;
+	mode_t umask;
+	int read_only;
+	char user[SLUICE_MAX_USERNAME + 1];
+	char home[SLUICE_MAX_PATH];
+	int initialised;
+	int fatal;
+
+	unsigned char *in; /* SFTP_IN_CAP bytes */
+	size_t in_start, in_end;
+	unsigned char *out;
+	size_t out_start, out_end, out_cap;
+
+	struct wire_out reply; /* the reply being built at out + out_end */
+	const char *msg;       /* status message override for this request */
+
+	struct sftp_handles handles;
+	char path1[SLUICE_MAX_PATH];
+	char path2[SLUICE_MAX_PATH];
+	char pathout[SLUICE_MAX_PATH];
+	char logbuf1[SFTP_LOG_PATH];
+	char logbuf2[SFTP_LOG_PATH];
+};
+
+struct sftp_req {
+	uint8_t type;
+	uint32_t id;
+	struct wire_in in; /* positioned after the id (after the name for EXTENDED) */
+};
+
+/* A handler parses its request, acts, and returns an SSH_FX_* status for
+ * the dispatcher to send, or SFTP_REPLIED when it built its own reply. */
+typedef int sftp_handler(struct sftp_server *s, struct sftp_req *rq);
+
+enum sftp_writes {
+	SFTP_READS = 0,
+	SFTP_WRITES = 1,
+	SFTP_WRITES_IF_OPEN_FLAGS = 2, /* OPEN: decided by its pflags */
+};
+
+struct sftp_op {
+	unsigned type;    /* packet type (0 for extensions) */
+	const char *name; /* for logs; the extension name for extensions */
+	sftp_handler *fn;
+	enum sftp_writes writes;
+	const char *version; /* extensions: the version data in VERSION */
+};
+
+extern const struct sftp_op sftp_ext_table[];
+extern const size_t sftp_ext_count;
+
+/* Reply helpers: start a reply of type (with the request id). */
+struct wire_out *sftp_reply_start(struct sftp_server *s, uint8_t type);
+struct wire_out *sftp_reply_begin(struct sftp_server *s, uint8_t type, uint32_t id);
+/* A NAME reply with one entry whose name and longname are path. */
+int sftp_reply_one_name(struct sftp_server *s, uint32_t id, const char *path);
+/* Printable, truncated copy of a client string for log lines. */
+const char *sftp_log_str(char *buf, const char *str);
+/* Gets a C-string path from the request; 0 when malformed. */
+int sftp_get_path(struct wire_in *in, char *buf);
+/* Gets a handle of the given kind; NULL when absent/invalid (s->msg set). */
+struct sftp_handle *sftp_get_handle(struct sftp_server *s, struct wire_in *in, enum sftp_handle_kind kind);
+int sftp_reply_handle(struct sftp_server *s, uint32_t id, const unsigned char h[SFTP_HANDLE_LEN]);
+
+/* fs_realpath into s->pathout ("" or "." = the start directory). */
+int sftp_canonical(struct sftp_server *s, const char *path);
+
+/* Applies attributes (size, mode, times, owner) to a path or to an fd. */
+int sftp_attr_apply_path(struct sftp_server *s, const char *path, const struct sftp_attr *a, int follow);
+int sftp_attr_apply_fd(struct sftp_server *s, int fd, const char *logname, const struct sftp_attr *a);
+
+/* Handlers (sftp_file.c, sftp_path.c, sftp_ext.c). */
+sftp_handler sftp_op_open, sftp_op_close, sftp_op_read, sftp_op_write, sftp_op_fstat, sftp_op_fsetstat,
+	sftp_op_opendir, sftp_op_readdir;
+sftp_handler sftp_op_lstat, sftp_op_stat, sftp_op_setstat, sftp_op_remove, sftp_op_mkdir, sftp_op_rmdir,
+	sftp_op_realpath, sftp_op_rename, sftp_op_readlink, sftp_op_symlink;
+
+
+#endif

@@ -1,0 +1,371 @@
+/* sftp_server: the SFTP v3 request loop — input and output queues, packet
+ * framing, the handler table and the dispatcher that checks policy (init
+ * state, read-only) in one place and turns handler results into replies.
+ * Replies are built in place at the tail of the output queue. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log/log.h"
+#include "sftp_internal.h"
+
+static sftp_handler sftp_op_init;
+
+static const struct sftp_op sftp_op_table[] = {
+	{SSH_FXP_INIT, "init", sftp_op_init, SFTP_READS, 0},
+	{SSH_FXP_OPEN, "open", sftp_op_open, SFTP_WRITES_IF_OPEN_FLAGS, 0},
+	{SSH_FXP_CLOSE, "close", sftp_op_close, SFTP_READS, 0},
+	{SSH_FXP_READ, "read", sftp_op_read, SFTP_READS, 0},
+	{SSH_FXP_WRITE, "write", sftp_op_write, SFTP_WRITES, 0},
+	{SSH_FXP_LSTAT, "lstat", sftp_op_lstat, SFTP_READS, 0},
+	{SSH_FXP_FSTAT, "fstat", sftp_op_fstat, SFTP_READS, 0},
+	{SSH_FXP_SETSTAT, "setstat", sftp_op_setstat, SFTP_WRITES, 0},
+	{SSH_FXP_FSETSTAT, "fsetstat", sftp_op_fsetstat, SFTP_WRITES, 0},
+	{SSH_FXP_OPENDIR, "opendir", sftp_op_opendir, SFTP_READS, 0},
+	{SSH_FXP_READDIR, "readdir", sftp_op_readdir, SFTP_READS, 0},
+	{SSH_FXP_REMOVE, "remove", sftp_op_remove, SFTP_WRITES, 0},
+	{SSH_FXP_MKDIR, "mkdir", sftp_op_mkdir, SFTP_WRITES, 0},
+	{SSH_FXP_RMDIR, "rmdir", sftp_op_rmdir, SFTP_WRITES, 0},
+	{SSH_FXP_REALPATH, "realpath", sftp_op_realpath, SFTP_READS, 0},
+	{SSH_FXP_STAT, "stat", sftp_op_stat, SFTP_READS, 0},
+	{SSH_FXP_RENAME, "rename", sftp_op_rename, SFTP_WRITES, 0},
+	{SSH_FXP_READLINK, "readlink", sftp_op_readlink, SFTP_READS, 0},
+	{SSH_FXP_SYMLINK, "symlink", sftp_op_symlink, SFTP_WRITES, 0},
+	{SSH_FXP_EXTENDED, "extended", 0, SFTP_READS, 0}, /* resolved to sftp_ext_table */
+};
+
+struct sftp_server *sftp_server_new(const struct fs_root *root, const struct sftp_options *opt)
+{
+	struct sftp_server *s = calloc(1, sizeof *s);
+
+	if (!s) return 0;
+	s->root = root;
+	s->umask = opt->umask & 0777;
+	s->read_only = opt->read_only;
+	if (opt->user && strlen(opt->user) < sizeof s->user) strcpy(s->user, opt->user);
+	strcpy(s->home, "/");
+	if (opt->home && *opt->home && strlen(opt->home) < sizeof s->home) strcpy(s->home, opt->home);
+	s->in = malloc(SFTP_IN_CAP);
+	s->out_cap = SFTP_OUT_INITIAL;
+	s->out = malloc(s->out_cap);
+	if (!s->in || !s->out || !sftp_handles_init(&s->handles, opt->max_handles)) {
+		sftp_server_free(s);
+		errno = ENOMEM;
+		return 0;
+	}
+	return s;
+}
+
+void sftp_server_free(struct sftp_server *s)
+{
+	if (!s) return;
+	sftp_handles_free(&s->handles);
+	free(s->in);
+	free(s->out);
+	free(s);
+}
+
+size_t sftp_server_input_room(const struct sftp_server *s)
+{
+	return (SFTP_MAX_PACKET + 4) - (s->in_end - s->in_start);
+}
+
+int sftp_server_input(struct sftp_server *s, const unsigned char *p, size_t n)
+{
+	if (n > sftp_server_input_room(s)) {
+		errno = EMSGSIZE;
+		return 0;
+	}
+	if (n > SFTP_IN_CAP - s->in_end) {
+		/* the consumed prefix is at least one max packet: compact */
+		memmove(s->in, s->in + s->in_start, s->in_end - s->in_start);
+		s->in_end -= s->in_start;
+		s->in_start = 0;
+	}
+	memcpy(s->in + s->in_end, p, n);
+	s->in_end += n;
+	return 1;
+}
+
+void sftp_server_output(const struct sftp_server *s, const unsigned char **p, size_t *n)
+{
+	*p = s->out + s->out_start;
+	*n = s->out_end - s->out_start;
+}
+
+void sftp_server_consume(struct sftp_server *s, size_t n)
+{
+	if (n > s->out_end - s->out_start) n = s->out_end - s->out_start;
+	s->out_start += n;
+	if (s->out_start == s->out_end) s->out_start = s->out_end = 0;
+}
+
+/* 1 if a complete packet (or a framing error) is waiting. */
+static int sftp_have_packet(const struct sftp_server *s, uint32_t *len)
+{
+	size_t avail = s->in_end - s->in_start;
+
+	if (avail < 4) return 0;
+	*len = wire_load_u32(s->in + s->in_start);
+	if (*len == 0 || *len > SFTP_MAX_PACKET) return 1;
+	return avail - 4 >= *len;
+}
+
+int sftp_server_pending(const struct sftp_server *s)
+{
+	uint32_t len;
+
+	return sftp_have_packet(s, &len);
+}
+
+/* Makes room for one maximal reply at the tail of the output queue. */
+static int sftp_out_reserve(struct sftp_server *s)
+{
+	size_t need = SFTP_MAX_PACKET + 4;
+	size_t cap;
+	unsigned char *p;
+
+	if (s->out_cap - s->out_end >= need) return 1;
+	if (s->out_start > 0 && s->out_start >= s->out_cap / 2) {
+		memmove(s->out, s->out + s->out_start, s->out_end - s->out_start);
+		s->out_end -= s->out_start;
+		s->out_start = 0;
+		if (s->out_cap - s->out_end >= need) return 1;
+	}
+	cap = s->out_cap;
+	while (cap - s->out_end < need) cap *= 2;
+	if (cap > SFTP_OUT_CEILING) cap = SFTP_OUT_CEILING;
+	if (cap - s->out_end < need) {
+		errno = EMSGSIZE;
+		return 0;
+	}
+	p = realloc(s->out, cap);
+	if (!p) return 0;
+	s->out = p;
+	s->out_cap = cap;
+	return 1;
+}
+
+struct wire_out *sftp_reply_start(struct sftp_server *s, uint8_t type)
+{
+	wire_out_init(&s->reply, s->out + s->out_end, SFTP_MAX_PACKET + 4);
+	wire_put_u32(&s->reply, 0);
+	wire_put_u8(&s->reply, type);
+	return &s->reply;
+}
+
+struct wire_out *sftp_reply_begin(struct sftp_server *s, uint8_t type, uint32_t id)
+{
+	struct wire_out *w = sftp_reply_start(s, type);
+
+	wire_put_u32(w, id);
+	return w;
+}
+
+static void sftp_reply_status(struct sftp_server *s, uint32_t id, int status)
+{
+	struct wire_out *w = sftp_reply_begin(s, SSH_FXP_STATUS, id);
+
+	wire_put_u32(w, (uint32_t)status);
+	wire_put_cstring(w, s->msg ? s->msg : sftp_status_message(status));
+	wire_put_cstring(w, "");
+}
+
+/* Seals the reply built at the queue tail: patch its length, queue it. */
+static void sftp_reply_finish(struct sftp_server *s)
+{
+	wire_patch_u32(&s->reply, 0, (uint32_t)(s->reply.len - 4));
+	s->out_end += s->reply.len;
+}
+
+int sftp_reply_one_name(struct sftp_server *s, uint32_t id, const char *path)
+{
+	struct wire_out *w = sftp_reply_begin(s, SSH_FXP_NAME, id);
+	struct sftp_attr a;
+
+	memset(&a, 0, sizeof a);
+	wire_put_u32(w, 1);
+	wire_put_cstring(w, path);
+	wire_put_cstring(w, path);
+	sftp_attr_put(w, &a);
+	return SFTP_REPLIED;
+}
+
+int sftp_reply_handle(struct sftp_server *s, uint32_t id, const unsigned char h[SFTP_HANDLE_LEN])
+{
+	struct wire_out *w = sftp_reply_begin(s, SSH_FXP_HANDLE, id);
+
+	wire_put_string(w, h, SFTP_HANDLE_LEN);
+	return SFTP_REPLIED;
+}
+
+const char *sftp_log_str(char *buf, const char *str)
+{
+	size_t i;
+
+	for (i = 0; str[i] && i < SFTP_LOG_PATH - 1; i++) {
+		unsigned char c = (unsigned char)str[i];
+		buf[i] = (c < 0x20 || c == 0x7f || c == '"') ? '?' : (char)c;
+	}
+	buf[i] = 0;
+	return buf;
+}
+
+int sftp_get_path(struct wire_in *in, char *buf)
+{
+	return wire_get_cstring(in, buf, SLUICE_MAX_PATH);
+}
+
+struct sftp_handle *sftp_get_handle(struct sftp_server *s, struct wire_in *in, enum sftp_handle_kind kind)
+{
+	const unsigned char *p;
+	uint32_t len;
+	struct sftp_handle *h;
+
+	if (!wire_get_string(in, &p, &len)) return 0;
+	h = sftp_handle_find(&s->handles, p, len, kind);
+	if (!h) s->msg = "invalid handle";
+	return h;
+}
+
+static int sftp_op_init(struct sftp_server *s, struct sftp_req *rq)
+{
+	struct wire_out *w;
+	size_t i;
+
+	if (s->initialised) {
+		log_warn("SSH_FXP_INIT received twice");
+		errno = EPROTO;
+		s->fatal = 1;
+		return SFTP_REPLIED;
+	}
+	s->initialised = 1;
+	log_info("session start: client version %u%s%s", (unsigned)rq->id, *s->user ? " user " : "", s->user);
+	w = sftp_reply_start(s, SSH_FXP_VERSION);
+	wire_put_u32(w, SFTP_VERSION);
+	for (i = 0; i < sftp_ext_count; i++) {
+		wire_put_cstring(w, sftp_ext_table[i].name);
+		wire_put_cstring(w, sftp_ext_table[i].version);
+	}
+	return SFTP_REPLIED;
+}
+
+static const struct sftp_op *sftp_find_op(unsigned type)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(sftp_op_table); i++)
+		if (sftp_op_table[i].type == type) return &sftp_op_table[i];
+	return 0;
+}
+
+static const struct sftp_op *sftp_find_ext(const unsigned char *name, uint32_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sftp_ext_count; i++)
+		if (strlen(sftp_ext_table[i].name) == len && !memcmp(sftp_ext_table[i].name, name, len))
+			return &sftp_ext_table[i];
+	return 0;
+}
+
+/* Whether this request would change the filesystem. */
+static int sftp_request_writes(const struct sftp_op *op, const struct sftp_req *rq)
+{
+	struct wire_in peek = rq->in;
+	const unsigned char *p;
+	uint32_t len, pflags;
+
+	if (op->writes != SFTP_WRITES_IF_OPEN_FLAGS) return op->writes == SFTP_WRITES;
+	if (!wire_get_string(&peek, &p, &len) || !wire_get_u32(&peek, &pflags)) return 0;
+	return (pflags & (SSH_FXF_WRITE | SSH_FXF_APPEND | SSH_FXF_CREAT | SSH_FXF_TRUNC | SSH_FXF_EXCL)) != 0;
+}
+
+/* Finds the handler for rq; returns a status when there is none to run. */
+static int sftp_resolve(struct sftp_server *s, struct sftp_req *rq, const struct sftp_op **opp)
+{
+	const struct sftp_op *op = sftp_find_op(rq->type);
+	const unsigned char *name;
+	uint32_t len;
+
+	if (!op) {
+		log_warn("unsupported request type %u", (unsigned)rq->type);
+		return SSH_FX_OP_UNSUPPORTED;
+	}
+	if (rq->type == SSH_FXP_EXTENDED) {
+		if (!wire_get_string(&rq->in, &name, &len)) return SSH_FX_BAD_MESSAGE;
+		op = sftp_find_ext(name, len);
+		if (!op) {
+			size_t n = len < 64 ? len : 64;
+			memcpy(s->logbuf2, name, n);
+			s->logbuf2[n] = 0;
+			log_warn("unsupported extension \"%s\"", sftp_log_str(s->logbuf1, s->logbuf2));
+			return SSH_FX_OP_UNSUPPORTED;
+		}
+	}
+	*opp = op;
+	return SFTP_REPLIED;
+}
+
+static void sftp_dispatch(struct sftp_server *s, const unsigned char *pkt, uint32_t len)
+{
+	struct sftp_req rq;
+	const struct sftp_op *op = 0;
+	int st;
+
+	s->msg = 0;
+	wire_in_init(&rq.in, pkt, len);
+	wire_get_u8(&rq.in, &rq.type);
+	rq.id = 0;
+	if (!wire_get_u32(&rq.in, &rq.id)) {
+		st = SSH_FX_BAD_MESSAGE;
+	} else if (!s->initialised && rq.type != SSH_FXP_INIT) {
+		log_warn("request type %u before SSH_FXP_INIT refused", (unsigned)rq.type);
+		s->msg = "session not initialised";
+		st = SSH_FX_FAILURE;
+	} else if ((st = sftp_resolve(s, &rq, &op)) == SFTP_REPLIED) {
+		if (s->read_only && sftp_request_writes(op, &rq)) {
+			log_warn("refused %s: read-only session", op->name);
+			st = SSH_FX_PERMISSION_DENIED;
+		} else {
+			st = op->fn(s, &rq);
+			if (st == SSH_FX_BAD_MESSAGE) log_warn("malformed %s request", op->name);
+		}
+	}
+	if (s->fatal) return;
+	if (st != SFTP_REPLIED || s->reply.bad) {
+		if (st == SFTP_REPLIED) {
+			s->msg = "reply too large";
+			st = SSH_FX_FAILURE;
+		}
+		sftp_reply_status(s, rq.id, st);
+	}
+	sftp_reply_finish(s);
+}
+
+int sftp_server_run(struct sftp_server *s)
+{
+	uint32_t len;
+
+	if (s->fatal) {
+		errno = EPROTO;
+		return 0;
+	}
+	while (s->out_end - s->out_start < SFTP_OUT_HIGH_WATER && sftp_have_packet(s, &len)) {
+		if (len == 0 || len > SFTP_MAX_PACKET) {
+			log_warn("bad packet length %lu", (unsigned long)len);
+			s->fatal = 1;
+			errno = EPROTO;
+			return 0;
+		}
+		if (!sftp_out_reserve(s)) return 0;
+		sftp_dispatch(s, s->in + s->in_start + 4, len);
+		s->in_start += 4 + (size_t)len;
+		if (s->in_start == s->in_end) s->in_start = s->in_end = 0;
+		if (s->fatal) {
+			errno = EPROTO;
+			return 0;
+		}
+	}
+	return 1;
+}

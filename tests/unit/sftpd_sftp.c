@@ -1,0 +1,779 @@
+/* sftpd_sftp: the SFTP server driven with hand-built packets over a
+ * temporary root (not chrooted): the normal requests, the extensions,
+ * malformed input, policy (read-only, handle limit) and confinement. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../tap.h"
+#include "fs/fs.h"
+#include "log/log.h"
+#include "wire/wire.h"
+#include "../../sftpd/sftp_internal.h"
+
+static char rootdir[] = "/tmp/sftpd_sftp.XXXXXX";
+static struct fs_root root = FS_ROOT_ZERO;
+static struct sftp_server *srv;
+
+static unsigned char pbuf[SFTP_MAX_PACKET + 64];
+static struct wire_out pb;
+static unsigned char rbuf[SFTP_OUT_CEILING];
+static size_t rlen;
+static uint8_t rtype;
+static uint32_t rid;
+static struct wire_in rin;
+static int run_rc;
+
+static void pkt(uint8_t type)
+{
+	wire_out_init(&pb, pbuf, sizeof pbuf);
+	wire_put_u32(&pb, 0);
+	wire_put_u8(&pb, type);
+}
+
+static void req(uint8_t type, uint32_t id)
+{
+	pkt(type);
+	wire_put_u32(&pb, id);
+}
+
+static void ext(uint32_t id, const char *name)
+{
+	req(SSH_FXP_EXTENDED, id);
+	wire_put_cstring(&pb, name);
+}
+
+/* Takes the first queued reply into rbuf; 0 if none. */
+static int take_reply(void)
+{
+	const unsigned char *p;
+	size_t n;
+	uint32_t len;
+
+	rtype = 0;
+	rid = 0;
+	sftp_server_output(srv, &p, &n);
+	if (n < 4) return 0;
+	len = wire_load_u32(p);
+	if (n < 4 + (size_t)len || len > sizeof rbuf) return 0;
+	memcpy(rbuf, p + 4, len);
+	rlen = len;
+	sftp_server_consume(srv, 4 + (size_t)len);
+	wire_in_init(&rin, rbuf, rlen);
+	wire_get_u8(&rin, &rtype);
+	if (rtype != SSH_FXP_VERSION) wire_get_u32(&rin, &rid);
+	return 1;
+}
+
+static void drain(void)
+{
+	const unsigned char *p;
+	size_t n;
+
+	sftp_server_output(srv, &p, &n);
+	sftp_server_consume(srv, n);
+}
+
+/* Feeds raw bytes, runs, and takes one reply. */
+static int feed(const unsigned char *p, size_t n)
+{
+	run_rc = 1;
+	while (n) {
+		size_t room = sftp_server_input_room(srv);
+		size_t k = n < room ? n : room;
+		if (k == 0) return 0;
+		sftp_server_input(srv, p, k);
+		p += k;
+		n -= k;
+		run_rc = sftp_server_run(srv);
+		if (!run_rc) return 0;
+	}
+	return take_reply();
+}
+
+static int xfer(void)
+{
+	wire_patch_u32(&pb, 0, (uint32_t)(pb.len - 4));
+	return feed(pbuf, pb.len);
+}
+
+/* Status code of the current reply, or -1 if it is not a STATUS. */
+static int status(void)
+{
+	struct wire_in c = rin;
+	uint32_t st;
+
+	if (rtype != SSH_FXP_STATUS || !wire_get_u32(&c, &st)) return -1;
+	return (int)st;
+}
+
+static const char *status_msg(void)
+{
+	static char m[256];
+	struct wire_in c = rin;
+	uint32_t st;
+
+	m[0] = 0;
+	if (rtype == SSH_FXP_STATUS && wire_get_u32(&c, &st)) wire_get_cstring(&c, m, sizeof m);
+	return m;
+}
+
+static struct sftp_server *new_server(int read_only, unsigned max_handles)
+{
+	struct sftp_options o = {.umask = 022, .read_only = read_only, .max_handles = max_handles,
+	                         .user = "alice", .home = "/"};
+	struct sftp_server *s = sftp_server_new(&root, &o);
+
+	srv = s;
+	pkt(SSH_FXP_INIT);
+	wire_put_u32(&pb, 3);
+	xfer();
+	return s;
+}
+
+/* OPEN; returns 1 and the handle in h on success. */
+static int do_open(uint32_t id, const char *path, uint32_t pflags, int perm, unsigned char h[SFTP_HANDLE_LEN])
+{
+	const unsigned char *p;
+	uint32_t n;
+
+	req(SSH_FXP_OPEN, id);
+	wire_put_cstring(&pb, path);
+	wire_put_u32(&pb, pflags);
+	if (perm >= 0) {
+		wire_put_u32(&pb, SSH_FILEXFER_ATTR_PERMISSIONS);
+		wire_put_u32(&pb, (uint32_t)perm);
+	} else {
+		wire_put_u32(&pb, 0);
+	}
+	if (!xfer() || rtype != SSH_FXP_HANDLE) return 0;
+	if (!wire_get_string(&rin, &p, &n) || n != SFTP_HANDLE_LEN) return 0;
+	memcpy(h, p, n);
+	return 1;
+}
+
+static int do_handle_req(uint8_t type, uint32_t id, const unsigned char h[SFTP_HANDLE_LEN])
+{
+	req(type, id);
+	wire_put_string(&pb, h, SFTP_HANDLE_LEN);
+	return xfer();
+}
+
+static int do_path_req(uint8_t type, uint32_t id, const char *path)
+{
+	req(type, id);
+	wire_put_cstring(&pb, path);
+	return xfer();
+}
+
+static int do_two_paths(uint8_t type, uint32_t id, const char *a, const char *b)
+{
+	req(type, id);
+	wire_put_cstring(&pb, a);
+	wire_put_cstring(&pb, b);
+	return xfer();
+}
+
+/* First name of a NAME reply. */
+static const char *name_reply(void)
+{
+	static char name[SLUICE_MAX_PATH];
+	struct wire_in c = rin;
+	uint32_t count;
+
+	name[0] = 0;
+	if (rtype != SSH_FXP_NAME || !wire_get_u32(&c, &count) || count < 1) return "(not a name)";
+	wire_get_cstring(&c, name, sizeof name);
+	return name;
+}
+
+static void put_file(const char *rel, const char *data)
+{
+	char p[512];
+	FILE *f;
+
+	snprintf(p, sizeof p, "%s/%s", rootdir, rel);
+	f = fopen(p, "w");
+	if (f) {
+		fputs(data, f);
+		fclose(f);
+	}
+}
+
+static int exists(const char *rel)
+{
+	char p[512];
+	struct stat st;
+
+	snprintf(p, sizeof p, "%s/%s", rootdir, rel);
+	return lstat(p, &st) == 0;
+}
+
+static void test_init(void)
+{
+	struct sftp_options o = {.umask = 022};
+	uint32_t v;
+	char name[128], data[16];
+	int found = 0;
+	size_t i;
+
+	srv = sftp_server_new(&root, &o);
+	ok(srv != 0, "server created");
+	/* a request before INIT is refused, the session goes on */
+	do_path_req(SSH_FXP_STAT, 1, "/");
+	is_int(status(), SSH_FX_FAILURE, "request before INIT refused");
+	is_int(rid, 1, "refusal carries the request id");
+	pkt(SSH_FXP_INIT);
+	wire_put_u32(&pb, 3);
+	ok(xfer(), "INIT answered");
+	is_int(rtype, SSH_FXP_VERSION, "VERSION reply");
+	ok(wire_get_u32(&rin, &v) && v == 3, "version 3");
+	while (wire_left(&rin) && wire_get_cstring(&rin, name, sizeof name) &&
+	       wire_get_cstring(&rin, data, sizeof data))
+		for (i = 0; i < sftp_ext_count; i++)
+			if (!strcmp(name, sftp_ext_table[i].name)) found++;
+	is_int(found, 11, "all 11 extensions advertised");
+	ok(wire_done(&rin), "VERSION fully parsed");
+	pkt(SSH_FXP_INIT);
+	wire_put_u32(&pb, 3);
+	xfer();
+	ok(!run_rc, "second INIT is fatal");
+	sftp_server_free(srv);
+}
+
+static void test_roundtrip(void)
+{
+	unsigned char h[SFTP_HANDLE_LEN], h2[SFTP_HANDLE_LEN];
+	static unsigned char big[300 * 1024];
+	const unsigned char *p;
+	uint32_t n, flags, perm;
+	uint64_t size;
+	size_t i;
+
+	new_server(0, 0);
+	ok(do_open(2, "file.txt", SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_TRUNC, 0666, h), "open for write");
+	req(SSH_FXP_WRITE, 3);
+	wire_put_string(&pb, h, sizeof h);
+	wire_put_u64(&pb, 0);
+	wire_put_string(&pb, "hello world", 11);
+	xfer();
+	is_int(status(), SSH_FX_OK, "write");
+	is_int(rid, 3, "write reply id");
+	do_handle_req(SSH_FXP_FSTAT, 4, h);
+	ok(rtype == SSH_FXP_ATTRS && wire_get_u32(&rin, &flags) && wire_get_u64(&rin, &size) && size == 11,
+	   "fstat size 11");
+	do_handle_req(SSH_FXP_CLOSE, 5, h);
+	is_int(status(), SSH_FX_OK, "close");
+	do_handle_req(SSH_FXP_CLOSE, 6, h);
+	is_int(status(), SSH_FX_FAILURE, "stale handle refused");
+
+	do_path_req(SSH_FXP_STAT, 7, "file.txt");
+	ok(rtype == SSH_FXP_ATTRS, "stat");
+	wire_get_u32(&rin, &flags);
+	wire_get_u64(&rin, &size);
+	wire_get_u32(&rin, &n);
+	wire_get_u32(&rin, &n);
+	wire_get_u32(&rin, &perm);
+	is_int(perm & 0777, 0644, "umask 022 applied on create");
+
+	ok(do_open(8, "/file.txt", SSH_FXF_READ, -1, h), "open for read");
+	req(SSH_FXP_READ, 9);
+	wire_put_string(&pb, h, sizeof h);
+	wire_put_u64(&pb, 6);
+	wire_put_u32(&pb, 1000);
+	xfer();
+	ok(rtype == SSH_FXP_DATA && wire_get_string(&rin, &p, &n) && n == 5 && !memcmp(p, "world", 5),
+	   "read from offset 6");
+	req(SSH_FXP_READ, 10);
+	wire_put_string(&pb, h, sizeof h);
+	wire_put_u64(&pb, 11);
+	wire_put_u32(&pb, 10);
+	xfer();
+	is_int(status(), SSH_FX_EOF, "read at EOF gives EOF");
+	do_handle_req(SSH_FXP_WRITE, 11, h);
+	is_int(status(), SSH_FX_BAD_MESSAGE, "truncated write is a bad message");
+	req(SSH_FXP_WRITE, 12);
+	wire_put_string(&pb, h, sizeof h);
+	wire_put_u64(&pb, 0);
+	wire_put_string(&pb, "x", 1);
+	xfer();
+	ok(status() != SSH_FX_OK, "write on a read-only handle fails");
+	do_handle_req(SSH_FXP_CLOSE, 13, h);
+
+	/* a large file: READ is capped at SFTP_MAX_READ */
+	for (i = 0; i < sizeof big; i++) big[i] = (unsigned char)(i * 7 + (i >> 9));
+	ok(do_open(14, "big", SSH_FXF_WRITE | SSH_FXF_CREAT, -1, h), "open big");
+	for (i = 0; i < sizeof big; i += 100000) {
+		size_t k = sizeof big - i < 100000 ? sizeof big - i : 100000;
+		req(SSH_FXP_WRITE, 15);
+		wire_put_string(&pb, h, sizeof h);
+		wire_put_u64(&pb, i);
+		wire_put_string(&pb, big + i, k);
+		xfer();
+		if (status() != SSH_FX_OK) break;
+	}
+	is_int(status(), SSH_FX_OK, "big writes");
+	do_handle_req(SSH_FXP_CLOSE, 16, h);
+	ok(do_open(17, "big", SSH_FXF_READ, -1, h2), "open big for read");
+	req(SSH_FXP_READ, 18);
+	wire_put_string(&pb, h2, sizeof h2);
+	wire_put_u64(&pb, 0);
+	wire_put_u32(&pb, 1u << 20);
+	xfer();
+	ok(rtype == SSH_FXP_DATA && wire_get_string(&rin, &p, &n) && n == SFTP_MAX_READ && !memcmp(p, big, n),
+	   "read capped at SFTP_MAX_READ, content right");
+	req(SSH_FXP_READ, 19);
+	wire_put_string(&pb, h2, sizeof h2);
+	wire_put_u64(&pb, SFTP_MAX_READ);
+	wire_put_u32(&pb, 1u << 20);
+	xfer();
+	ok(rtype == SSH_FXP_DATA && wire_get_string(&rin, &p, &n) && n == sizeof big - SFTP_MAX_READ &&
+	       !memcmp(p, big + SFTP_MAX_READ, n),
+	   "read the tail");
+	do_handle_req(SSH_FXP_CLOSE, 20, h2);
+	sftp_server_free(srv);
+}
+
+static void test_pipeline(void)
+{
+	unsigned char two[256];
+	size_t n = 0, i;
+	int got = 0;
+
+	new_server(0, 0);
+	/* two requests in one chunk, then one fed byte by byte */
+	req(SSH_FXP_STAT, 30);
+	wire_put_cstring(&pb, "/");
+	wire_patch_u32(&pb, 0, (uint32_t)(pb.len - 4));
+	memcpy(two, pbuf, pb.len);
+	n = pb.len;
+	req(SSH_FXP_LSTAT, 31);
+	wire_put_cstring(&pb, "file.txt");
+	wire_patch_u32(&pb, 0, (uint32_t)(pb.len - 4));
+	memcpy(two + n, pbuf, pb.len);
+	n += pb.len;
+	sftp_server_input(srv, two, n);
+	ok(sftp_server_pending(srv), "pending before run");
+	ok(sftp_server_run(srv), "run");
+	ok(!sftp_server_pending(srv), "nothing pending after run");
+	if (take_reply() && rtype == SSH_FXP_ATTRS && rid == 30) got++;
+	if (take_reply() && rtype == SSH_FXP_ATTRS && rid == 31) got++;
+	is_int(got, 2, "both pipelined requests answered in order");
+	for (i = 0; i < n; i++) {
+		sftp_server_input(srv, two + i, 1);
+		if (!sftp_server_run(srv)) break;
+	}
+	got = 0;
+	if (take_reply() && rid == 30) got++;
+	if (take_reply() && rid == 31) got++;
+	is_int(got, 2, "requests fed byte by byte");
+	sftp_server_free(srv);
+}
+
+static void test_malformed(void)
+{
+	unsigned char raw[64];
+
+	new_server(0, 0);
+	req(SSH_FXP_OPEN, 40);
+	wire_put_u32(&pb, 100);
+	wire_put_bytes(&pb, "abc", 3);
+	xfer();
+	is_int(status(), SSH_FX_BAD_MESSAGE, "truncated string");
+	is_int(rid, 40, "bad message keeps the id");
+	req(SSH_FXP_STAT, 41);
+	wire_put_u32(&pb, 0xffffffffu);
+	xfer();
+	is_int(status(), SSH_FX_BAD_MESSAGE, "huge string length");
+	req(SSH_FXP_STAT, 42);
+	wire_put_cstring(&pb, "/");
+	wire_put_u8(&pb, 0);
+	xfer();
+	is_int(status(), SSH_FX_BAD_MESSAGE, "trailing garbage");
+	req(SSH_FXP_STAT, 43);
+	wire_put_string(&pb, "file.txt\0x", 10);
+	xfer();
+	is_int(status(), SSH_FX_BAD_MESSAGE, "NUL in a path");
+	req(SSH_FXP_OPEN, 44);
+	wire_put_cstring(&pb, "file.txt");
+	wire_put_u32(&pb, SSH_FXF_READ);
+	wire_put_u32(&pb, SSH_FILEXFER_ATTR_EXTENDED);
+	wire_put_u32(&pb, 0x7fffffff);
+	xfer();
+	is_int(status(), SSH_FX_BAD_MESSAGE, "huge extended attribute count");
+	req(SSH_FXP_READ, 45);
+	wire_put_string(&pb, "zzzzz", 5);
+	wire_put_u64(&pb, 0);
+	wire_put_u32(&pb, 10);
+	xfer();
+	is_int(status(), SSH_FX_FAILURE, "bad handle");
+	req(99, 46);
+	xfer();
+	is_int(status(), SSH_FX_OP_UNSUPPORTED, "unknown type unsupported");
+	ext(47, "nonexistent@example.com");
+	xfer();
+	is_int(status(), SSH_FX_OP_UNSUPPORTED, "unknown extension unsupported");
+	pkt(SSH_FXP_STAT);
+	wire_put_u8(&pb, 1);
+	xfer();
+	is_int(status(), SSH_FX_BAD_MESSAGE, "packet without an id");
+	do_path_req(SSH_FXP_STAT, 48, "/");
+	ok(rtype == SSH_FXP_ATTRS && rid == 48, "session continues after bad messages");
+	wire_store_u32(raw, SFTP_MAX_PACKET + 1);
+	raw[4] = SSH_FXP_STAT;
+	sftp_server_input(srv, raw, 5);
+	ok(!sftp_server_run(srv) && errno == EPROTO, "oversized framing is fatal");
+	ok(!sftp_server_run(srv), "and stays fatal");
+	sftp_server_free(srv);
+	new_server(0, 0);
+	memset(raw, 0, 8);
+	sftp_server_input(srv, raw, 8);
+	ok(!sftp_server_run(srv), "zero-length packet is fatal");
+	sftp_server_free(srv);
+	new_server(0, 0);
+	{
+		static unsigned char huge[SFTP_MAX_PACKET + 5];
+		ok(!sftp_server_input(srv, huge, sizeof huge) && errno == EMSGSIZE, "input over the room refused");
+	}
+	sftp_server_free(srv);
+}
+
+static void test_read_only(void)
+{
+	unsigned char h[SFTP_HANDLE_LEN];
+
+	new_server(1, 0);
+	ok(!do_open(50, "ro.txt", SSH_FXF_WRITE | SSH_FXF_CREAT, -1, h), "read-only: open for write");
+	is_int(status(), SSH_FX_PERMISSION_DENIED, "read-only: permission denied");
+	ok(!exists("ro.txt"), "read-only: nothing created");
+	ok(!do_open(51, "file.txt", SSH_FXF_READ | SSH_FXF_TRUNC, -1, h), "read-only: TRUNC counts as a write");
+	ok(do_open(52, "file.txt", SSH_FXF_READ, -1, h), "read-only: open for read allowed");
+	do_handle_req(SSH_FXP_CLOSE, 53, h);
+	do_path_req(SSH_FXP_MKDIR, 54, "rodir");
+	is_int(status(), SSH_FX_PERMISSION_DENIED, "read-only: mkdir denied");
+	do_path_req(SSH_FXP_REMOVE, 55, "file.txt");
+	is_int(status(), SSH_FX_PERMISSION_DENIED, "read-only: remove denied");
+	ok(exists("file.txt"), "read-only: file still there");
+	ext(56, "posix-rename@openssh.com");
+	wire_put_cstring(&pb, "file.txt");
+	wire_put_cstring(&pb, "x");
+	xfer();
+	is_int(status(), SSH_FX_PERMISSION_DENIED, "read-only: posix-rename denied");
+	do_two_paths(SSH_FXP_SYMLINK, 57, "file.txt", "rolink");
+	is_int(status(), SSH_FX_PERMISSION_DENIED, "read-only: symlink denied");
+	ext(58, "statvfs@openssh.com");
+	wire_put_cstring(&pb, "/");
+	xfer();
+	is_int(rtype, SSH_FXP_EXTENDED_REPLY, "read-only: statvfs allowed");
+	sftp_server_free(srv);
+}
+
+static void test_handle_limit(void)
+{
+	unsigned char h1[SFTP_HANDLE_LEN], h2[SFTP_HANDLE_LEN], h3[SFTP_HANDLE_LEN];
+
+	new_server(0, 2);
+	ok(do_open(60, "file.txt", SSH_FXF_READ, -1, h1), "handle 1");
+	req(SSH_FXP_OPENDIR, 61);
+	wire_put_cstring(&pb, "/");
+	xfer();
+	ok(rtype == SSH_FXP_HANDLE && wire_get_string(&rin, &(const unsigned char *){0}, &(uint32_t){0}),
+	   "handle 2 (dir)");
+	ok(!do_open(62, "file.txt", SSH_FXF_READ, -1, h3), "third handle refused");
+	is_int(status(), SSH_FX_FAILURE, "FAILURE");
+	is_str(status_msg(), "too many open handles", "with the message");
+	do_handle_req(SSH_FXP_CLOSE, 63, h1);
+	ok(do_open(64, "file.txt", SSH_FXF_READ, -1, h2), "handle freed and reused");
+	ok(memcmp(h1, h2, SFTP_HANDLE_LEN) != 0, "reused slot gets a new handle value");
+	do_handle_req(SSH_FXP_CLOSE, 65, h1);
+	is_int(status(), SSH_FX_FAILURE, "old handle of a reused slot refused");
+	ext(66, "limits@openssh.com");
+	xfer();
+	{
+		uint64_t a, b, c, d;
+		ok(rtype == SSH_FXP_EXTENDED_REPLY && wire_get_u64(&rin, &a) && wire_get_u64(&rin, &b) &&
+		       wire_get_u64(&rin, &c) && wire_get_u64(&rin, &d) && a == SFTP_MAX_PACKET &&
+		       b == SFTP_MAX_READ && c == SFTP_MAX_WRITE && d == 2,
+		   "limits@openssh.com");
+	}
+	sftp_server_free(srv);
+}
+
+static void test_paths(void)
+{
+	char target[SLUICE_MAX_PATH];
+	char link_at[600];
+	struct stat st;
+
+	new_server(0, 0);
+	do_path_req(SSH_FXP_REALPATH, 70, "");
+	is_str(name_reply(), "/", "realpath of empty path");
+	do_path_req(SSH_FXP_REALPATH, 71, ".");
+	is_str(name_reply(), "/", "realpath of .");
+	do_path_req(SSH_FXP_REALPATH, 72, "missing");
+	is_str(name_reply(), "/missing", "realpath of missing last component");
+	do_path_req(SSH_FXP_MKDIR, 73, "d");
+	is_int(status(), SSH_FX_BAD_MESSAGE, "mkdir without attributes is malformed");
+	req(SSH_FXP_MKDIR, 73);
+	wire_put_cstring(&pb, "d");
+	wire_put_u32(&pb, SSH_FILEXFER_ATTR_PERMISSIONS);
+	wire_put_u32(&pb, 0777);
+	xfer();
+	is_int(status(), SSH_FX_OK, "mkdir");
+	{
+		struct stat dst;
+		char dp[600];
+		snprintf(dp, sizeof dp, "%s/d", rootdir);
+		ok(stat(dp, &dst) == 0 && (dst.st_mode & 0777) == 0755, "mkdir mode 0777 with umask 022 -> 0755");
+	}
+	do_path_req(SSH_FXP_REALPATH, 74, "d/../d/new");
+	is_str(name_reply(), "/d/new", "realpath canonicalises");
+	do_path_req(SSH_FXP_REALPATH, 75, "../../..");
+	is_str(name_reply(), "/", "realpath cannot leave the root");
+	do_path_req(SSH_FXP_RMDIR, 76, "d");
+	is_int(status(), SSH_FX_OK, "rmdir");
+	do_path_req(SSH_FXP_RMDIR, 77, "d");
+	is_int(status(), SSH_FX_NO_SUCH_FILE, "rmdir missing: no such file");
+
+	/* OpenSSH order: target first, then the link path */
+	do_two_paths(SSH_FXP_SYMLINK, 78, "file.txt", "link");
+	is_int(status(), SSH_FX_OK, "symlink");
+	snprintf(link_at, sizeof link_at, "%s/link", rootdir);
+	ok(readlink(link_at, target, sizeof target) == 8 && !memcmp(target, "file.txt", 8),
+	   "symlink argument order is OpenSSH's");
+	do_path_req(SSH_FXP_READLINK, 79, "link");
+	is_str(name_reply(), "file.txt", "readlink verbatim");
+
+	put_file("a", "A");
+	put_file("b", "B");
+	do_two_paths(SSH_FXP_RENAME, 80, "a", "b");
+	is_int(status(), SSH_FX_FAILURE, "rename refuses to overwrite");
+	ok(exists("a"), "source still there");
+	ext(81, "posix-rename@openssh.com");
+	wire_put_cstring(&pb, "a");
+	wire_put_cstring(&pb, "b");
+	xfer();
+	is_int(status(), SSH_FX_OK, "posix-rename overwrites");
+	ok(!exists("a"), "source gone");
+	do_two_paths(SSH_FXP_RENAME, 82, "b", "c");
+	is_int(status(), SSH_FX_OK, "rename to a new name");
+	ext(83, "hardlink@openssh.com");
+	wire_put_cstring(&pb, "c");
+	wire_put_cstring(&pb, "c2");
+	xfer();
+	is_int(status(), SSH_FX_OK, "hardlink");
+	do_path_req(SSH_FXP_REMOVE, 84, "c");
+	is_int(status(), SSH_FX_OK, "remove");
+	do_path_req(SSH_FXP_REMOVE, 85, "c");
+	is_int(status(), SSH_FX_NO_SUCH_FILE, "remove missing");
+
+	req(SSH_FXP_SETSTAT, 86);
+	wire_put_cstring(&pb, "c2");
+	wire_put_u32(&pb, SSH_FILEXFER_ATTR_PERMISSIONS | SSH_FILEXFER_ATTR_ACMODTIME);
+	wire_put_u32(&pb, 0600);
+	wire_put_u32(&pb, 1000000000);
+	wire_put_u32(&pb, 1200000000);
+	xfer();
+	is_int(status(), SSH_FX_OK, "setstat");
+	snprintf(link_at, sizeof link_at, "%s/c2", rootdir);
+	ok(stat(link_at, &st) == 0 && (st.st_mode & 07777) == 0600 && st.st_mtime == 1200000000,
+	   "setstat applied mode and mtime");
+
+	/* confinement */
+	snprintf(link_at, sizeof link_at, "%s/escape", rootdir);
+	ok(symlink("/etc", link_at) == 0, "absolute symlink to /etc made");
+	do_path_req(SSH_FXP_STAT, 87, "escape/passwd");
+	is_int(status(), SSH_FX_NO_SUCH_FILE, "absolute symlink stays inside the root");
+	do_path_req(SSH_FXP_STAT, 88, "../../../../etc/passwd");
+	is_int(status(), SSH_FX_NO_SUCH_FILE, "dot-dot stays inside the root");
+	do_path_req(SSH_FXP_STAT, 89, "/../../etc/passwd");
+	is_int(status(), SSH_FX_NO_SUCH_FILE, "absolute dot-dot stays inside the root");
+	sftp_server_free(srv);
+}
+
+static void test_readdir(void)
+{
+	const unsigned char *p;
+	uint32_t n, count, i, total = 0;
+	char name[256], longname[512];
+	struct sftp_attr a;
+	int saw_file = 0, saw_dotdot = 0, good_long = 0, rounds = 0;
+
+	new_server(0, 0);
+	req(SSH_FXP_OPENDIR, 90);
+	wire_put_cstring(&pb, "/");
+	xfer();
+	ok(rtype == SSH_FXP_HANDLE && wire_get_string(&rin, &p, &n) && n == SFTP_HANDLE_LEN, "opendir");
+	{
+		unsigned char h[SFTP_HANDLE_LEN];
+		memcpy(h, p, SFTP_HANDLE_LEN);
+		for (;;) {
+			do_handle_req(SSH_FXP_READDIR, 91, h);
+			if (rtype != SSH_FXP_NAME || ++rounds > 50) break;
+			wire_get_u32(&rin, &count);
+			for (i = 0; i < count; i++) {
+				wire_get_cstring(&rin, name, sizeof name);
+				wire_get_cstring(&rin, longname, sizeof longname);
+				sftp_attr_get(&rin, &a);
+				total++;
+				if (!strcmp(name, "file.txt")) {
+					saw_file = 1;
+					good_long = !strncmp(longname, "-rw-r--r--    1 ", 16) &&
+					            strstr(longname, " 11 ") && strstr(longname, " file.txt");
+					if (!good_long) printf("# longname '%s'\n", longname);
+				}
+				if (!strcmp(name, "..")) saw_dotdot = 1;
+			}
+			if (!wire_done(&rin)) break;
+		}
+		is_int(status(), SSH_FX_EOF, "readdir ends with EOF");
+		ok(saw_file && saw_dotdot, "readdir lists file.txt and ..");
+		ok(good_long, "ls -l style longname");
+		ok(total >= 5, "several entries (%u)", (unsigned)total);
+		do_handle_req(SSH_FXP_CLOSE, 92, h);
+		is_int(status(), SSH_FX_OK, "closedir");
+	}
+	sftp_server_free(srv);
+}
+
+static void test_extensions(void)
+{
+	unsigned char h[SFTP_HANDLE_LEN], h2[SFTP_HANDLE_LEN];
+	unsigned char ids[8];
+	const unsigned char *p;
+	uint32_t n;
+	uint64_t v;
+	char buf[64];
+
+	new_server(0, 0);
+	ext(100, "expand-path@openssh.com");
+	wire_put_cstring(&pb, "~");
+	xfer();
+	is_str(name_reply(), "/", "expand-path ~");
+	ext(101, "expand-path@openssh.com");
+	wire_put_cstring(&pb, "~/file.txt");
+	xfer();
+	is_str(name_reply(), "/file.txt", "expand-path ~/file.txt");
+	ext(102, "expand-path@openssh.com");
+	wire_put_cstring(&pb, "~bob/x");
+	xfer();
+	ok(status() > 0, "expand-path of another user refused");
+	ext(103, "home-directory");
+	wire_put_cstring(&pb, "alice");
+	xfer();
+	is_str(name_reply(), "/", "home-directory");
+	ext(104, "statvfs@openssh.com");
+	wire_put_cstring(&pb, "/");
+	xfer();
+	ok(rtype == SSH_FXP_EXTENDED_REPLY && wire_get_u64(&rin, &v) && v > 0 && wire_left(&rin) == 80,
+	   "statvfs: 11 uint64");
+	ok(do_open(105, "file.txt", SSH_FXF_READ, -1, h), "open source");
+	ok(do_open(106, "copy.txt", SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_TRUNC, -1, h2), "open destination");
+	ext(107, "fstatvfs@openssh.com");
+	wire_put_string(&pb, h, sizeof h);
+	xfer();
+	is_int(rtype, SSH_FXP_EXTENDED_REPLY, "fstatvfs");
+	ext(108, "copy-data");
+	wire_put_string(&pb, h, sizeof h);
+	wire_put_u64(&pb, 6);
+	wire_put_u64(&pb, 0);
+	wire_put_string(&pb, h2, sizeof h2);
+	wire_put_u64(&pb, 0);
+	xfer();
+	is_int(status(), SSH_FX_OK, "copy-data to EOF");
+	ext(109, "copy-data");
+	wire_put_string(&pb, h2, sizeof h2);
+	wire_put_u64(&pb, 0);
+	wire_put_u64(&pb, 0);
+	wire_put_string(&pb, h, sizeof h);
+	wire_put_u64(&pb, 0);
+	xfer();
+	is_int(status(), SSH_FX_FAILURE, "copy-data into a read handle refused");
+	ext(110, "fsync@openssh.com");
+	wire_put_string(&pb, h2, sizeof h2);
+	xfer();
+	is_int(status(), SSH_FX_OK, "fsync");
+	do_handle_req(SSH_FXP_CLOSE, 111, h);
+	do_handle_req(SSH_FXP_CLOSE, 112, h2);
+	{
+		char pth[512];
+		FILE *f;
+		snprintf(pth, sizeof pth, "%s/copy.txt", rootdir);
+		f = fopen(pth, "r");
+		buf[0] = 0;
+		if (f) {
+			if (!fgets(buf, sizeof buf, f)) buf[0] = 0;
+			fclose(f);
+		}
+		is_str(buf, "world", "copy-data copied the right bytes");
+	}
+	wire_store_u32(ids, (uint32_t)getuid());
+	wire_store_u32(ids + 4, (uint32_t)getgid());
+	ext(113, "users-groups-by-id@openssh.com");
+	wire_put_string(&pb, ids, 4);
+	wire_put_string(&pb, ids + 4, 4);
+	xfer();
+	ok(rtype == SSH_FXP_EXTENDED_REPLY && wire_get_string(&rin, &p, &n) && wire_get_string(&rin, &p, &n) &&
+	       wire_done(&rin),
+	   "users-groups-by-id");
+	ext(114, "users-groups-by-id@openssh.com");
+	wire_put_string(&pb, ids, 3);
+	wire_put_string(&pb, ids, 0);
+	xfer();
+	is_int(status(), SSH_FX_BAD_MESSAGE, "users-groups-by-id with a partial id");
+	ext(115, "lsetstat@openssh.com");
+	wire_put_cstring(&pb, "link");
+	wire_put_u32(&pb, SSH_FILEXFER_ATTR_ACMODTIME);
+	wire_put_u32(&pb, 1000);
+	wire_put_u32(&pb, 2000);
+	xfer();
+	is_int(status(), SSH_FX_OK, "lsetstat times on a symlink");
+	sftp_server_free(srv);
+}
+
+static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return remove(path);
+}
+
+int main(void)
+{
+	if (!getenv("SFTP_TEST_VERBOSE")) {
+		/* logs go to an unlinked temporary file, not to prove's output */
+		char logname[] = "/tmp/sftpd_sftp_log.XXXXXX";
+		int fd = mkstemp(logname);
+		if (fd >= 0) {
+			unlink(logname);
+			dup2(fd, 2);
+			close(fd);
+		}
+	}
+	log_init("sftpd_sftp", "test");
+	umask(0);
+	if (!mkdtemp(rootdir) || !fs_root_open(&root, rootdir, 0)) {
+		printf("Bail out! cannot set up root %s: %s\n", rootdir, strerror(errno));
+		return 1;
+	}
+	test_init();
+	test_roundtrip();
+	test_pipeline();
+	test_malformed();
+	test_read_only();
+	test_handle_limit();
+	test_paths();
+	test_readdir();
+	test_extensions();
+	drain();
+	fs_root_close(&root);
+	if (nftw(rootdir, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0) printf("# cleanup of %s failed\n", rootdir);
+	return tap_done();
+}
