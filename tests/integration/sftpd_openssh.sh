@@ -1,0 +1,645 @@
+#!/bin/bash
+# sftpd_openssh.sh: OpenSSH's own clients (sftp, scp, ssh) against sftpd,
+# through ProxyCommand (no network) and through systemd-socket-activate on
+# loopback: transfers compared byte for byte, file operations checked on
+# disk, every algorithm, every key type, password login, confinement, and
+# bad input fed over a pipe.  Prints TAP.  T_KEEP=1 keeps the temp dir.
+
+. "$(dirname "$0")/lib.sh"
+
+SFTPD=${SFTPD_BIN:-$T_TOP/sftpd/sftpd}
+[ -x "$SFTPD" ] || t_skip_all "sftpd/sftpd is not built"
+for c in ssh sftp ssh-keygen timeout; do
+	t_have "$c" || t_skip_all "$c is not installed (Debian: openssh-client, coreutils)"
+done
+
+t_tmpdir
+T=$T_TMP
+ROOT=$T/root        # the account's home and root
+L=$T/local          # the client's working directory
+OUT=$T/outside      # beside the root: must never be reachable
+LOG=$T/sftpd.log    # sftpd's stderr, every session
+RCLOG=$T/rc.log     # sftpd's exit status, every proxied session
+mkdir -p "$ROOT" "$L" "$OUT" "$T/keys" "$T/u"
+USER_NAME=${T_USER:-tester}
+PASSWORD='pw-Sluice-1!'
+
+# As root, sftpd chroots and becomes the account's uid: use nobody's ids,
+# give it the root, and let it read its keys when started unprivileged too.
+if [ "$(id -u)" = 0 ]; then
+	ACC_UID=65534
+	ACC_GID=65534
+else
+	ACC_UID=$(id -u)
+	ACC_GID=$(id -g)
+fi
+
+# --- keys, account, files ------------------------------------------------
+
+t_hostkey ed25519 "$T/keys/hk_ed25519" || t_bail "cannot make an ed25519 host key"
+t_hostkey rsa "$T/keys/hk_rsa" 3072 || t_bail "cannot make an RSA host key"
+t_hostkey ecdsa "$T/keys/hk_ecdsa" 256 || t_bail "cannot make an ECDSA host key"
+t_userkey ed25519 "$T/keys/uk_ed25519"
+t_userkey rsa "$T/keys/uk_rsa" 3072
+t_userkey ecdsa "$T/keys/uk_ecdsa256" 256
+t_userkey ecdsa "$T/keys/uk_ecdsa384" 384
+t_userkey ecdsa "$T/keys/uk_ecdsa521" 521
+cat "$T"/keys/uk_*.pub >"$T/keys/authorized_keys"
+t_useradd "$T/keys/users" "$USER_NAME" "$PASSWORD" "$ACC_UID" "$ACC_GID" "$ROOT" ||
+	t_bail "cannot write the users file"
+printf '#!/bin/sh\ncat %s\n' "$T/keys/password" >"$T/askpass"
+chmod 755 "$T/askpass"
+printf '%s\n' "$PASSWORD" >"$T/keys/password"
+
+echo "OUTSIDE-SECRET-0xdeadbeef" >"$OUT/secret.txt"
+chmod 644 "$OUT/secret.txt"
+ln -s "$OUT/secret.txt" "$ROOT/evil_abs"
+ln -s ../outside/secret.txt "$ROOT/evil_rel"
+ln -s /etc/passwd "$ROOT/evil_etc"
+echo "inside" >"$ROOT/inside.txt"
+if [ "$(id -u)" = 0 ]; then
+	chown -R "$ACC_UID:$ACC_GID" "$ROOT" "$T/keys"
+fi
+
+SIZES="0 1 32767 32768 32769 1048583 10485760"
+for s in $SIZES; do
+	head -c "$s" /dev/urandom >"$L/f_$s"
+done
+BIG=$L/f_1048583
+HUGE=$L/f_10485760
+
+# --- how to reach the server -------------------------------------------
+
+SERVER_ENV=(
+	PATH=/usr/sbin:/usr/bin:/sbin:/bin
+	SFTPD_HOST_KEYS="$T/keys/hk_ed25519"
+	SFTPD_USERS_FILE="$T/keys/users"
+	SFTPD_AUTHORIZED_KEYS="$T/keys/authorized_keys"
+	SFTPD_AUTH_FAIL_DELAY_MS=50
+)
+
+# The ProxyCommand: sftpd with the test environment (plus VAR=value
+# arguments), stderr to the log, exit status to rc.log.  With UNPRIV=1 as
+# root it runs as the account (openat2 confinement instead of chroot).
+{
+	echo '#!/bin/sh'
+	echo "trap 'hup=1' HUP  # ssh hangs up its ProxyCommand; still record the status"
+	echo 'pre='
+	echo 'if [ "${UNPRIV:-0}" = 1 ] && [ "$(id -u)" = 0 ]; then'
+	echo "  pre=\"setpriv --reuid=$ACC_UID --regid=$ACC_GID --clear-groups\""
+	echo 'fi'
+	printf '$pre env -i'
+	printf ' %q' "${SERVER_ENV[@]}"
+	printf ' "$@" %q 2>>%q\n' "$SFTPD" "$LOG"
+	printf 'echo $? >>%q\n' "$RCLOG"
+} >"$T/srv"
+chmod 755 "$T/srv"
+
+SSHO=(-F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=no
+	-o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null
+	-o IdentitiesOnly=yes -o ConnectTimeout=10 -o ServerAliveInterval=5
+	-o ServerAliveCountMax=3 -o LogLevel=ERROR -o ControlMaster=no
+	-o ControlPath=none -o PasswordAuthentication=no
+	-o KbdInteractiveAuthentication=no)
+KEY=$T/keys/uk_ed25519
+TMO=${T_TIMEOUT:-90}
+
+# Transport for the next client call: proxy (default), proxy with extra
+# server environment, or the loopback port of a super-server.
+MODE=proxy
+PORT=
+SRV_ENV=
+UNPRIV=0
+
+# conn: the options that reach the server, into CONN (and DEST).
+conn() {
+	if [ "$MODE" = socket ]; then
+		CONN=(-o "Port=$PORT")
+		DEST=$USER_NAME@127.0.0.1
+	else
+		CONN=(-o "ProxyCommand=env UNPRIV=$UNPRIV $T/srv $SRV_ENV")
+		DEST=$USER_NAME@sluice-test
+	fi
+}
+
+# sftp_batch BATCHTEXT [client options...]: one sftp -b session run in $L.
+sftp_batch() {
+	printf '%s\n' "$1" >"$T/batch"
+	shift
+	conn
+	(cd "$L" && timeout "$TMO" sftp "$@" "${CONN[@]}" -i "$KEY" "${SSHO[@]}" \
+		-b "$T/batch" "$DEST")
+}
+
+# run_ssh [options...] -- [command...]: ssh with the current transport.
+run_ssh() {
+	_o=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		_o+=("$1")
+		shift
+	done
+	shift
+	conn
+	timeout 30 ssh "${_o[@]}" "${CONN[@]}" -i "$KEY" "${SSHO[@]}" "$DEST" "$@" </dev/null
+}
+
+# xfer LABEL [client options...]: put then get 1 MiB+7, both compared.
+xfer() {
+	_lab=$1
+	_f=$(printf '%s' "$1" | tr -c 'A-Za-z0-9' '_')
+	shift
+	rm -f "$ROOT/x_$_f" "$L/y_$_f"
+	if sftp_batch "put $BIG x_$_f
+get x_$_f y_$_f" "$@" >"$T/last.out" 2>&1 &&
+		cmp -s "$BIG" "$ROOT/x_$_f" && cmp -s "$BIG" "$L/y_$_f"; then
+		t_ok "$_lab: put+get 1 MiB+7 identical"
+	else
+		t_notok "$_lab: put+get 1 MiB+7 identical"
+		t_diag_file "$T/last.out"
+		t_diag_file "$LOG" 5
+	fi
+	rm -f "$ROOT/x_$_f" "$L/y_$_f"
+}
+
+# no_leak NAME: ok when $L/NAME is absent or holds nothing from outside.
+no_leak() {
+	if [ -e "$L/$1" ] && grep -q -e OUTSIDE-SECRET -e '^root:' "$L/$1"; then
+		t_notok "$2"
+		t_diag "outside content reached the client"
+	else
+		t_ok "$2"
+	fi
+	rm -f "$L/$1"
+}
+
+# --- the file suite, run once per transport --------------------------------
+
+file_suite() { # LABEL
+	lab=$1
+	d=$ROOT/$lab
+	rm -rf "$d" "$L"/g_*
+	b="mkdir $lab
+cd $lab"
+	for s in $SIZES; do b="$b
+put f_$s"; done
+	for s in $SIZES; do b="$b
+get f_$s g_$s"; done
+	t_run "$lab: sftp -b session with puts and gets" sftp_batch "$b"
+	for s in $SIZES; do
+		if cmp -s "$L/f_$s" "$d/f_$s" && cmp -s "$L/f_$s" "$L/g_$s"; then
+			t_ok "$lab: $s bytes up and down identical"
+		else
+			t_notok "$lab: $s bytes up and down identical"
+		fi
+	done
+
+	sftp_batch "cd $lab
+ls -l" >"$T/ls.out" 2>&1
+	line=$(awk '$NF == "f_32768"' "$T/ls.out")
+	set -- $line
+	if [ "$#" -ge 9 ] && [ "$5" = 32768 ] && [[ "$1" =~ ^-rw-r--r-- ]]; then
+		t_ok "$lab: ls -l shows f_32768 as -rw-r--r-- with 32768 bytes"
+	else
+		t_notok "$lab: ls -l shows f_32768 as -rw-r--r-- with 32768 bytes"
+		t_diag_file "$T/ls.out"
+	fi
+	n=$(grep -c ' f_' "$T/ls.out")
+	t_is "$n" 7 "$lab: ls -l lists the 7 files"
+
+	mkdir -p "$d/rmme_dir"
+	echo x >"$d/rmme_file"
+	echo y >"$d/mvme"
+	[ "$(id -u)" = 0 ] && chown -R "$ACC_UID:$ACC_GID" "$d"
+	sftp_batch "cd $lab
+-mkdir d1
+-rmdir rmme_dir
+-rename mvme moved
+-rm rmme_file
+-chmod 640 f_32767
+-ln -s f_32769 lnk
+-get lnk via_link
+-df
+-df -h" >"$T/ops.out" 2>&1
+	[ -d "$d/d1" ] && t_ok "$lab: mkdir" || t_notok "$lab: mkdir"
+	[ ! -e "$d/rmme_dir" ] && t_ok "$lab: rmdir" || t_notok "$lab: rmdir"
+	if [ -e "$d/moved" ] && [ ! -e "$d/mvme" ]; then t_ok "$lab: rename"; else t_notok "$lab: rename"; fi
+	[ ! -e "$d/rmme_file" ] && t_ok "$lab: rm" || t_notok "$lab: rm"
+	t_is "$(stat -c %a "$d/f_32767" 2>/dev/null)" 640 "$lab: chmod 640"
+	t_is "$(readlink "$d/lnk" 2>/dev/null)" f_32769 "$lab: ln -s stores the target verbatim"
+	if cmp -s "$L/via_link" "$L/f_32769"; then t_ok "$lab: get through a symlink"; else t_notok "$lab: get through a symlink"; fi
+	if grep -Eq '^ *[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+%' "$T/ops.out"; then
+		t_ok "$lab: df prints sizes"
+	else
+		t_notok "$lab: df prints sizes"
+		t_diag_file "$T/ops.out"
+	fi
+	if [ "$(id -u)" = 0 ]; then
+		t_is "$(stat -c %u "$d/f_32768" 2>/dev/null)" "$ACC_UID" "$lab: uploads belong to the account"
+	fi
+
+	# resume: a local prefix completed by reget, a remote prefix by reput
+	head -c 300007 "$BIG" >"$L/part"
+	head -c 500001 "$BIG" >"$L/rpart"
+	sftp_batch "cd $lab
+put rpart rp
+reget f_1048583 part
+reput f_1048583 rp" >"$T/last.out" 2>&1
+	if cmp -s "$L/part" "$BIG"; then t_ok "$lab: reget completes a partial download"; else t_notok "$lab: reget completes a partial download"; t_diag_file "$T/last.out"; fi
+	if cmp -s "$d/rp" "$BIG"; then t_ok "$lab: reput completes a partial upload"; else t_notok "$lab: reput completes a partial upload"; t_diag_file "$T/last.out"; fi
+	rm -f "$L/part" "$L/rpart" "$L/via_link"
+}
+
+# --- confinement, run once per kind of confinement ------------------------
+
+confine_suite() { # LABEL
+	lab=$1
+	sftp_batch "get ../outside/secret.txt c1" >/dev/null 2>&1
+	no_leak c1 "$lab: get ../outside/secret.txt fails"
+	sftp_batch "get ../../../../../etc/passwd c2" >/dev/null 2>&1
+	no_leak c2 "$lab: get ../../../../../etc/passwd does not leak"
+	sftp_batch "get $OUT/secret.txt c3" >/dev/null 2>&1
+	no_leak c3 "$lab: get of the absolute host path fails"
+	sftp_batch "get evil_abs c4" >/dev/null 2>&1
+	no_leak c4 "$lab: absolute symlink to an outside file does not leak"
+	sftp_batch "get evil_rel c5" >/dev/null 2>&1
+	no_leak c5 "$lab: relative symlink climbing out does not leak"
+	sftp_batch "get evil_etc c6" >/dev/null 2>&1
+	no_leak c6 "$lab: symlink to /etc/passwd does not leak"
+	sftp_batch "-ln -s $OUT/secret.txt made_$lab
+get made_$lab c7" >/dev/null 2>&1
+	no_leak c7 "$lab: a symlink made over SFTP does not leak"
+	rm -f "$OUT/planted"
+	sftp_batch "put f_1 ../outside/planted" >/dev/null 2>&1
+	sftp_batch "put f_1 $OUT/planted" >/dev/null 2>&1
+	if [ -e "$OUT/planted" ]; then t_notok "$lab: put cannot write outside"; else t_ok "$lab: put cannot write outside"; fi
+	sftp_batch "cd ..
+cd ..
+ls" >"$T/last.out" 2>&1
+	if grep -q -e outside -e sluice-test "$T/last.out"; then
+		t_notok "$lab: cd .. stays in the root"
+		t_diag_file "$T/last.out"
+	else
+		t_ok "$lab: cd .. stays in the root"
+	fi
+	if t_have scp; then
+		conn
+		rm -f "$L/c8"
+		timeout 30 scp "${CONN[@]}" -i "$KEY" "${SSHO[@]}" "$DEST:../outside/secret.txt" "$L/c8" >/dev/null 2>&1
+		no_leak c8 "$lab: scp of ../outside/secret.txt does not leak"
+	fi
+}
+
+# === through ProxyCommand ===================================================
+
+MODE=proxy
+t_run "proxy: connect, authenticate with ed25519, ls" sftp_batch "ls"
+file_suite proxy
+
+if [ "$(id -u)" = 0 ]; then
+	confine_suite chroot
+	if t_have setpriv; then
+		UNPRIV=1
+		t_run "unprivileged: connect and ls as uid $ACC_UID" sftp_batch "ls"
+		xfer unprivileged
+		confine_suite openat2
+		UNPRIV=0
+	else
+		t_skip "openat2 confinement as an unprivileged server" "setpriv missing (util-linux)"
+	fi
+else
+	confine_suite openat2
+fi
+
+# --- scp (SFTP protocol, the default since OpenSSH 9.0) --------------------
+
+if t_have scp; then
+	conn
+	SCP=(timeout "$TMO" scp -q "${CONN[@]}" -i "$KEY" "${SSHO[@]}")
+	mkdir -p "$L/tree/a/b" "$L/tree/empty"
+	cp "$L/f_0" "$L/f_32769" "$L/tree/"
+	cp "$L/f_1" "$L/tree/a/"
+	cp "$BIG" "$L/tree/a/b/"
+	t_run "scp upload" "${SCP[@]}" "$L/f_32769" "$DEST:scp_up"
+	cmp -s "$L/f_32769" "$ROOT/scp_up" && t_ok "scp upload identical" || t_notok "scp upload identical"
+	rm -f "$L/scp_down"
+	t_run "scp download" "${SCP[@]}" "$DEST:proxy/f_1048583" "$L/scp_down"
+	cmp -s "$BIG" "$L/scp_down" && t_ok "scp download identical" || t_notok "scp download identical"
+	t_run "scp -r upload" "${SCP[@]}" -r "$L/tree" "$DEST:treeup"
+	t_run "scp -r upload: trees identical" diff -r "$L/tree" "$ROOT/treeup"
+	rm -rf "$L/treedown"
+	t_run "scp -r download" "${SCP[@]}" -r "$DEST:treeup" "$L/treedown"
+	t_run "scp -r download: trees identical" diff -r "$L/tree" "$L/treedown"
+	touch -d '2001-02-03 04:05:06' "$L/f_32768"
+	t_run "scp -p upload" "${SCP[@]}" -p "$L/f_32768" "$DEST:scp_p"
+	t_is "$(stat -c %Y "$ROOT/scp_p" 2>/dev/null)" "$(stat -c %Y "$L/f_32768")" "scp -p upload keeps the mtime"
+	touch -d '2002-03-04 05:06:07' "$ROOT/scp_p"
+	rm -f "$L/scp_p_down"
+	t_run "scp -p download" "${SCP[@]}" -p "$DEST:scp_p" "$L/scp_p_down"
+	t_is "$(stat -c %Y "$L/scp_p_down" 2>/dev/null)" "$(stat -c %Y "$ROOT/scp_p")" "scp -p download keeps the mtime"
+else
+	t_skip "scp" "scp not installed (openssh-client)"
+fi
+
+# --- algorithms ---------------------------------------------------------------
+
+for c in chacha20-poly1305@openssh.com aes128-gcm@openssh.com aes256-gcm@openssh.com aes128-ctr aes256-ctr; do
+	xfer "cipher $c" -c "$c"
+done
+for m in hmac-sha2-256-etm@openssh.com hmac-sha2-512-etm@openssh.com hmac-sha2-256 hmac-sha2-512; do
+	xfer "mac $m" -c aes128-ctr -o "MACs=$m"
+done
+xfer "kex curve25519-sha256@libssh.org" -o KexAlgorithms=curve25519-sha256@libssh.org
+xfer "rekey every 1M during 10 MiB" -o RekeyLimit=1M
+rm -f "$ROOT/rk" "$L/rk_back"
+sftp_batch "put $HUGE rk
+get rk rk_back" -o RekeyLimit=1M >"$T/last.out" 2>&1
+if cmp -s "$HUGE" "$ROOT/rk" && cmp -s "$HUGE" "$L/rk_back"; then
+	t_ok "rekey (RekeyLimit=1M): 10 MiB put+get identical"
+else
+	t_notok "rekey (RekeyLimit=1M): 10 MiB put+get identical"
+	t_diag_file "$T/last.out"
+fi
+rm -f "$ROOT/rk" "$L/rk_back"
+
+# Host keys: the client trusts only the expected key (strict checking), so
+# a pass proves that key signed the exchange.
+hostkey_case() { # LABEL KEYFILES HOSTKEYALG PUBFILE
+	echo "sluice-test $(cut -d' ' -f1,2 "$4")" >"$T/kh"
+	SRV_ENV="SFTPD_HOST_KEYS=$2"
+	xfer "host key $1" -o "HostKeyAlgorithms=$3" -o StrictHostKeyChecking=yes \
+		-o "UserKnownHostsFile=$T/kh"
+	SRV_ENV=
+}
+hostkey_case ed25519 "$T/keys/hk_ed25519" ssh-ed25519 "$T/keys/hk_ed25519.pub"
+hostkey_case rsa-sha2-512 "$T/keys/hk_rsa" rsa-sha2-512 "$T/keys/hk_rsa.pub"
+hostkey_case rsa-sha2-256 "$T/keys/hk_rsa" rsa-sha2-256 "$T/keys/hk_rsa.pub"
+hostkey_case ecdsa-sha2-nistp256 "$T/keys/hk_ecdsa" ecdsa-sha2-nistp256 "$T/keys/hk_ecdsa.pub"
+hostkey_case "rsa-sha2-512 among three" "$T/keys/hk_ed25519,$T/keys/hk_rsa,$T/keys/hk_ecdsa" rsa-sha2-512 "$T/keys/hk_rsa.pub"
+hostkey_case "ecdsa among three" "$T/keys/hk_ed25519,$T/keys/hk_rsa,$T/keys/hk_ecdsa" ecdsa-sha2-nistp256 "$T/keys/hk_ecdsa.pub"
+
+# --- user authentication ------------------------------------------------------
+
+for k in ed25519 rsa ecdsa256 ecdsa384 ecdsa521; do
+	KEY=$T/keys/uk_$k
+	t_run "publickey $k" sftp_batch "ls" -o PreferredAuthentications=publickey
+done
+KEY=$T/keys/uk_rsa
+t_run "publickey rsa with rsa-sha2-256" sftp_batch "ls" -o PubkeyAcceptedAlgorithms=rsa-sha2-256
+t_run "publickey rsa with rsa-sha2-512" sftp_batch "ls" -o PubkeyAcceptedAlgorithms=rsa-sha2-512
+KEY=$T/keys/nokey
+t_userkey ed25519 "$KEY"
+t_fails "publickey with a key not in authorized_keys is refused" sftp_batch "ls"
+
+# password through SSH_ASKPASS, no terminal
+pw_login() { # password-file-content [ssh options]
+	printf '%s\n' "$1" >"$T/keys/password"
+	shift
+	conn
+	SSH_ASKPASS=$T/askpass SSH_ASKPASS_REQUIRE=force DISPLAY=:0 \
+		setsid -w timeout 60 ssh -o BatchMode=no -o PasswordAuthentication=yes \
+		-o PreferredAuthentications=password -o PubkeyAuthentication=no \
+		"$@" "${CONN[@]}" "${SSHO[@]}" -s "$DEST" sftp </dev/null
+}
+printf 'ls\n' >"$T/batch"
+conn
+t_run "password login (SSH_ASKPASS) with sftp" env SSH_ASKPASS="$T/askpass" \
+	SSH_ASKPASS_REQUIRE=force DISPLAY=:0 setsid -w timeout 60 sftp -o BatchMode=no \
+	-o PasswordAuthentication=yes -o PreferredAuthentications=password \
+	-o PubkeyAuthentication=no -o NumberOfPasswordPrompts=1 "${CONN[@]}" "${SSHO[@]}" \
+	-b "$T/batch" "$DEST"
+
+: >"$LOG.mark"
+lines_before=$(wc -l <"$LOG")
+SRV_ENV="SFTPD_MAX_AUTH_TRIES=3"
+start=$(date +%s)
+pw_login "wrong-password" -o NumberOfPasswordPrompts=10 >"$T/last.out" 2>&1
+rc=$?
+SRV_ENV=
+t_is "$rc" 255 "wrong passwords until disconnect: ssh exits 255"
+t_is "$(tail -n 1 "$RCLOG")" 1 "wrong passwords until disconnect: sftpd exits 1"
+secs=$(($(date +%s) - start))
+if [ "$secs" -lt 30 ]; then t_ok "wrong passwords: over in $secs s"; else t_notok "wrong passwords: over in $secs s"; fi
+if tail -n +"$((lines_before + 1))" "$LOG" | grep -qi "$USER_NAME"; then
+	t_ok "wrong passwords are logged with the user name"
+else
+	t_notok "wrong passwords are logged with the user name"
+	t_diag_file "$LOG" 8
+fi
+printf '%s\n' "$PASSWORD" >"$T/keys/password"
+
+# --- what sftpd refuses -------------------------------------------------------
+
+KEY=$T/keys/uk_ed25519
+run_ssh -T -- >"$T/last.out" 2>&1
+rc=$?
+if t_clean_failure "$rc"; then t_ok "shell refused cleanly (ssh exit $rc)"; else t_notok "shell refused cleanly (ssh exit $rc)"; t_diag_file "$T/last.out"; fi
+run_ssh -T -- echo SHOULD-NOT-RUN-$$ >"$T/last.out" 2>&1
+rc=$?
+if t_clean_failure "$rc" && ! grep -q "SHOULD-NOT-RUN-$$" "$T/last.out"; then
+	t_ok "exec refused cleanly (ssh exit $rc)"
+else
+	t_notok "exec refused cleanly (ssh exit $rc)"
+	t_diag_file "$T/last.out"
+fi
+run_ssh -tt -- >"$T/last.out" 2>&1
+rc=$?
+if t_clean_failure "$rc"; then t_ok "pty + shell refused cleanly (ssh exit $rc)"; else t_notok "pty + shell refused cleanly (ssh exit $rc)"; fi
+t_fails "subsystem other than sftp refused" run_ssh -T -s -- nosuchsubsystem
+t_fails "port forwarding (direct-tcpip) refused" run_ssh -W 127.0.0.1:9 --
+
+# --- bad input over a pipe ------------------------------------------------------
+
+if t_have python3; then
+	cat >"$T/sshprobe.py" <<'PY'
+# sshprobe: feeds bad input to an inetd-style SSH server over a pipe.
+# usage: sshprobe.py MODE RCFILE -- SERVER ARGV...
+#   garbage  version line, then random bytes
+#   bigpkt   version line, then a packet length of 0x7fffffff
+#   http     an HTTP request instead of a version line
+#   silent   version line, then nothing (login grace time)
+#   flip     relay stdin/stdout <-> server (a ProxyCommand) and flip one
+#            bit in the first encrypted packet the client sends
+# Writes "RC SECS" (server exit status, wall time) to RCFILE.
+import os, select, subprocess, sys, time
+
+mode, rcfile = sys.argv[1], sys.argv[2]
+argv = sys.argv[sys.argv.index("--") + 1:]
+t0 = time.monotonic()
+p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                     bufsize=0)
+sin, sout = p.stdin.fileno(), p.stdout.fileno()
+
+def send(b):
+    try:
+        os.write(sin, b)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+
+def finish(limit):
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        r, _, _ = select.select([sout], [], [], 0.1)
+        if r and not os.read(sout, 65536):
+            break
+    try:
+        rc = p.wait(timeout=max(0.1, end - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        rc = "timeout"
+    if rc != "timeout" and rc < 0:
+        rc = 128 - rc
+    with open(rcfile, "w") as f:
+        f.write("%s %.2f\n" % (rc, time.monotonic() - t0))
+
+if mode == "http":
+    send(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
+    finish(10)
+elif mode in ("garbage", "bigpkt", "silent"):
+    send(b"SSH-2.0-sluice_probe\r\n")
+    if mode == "garbage":
+        send(b"\x00\x00\x01\x00" + os.urandom(4) + b"\xff" * 300)
+    elif mode == "bigpkt":
+        send(b"\x7f\xff\xff\xff\x0a" + b"\x00" * 60)
+    finish(15)
+elif mode == "flip":
+    cin, cout = 0, 1
+    buf, state = b"", "version"
+    while True:
+        r, _, _ = select.select([cin, sout], [], [], 30)
+        if not r:
+            break
+        if sout in r:
+            d = os.read(sout, 65536)
+            if not d:
+                break
+            os.write(cout, d)
+        if cin in r:
+            d = os.read(cin, 65536)
+            if not d:
+                break
+            if state == "pass":
+                send(d)
+                continue
+            buf += d
+            out = b""
+            while True:
+                if state == "version":
+                    i = buf.find(b"\n")
+                    if i < 0:
+                        break
+                    out, buf, state = out + buf[:i + 1], buf[i + 1:], "clear"
+                elif state == "clear":
+                    if len(buf) < 6:
+                        break
+                    n = int.from_bytes(buf[:4], "big")
+                    if len(buf) < 4 + n:
+                        break
+                    msg = buf[5]
+                    out, buf = out + buf[:4 + n], buf[4 + n:]
+                    if msg == 21:  # NEWKEYS: encrypted from here on
+                        state = "flip"
+                elif state == "flip":
+                    if len(buf) < 12:
+                        break
+                    b = bytearray(buf)
+                    b[10] ^= 0x01
+                    out, buf, state = out + bytes(b), b"", "pass"
+                else:
+                    break
+            send(out)
+    try:
+        p.stdin.close()
+    except OSError:
+        pass
+    finish(10)
+PY
+	probe() { # MODE NAME MAXSECS [VAR=value...]
+		_m=$1 _n=$2 _max=$3
+		shift 3
+		rm -f "$T/probe.rc"
+		python3 "$T/sshprobe.py" "$_m" "$T/probe.rc" -- env -i "${SERVER_ENV[@]}" "$@" "$SFTPD" \
+			</dev/null >/dev/null 2>>"$LOG"
+		read -r _rc _secs <"$T/probe.rc" 2>/dev/null || _rc=none
+		if [ "$_rc" = 1 ] && awk "BEGIN{exit !($_secs < $_max)}"; then
+			t_ok "$_n: sftpd closes, exit 1 after $_secs s"
+		else
+			t_notok "$_n: sftpd closes, exit 1 (got exit $_rc after ${_secs:-?} s, limit $_max s)"
+			t_diag_file "$LOG" 4
+		fi
+	}
+	probe garbage "garbage after the banner" 5
+	probe bigpkt "packet length 0x7fffffff" 5
+	probe http "HTTP request instead of a version line" 5
+	probe silent "silent client, login grace time 2 s" 6 SFTPD_LOGIN_GRACE_TIME=2
+	for c in chacha20-poly1305@openssh.com aes256-gcm@openssh.com aes128-ctr; do
+		rm -f "$T/probe.rc"
+		timeout 30 ssh -c "$c" -o "ProxyCommand=python3 $T/sshprobe.py flip $T/probe.rc -- $T/srv" \
+			-i "$KEY" "${SSHO[@]}" -s "$USER_NAME@sluice-test" sftp </dev/null >"$T/last.out" 2>&1
+		sshrc=$?
+		read -r _rc _secs <"$T/probe.rc" 2>/dev/null || _rc=none
+		if [ "$_rc" = 1 ] && [ "$sshrc" = 255 ]; then
+			t_ok "bad MAC ($c): sftpd exits 1 after $_secs s, ssh 255"
+		else
+			t_notok "bad MAC ($c): sftpd exit $_rc after ${_secs:-?} s, ssh $sshrc"
+			t_diag_file "$T/last.out" 4
+			t_diag_file "$LOG" 4
+		fi
+	done
+else
+	t_skip "bad input over a pipe" "python3 not installed"
+fi
+
+# bad configuration: refused at start with exit 100, naming the variable
+env -i "${SERVER_ENV[@]}" SFTPD_NO_SUCH_SETTING=1 "$SFTPD" </dev/null >/dev/null 2>"$T/last.out"
+rc=$?
+t_is "$rc" 100 "unknown SFTPD_ variable: exit 100"
+grep -q SFTPD_NO_SUCH_SETTING "$T/last.out" && t_ok "unknown SFTPD_ variable is named" || t_notok "unknown SFTPD_ variable is named"
+env -i "${SERVER_ENV[@]}" SFTPD_MAX_AUTH_TRIES=lots "$SFTPD" </dev/null >/dev/null 2>"$T/last.out"
+t_is "$?" 100 "malformed SFTPD_MAX_AUTH_TRIES: exit 100"
+t_run "sftpd -t accepts the test configuration" env -i "${SERVER_ENV[@]}" "$SFTPD" -t
+
+# === through systemd-socket-activate on loopback =============================
+
+if t_have systemd-socket-activate || t_have tcpserver; then
+	PORT=$(t_free_port)
+	how=systemd-socket-activate
+	t_have "$how" || how=tcpserver
+	t_server_start "$PORT" "$T/socket.log" env -i "${SERVER_ENV[@]}" "$SFTPD"
+	if [ $? -eq 0 ]; then
+		t_ok "$how listens on 127.0.0.1:$PORT"
+		MODE=socket
+		KEY=$T/keys/uk_ed25519
+		t_run "socket: connect, authenticate, ls" sftp_batch "ls"
+		file_suite socket
+		xfer "socket: chacha20-poly1305" -c chacha20-poly1305@openssh.com
+		xfer "socket: aes128-ctr + hmac-sha2-256" -c aes128-ctr -o MACs=hmac-sha2-256
+		if grep -q 127.0.0.1 "$T/socket.log"; then
+			t_ok "socket: log lines carry the client address"
+		else
+			t_notok "socket: log lines carry the client address"
+			t_diag_file "$T/socket.log" 5
+		fi
+		MODE=proxy
+		t_server_stop "$T_SERVER_PID"
+	else
+		t_notok "$how listens on 127.0.0.1:$PORT"
+		t_diag_file "$T/socket.log"
+	fi
+else
+	t_skip "loopback tests" "neither systemd-socket-activate nor tcpserver installed"
+fi
+
+# --- after everything: no session ended by a signal ----------------------------
+
+bad=$(grep -Evc '^(0|1|100|111)$' "$RCLOG")
+t_is "$bad" 0 "every sftpd exit status is 0, 1, 100 or 111 ($(wc -l <"$RCLOG") sessions)"
+[ "$bad" = 0 ] || t_diag "$(sort "$RCLOG" | uniq -c)"
+if grep -Eqi 'AddressSanitizer|runtime error:|Segmentation|core dumped' "$LOG" "$T/socket.log" 2>/dev/null; then
+	t_notok "no sanitizer report or crash in the logs"
+	grep -Ei 'AddressSanitizer|runtime error:' "$LOG" "$T/socket.log" | head -5 | sed 's/^/# /'
+else
+	t_ok "no sanitizer report or crash in the logs"
+fi
+
+t_done
