@@ -77,6 +77,10 @@ tests/unit/ftpsd_%.t: tests/unit/ftpsd_%.o $(FTPSD_LIBOBJ) $(LIB)
 tests/unit/%.t: tests/unit/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Test drivers (not TAP programs) for integration scripts.
+tests/helpers/%: tests/helpers/%.c $(SFTPD_LIBOBJ) $(LIB)
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(filter sftpd/sftp_%.o,$(SFTPD_LIBOBJ)) $(LIB) $(LDLIBS)
+
 check: all $(UNIT_BIN)
 	prove -v --timer tests/unit/*.t tests/integration/*.sh
 
