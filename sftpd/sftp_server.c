@@ -126,7 +126,7 @@ static int sftp_out_reserve(struct sftp_server *s)
 	unsigned char *p;
 
 	if (s->out_cap - s->out_end >= need) return 1;
-	if (s->out_start > 0 && s->out_start >= s->out_cap / 2) {
+	if (s->out_start > 0) { /* tail is full: reclaim the consumed prefix first */
 		memmove(s->out, s->out + s->out_start, s->out_end - s->out_start);
 		s->out_end -= s->out_start;
 		s->out_start = 0;
