@@ -1,0 +1,137 @@
+/* kt_user: the account subcommands of sluice-keytool: useradd, passwd,
+ * userdel on a sluice users file, and hash (print a new password hash).
+ * Passwords live in sodium_malloc memory and are wiped after hashing. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sodium.h>
+#include <skalibs/sgetopt.h>
+#include <skalibs/strerr.h>
+#include "account/account.h"
+#include "base/base.h"
+#include "keytools.h"
+
+/* Reads a password and hashes it into out (ACCOUNT_MAX_HASH). */
+static void keytool_new_hash(int from_stdin, char *out)
+{
+	char *pw;
+	size_t len;
+	if (!keytool_read_password(from_stdin, &pw, &len)) {
+		if (errno == EINVAL) strerr_dief(EXIT_USAGE, "no password given, or the two differ");
+		strerr_diefusys(EXIT_SYSTEM, "read password");
+	}
+	int ok = account_hash_password(pw, len, out, ACCOUNT_MAX_HASH);
+	int e = errno;
+	keytool_free_password(pw);
+	errno = e;
+	if (!ok) strerr_diefusys(EXIT_SYSTEM, "hash password");
+}
+
+static void keytool_check_name(const char *name)
+{
+	if (!account_name_valid(name)) strerr_dief(EXIT_USAGE, "invalid user name: ", name);
+}
+
+int keytool_useradd(int argc, char const *const *argv)
+{
+	subgetopt l = SUBGETOPT_ZERO;
+	const char *file = 0, *home = 0;
+	unsigned uid = getuid(), gid = getgid();
+	int from_stdin = 0, opt;
+	struct account a;
+	while ((opt = subgetopt_r(argc, argv, "f:u:g:d:s", &l)) != -1) {
+		switch (opt) {
+		case 'f': file = l.arg; break;
+		case 'u': if (!keytool_scan_u32(l.arg, &uid)) keytool_die_usage("useradd"); break;
+		case 'g': if (!keytool_scan_u32(l.arg, &gid)) keytool_die_usage("useradd"); break;
+		case 'd': home = l.arg; break;
+		case 's': from_stdin = 1; break;
+		default: keytool_die_usage("useradd");
+		}
+	}
+	if (!file || l.ind + 1 != argc) keytool_die_usage("useradd");
+	const char *name = argv[l.ind];
+	keytool_check_name(name);
+	memset(&a, 0, sizeof a);
+	if (account_lookup_file(file, name, &a)) strerr_dief(EXIT_USAGE, "user already exists: ", name);
+	if (errno != ENOENT) strerr_diefusys(EXIT_SYSTEM, "read ", file);
+	memset(&a, 0, sizeof a);
+	int n = home ? snprintf(a.home, sizeof a.home, "%s", home) : snprintf(a.home, sizeof a.home, "/home/%s", name);
+	if (n < 0 || (size_t)n >= sizeof a.home || a.home[0] != '/')
+		strerr_dief(EXIT_USAGE, "home must be an absolute path: ", a.home);
+	memcpy(a.name, name, strlen(name) + 1);
+	a.uid = uid;
+	a.gid = gid;
+	keytool_new_hash(from_stdin, a.hash);
+	int ok = account_file_set(file, &a);
+	int e = errno;
+	sodium_memzero(a.hash, sizeof a.hash);
+	errno = e;
+	if (!ok) strerr_diefusys(EXIT_SYSTEM, "write ", file);
+	return EXIT_OK;
+}
+
+int keytool_passwd(int argc, char const *const *argv)
+{
+	subgetopt l = SUBGETOPT_ZERO;
+	const char *file = 0;
+	int from_stdin = 0, opt;
+	struct account a;
+	while ((opt = subgetopt_r(argc, argv, "f:s", &l)) != -1) {
+		switch (opt) {
+		case 'f': file = l.arg; break;
+		case 's': from_stdin = 1; break;
+		default: keytool_die_usage("passwd");
+		}
+	}
+	if (!file || l.ind + 1 != argc) keytool_die_usage("passwd");
+	const char *name = argv[l.ind];
+	keytool_check_name(name);
+	if (!account_lookup_file(file, name, &a)) {
+		if (errno == ENOENT) strerr_dief(EXIT_USAGE, "no such user in ", file, ": ", name);
+		strerr_diefusys(EXIT_SYSTEM, "read ", file);
+	}
+	keytool_new_hash(from_stdin, a.hash);
+	int ok = account_file_set(file, &a);
+	int e = errno;
+	sodium_memzero(a.hash, sizeof a.hash);
+	errno = e;
+	if (!ok) strerr_diefusys(EXIT_SYSTEM, "write ", file);
+	return EXIT_OK;
+}
+
+int keytool_userdel(int argc, char const *const *argv)
+{
+	subgetopt l = SUBGETOPT_ZERO;
+	const char *file = 0;
+	int opt;
+	while ((opt = subgetopt_r(argc, argv, "f:", &l)) != -1) {
+		if (opt != 'f') keytool_die_usage("userdel");
+		file = l.arg;
+	}
+	if (!file || l.ind + 1 != argc) keytool_die_usage("userdel");
+	const char *name = argv[l.ind];
+	keytool_check_name(name);
+	if (!account_file_remove(file, name)) {
+		if (errno == ENOENT) strerr_dief(EXIT_USAGE, "no such user in ", file, ": ", name);
+		strerr_diefusys(EXIT_SYSTEM, "write ", file);
+	}
+	return EXIT_OK;
+}
+
+int keytool_hash(int argc, char const *const *argv)
+{
+	subgetopt l = SUBGETOPT_ZERO;
+	int from_stdin = 0, opt;
+	char hash[ACCOUNT_MAX_HASH];
+	while ((opt = subgetopt_r(argc, argv, "s", &l)) != -1) {
+		if (opt != 's') keytool_die_usage("hash");
+		from_stdin = 1;
+	}
+	if (l.ind != argc) keytool_die_usage("hash");
+	keytool_new_hash(from_stdin, hash);
+	puts(hash);
+	sodium_memzero(hash, sizeof hash);
+	return fflush(stdout) ? EXIT_SYSTEM : EXIT_OK;
+}
