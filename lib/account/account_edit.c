@@ -1,0 +1,187 @@
+/* account_edit.c: adding, replacing and removing users-file lines.  The
+ * file is rewritten whole into a temporary file in the same directory
+ * (mode 0600, or the old file's mode and owner), fsync()ed and renamed over
+ * the old one; every other line is kept byte for byte. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "account/account_internal.h"
+
+struct account_edit {
+	const char *name;     /* whose line to replace or drop */
+	const char *newline;  /* replacement line (no '\n'), NULL to remove */
+	size_t newlen;
+	int matched;
+	char *out;
+	size_t len, cap;
+};
+
+static int account_out_put(struct account_edit *e, const char *s, size_t n)
+{
+	if (n > ACCOUNT_FILE_MAX_BYTES - e->len) return (errno = EMSGSIZE, 0);
+	if (e->len + n > e->cap) {
+		size_t cap = e->cap ? e->cap : 4096;
+		char *p;
+		while (cap < e->len + n) cap *= 2;
+		p = realloc(e->out, cap);
+		if (!p) return 0;
+		e->out = p;
+		e->cap = cap;
+	}
+	memcpy(e->out + e->len, s, n);
+	e->len += n;
+	return 1;
+}
+
+/* 1 if line's first field (up to ':') is name; comments never match. */
+static int account_line_is(const char *line, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+	return len > n && line[n] == ':' && !memcmp(line, name, n) && line[0] != '#';
+}
+
+static int account_edit_line(void *ctx, const char *line, size_t len, int has_nl, unsigned lineno)
+{
+	struct account_edit *e = ctx;
+
+	(void)lineno;
+	if (!account_line_is(line, len, e->name))
+		return account_out_put(e, line, len) && (!has_nl || account_out_put(e, "\n", 1));
+	if (e->newline && !e->matched)
+		if (!account_out_put(e, e->newline, e->newlen) || !account_out_put(e, "\n", 1)) return 0;
+	e->matched = 1;
+	return 1;
+}
+
+static int account_write_all(int fd, const char *s, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, s, n);
+		if (w < 0 && errno == EINTR) continue;
+		if (w <= 0) return 0;
+		s += w;
+		n -= (size_t)w;
+	}
+	return 1;
+}
+
+static void account_sync_dir(const char *path)
+{
+	char dir[SLUICE_MAX_PATH];
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+	int fd;
+
+	if (!slash) memcpy(dir, ".", 2);
+	else if (!n) memcpy(dir, "/", 2);
+	else {
+		memcpy(dir, path, n);
+		dir[n] = 0;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+/* Writes s to a temporary next to path and renames it over path. */
+static int account_replace_file(const char *path, const char *s, size_t n, const struct stat *old)
+{
+	char tmp[SLUICE_MAX_PATH];
+	size_t plen = strlen(path);
+	int fd, e;
+
+	if (plen + 8 >= sizeof tmp) return (errno = ENAMETOOLONG, 0);
+	memcpy(tmp, path, plen);
+	memcpy(tmp + plen, ".XXXXXX", 8);
+	fd = mkostemp(tmp, O_CLOEXEC); /* mode 0600 */
+	if (fd < 0) return 0;
+	if (old) {
+		if (fchown(fd, old->st_uid, old->st_gid) < 0 && geteuid() == 0) goto fail;
+		if (fchmod(fd, old->st_mode & 0777) < 0) goto fail;
+	}
+	if (!account_write_all(fd, s, n) || fsync(fd) < 0) goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) goto fail;
+	account_sync_dir(path);
+	return 1;
+fail:
+	e = errno;
+	if (fd >= 0) close(fd);
+	unlink(tmp);
+	errno = e;
+	return 0;
+}
+
+/* Reads path through account_edit_line into e->out; *existed tells if it was there. */
+static int account_edit_read(const char *path, struct account_edit *e, struct stat *st, int *existed)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), rc, err;
+
+	*existed = 0;
+	if (fd < 0) return errno == ENOENT;
+	*existed = 1;
+	rc = fstat(fd, st) == 0 && account_file_each(fd, account_edit_line, e);
+	err = errno;
+	close(fd);
+	errno = err;
+	return rc;
+}
+
+static int account_edit_run(const char *path, struct account_edit *e)
+{
+	struct stat st;
+	int existed, rc = 0;
+
+	if (!account_edit_read(path, e, &st, &existed)) goto done;
+	if (!e->newline && !e->matched) {
+		errno = ENOENT;
+		goto done;
+	}
+	if (e->newline && !e->matched) {
+		if (e->len && e->out[e->len - 1] != '\n' && !account_out_put(e, "\n", 1)) goto done;
+		if (!account_out_put(e, e->newline, e->newlen) || !account_out_put(e, "\n", 1)) goto done;
+	}
+	rc = account_replace_file(path, e->out ? e->out : "", e->len, existed ? &st : NULL);
+done:
+	{
+		int err = errno;
+		free(e->out);
+		errno = err;
+	}
+	return rc;
+}
+
+int account_file_set(const char *path, const struct account *a)
+{
+	char line[ACCOUNT_MAX_LINE + 1];
+	struct account_edit e;
+	int n;
+
+	if (!account_format_line(a, line, sizeof line)) return 0;
+	n = (int)strlen(line);
+	memset(&e, 0, sizeof e);
+	e.name = a->name;
+	e.newline = line;
+	e.newlen = (size_t)n;
+	return account_edit_run(path, &e);
+}
+
+int account_file_remove(const char *path, const char *name)
+{
+	struct account_edit e;
+
+	if (!account_name_valid(name)) return (errno = ENOENT, 0);
+	memset(&e, 0, sizeof e);
+	e.name = name;
+	return account_edit_run(path, &e);
+}
