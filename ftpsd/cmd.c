@@ -1,0 +1,304 @@
+/* cmd: the command table and the dispatcher.  Each command is a row (name,
+ * handler, flags); login, TLS and write policy are checked here, once, so
+ * handlers never re-check them. */
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "cmd.h"
+#include "log/log.h"
+
+enum cmd_flags {
+	CMD_LOGIN = 1u << 0,   /* needs a logged-in user */
+	CMD_WRITES = 1u << 1,  /* changes the filesystem */
+	CMD_ARG = 1u << 2,     /* needs an argument */
+	CMD_CLEAR_OK = 1u << 3, /* allowed on a clear control channel under any policy */
+	CMD_AUTHCMD = 1u << 4, /* USER / PASS: covered by the "auth" policy */
+};
+
+struct ftp_command {
+	const char *name;
+	void (*fn)(struct ftp_session *s, const char *arg);
+	unsigned flags;
+	const char *help;
+};
+
+#define L CMD_LOGIN
+#define W (CMD_LOGIN | CMD_WRITES)
+#define A CMD_ARG
+#define C CMD_CLEAR_OK
+
+static const struct ftp_command commands[] = {
+	{"ABOR", ftp_cmd_abor, C, ""},
+	{"ALLO", ftp_cmd_allo, L, "<size>"},
+	{"APPE", ftp_cmd_appe, W | A, "<file>"},
+	{"AUTH", ftp_cmd_auth, A | C, "TLS"},
+	{"CCC", ftp_cmd_ccc, L, ""},
+	{"CDUP", ftp_cmd_cdup, L, ""},
+	{"CWD", ftp_cmd_cwd, L | A, "<dir>"},
+	{"DELE", ftp_cmd_dele, W | A, "<file>"},
+	{"EPRT", ftp_cmd_eprt, L | A, "|af|addr|port|"},
+	{"EPSV", ftp_cmd_epsv, L, "[ALL]"},
+	{"FEAT", ftp_cmd_feat, C, ""},
+	{"HELP", ftp_cmd_help, C, "[command]"},
+	{"HOST", ftp_cmd_host, A | C, "<name>"},
+	{"LIST", ftp_cmd_list, L, "[path]"},
+	{"MDTM", ftp_cmd_mdtm, L | A, "<file>"},
+	{"MFMT", ftp_cmd_mfmt, W | A, "<time> <file>"},
+	{"MKD", ftp_cmd_mkd, W | A, "<dir>"},
+	{"MLSD", ftp_cmd_mlsd, L, "[dir]"},
+	{"MLST", ftp_cmd_mlst, L, "[path]"},
+	{"MODE", ftp_cmd_mode, L | A, "S|Z"},
+	{"NLST", ftp_cmd_nlst, L, "[path]"},
+	{"NOOP", ftp_cmd_noop, C, ""},
+	{"OPTS", ftp_cmd_opts, A, "UTF8 ON | MLST facts"},
+	{"PASS", ftp_cmd_pass, CMD_AUTHCMD, "<password>"},
+	{"PASV", ftp_cmd_pasv, L, ""},
+	{"PBSZ", ftp_cmd_pbsz, A, "0"},
+	{"PORT", ftp_cmd_port, L | A, "h1,h2,h3,h4,p1,p2"},
+	{"PROT", ftp_cmd_prot, A, "C|P"},
+	{"PWD", ftp_cmd_pwd, L, ""},
+	{"QUIT", ftp_cmd_quit, C, ""},
+	{"REIN", ftp_cmd_rein, 0, ""},
+	{"REST", ftp_cmd_rest, L | A, "<offset>"},
+	{"RETR", ftp_cmd_retr, L | A, "<file>"},
+	{"RMD", ftp_cmd_rmd, W | A, "<dir>"},
+	{"RNFR", ftp_cmd_rnfr, W | A, "<path>"},
+	{"RNTO", ftp_cmd_rnto, W | A, "<path>"},
+	{"SITE", ftp_cmd_site, L | A, "CHMOD|HELP"},
+	{"SIZE", ftp_cmd_size, L | A, "<file>"},
+	{"STAT", ftp_cmd_stat, C, "[path]"},
+	{"STOR", ftp_cmd_stor, W | A, "<file>"},
+	{"STOU", ftp_cmd_stou, W, ""},
+	{"STRU", ftp_cmd_stru, L | A, "F"},
+	{"SYST", ftp_cmd_syst, 0, ""},
+	{"TYPE", ftp_cmd_type, L | A, "A|I"},
+	{"USER", ftp_cmd_user, A | CMD_AUTHCMD, "<name>"},
+	{"XCUP", ftp_cmd_cdup, L, ""},
+	{"XCWD", ftp_cmd_cwd, L | A, "<dir>"},
+	{"XMKD", ftp_cmd_mkd, W | A, "<dir>"},
+	{"XPWD", ftp_cmd_pwd, L, ""},
+	{"XRMD", ftp_cmd_rmd, W | A, "<dir>"},
+};
+
+static const struct ftp_command *cmd_find(const char *verb)
+{
+	for (size_t i = 0; i < ARRAY_LEN(commands); i++)
+		if (!strcmp(commands[i].name, verb)) return &commands[i];
+	return NULL;
+}
+
+/* 1 when policy lets the command through; otherwise replies. */
+static int cmd_policy_ok(struct ftp_session *s, const struct ftp_command *c)
+{
+	if (!s->tls && !(c->flags & CMD_CLEAR_OK)) {
+		if (s->policy & FTP_TLS_REQ_CTRL) {
+			ftp_reply(s, c->flags & CMD_AUTHCMD ? 530 : 534,
+				  "TLS required on the control channel: use AUTH TLS first");
+			return 0;
+		}
+		if ((s->policy & FTP_TLS_REQ_AUTH) && (c->flags & CMD_AUTHCMD)) {
+			ftp_reply(s, 530, "TLS required for login: use AUTH TLS first");
+			return 0;
+		}
+	}
+	if ((c->flags & CMD_LOGIN) && !s->logged_in) {
+		ftp_reply(s, 530, "Please log in with USER and PASS");
+		return 0;
+	}
+	if ((c->flags & CMD_WRITES) && (s->cf[FC_READ_ONLY].num || s->anonymous)) {
+		ftp_reply(s, 550, "Permission denied: read-only");
+		return 0;
+	}
+	return 1;
+}
+
+void ftp_dispatch(struct ftp_session *s, const char *line, size_t len)
+{
+	struct ftp_cmdline cl;
+	if (!ftp_parse_cmdline(line, len, &cl)) {
+		ftp_reply(s, 500, "Syntax error, command unrecognized");
+		return;
+	}
+	const struct ftp_command *c = cmd_find(cl.verb);
+	if (!c) {
+		ftp_reply(s, 502, "Command %s not implemented", cl.verb);
+		return;
+	}
+	if (strcmp(cl.verb, "PASS"))
+		log_debug("command %s %s", cl.verb, cl.arg);
+	if ((c->flags & CMD_ARG) && !*cl.arg) {
+		ftp_reply(s, 501, "%s needs an argument: %s %s", c->name, c->name, c->help);
+		return;
+	}
+	if (!cmd_policy_ok(s, c)) return;
+	if (s->have_rnfr && c->fn != ftp_cmd_rnto) s->have_rnfr = 0;
+	if (s->rest && c->fn != ftp_cmd_retr && c->fn != ftp_cmd_stor && c->fn != ftp_cmd_rest &&
+	    c->fn != ftp_cmd_appe && c->fn != ftp_cmd_noop && c->fn != ftp_cmd_type)
+		s->rest = 0;
+	c->fn(s, cl.arg);
+}
+
+void ftp_cmd_help(struct ftp_session *s, const char *arg)
+{
+	if (*arg) {
+		char verb[FTP_MAX_VERB + 1];
+		size_t n = strlen(arg);
+		if (n > FTP_MAX_VERB) n = FTP_MAX_VERB;
+		for (size_t i = 0; i < n; i++) verb[i] = (char)(arg[i] & ~0x20);
+		verb[n] = 0;
+		const struct ftp_command *c = cmd_find(verb);
+		if (!c) {
+			ftp_reply(s, 502, "Unknown command");
+			return;
+		}
+		ftp_reply(s, 214, "Syntax: %s %s", c->name, c->help);
+		return;
+	}
+	ftp_reply_begin(s, 214, "The following commands are recognized:");
+	char row[128];
+	size_t n = 0;
+	for (size_t i = 0; i < ARRAY_LEN(commands); i++) {
+		memcpy(row + n, commands[i].name, strlen(commands[i].name));
+		n += strlen(commands[i].name);
+		row[n++] = ' ';
+		if (n > 60 || i + 1 == ARRAY_LEN(commands)) {
+			row[n] = 0;
+			ftp_reply_line(s, "%s", row);
+			n = 0;
+		}
+	}
+	ftp_reply_end(s, 214, "Help OK");
+}
+
+void ftp_cmd_feat(struct ftp_session *s, const char *arg)
+{
+	ftp_reply_begin(s, 211, "Features:");
+	ftp_reply_line(s, "AUTH TLS");
+	ftp_reply_line(s, "PBSZ");
+	ftp_reply_line(s, "PROT");
+	if (s->cf[FC_ALLOW_CCC].num) ftp_reply_line(s, "CCC");
+	ftp_reply_line(s, "EPRT");
+	ftp_reply_line(s, "EPSV");
+	ftp_reply_line(s, "HOST");
+	ftp_reply_line(s, "MDTM");
+	ftp_reply_line(s, "MFMT");
+	ftp_reply_line(s, "SIZE");
+	ftp_reply_line(s, "REST STREAM");
+	char facts[160];
+	size_t n = 0;
+	for (unsigned i = 0; i < 8; i++) {
+		n += (size_t)snprintf(facts + n, sizeof facts - n, "%s%s;", ftp_fact_names[i],
+				      (s->mlst_facts & (1u << i)) ? "*" : "");
+	}
+	ftp_reply_line(s, "MLST %s", facts);
+	if (s->cf[FC_MODE_Z].num) ftp_reply_line(s, "MODE Z");
+	ftp_reply_line(s, "TVFS");
+	ftp_reply_line(s, "UTF8");
+	ftp_reply_end(s, 211, "End");
+}
+
+void ftp_cmd_noop(struct ftp_session *s, const char *arg)
+{
+	ftp_reply(s, 200, "NOOP ok");
+}
+
+void ftp_cmd_syst(struct ftp_session *s, const char *arg)
+{
+	ftp_reply(s, 215, "UNIX Type: L8");
+}
+
+void ftp_cmd_quit(struct ftp_session *s, const char *arg)
+{
+	ftp_reply(s, 221, "Goodbye");
+	s->quit = 1;
+}
+
+void ftp_cmd_host(struct ftp_session *s, const char *arg)
+{
+	if (s->logged_in || s->have_user) {
+		ftp_reply(s, 503, "HOST must come before USER");
+		return;
+	}
+	ftp_reply(s, 220, "Host accepted");
+}
+
+void ftp_cmd_mode(struct ftp_session *s, const char *arg)
+{
+	if (!strcasecmp(arg, "S")) {
+		s->mode_z = 0;
+		ftp_reply(s, 200, "Mode S");
+	} else if (!strcasecmp(arg, "Z") && s->cf[FC_MODE_Z].num) {
+		s->mode_z = 1;
+		ftp_reply(s, 200, "Mode Z");
+	} else {
+		ftp_reply(s, 504, "Mode not supported");
+	}
+}
+
+void ftp_cmd_stru(struct ftp_session *s, const char *arg)
+{
+	if (!strcasecmp(arg, "F"))
+		ftp_reply(s, 200, "Structure F");
+	else
+		ftp_reply(s, 504, "Only STRU F is supported");
+}
+
+void ftp_cmd_type(struct ftp_session *s, const char *arg)
+{
+	char t;
+	if (!ftp_parse_type(arg, &t)) {
+		ftp_reply(s, errno == ENOTSUP ? 504 : 501, "TYPE A or I");
+		return;
+	}
+	s->type = t;
+	ftp_reply(s, 200, "Type set to %c", t);
+}
+
+void ftp_cmd_allo(struct ftp_session *s, const char *arg)
+{
+	ftp_reply(s, 202, "ALLO not needed");
+}
+
+void ftp_cmd_opts(struct ftp_session *s, const char *arg)
+{
+	if (!strcasecmp(arg, "UTF8 ON") || !strcasecmp(arg, "UTF8")) {
+		ftp_reply(s, 200, "UTF8 is always on");
+		return;
+	}
+	if (!strncasecmp(arg, "MLST", 4) && (arg[4] == ' ' || !arg[4])) {
+		unsigned m;
+		const char *facts = arg[4] ? arg + 5 : "";
+		if (!ftp_parse_mlst_facts(facts, &m)) {
+			ftp_reply(s, 501, "Malformed fact list");
+			return;
+		}
+		s->mlst_facts = m;
+		char out[160];
+		size_t n = 0;
+		out[0] = 0;
+		for (unsigned i = 0; i < 8; i++)
+			if (m & (1u << i)) n += (size_t)snprintf(out + n, sizeof out - n, "%s;", ftp_fact_names[i]);
+		ftp_reply(s, 200, "MLST OPTS %s", out);
+		return;
+	}
+	ftp_reply(s, 501, "Option not understood");
+}
+
+void ftp_cmd_stat(struct ftp_session *s, const char *arg)
+{
+	if (*arg && s->logged_in) {
+		ftp_cmd_stat_path(s, arg);
+		return;
+	}
+	ftp_reply_begin(s, 211, "sluice ftpsd status");
+	ftp_reply_line(s, "Connected from %s", s->peer.text);
+	ftp_reply_line(s, "Logged in: %s", s->logged_in ? s->user : "no");
+	ftp_reply_line(s, "Control channel: %s", s->tls ? ftp_tls_version(s) : "clear");
+	ftp_reply_line(s, "Data protection: %s", s->prot_p ? "private" : "clear");
+	ftp_reply_line(s, "TYPE: %s, MODE: %s, STRU: F", s->type == 'A' ? "ASCII" : "BINARY",
+		       s->mode_z ? "Z" : "S");
+	ftp_reply_end(s, 211, "End of status");
+}

@@ -1,0 +1,129 @@
+/* ftpsd: the session of one FTP control connection and the functions the
+ * command handlers, the data channel and the TLS layer share. */
+#ifndef FTPSD_FTPSD_H
+#define FTPSD_FTPSD_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "account/account.h"
+#include "base/base.h"
+#include "config.h"
+#include "fs/fs.h"
+#include "parse.h"
+#include "peer/peer.h"
+
+#define FTP_REPLY_MAX 8192       /* one buffered reply (multi-line flushed as it fills) */
+#define FTP_XFER_CHUNK (128u << 10) /* bytes per read on the bulk path */
+
+/* TLS policy bits from FTPSD_TLS_REQUIRED. */
+enum ftp_tls_policy {
+	FTP_TLS_REQ_CTRL = 1u << 0,   /* every command but a few needs TLS on control */
+	FTP_TLS_REQ_AUTH = 1u << 1,   /* USER/PASS need TLS on control */
+	FTP_TLS_REQ_DATA = 1u << 2,   /* transfers need PROT P */
+	FTP_TLS_FORBID_DATA = 1u << 3 /* PROT P refused */
+};
+
+struct tls;
+struct tls_config;
+
+struct ftp_session {
+	struct conf_value cf[FC_COUNT];
+	struct peer peer;
+	struct sockaddr_storage local;
+	socklen_t locallen;
+	int fd_in, fd_out;
+	/* TLS */
+	struct tls_config *tlscfg;
+	struct tls *tls_srv;  /* long-lived server context: control and data */
+	struct tls *tls;      /* control connection, NULL when clear */
+	int tls_ready;        /* tls_srv configured */
+	int resume_checked, resume_works;
+	unsigned policy;
+	int pbsz, prot_p;
+	char cert_user[SLUICE_MAX_USERNAME + 1];
+	/* login */
+	int logged_in, anonymous, have_user;
+	char user[SLUICE_MAX_USERNAME + 1];
+	struct account acct;
+	unsigned login_failures;
+	struct fs_root root;
+	/* transfer parameters */
+	char type;            /* 'A' or 'I' */
+	int mode_z;
+	uint64_t rest;
+	unsigned mlst_facts;
+	char rnfr[SLUICE_MAX_PATH];
+	int have_rnfr;
+	int pasv_fd;
+	struct ftp_hostport active;
+	int have_active, epsv_all;
+	unsigned pasv_lo, pasv_hi;
+	/* control input */
+	struct ftp_linebuf lb;
+	char pending[FTP_MAX_LINE + 1];
+	size_t pending_len;
+	int has_pending;
+	int64_t login_deadline_ms;
+	int quit;
+	/* the reply being built */
+	char out[FTP_REPLY_MAX];
+	size_t outlen;
+	/* the transfer in progress (for STAT/ABOR) */
+	uint64_t xfer_bytes;
+	int in_xfer;
+};
+
+/* ctrl.c: control channel I/O */
+int64_t ftp_now_ms(void);
+/* poll(fd, events) until ready (1) or deadline (0 + ETIMEDOUT). */
+int ftp_wait_fd(int fd, short events, int64_t deadline_ms);
+void ftp_reply(struct ftp_session *s, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void ftp_reply_begin(struct ftp_session *s, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void ftp_reply_line(struct ftp_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ftp_reply_end(struct ftp_session *s, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void ftp_reply_errno(struct ftp_session *s, int code, const char *what);
+/* Next command line into s->pending (NUL-terminated), waiting until
+ * deadline_ms (monotonic); exits on EOF, timeout or I/O failure. */
+void ftp_ctrl_read_line(struct ftp_session *s, int64_t deadline_ms);
+/* Reads what is available on the control channel without blocking;
+ * 0 on EOF/error, 1 otherwise. */
+int ftp_ctrl_poll_input(struct ftp_session *s);
+/* 1 line in s->pending, 0 none yet, -1 a bad line was consumed and answered. */
+int ftp_ctrl_take_line(struct ftp_session *s);
+/* fd and events to poll for control input. */
+void ftp_ctrl_pollfd(const struct ftp_session *s, int *fd, short *events);
+__attribute__((noreturn)) void ftp_exit(struct ftp_session *s, int code);
+
+/* tls.c */
+int ftp_tls_setup(struct ftp_session *s, char *err, size_t errlen);
+int ftp_tls_start_ctrl(struct ftp_session *s);
+int ftp_tls_handshake(struct ftp_session *s, struct tls *ctx, int fd, int64_t deadline_ms);
+int ftp_tls_resume_works(struct ftp_session *s);
+/* For -t: 1 if the linked libtls resumes sessions with this configuration. */
+int ftp_tls_probe_resumption(struct ftp_session *s);
+void ftp_tls_ccc(struct ftp_session *s);
+
+/* cmd.c */
+void ftp_dispatch(struct ftp_session *s, const char *line, size_t len);
+void ftp_cmd_feat(struct ftp_session *s, const char *arg);
+
+/* data.c */
+int ftp_data_pasv(struct ftp_session *s, int extended);
+int ftp_data_active(struct ftp_session *s, const struct ftp_hostport *hp);
+void ftp_data_reset(struct ftp_session *s);
+/* Sends a file (fd >= 0) or a listing (list_path != NULL). */
+void ftp_data_send_file(struct ftp_session *s, int fd, uint64_t offset);
+void ftp_data_send_list(struct ftp_session *s, const char *path, int kind);
+void ftp_data_send_mem(struct ftp_session *s, const char *p, size_t n);
+void ftp_data_recv_file(struct ftp_session *s, int fd, uint64_t start, const char *name);
+
+/* list.c */
+enum ftp_list_kind { FTP_LIST_LONG, FTP_LIST_NAMES, FTP_LIST_MLSD };
+/* Formats one entry into buf (cap >= 2*SLUICE_MAX_PATH); returns length. */
+size_t ftp_list_format(const struct ftp_session *s, int kind, const char *name, const struct stat *st,
+		       char *buf, size_t cap);
+size_t ftp_list_facts(const struct ftp_session *s, const char *name, const struct stat *st, int is_cdir,
+		      char *buf, size_t cap);
+
+#endif
