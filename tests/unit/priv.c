@@ -1,0 +1,139 @@
+/* priv.c: unit tests for lib/priv.  Each check runs in a forked child that
+ * reports a bit mask of failed checks through its exit status.  As root a
+ * child drops to 65534 and must not regain root nor read a root-only file;
+ * not as root, priv_drop must be a no-op that returns 1. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include "priv/priv.h"
+#include "../tap.h"
+
+#define NOBODY 65534
+
+static char secret[64];
+
+/* Runs fn in a child; returns its exit status (0 = all good), or -1. */
+static int in_child(int (*fn)(void))
+{
+	int st;
+	pid_t pid = fork();
+	if (pid < 0) return -1;
+	if (!pid) _exit(fn());
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st)) return -1;
+	return WEXITSTATUS(st);
+}
+
+static int child_harden(void)
+{
+	struct rlimit rl;
+	int bad = 0;
+	if (!priv_harden()) bad |= 1;
+	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0) bad |= 2;
+	if (getrlimit(RLIMIT_CORE, &rl) < 0 || rl.rlim_cur != 0 || rl.rlim_max != 0) bad |= 4;
+	if (!priv_no_new_privs()) bad |= 8;
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1) bad |= 16;
+	return bad;
+}
+
+static int child_drop_checks(void)
+{
+	gid_t groups[8];
+	int n, bad = 0;
+
+	if (getuid() != NOBODY || geteuid() != NOBODY || getgid() != NOBODY || getegid() != NOBODY) bad |= 2;
+	if (setuid(0) == 0 || seteuid(0) == 0 || setgid(0) == 0) bad |= 4;
+	if (open(secret, O_RDONLY) >= 0 || errno != EACCES) bad |= 8;
+	n = getgroups(8, groups);
+	if (n != 1 || groups[0] != NOBODY) bad |= 16;
+	if (priv_is_root()) bad |= 32;
+	return bad;
+}
+
+static int child_drop(void)
+{
+	if (!priv_drop(NOBODY, NOBODY, NULL)) return 1;
+	return child_drop_checks();
+}
+
+static int child_drop_unknown_user(void)
+{
+	if (!priv_drop(NOBODY, NOBODY, "no-such-user-sluice")) return 1;
+	return child_drop_checks();
+}
+
+static int child_drop_user(void)
+{
+	gid_t groups[64];
+	int n, i, bad = 0;
+
+	if (!priv_drop(NOBODY, NOBODY, "nobody")) return 1;
+	if (getuid() != NOBODY || getgid() != NOBODY || setuid(0) == 0) bad |= 2;
+	n = getgroups(64, groups);
+	for (i = 0; i < n; i++)
+		if (groups[i] == 0) bad |= 4; /* root's groups must be gone */
+	return bad;
+}
+
+static int child_drop_to_root(void)
+{
+	return priv_drop(0, 0, NULL) || errno != EINVAL;
+}
+
+/* Not root: priv_drop does nothing and says 1. */
+static int child_not_root(void)
+{
+	uid_t u;
+	gid_t g;
+	int bad = 0;
+
+	if (geteuid() == 0 && (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
+	                       setresuid(NOBODY, NOBODY, NOBODY) < 0))
+		return 64;
+	u = getuid();
+	g = getgid();
+	if (priv_is_root()) bad |= 1;
+	if (priv_drop(1234, 1234, "nobody") != 1) bad |= 2;
+	if (getuid() != u || geteuid() != u || getgid() != g) bad |= 4;
+	return bad;
+}
+
+static int make_secret(void)
+{
+	int fd;
+	strcpy(secret, "/tmp/sluice-priv-XXXXXX");
+	fd = mkstemp(secret);
+	if (fd < 0) return 0;
+	if (write(fd, "root only\n", 10) != 10) return 0;
+	fchmod(fd, 0600);
+	close(fd);
+	return 1;
+}
+
+int main(void)
+{
+	is_int(priv_is_root(), geteuid() == 0, "priv_is_root matches geteuid");
+	is_int(in_child(child_harden), 0, "harden: not dumpable, no core, no new privs");
+	is_int(in_child(child_not_root), 0, "not root: priv_drop is a no-op returning 1");
+	if (geteuid() == 0 && make_secret()) {
+		is_int(in_child(child_drop), 0, "root drops to 65534: ids, no way back, no root file, one group");
+		is_int(in_child(child_drop_unknown_user), 0, "user not in passwd: groups are just gid");
+		if (getpwnam("nobody"))
+			is_int(in_child(child_drop_user), 0, "drop with initgroups(nobody)");
+		else
+			ok(1, "# SKIP no nobody user");
+		is_int(in_child(child_drop_to_root), 0, "drop to uid 0: EINVAL");
+		unlink(secret);
+	} else {
+		ok(1, "# SKIP drop tests need root");
+	}
+	return tap_done();
+}
