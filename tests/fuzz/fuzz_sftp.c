@@ -1,0 +1,73 @@
+/* fuzz_sftp: the input is a client byte stream for the SFTP server, over a
+ * temporary root directory made once (and emptied now and then); fed in
+ * as the server accepts it, with replies drained, until the end or a fatal
+ * protocol error. */
+#include <ftw.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fs/fs.h"
+#include "log/log.h"
+#include "../../sftpd/sftp.h"
+
+#define FUZZ_SFTP_CLEAN_EVERY 4096
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static char fuzz_dir[] = "/tmp/fuzz_sftp.XXXXXX";
+static struct fs_root fuzz_root = FS_ROOT_ZERO;
+static unsigned long fuzz_runs;
+
+static int fuzz_rm(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	if (ftw->level == 0) return 0; /* keep the root itself */
+	remove(path);
+	return 0;
+}
+
+static int fuzz_setup(void)
+{
+	if (fuzz_root.fd >= 0) return 1;
+	log_init("fuzz_sftp", "fuzz");
+	if (!mkdtemp(fuzz_dir)) return 0;
+	return fs_root_open(&fuzz_root, fuzz_dir, 0);
+}
+
+static void fuzz_drain(struct sftp_server *s)
+{
+	const unsigned char *p;
+	size_t n;
+
+	sftp_server_output(s, &p, &n);
+	sftp_server_consume(s, n);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct sftp_options opt = {.umask = 022, .max_handles = 8, .user = "fuzz", .home = "/"};
+	struct sftp_server *s;
+
+	if (!fuzz_setup()) abort();
+	if (++fuzz_runs % FUZZ_SFTP_CLEAN_EVERY == 0) nftw(fuzz_dir, fuzz_rm, 16, FTW_DEPTH | FTW_PHYS);
+	opt.read_only = size > 0 && data[0] == 0xff; /* rarely: policy paths too */
+	s = sftp_server_new(&fuzz_root, &opt);
+	if (!s) return 0;
+	for (;;) {
+		size_t room = sftp_server_input_room(s);
+		size_t k = size < room ? size : room;
+		if (k && !sftp_server_input(s, data, k)) abort();
+		data += k;
+		size -= k;
+		if (!sftp_server_run(s)) break;
+		fuzz_drain(s);
+		if (size == 0 && !sftp_server_pending(s)) break;
+		if (k == 0 && !sftp_server_pending(s)) break;
+	}
+	sftp_server_free(s);
+	return 0;
+}
