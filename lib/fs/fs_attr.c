@@ -78,15 +78,20 @@ static int fs_chmod_reopen(const struct fs_root *r, const char *path, mode_t mod
 int fs_chmod(const struct fs_root *r, const char *path, mode_t mode, int follow)
 {
 	struct stat st;
-	int fd = fs_object(r, path, follow);
+	int e, fd = fs_object(r, path, follow);
 
 	if (fd < 0) return 0;
 	if (fstat(fd, &st) < 0) return fs_close_rc(fd, 0);
 	if (S_ISLNK(st.st_mode)) return (errno = EOPNOTSUPP, fs_close_rc(fd, 0));
 	if (!syscall(SYS_fchmodat2, fd, "", mode & 07777, AT_EMPTY_PATH)) return fs_close_rc(fd, 1);
 	if (errno != ENOSYS && errno != EPERM) return fs_close_rc(fd, 0);
+	/* EPERM may be a seccomp filter refusing the new syscall: try the old
+	 * way, but report the first answer if that fails for lack of access. */
+	e = errno;
 	close(fd);
-	return fs_chmod_reopen(r, path, mode & 07777, follow);
+	if (fs_chmod_reopen(r, path, mode & 07777, follow)) return 1;
+	if (e == EPERM && errno == EACCES) errno = EPERM;
+	return 0;
 }
 
 int fs_chown(const struct fs_root *r, const char *path, uid_t uid, gid_t gid, int follow)

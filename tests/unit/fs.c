@@ -8,7 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include "fs/fs.h"
 #include "../tap.h"
 
@@ -248,6 +254,58 @@ static void test_normal(const struct fs_root *r)
 	ok(!fs_lstat(r, "new", &st) && errno == ENOENT, "gone");
 }
 
+/* Makes fchmodat2 (452) fail with err, as on kernels before 6.6 or under
+ * seccomp filters that do not know it. */
+static int deny_fchmodat2(int err)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 452, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (unsigned)err),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { ARRAY_LEN(code), code };
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return 0;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0;
+}
+
+/* In a child: chmod without fchmodat2; exit status = bit mask of failures. */
+static int chmod_fallback_child(const struct fs_root *r, int err)
+{
+	struct stat st;
+	int bad = 0;
+
+	if (!deny_fchmodat2(err)) return 64;
+	if (!syscall(452, r->fd, "", 0755, 0x1000) || errno != err) bad |= 1;
+	if (!fs_chmod(r, "fb/f", 0640, 1) || !fs_stat(r, "fb/f", &st) || (st.st_mode & 07777) != 0640) bad |= 2;
+	if (!fs_chmod(r, "fb/l", 0604, 1) || !fs_stat(r, "fb/f", &st) || (st.st_mode & 07777) != 0604) bad |= 4;
+	if (fs_chmod(r, "fb/l", 0600, 0) || errno != EOPNOTSUPP) bad |= 8;
+	if (!fs_chmod(r, "fb", 0711, 0) || !fs_stat(r, "fb", &st) || (st.st_mode & 07777) != 0711) bad |= 16;
+	if (fs_chmod(r, "esc", 0777, 1) || errno != ENOENT) bad |= 32;
+	return bad;
+}
+
+static void test_chmod_fallback(const struct fs_root *r)
+{
+	static const int errs[] = { ENOSYS, EPERM };
+	size_t i;
+
+	int fd = -1;
+
+	ok(fs_mkdir(r, "fb", 0755) && fs_symlink(r, "f", "fb/l") && (fd = fs_open(r, "fb/f", O_CREAT | O_WRONLY, 0600)) >= 0,
+	   "tree for chmod without fchmodat2");
+	if (fd >= 0) close(fd);
+	for (i = 0; i < ARRAY_LEN(errs); i++) {
+		int st;
+		pid_t pid = fork();
+		if (!pid) _exit(chmod_fallback_child(r, errs[i]));
+		ok(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		   "chmod works when fchmodat2 says %s", errs[i] == ENOSYS ? "ENOSYS" : "EPERM");
+		if (pid > 0 && WIFEXITED(st) && WEXITSTATUS(st)) printf("#   child status %d\n", WEXITSTATUS(st));
+	}
+	ok(fs_unlink(r, "fb/f") && fs_unlink(r, "fb/l") && fs_rmdir(r, "fb"), "remove that tree");
+}
+
 static void test_limits(const struct fs_root *r)
 {
 	static char longp[SLUICE_MAX_PATH + 10];
@@ -276,6 +334,7 @@ int main(void)
 	test_escape_ops(&r);
 	test_realpath(&r);
 	test_normal(&r);
+	test_chmod_fallback(&r);
 	test_limits(&r);
 	outside_intact("at the end");
 	fs_root_close(&r);
