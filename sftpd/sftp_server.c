@@ -118,7 +118,17 @@ int sftp_server_pending(const struct sftp_server *s)
 	return sftp_have_packet(s, &len);
 }
 
-/* Makes room for one maximal reply at the tail of the output queue. */
+static void sftp_out_compact(struct sftp_server *s)
+{
+	if (s->out_start == 0) return;
+	memmove(s->out, s->out + s->out_start, s->out_end - s->out_start);
+	s->out_end -= s->out_start;
+	s->out_start = 0;
+}
+
+/* Makes room for one maximal reply at the tail of the output queue:
+ * compact when the consumed prefix is large, else grow (up to the
+ * ceiling), and compact as a last resort. */
 static int sftp_out_reserve(struct sftp_server *s)
 {
 	size_t need = SFTP_MAX_PACKET + 4;
@@ -126,24 +136,24 @@ static int sftp_out_reserve(struct sftp_server *s)
 	unsigned char *p;
 
 	if (s->out_cap - s->out_end >= need) return 1;
-	if (s->out_start > 0) { /* tail is full: reclaim the consumed prefix first */
-		memmove(s->out, s->out + s->out_start, s->out_end - s->out_start);
-		s->out_end -= s->out_start;
-		s->out_start = 0;
+	if (s->out_start >= s->out_cap / 2) {
+		sftp_out_compact(s);
 		if (s->out_cap - s->out_end >= need) return 1;
 	}
-	cap = s->out_cap;
-	while (cap - s->out_end < need) cap *= 2;
-	if (cap > SFTP_OUT_CEILING) cap = SFTP_OUT_CEILING;
-	if (cap - s->out_end < need) {
-		errno = EMSGSIZE;
-		return 0;
+	if (s->out_cap < SFTP_OUT_CEILING) {
+		cap = s->out_cap;
+		while (cap - s->out_end < need && cap < SFTP_OUT_CEILING) cap *= 2;
+		if (cap > SFTP_OUT_CEILING) cap = SFTP_OUT_CEILING;
+		p = realloc(s->out, cap);
+		if (!p) return 0;
+		s->out = p;
+		s->out_cap = cap;
+		if (s->out_cap - s->out_end >= need) return 1;
 	}
-	p = realloc(s->out, cap);
-	if (!p) return 0;
-	s->out = p;
-	s->out_cap = cap;
-	return 1;
+	sftp_out_compact(s);
+	if (s->out_cap - s->out_end >= need) return 1;
+	errno = EMSGSIZE; /* cannot happen: pending output stays below the high water mark */
+	return 0;
 }
 
 struct wire_out *sftp_reply_start(struct sftp_server *s, uint8_t type)
