@@ -11,7 +11,10 @@ int buf_reserve(struct buf *b, size_t n)
 
 	if (b->cap - b->len >= n) return 1;
 	if (n > b->max || used > b->max - n) return (errno = EMSGSIZE, 0);
-	if (b->off && b->cap - used >= n) {
+	/* Reclaim the consumed prefix when that moves no more bytes than it
+	 * frees (amortised: each byte moves at most once), or when the
+	 * ceiling leaves no other way. */
+	if (b->off && b->cap - used >= n && (used <= b->off || b->cap >= b->max)) {
 		memmove(b->p, b->p + b->off, used);
 		b->len = used;
 		b->off = 0;
