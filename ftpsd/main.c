@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -153,6 +154,7 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	signal(SIGPIPE, SIG_IGN);
 	if (!test) session_sockets(s);
 	log_init("ftpsd", test ? "-t" : s->peer.text);
 	if (sodium_init() < 0) log_die(EXIT_SYSTEM, "sodium_init failed");
