@@ -408,14 +408,16 @@ t_run "password login (SSH_ASKPASS) with sftp" env SSH_ASKPASS="$T/askpass" \
 	-o PubkeyAuthentication=no -o NumberOfPasswordPrompts=1 "${CONN[@]}" "${SSHO[@]}" \
 	-b "$T/batch" "$DEST"
 
-: >"$LOG.mark"
 lines_before=$(wc -l <"$LOG")
 SRV_ENV="SFTPD_MAX_AUTH_TRIES=3"
+sessions_before=$(wc -l <"$RCLOG")
 start=$(date +%s)
 pw_login "wrong-password" -o NumberOfPasswordPrompts=10 >"$T/last.out" 2>&1
 rc=$?
 SRV_ENV=
 t_is "$rc" 255 "wrong passwords until disconnect: ssh exits 255"
+i=0 # the server's status is written just after ssh sees the disconnect
+while [ "$(wc -l <"$RCLOG")" -le "$sessions_before" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 t_is "$(tail -n 1 "$RCLOG")" 1 "wrong passwords until disconnect: sftpd exits 1"
 secs=$(($(date +%s) - start))
 if [ "$secs" -lt 30 ]; then t_ok "wrong passwords: over in $secs s"; else t_notok "wrong passwords: over in $secs s"; fi
@@ -574,7 +576,8 @@ PY
 	probe silent "silent client, login grace time 2 s" 6 SFTPD_LOGIN_GRACE_TIME=2
 	for c in chacha20-poly1305@openssh.com aes256-gcm@openssh.com aes128-ctr; do
 		rm -f "$T/probe.rc"
-		timeout 30 ssh -c "$c" -o "ProxyCommand=python3 $T/sshprobe.py flip $T/probe.rc -- $T/srv" \
+		pc="python3 $T/sshprobe.py flip $T/probe.rc -- env -i $(printf '%q ' "${SERVER_ENV[@]}")$SFTPD"
+		timeout 30 ssh -c "$c" -o "ProxyCommand=$pc 2>>$LOG" \
 			-i "$KEY" "${SSHO[@]}" -s "$USER_NAME@sluice-test" sftp </dev/null >"$T/last.out" 2>&1
 		sshrc=$?
 		read -r _rc _secs <"$T/probe.rc" 2>/dev/null || _rc=none
