@@ -66,8 +66,8 @@ int sftp_attr_put(struct wire_out *out, const struct sftp_attr *a)
 
 void sftp_attr_from_stat(struct sftp_attr *a, const struct stat *st)
 {
-	a->flags = SSH_FILEXFER_ATTR_SIZE | SSH_FILEXFER_ATTR_UIDGID | SSH_FILEXFER_ATTR_PERMISSIONS |
-	           SSH_FILEXFER_ATTR_ACMODTIME;
+	a->flags = SSH_FILEXFER_ATTR_SIZE | SSH_FILEXFER_ATTR_UIDGID |
+		   SSH_FILEXFER_ATTR_PERMISSIONS | SSH_FILEXFER_ATTR_ACMODTIME;
 	a->size = st->st_size < 0 ? 0 : (uint64_t)st->st_size;
 	a->uid = st->st_uid;
 	a->gid = st->st_gid;
@@ -79,13 +79,20 @@ void sftp_attr_from_stat(struct sftp_attr *a, const struct stat *st)
 static char sftp_mode_type(mode_t m)
 {
 	switch (m & S_IFMT) {
-	case S_IFDIR: return 'd';
-	case S_IFLNK: return 'l';
-	case S_IFCHR: return 'c';
-	case S_IFBLK: return 'b';
-	case S_IFIFO: return 'p';
-	case S_IFSOCK: return 's';
-	default: return '-';
+	case S_IFDIR:
+		return 'd';
+	case S_IFLNK:
+		return 'l';
+	case S_IFCHR:
+		return 'c';
+	case S_IFBLK:
+		return 'b';
+	case S_IFIFO:
+		return 'p';
+	case S_IFSOCK:
+		return 's';
+	default:
+		return '-';
 	}
 }
 
@@ -96,7 +103,8 @@ static void sftp_mode_string(char out[11], mode_t m)
 	int i;
 
 	out[0] = sftp_mode_type(m);
-	for (i = 0; i < 9; i++) out[1 + i] = (m & (0400 >> i)) ? rwx[i] : '-';
+	for (i = 0; i < 9; i++)
+		out[1 + i] = (m & (0400 >> i)) ? rwx[i] : '-';
 	if (m & S_ISUID) out[3] = (m & S_IXUSR) ? 's' : 'S';
 	if (m & S_ISGID) out[6] = (m & S_IXGRP) ? 's' : 'S';
 	if (m & S_ISVTX) out[9] = (m & S_IXOTH) ? 't' : 'T';
@@ -155,7 +163,7 @@ const char *sftp_attr_group_name(gid_t gid)
 static void sftp_time_string(char *out, size_t cap, time_t t, time_t now)
 {
 	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-	                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	struct tm tm;
 
 	if (!localtime_r(&t, &tm)) {
@@ -163,9 +171,11 @@ static void sftp_time_string(char *out, size_t cap, time_t t, time_t now)
 		return;
 	}
 	if (t > now - SFTP_SIX_MONTHS_SECS && t <= now + SFTP_SIX_MONTHS_SECS)
-		snprintf(out, cap, "%s %2d %02d:%02d", months[tm.tm_mon % 12], tm.tm_mday, tm.tm_hour, tm.tm_min);
+		snprintf(out, cap, "%s %2d %02d:%02d", months[tm.tm_mon % 12], tm.tm_mday,
+			 tm.tm_hour, tm.tm_min);
 	else
-		snprintf(out, cap, "%s %2d  %d", months[tm.tm_mon % 12], tm.tm_mday, tm.tm_year + 1900);
+		snprintf(out, cap, "%s %2d  %d", months[tm.tm_mon % 12], tm.tm_mday,
+			 tm.tm_year + 1900);
 }
 
 void sftp_attr_longname(char *buf, size_t cap, const char *name, const struct stat *st, time_t now)
@@ -184,8 +194,8 @@ void sftp_attr_longname(char *buf, size_t cap, const char *name, const struct st
 	}
 	sftp_mode_string(mode, st->st_mode);
 	sftp_time_string(when, sizeof when, st->st_mtime, now);
-	snprintf(buf, cap, "%s %4u %-8s %-8s %8llu %s %s", mode, (unsigned)st->st_nlink, user, group,
-	         (unsigned long long)st->st_size, when, name);
+	snprintf(buf, cap, "%s %4u %-8s %-8s %8llu %s %s", mode, (unsigned)st->st_nlink, user,
+		 group, (unsigned long long)st->st_size, when, name);
 }
 
 static void sftp_attr_times(struct timespec ts[2], const struct sftp_attr *a)
@@ -197,7 +207,8 @@ static void sftp_attr_times(struct timespec ts[2], const struct sftp_attr *a)
 }
 
 /* Both apply functions follow OpenSSH's order: size, mode, times, owner. */
-int sftp_attr_apply_path(struct sftp_server *s, const char *path, const struct sftp_attr *a, int follow)
+int sftp_attr_apply_path(struct sftp_server *s, const char *path, const struct sftp_attr *a,
+			 int follow)
 {
 	const char *lp = sftp_log_str(s->logbuf1, path);
 	struct timespec ts[2];
@@ -223,7 +234,8 @@ int sftp_attr_apply_path(struct sftp_server *s, const char *path, const struct s
 	return 1;
 }
 
-int sftp_attr_apply_fd(struct sftp_server *s, int fd, const char *logname, const struct sftp_attr *a)
+int sftp_attr_apply_fd(struct sftp_server *s, int fd, const char *logname,
+		       const struct sftp_attr *a)
 {
 	const char *lp = sftp_log_str(s->logbuf1, logname);
 	struct timespec ts[2];

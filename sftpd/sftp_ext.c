@@ -15,22 +15,22 @@
 #define SFTP_STATVFS_NOSUID 0x2
 #define SFTP_MAX_ID_LOOKUPS 1024
 
-static sftp_handler sftp_op_posix_rename, sftp_op_statvfs, sftp_op_fstatvfs, sftp_op_hardlink, sftp_op_fsync,
-	sftp_op_lsetstat, sftp_op_limits, sftp_op_expand_path, sftp_op_copy_data, sftp_op_home_directory,
-	sftp_op_users_groups;
+static sftp_handler sftp_op_posix_rename, sftp_op_statvfs, sftp_op_fstatvfs, sftp_op_hardlink,
+    sftp_op_fsync, sftp_op_lsetstat, sftp_op_limits, sftp_op_expand_path, sftp_op_copy_data,
+    sftp_op_home_directory, sftp_op_users_groups;
 
 const struct sftp_op sftp_ext_table[] = {
-	{0, "posix-rename@openssh.com", sftp_op_posix_rename, SFTP_WRITES, "1"},
-	{0, "statvfs@openssh.com", sftp_op_statvfs, SFTP_READS, "2"},
-	{0, "fstatvfs@openssh.com", sftp_op_fstatvfs, SFTP_READS, "2"},
-	{0, "hardlink@openssh.com", sftp_op_hardlink, SFTP_WRITES, "1"},
-	{0, "fsync@openssh.com", sftp_op_fsync, SFTP_READS, "1"},
-	{0, "lsetstat@openssh.com", sftp_op_lsetstat, SFTP_WRITES, "1"},
-	{0, "limits@openssh.com", sftp_op_limits, SFTP_READS, "1"},
-	{0, "expand-path@openssh.com", sftp_op_expand_path, SFTP_READS, "1"},
-	{0, "copy-data", sftp_op_copy_data, SFTP_WRITES, "1"},
-	{0, "home-directory", sftp_op_home_directory, SFTP_READS, "1"},
-	{0, "users-groups-by-id@openssh.com", sftp_op_users_groups, SFTP_READS, "1"},
+    {0, "posix-rename@openssh.com", sftp_op_posix_rename, SFTP_WRITES, "1"},
+    {0, "statvfs@openssh.com", sftp_op_statvfs, SFTP_READS, "2"},
+    {0, "fstatvfs@openssh.com", sftp_op_fstatvfs, SFTP_READS, "2"},
+    {0, "hardlink@openssh.com", sftp_op_hardlink, SFTP_WRITES, "1"},
+    {0, "fsync@openssh.com", sftp_op_fsync, SFTP_READS, "1"},
+    {0, "lsetstat@openssh.com", sftp_op_lsetstat, SFTP_WRITES, "1"},
+    {0, "limits@openssh.com", sftp_op_limits, SFTP_READS, "1"},
+    {0, "expand-path@openssh.com", sftp_op_expand_path, SFTP_READS, "1"},
+    {0, "copy-data", sftp_op_copy_data, SFTP_WRITES, "1"},
+    {0, "home-directory", sftp_op_home_directory, SFTP_READS, "1"},
+    {0, "users-groups-by-id@openssh.com", sftp_op_users_groups, SFTP_READS, "1"},
 };
 const size_t sftp_ext_count = ARRAY_LEN(sftp_ext_table);
 
@@ -40,7 +40,7 @@ static int sftp_op_posix_rename(struct sftp_server *s, struct sftp_req *rq)
 	sftp_get_path(&rq->in, s->path2);
 	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	log_info("posix-rename \"%s\" to \"%s\"", sftp_log_str(s->logbuf1, s->path1),
-	         sftp_log_str(s->logbuf2, s->path2));
+		 sftp_log_str(s->logbuf2, s->path2));
 	if (!fs_rename(s->root, s->path1, s->path2, 0)) return sftp_status_from_errno(errno);
 	return SSH_FX_OK;
 }
@@ -92,7 +92,8 @@ static int sftp_op_hardlink(struct sftp_server *s, struct sftp_req *rq)
 	sftp_get_path(&rq->in, s->path1);
 	sftp_get_path(&rq->in, s->path2);
 	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
-	log_info("hardlink \"%s\" to \"%s\"", sftp_log_str(s->logbuf1, s->path1), sftp_log_str(s->logbuf2, s->path2));
+	log_info("hardlink \"%s\" to \"%s\"", sftp_log_str(s->logbuf1, s->path1),
+		 sftp_log_str(s->logbuf2, s->path2));
 	if (!fs_link(s->root, s->path1, s->path2)) return sftp_status_from_errno(errno);
 	return SSH_FX_OK;
 }
@@ -114,7 +115,8 @@ static int sftp_op_lsetstat(struct sftp_server *s, struct sftp_req *rq)
 	sftp_get_path(&rq->in, s->path1);
 	sftp_attr_get(&rq->in, &a);
 	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
-	if (a.flags & SSH_FILEXFER_ATTR_SIZE) return SSH_FX_BAD_MESSAGE; /* nonsensical for a link */
+	if (a.flags & SSH_FILEXFER_ATTR_SIZE)
+		return SSH_FX_BAD_MESSAGE; /* nonsensical for a link */
 	if (!sftp_attr_apply_path(s, s->path1, &a, 0)) return sftp_status_from_errno(errno);
 	return SSH_FX_OK;
 }
@@ -143,8 +145,10 @@ static int sftp_expand_tilde(struct sftp_server *s, const char *in, char *out)
 		return 0;
 	}
 	rest += ulen;
-	while (*rest == '/') rest++;
-	if ((size_t)snprintf(out, SLUICE_MAX_PATH, "%s%s%s", s->home, *rest ? "/" : "", rest) >= SLUICE_MAX_PATH) {
+	while (*rest == '/')
+		rest++;
+	if ((size_t)snprintf(out, SLUICE_MAX_PATH, "%s%s%s", s->home, *rest ? "/" : "", rest) >=
+	    SLUICE_MAX_PATH) {
 		errno = ENAMETOOLONG;
 		return 0;
 	}
@@ -165,8 +169,8 @@ static int sftp_op_expand_path(struct sftp_server *s, struct sftp_req *rq)
 	return sftp_reply_one_name(s, rq->id, s->pathout);
 }
 
-static int sftp_copy_range(struct sftp_server *s, struct sftp_handle *rh, uint64_t roff, uint64_t len,
-                           struct sftp_handle *wh, uint64_t woff)
+static int sftp_copy_range(struct sftp_server *s, struct sftp_handle *rh, uint64_t roff,
+			   uint64_t len, struct sftp_handle *wh, uint64_t woff)
 {
 	unsigned char *buf = s->out + s->out_end; /* the reserved reply space */
 	uint64_t done = 0;
@@ -175,14 +179,18 @@ static int sftp_copy_range(struct sftp_server *s, struct sftp_handle *rh, uint64
 	while (done < len) {
 		size_t want = SFTP_COPY_CHUNK;
 		if (len - done < want) want = (size_t)(len - done);
-		do n = pread(rh->fd, buf, want, (off_t)(roff + done));
+		do
+			n = pread(rh->fd, buf, want, (off_t)(roff + done));
 		while (n < 0 && errno == EINTR);
 		if (n < 0) return 0;
 		if (n == 0) break;
 		for (m = 0; m < n; m += k) {
-			k = pwrite(wh->fd, buf + m, (size_t)(n - m), (off_t)(woff + done + (uint64_t)m));
-			if (k < 0 && errno == EINTR) k = 0;
-			else if (k <= 0) return 0;
+			k = pwrite(wh->fd, buf + m, (size_t)(n - m),
+				   (off_t)(woff + done + (uint64_t)m));
+			if (k < 0 && errno == EINTR)
+				k = 0;
+			else if (k <= 0)
+				return 0;
 		}
 		done += (uint64_t)n;
 		rh->bytes_read += (uint64_t)n;
@@ -203,7 +211,8 @@ static int sftp_op_copy_data(struct sftp_server *s, struct sftp_req *rq)
 	wire_get_u64(&rq->in, &woff);
 	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	if (!rh || !wh) return SSH_FX_FAILURE;
-	if (roff > (uint64_t)INT64_MAX / 2 || woff > (uint64_t)INT64_MAX / 2 || len > (uint64_t)INT64_MAX / 2)
+	if (roff > (uint64_t)INT64_MAX / 2 || woff > (uint64_t)INT64_MAX / 2 ||
+	    len > (uint64_t)INT64_MAX / 2)
 		return SSH_FX_BAD_MESSAGE;
 	if (!(wh->pflags & (SSH_FXF_WRITE | SSH_FXF_APPEND))) {
 		s->msg = "destination not opened for writing";
@@ -220,9 +229,10 @@ static int sftp_op_copy_data(struct sftp_server *s, struct sftp_req *rq)
 		s->msg = "overlapping copy";
 		return SSH_FX_FAILURE;
 	}
-	log_info("copy-data \"%s\" offset %llu length %llu to \"%s\" offset %llu", sftp_log_str(s->logbuf1, rh->path),
-	         (unsigned long long)roff, (unsigned long long)len, sftp_log_str(s->logbuf2, wh->path),
-	         (unsigned long long)woff);
+	log_info("copy-data \"%s\" offset %llu length %llu to \"%s\" offset %llu",
+		 sftp_log_str(s->logbuf1, rh->path), (unsigned long long)roff,
+		 (unsigned long long)len, sftp_log_str(s->logbuf2, wh->path),
+		 (unsigned long long)woff);
 	if (!sftp_copy_range(s, rh, roff, len, wh, woff)) return sftp_status_from_errno(errno);
 	return SSH_FX_OK;
 }

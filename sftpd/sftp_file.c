@@ -29,9 +29,10 @@ static int sftp_open_flags(uint32_t pf)
 
 static const char *sftp_pflags_text(char *buf, size_t cap, uint32_t pf)
 {
-	snprintf(buf, cap, "%s%s%s%s%s%s", pf & SSH_FXF_READ ? "READ," : "", pf & SSH_FXF_WRITE ? "WRITE," : "",
-	         pf & SSH_FXF_APPEND ? "APPEND," : "", pf & SSH_FXF_CREAT ? "CREATE," : "",
-	         pf & SSH_FXF_TRUNC ? "TRUNCATE," : "", pf & SSH_FXF_EXCL ? "EXCL," : "");
+	snprintf(buf, cap, "%s%s%s%s%s%s", pf & SSH_FXF_READ ? "READ," : "",
+		 pf & SSH_FXF_WRITE ? "WRITE," : "", pf & SSH_FXF_APPEND ? "APPEND," : "",
+		 pf & SSH_FXF_CREAT ? "CREATE," : "", pf & SSH_FXF_TRUNC ? "TRUNCATE," : "",
+		 pf & SSH_FXF_EXCL ? "EXCL," : "");
 	if (*buf) buf[strlen(buf) - 1] = 0;
 	return buf;
 }
@@ -52,8 +53,12 @@ int sftp_op_open(struct sftp_server *s, struct sftp_req *rq)
 	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	mode = (a.flags & SSH_FILEXFER_ATTR_PERMISSIONS) ? (a.perm & 07777) : 0666;
 	mode &= ~s->umask;
-	log_info("open \"%s\" flags %s mode 0%o", sftp_log_str(s->logbuf1, s->path1),
-	         sftp_pflags_text(ftext, sizeof ftext, pf), (unsigned)mode);
+	if (pf & SSH_FXF_CREAT)
+		log_info("open \"%s\" flags %s mode 0%o", sftp_log_str(s->logbuf1, s->path1),
+			 sftp_pflags_text(ftext, sizeof ftext, pf), (unsigned)mode);
+	else
+		log_info("open \"%s\" flags %s", sftp_log_str(s->logbuf1, s->path1),
+			 sftp_pflags_text(ftext, sizeof ftext, pf));
 	if (s->handles.used >= s->handles.cap) {
 		log_warn("refused open: too many open handles");
 		s->msg = "too many open handles";
@@ -85,8 +90,8 @@ int sftp_op_close(struct sftp_server *s, struct sftp_req *rq)
 	if (h->kind == SFTP_HANDLE_DIR)
 		log_info("closedir \"%s\"", lp);
 	else
-		log_info("close \"%s\" bytes read %llu written %llu", lp, (unsigned long long)h->bytes_read,
-		         (unsigned long long)h->bytes_written);
+		log_info("close \"%s\" bytes read %llu written %llu", lp,
+			 (unsigned long long)h->bytes_read, (unsigned long long)h->bytes_written);
 	if (!sftp_handle_close(&s->handles, h)) return sftp_status_from_errno(errno);
 	return SSH_FX_OK;
 }
@@ -112,7 +117,8 @@ int sftp_op_read(struct sftp_server *s, struct sftp_req *rq)
 	wire_put_u32(w, 0);
 	p = wire_put_reserve(w, len);
 	if (!p) return SSH_FX_FAILURE;
-	do n = pread(h->fd, p, len, (off_t)off);
+	do
+		n = pread(h->fd, p, len, (off_t)off);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) return sftp_status_from_errno(errno);
 	if (n == 0 && len > 0) return SSH_FX_EOF;
@@ -175,7 +181,8 @@ int sftp_op_fsetstat(struct sftp_server *s, struct sftp_req *rq)
 	sftp_attr_get(&rq->in, &a);
 	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	if (!h) return SSH_FX_FAILURE;
-	if (!sftp_attr_apply_fd(s, sftp_handle_fd(h), h->path, &a)) return sftp_status_from_errno(errno);
+	if (!sftp_attr_apply_fd(s, sftp_handle_fd(h), h->path, &a))
+		return sftp_status_from_errno(errno);
 	return SSH_FX_OK;
 }
 
@@ -204,11 +211,13 @@ int sftp_op_opendir(struct sftp_server *s, struct sftp_req *rq)
 /* lstat of one directory entry: "." and ".." go through the confined fs
  * (".." of the root must not reach outside); other names are single
  * components, looked up relative to the directory descriptor. */
-static int sftp_entry_stat(struct sftp_server *s, struct sftp_handle *h, const char *name, struct stat *st)
+static int sftp_entry_stat(struct sftp_server *s, struct sftp_handle *h, const char *name,
+			   struct stat *st)
 {
 	if (strcmp(name, ".") && strcmp(name, ".."))
 		return fstatat(dirfd(h->dir), name, st, AT_SYMLINK_NOFOLLOW) == 0;
-	if ((size_t)snprintf(s->path2, sizeof s->path2, "%s/%s", h->path, name) >= sizeof s->path2) return 0;
+	if ((size_t)snprintf(s->path2, sizeof s->path2, "%s/%s", h->path, name) >= sizeof s->path2)
+		return 0;
 	return fs_lstat(s->root, s->path2, st);
 }
 

@@ -31,8 +31,8 @@ void sftp_handles_free(struct sftp_handles *t)
 	t->cap = t->used = 0;
 }
 
-int sftp_handle_new(struct sftp_handles *t, enum sftp_handle_kind kind, int fd, DIR *dir, const char *path,
-                    unsigned char id[SFTP_HANDLE_LEN], struct sftp_handle **hp)
+int sftp_handle_new(struct sftp_handles *t, enum sftp_handle_kind kind, int fd, DIR *dir,
+		    const char *path, unsigned char id[SFTP_HANDLE_LEN], struct sftp_handle **hp)
 {
 	struct sftp_handle *h = 0;
 	unsigned i;
@@ -71,7 +71,7 @@ int sftp_handle_new(struct sftp_handles *t, enum sftp_handle_kind kind, int fd, 
 }
 
 struct sftp_handle *sftp_handle_find(struct sftp_handles *t, const unsigned char *p, uint32_t len,
-                                     enum sftp_handle_kind kind)
+				     enum sftp_handle_kind kind)
 {
 	struct sftp_handle *h;
 	unsigned i;

@@ -132,11 +132,11 @@ int sftp_handles_init(struct sftp_handles *t, unsigned max);
 void sftp_handles_free(struct sftp_handles *t);
 /* Takes ownership of fd/dir; on failure (0 + EMFILE/ENOMEM) the caller
  * still owns them. */
-int sftp_handle_new(struct sftp_handles *t, enum sftp_handle_kind kind, int fd, DIR *dir, const char *path,
-                    unsigned char id[SFTP_HANDLE_LEN], struct sftp_handle **hp);
+int sftp_handle_new(struct sftp_handles *t, enum sftp_handle_kind kind, int fd, DIR *dir,
+		    const char *path, unsigned char id[SFTP_HANDLE_LEN], struct sftp_handle **hp);
 /* NULL unless p/len names a live handle of that kind (FREE = any kind). */
 struct sftp_handle *sftp_handle_find(struct sftp_handles *t, const unsigned char *p, uint32_t len,
-                                     enum sftp_handle_kind kind);
+				     enum sftp_handle_kind kind);
 /* Closes and frees the slot; 1, or 0 + errno from close(). */
 int sftp_handle_close(struct sftp_handles *t, struct sftp_handle *h);
 /* The descriptor behind a handle (dirfd for directories). */
@@ -185,7 +185,7 @@ enum sftp_writes {
 };
 
 struct sftp_op {
-	unsigned type;    /* packet type (0 for extensions) */
+	unsigned type;	  /* packet type (0 for extensions) */
 	const char *name; /* for logs; the extension name for extensions */
 	sftp_handler *fn;
 	enum sftp_writes writes;
@@ -205,21 +205,23 @@ const char *sftp_log_str(char *buf, const char *str);
 /* Gets a C-string path from the request; 0 when malformed. */
 int sftp_get_path(struct wire_in *in, char *buf);
 /* Gets a handle of the given kind; NULL when absent/invalid (s->msg set). */
-struct sftp_handle *sftp_get_handle(struct sftp_server *s, struct wire_in *in, enum sftp_handle_kind kind);
+struct sftp_handle *sftp_get_handle(struct sftp_server *s, struct wire_in *in,
+				    enum sftp_handle_kind kind);
 int sftp_reply_handle(struct sftp_server *s, uint32_t id, const unsigned char h[SFTP_HANDLE_LEN]);
 
 /* fs_realpath into s->pathout ("" or "." = the start directory). */
 int sftp_canonical(struct sftp_server *s, const char *path);
 
 /* Applies attributes (size, mode, times, owner) to a path or to an fd. */
-int sftp_attr_apply_path(struct sftp_server *s, const char *path, const struct sftp_attr *a, int follow);
-int sftp_attr_apply_fd(struct sftp_server *s, int fd, const char *logname, const struct sftp_attr *a);
+int sftp_attr_apply_path(struct sftp_server *s, const char *path, const struct sftp_attr *a,
+			 int follow);
+int sftp_attr_apply_fd(struct sftp_server *s, int fd, const char *logname,
+		       const struct sftp_attr *a);
 
 /* Handlers (sftp_file.c, sftp_path.c, sftp_ext.c). */
-sftp_handler sftp_op_open, sftp_op_close, sftp_op_read, sftp_op_write, sftp_op_fstat, sftp_op_fsetstat,
-	sftp_op_opendir, sftp_op_readdir;
-sftp_handler sftp_op_lstat, sftp_op_stat, sftp_op_setstat, sftp_op_remove, sftp_op_mkdir, sftp_op_rmdir,
-	sftp_op_realpath, sftp_op_rename, sftp_op_readlink, sftp_op_symlink;
-
+sftp_handler sftp_op_open, sftp_op_close, sftp_op_read, sftp_op_write, sftp_op_fstat,
+    sftp_op_fsetstat, sftp_op_opendir, sftp_op_readdir;
+sftp_handler sftp_op_lstat, sftp_op_stat, sftp_op_setstat, sftp_op_remove, sftp_op_mkdir,
+    sftp_op_rmdir, sftp_op_realpath, sftp_op_rename, sftp_op_readlink, sftp_op_symlink;
 
 #endif

@@ -106,8 +106,10 @@ int sftp_op_rename(struct sftp_server *s, struct sftp_req *rq)
 	sftp_get_path(&rq->in, s->path1);
 	sftp_get_path(&rq->in, s->path2);
 	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
-	log_info("rename \"%s\" to \"%s\"", sftp_log_str(s->logbuf1, s->path1), sftp_log_str(s->logbuf2, s->path2));
-	if (!fs_rename(s->root, s->path1, s->path2, RENAME_NOREPLACE)) return sftp_status_from_errno(errno);
+	log_info("rename \"%s\" to \"%s\"", sftp_log_str(s->logbuf1, s->path1),
+		 sftp_log_str(s->logbuf2, s->path2));
+	if (!fs_rename(s->root, s->path1, s->path2, RENAME_NOREPLACE))
+		return sftp_status_from_errno(errno);
 	return SSH_FX_OK;
 }
 
@@ -129,7 +131,8 @@ int sftp_op_symlink(struct sftp_server *s, struct sftp_req *rq)
 	sftp_get_path(&rq->in, s->path1);
 	sftp_get_path(&rq->in, s->path2);
 	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
-	log_info("symlink \"%s\" -> \"%s\"", sftp_log_str(s->logbuf2, s->path2), sftp_log_str(s->logbuf1, s->path1));
+	log_info("symlink \"%s\" -> \"%s\"", sftp_log_str(s->logbuf2, s->path2),
+		 sftp_log_str(s->logbuf1, s->path1));
 	if (!fs_symlink(s->root, s->path1, s->path2)) return sftp_status_from_errno(errno);
 	return SSH_FX_OK;
 }

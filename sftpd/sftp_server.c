@@ -12,39 +12,43 @@
 static sftp_handler sftp_op_init;
 
 static const struct sftp_op sftp_op_table[] = {
-	{SSH_FXP_INIT, "init", sftp_op_init, SFTP_READS, 0},
-	{SSH_FXP_OPEN, "open", sftp_op_open, SFTP_WRITES_IF_OPEN_FLAGS, 0},
-	{SSH_FXP_CLOSE, "close", sftp_op_close, SFTP_READS, 0},
-	{SSH_FXP_READ, "read", sftp_op_read, SFTP_READS, 0},
-	{SSH_FXP_WRITE, "write", sftp_op_write, SFTP_WRITES, 0},
-	{SSH_FXP_LSTAT, "lstat", sftp_op_lstat, SFTP_READS, 0},
-	{SSH_FXP_FSTAT, "fstat", sftp_op_fstat, SFTP_READS, 0},
-	{SSH_FXP_SETSTAT, "setstat", sftp_op_setstat, SFTP_WRITES, 0},
-	{SSH_FXP_FSETSTAT, "fsetstat", sftp_op_fsetstat, SFTP_WRITES, 0},
-	{SSH_FXP_OPENDIR, "opendir", sftp_op_opendir, SFTP_READS, 0},
-	{SSH_FXP_READDIR, "readdir", sftp_op_readdir, SFTP_READS, 0},
-	{SSH_FXP_REMOVE, "remove", sftp_op_remove, SFTP_WRITES, 0},
-	{SSH_FXP_MKDIR, "mkdir", sftp_op_mkdir, SFTP_WRITES, 0},
-	{SSH_FXP_RMDIR, "rmdir", sftp_op_rmdir, SFTP_WRITES, 0},
-	{SSH_FXP_REALPATH, "realpath", sftp_op_realpath, SFTP_READS, 0},
-	{SSH_FXP_STAT, "stat", sftp_op_stat, SFTP_READS, 0},
-	{SSH_FXP_RENAME, "rename", sftp_op_rename, SFTP_WRITES, 0},
-	{SSH_FXP_READLINK, "readlink", sftp_op_readlink, SFTP_READS, 0},
-	{SSH_FXP_SYMLINK, "symlink", sftp_op_symlink, SFTP_WRITES, 0},
-	{SSH_FXP_EXTENDED, "extended", 0, SFTP_READS, 0}, /* resolved to sftp_ext_table */
+    {SSH_FXP_INIT, "init", sftp_op_init, SFTP_READS, 0},
+    {SSH_FXP_OPEN, "open", sftp_op_open, SFTP_WRITES_IF_OPEN_FLAGS, 0},
+    {SSH_FXP_CLOSE, "close", sftp_op_close, SFTP_READS, 0},
+    {SSH_FXP_READ, "read", sftp_op_read, SFTP_READS, 0},
+    {SSH_FXP_WRITE, "write", sftp_op_write, SFTP_WRITES, 0},
+    {SSH_FXP_LSTAT, "lstat", sftp_op_lstat, SFTP_READS, 0},
+    {SSH_FXP_FSTAT, "fstat", sftp_op_fstat, SFTP_READS, 0},
+    {SSH_FXP_SETSTAT, "setstat", sftp_op_setstat, SFTP_WRITES, 0},
+    {SSH_FXP_FSETSTAT, "fsetstat", sftp_op_fsetstat, SFTP_WRITES, 0},
+    {SSH_FXP_OPENDIR, "opendir", sftp_op_opendir, SFTP_READS, 0},
+    {SSH_FXP_READDIR, "readdir", sftp_op_readdir, SFTP_READS, 0},
+    {SSH_FXP_REMOVE, "remove", sftp_op_remove, SFTP_WRITES, 0},
+    {SSH_FXP_MKDIR, "mkdir", sftp_op_mkdir, SFTP_WRITES, 0},
+    {SSH_FXP_RMDIR, "rmdir", sftp_op_rmdir, SFTP_WRITES, 0},
+    {SSH_FXP_REALPATH, "realpath", sftp_op_realpath, SFTP_READS, 0},
+    {SSH_FXP_STAT, "stat", sftp_op_stat, SFTP_READS, 0},
+    {SSH_FXP_RENAME, "rename", sftp_op_rename, SFTP_WRITES, 0},
+    {SSH_FXP_READLINK, "readlink", sftp_op_readlink, SFTP_READS, 0},
+    {SSH_FXP_SYMLINK, "symlink", sftp_op_symlink, SFTP_WRITES, 0},
+    {SSH_FXP_EXTENDED, "extended", 0, SFTP_READS, 0}, /* resolved to sftp_ext_table */
 };
 
 struct sftp_server *sftp_server_new(const struct fs_root *root, const struct sftp_options *opt)
 {
+	static const struct sftp_options defaults = {.umask = 022,
+						     .max_handles = SFTP_DEFAULT_MAX_HANDLES};
 	struct sftp_server *s = calloc(1, sizeof *s);
 
 	if (!s) return 0;
+	if (!opt) opt = &defaults;
 	s->root = root;
 	s->umask = opt->umask & 0777;
 	s->read_only = opt->read_only;
 	if (opt->user && strlen(opt->user) < sizeof s->user) strcpy(s->user, opt->user);
 	strcpy(s->home, "/");
-	if (opt->home && *opt->home && strlen(opt->home) < sizeof s->home) strcpy(s->home, opt->home);
+	if (opt->home && *opt->home && strlen(opt->home) < sizeof s->home)
+		strcpy(s->home, opt->home);
 	s->in = malloc(SFTP_IN_CAP);
 	s->out_cap = SFTP_OUT_INITIAL;
 	s->out = malloc(s->out_cap);
@@ -142,7 +146,8 @@ static int sftp_out_reserve(struct sftp_server *s)
 	}
 	if (s->out_cap < SFTP_OUT_CEILING) {
 		cap = s->out_cap;
-		while (cap - s->out_end < need && cap < SFTP_OUT_CEILING) cap *= 2;
+		while (cap - s->out_end < need && cap < SFTP_OUT_CEILING)
+			cap *= 2;
 		if (cap > SFTP_OUT_CEILING) cap = SFTP_OUT_CEILING;
 		p = realloc(s->out, cap);
 		if (!p) return 0;
@@ -226,7 +231,8 @@ int sftp_get_path(struct wire_in *in, char *buf)
 	return wire_get_cstring(in, buf, SLUICE_MAX_PATH);
 }
 
-struct sftp_handle *sftp_get_handle(struct sftp_server *s, struct wire_in *in, enum sftp_handle_kind kind)
+struct sftp_handle *sftp_get_handle(struct sftp_server *s, struct wire_in *in,
+				    enum sftp_handle_kind kind)
 {
 	const unsigned char *p;
 	uint32_t len;
@@ -250,7 +256,8 @@ static int sftp_op_init(struct sftp_server *s, struct sftp_req *rq)
 		return SFTP_REPLIED;
 	}
 	s->initialised = 1;
-	log_info("session start: client version %u%s%s", (unsigned)rq->id, *s->user ? " user " : "", s->user);
+	log_info("session start: client version %u%s%s", (unsigned)rq->id, *s->user ? " user " : "",
+		 s->user);
 	w = sftp_reply_start(s, SSH_FXP_VERSION);
 	wire_put_u32(w, SFTP_VERSION);
 	for (i = 0; i < sftp_ext_count; i++) {
@@ -274,7 +281,8 @@ static const struct sftp_op *sftp_find_ext(const unsigned char *name, uint32_t l
 	size_t i;
 
 	for (i = 0; i < sftp_ext_count; i++)
-		if (strlen(sftp_ext_table[i].name) == len && !memcmp(sftp_ext_table[i].name, name, len))
+		if (strlen(sftp_ext_table[i].name) == len &&
+		    !memcmp(sftp_ext_table[i].name, name, len))
 			return &sftp_ext_table[i];
 	return 0;
 }
@@ -288,7 +296,8 @@ static int sftp_request_writes(const struct sftp_op *op, const struct sftp_req *
 
 	if (op->writes != SFTP_WRITES_IF_OPEN_FLAGS) return op->writes == SFTP_WRITES;
 	if (!wire_get_string(&peek, &p, &len) || !wire_get_u32(&peek, &pflags)) return 0;
-	return (pflags & (SSH_FXF_WRITE | SSH_FXF_APPEND | SSH_FXF_CREAT | SSH_FXF_TRUNC | SSH_FXF_EXCL)) != 0;
+	return (pflags & (SSH_FXF_WRITE | SSH_FXF_APPEND | SSH_FXF_CREAT | SSH_FXF_TRUNC |
+			  SSH_FXF_EXCL)) != 0;
 }
 
 /* Finds the handler for rq; returns a status when there is none to run. */
@@ -309,7 +318,8 @@ static int sftp_resolve(struct sftp_server *s, struct sftp_req *rq, const struct
 			size_t n = len < 64 ? len : 64;
 			memcpy(s->logbuf2, name, n);
 			s->logbuf2[n] = 0;
-			log_warn("unsupported extension \"%s\"", sftp_log_str(s->logbuf1, s->logbuf2));
+			log_warn("unsupported extension \"%s\"",
+				 sftp_log_str(s->logbuf1, s->logbuf2));
 			return SSH_FX_OP_UNSUPPORTED;
 		}
 	}

@@ -8,13 +8,19 @@ static const struct {
 	int err;
 	int status;
 } sftp_errno_table[] = {
-	{ENOENT, SSH_FX_NO_SUCH_FILE},       {ENOTDIR, SSH_FX_NO_SUCH_FILE},
-	{EBADF, SSH_FX_FAILURE},             {ELOOP, SSH_FX_NO_SUCH_FILE},
-	{EXDEV, SSH_FX_NO_SUCH_FILE},        {EACCES, SSH_FX_PERMISSION_DENIED},
-	{EPERM, SSH_FX_PERMISSION_DENIED},   {EROFS, SSH_FX_PERMISSION_DENIED},
-	{ENAMETOOLONG, SSH_FX_BAD_MESSAGE},  {EINVAL, SSH_FX_BAD_MESSAGE},
-	{EPROTO, SSH_FX_BAD_MESSAGE},        {ENOSYS, SSH_FX_OP_UNSUPPORTED},
-	{EOPNOTSUPP, SSH_FX_OP_UNSUPPORTED},
+    {ENOENT, SSH_FX_NO_SUCH_FILE},
+    {ENOTDIR, SSH_FX_NO_SUCH_FILE},
+    {EBADF, SSH_FX_FAILURE},
+    {ELOOP, SSH_FX_NO_SUCH_FILE},
+    {EXDEV, SSH_FX_NO_SUCH_FILE},
+    {EACCES, SSH_FX_PERMISSION_DENIED},
+    {EPERM, SSH_FX_PERMISSION_DENIED},
+    {EROFS, SSH_FX_PERMISSION_DENIED},
+    {ENAMETOOLONG, SSH_FX_BAD_MESSAGE},
+    {EINVAL, SSH_FX_BAD_MESSAGE},
+    {EPROTO, SSH_FX_BAD_MESSAGE},
+    {ENOSYS, SSH_FX_OP_UNSUPPORTED},
+    {EOPNOTSUPP, SSH_FX_OP_UNSUPPORTED},
 };
 
 int sftp_status_from_errno(int e)
@@ -27,8 +33,8 @@ int sftp_status_from_errno(int e)
 }
 
 static const char *const sftp_status_text[] = {
-	"Success",         "End of file",     "No such file",    "Permission denied",    "Failure",
-	"Bad message",     "No connection",   "Connection lost", "Operation unsupported",
+    "Success",	   "End of file",   "No such file",    "Permission denied",	"Failure",
+    "Bad message", "No connection", "Connection lost", "Operation unsupported",
 };
 
 const char *sftp_status_message(int status)

@@ -41,7 +41,9 @@ static int sftp_stdio_loop(struct sftp_server *s, unsigned char *buf, int in, in
 		r = read(in, buf, room);
 		if (r < 0 && errno == EINTR) continue;
 		if (r < 0) return EXIT_PEER;
-		if (r == 0) return sftp_server_input_room(s) == SFTP_MAX_PACKET + 4 ? EXIT_OK : EXIT_PEER;
+		if (r == 0)
+			return sftp_server_input_room(s) == SFTP_MAX_PACKET + 4 ? EXIT_OK
+										: EXIT_PEER;
 		if (!sftp_server_input(s, buf, (size_t)r)) return EXIT_PEER;
 	}
 }

@@ -53,7 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sftp_server *s;
 
 	if (!fuzz_setup()) abort();
-	if (++fuzz_runs % FUZZ_SFTP_CLEAN_EVERY == 0) nftw(fuzz_dir, fuzz_rm, 16, FTW_DEPTH | FTW_PHYS);
+	if (++fuzz_runs % FUZZ_SFTP_CLEAN_EVERY == 0)
+		nftw(fuzz_dir, fuzz_rm, 16, FTW_DEPTH | FTW_PHYS);
 	opt.read_only = size > 0 && data[0] == 0xff; /* rarely: policy paths too */
 	s = sftp_server_new(&fuzz_root, &opt);
 	if (!s) return 0;

@@ -14,7 +14,8 @@
 int main(int argc, char **argv)
 {
 	struct fs_root root = FS_ROOT_ZERO;
-	struct sftp_options opt = {.umask = 022, .max_handles = SFTP_DEFAULT_MAX_HANDLES, .user = "", .home = "/"};
+	struct sftp_options opt = {
+	    .umask = 022, .max_handles = SFTP_DEFAULT_MAX_HANDLES, .user = "", .home = "/"};
 	int rc;
 
 	if (argc < 2) {

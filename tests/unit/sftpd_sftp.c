@@ -126,8 +126,11 @@ static const char *status_msg(void)
 
 static struct sftp_server *new_server(int read_only, unsigned max_handles)
 {
-	struct sftp_options o = {.umask = 022, .read_only = read_only, .max_handles = max_handles,
-	                         .user = "alice", .home = "/"};
+	struct sftp_options o = {.umask = 022,
+				 .read_only = read_only,
+				 .max_handles = max_handles,
+				 .user = "alice",
+				 .home = "/"};
 	struct sftp_server *s = sftp_server_new(&root, &o);
 
 	srv = s;
@@ -138,7 +141,8 @@ static struct sftp_server *new_server(int read_only, unsigned max_handles)
 }
 
 /* OPEN; returns 1 and the handle in h on success. */
-static int do_open(uint32_t id, const char *path, uint32_t pflags, int perm, unsigned char h[SFTP_HANDLE_LEN])
+static int do_open(uint32_t id, const char *path, uint32_t pflags, int perm,
+		   unsigned char h[SFTP_HANDLE_LEN])
 {
 	const unsigned char *p;
 	uint32_t n;
@@ -257,7 +261,8 @@ static void test_roundtrip(void)
 	size_t i;
 
 	new_server(0, 0);
-	ok(do_open(2, "file.txt", SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_TRUNC, 0666, h), "open for write");
+	ok(do_open(2, "file.txt", SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_TRUNC, 0666, h),
+	   "open for write");
 	req(SSH_FXP_WRITE, 3);
 	wire_put_string(&pb, h, sizeof h);
 	wire_put_u64(&pb, 0);
@@ -266,7 +271,8 @@ static void test_roundtrip(void)
 	is_int(status(), SSH_FX_OK, "write");
 	is_int(rid, 3, "write reply id");
 	do_handle_req(SSH_FXP_FSTAT, 4, h);
-	ok(rtype == SSH_FXP_ATTRS && wire_get_u32(&rin, &flags) && wire_get_u64(&rin, &size) && size == 11,
+	ok(rtype == SSH_FXP_ATTRS && wire_get_u32(&rin, &flags) && wire_get_u64(&rin, &size) &&
+	       size == 11,
 	   "fstat size 11");
 	do_handle_req(SSH_FXP_CLOSE, 5, h);
 	is_int(status(), SSH_FX_OK, "close");
@@ -288,7 +294,8 @@ static void test_roundtrip(void)
 	wire_put_u64(&pb, 6);
 	wire_put_u32(&pb, 1000);
 	xfer();
-	ok(rtype == SSH_FXP_DATA && wire_get_string(&rin, &p, &n) && n == 5 && !memcmp(p, "world", 5),
+	ok(rtype == SSH_FXP_DATA && wire_get_string(&rin, &p, &n) && n == 5 &&
+	       !memcmp(p, "world", 5),
 	   "read from offset 6");
 	req(SSH_FXP_READ, 10);
 	wire_put_string(&pb, h, sizeof h);
@@ -307,7 +314,8 @@ static void test_roundtrip(void)
 	do_handle_req(SSH_FXP_CLOSE, 13, h);
 
 	/* a large file: READ is capped at SFTP_MAX_READ */
-	for (i = 0; i < sizeof big; i++) big[i] = (unsigned char)(i * 7 + (i >> 9));
+	for (i = 0; i < sizeof big; i++)
+		big[i] = (unsigned char)(i * 7 + (i >> 9));
 	ok(do_open(14, "big", SSH_FXF_WRITE | SSH_FXF_CREAT, -1, h), "open big");
 	for (i = 0; i < sizeof big; i += 100000) {
 		size_t k = sizeof big - i < 100000 ? sizeof big - i : 100000;
@@ -326,15 +334,16 @@ static void test_roundtrip(void)
 	wire_put_u64(&pb, 0);
 	wire_put_u32(&pb, 1u << 20);
 	xfer();
-	ok(rtype == SSH_FXP_DATA && wire_get_string(&rin, &p, &n) && n == SFTP_MAX_READ && !memcmp(p, big, n),
+	ok(rtype == SSH_FXP_DATA && wire_get_string(&rin, &p, &n) && n == SFTP_MAX_READ &&
+	       !memcmp(p, big, n),
 	   "read capped at SFTP_MAX_READ, content right");
 	req(SSH_FXP_READ, 19);
 	wire_put_string(&pb, h2, sizeof h2);
 	wire_put_u64(&pb, SFTP_MAX_READ);
 	wire_put_u32(&pb, 1u << 20);
 	xfer();
-	ok(rtype == SSH_FXP_DATA && wire_get_string(&rin, &p, &n) && n == sizeof big - SFTP_MAX_READ &&
-	       !memcmp(p, big + SFTP_MAX_READ, n),
+	ok(rtype == SSH_FXP_DATA && wire_get_string(&rin, &p, &n) &&
+	       n == sizeof big - SFTP_MAX_READ && !memcmp(p, big + SFTP_MAX_READ, n),
 	   "read the tail");
 	do_handle_req(SSH_FXP_CLOSE, 20, h2);
 	sftp_server_free(srv);
@@ -416,7 +425,8 @@ static void test_backpressure(void)
 		if (pos + 4 + len > have || len < 13) break;
 		id = wire_load_u32(all + pos + 5);
 		dlen = wire_load_u32(all + pos + 9);
-		if (all[pos + 4] == SSH_FXP_DATA && id == want_id && dlen == 200000 && len == 13 + dlen - 4) {
+		if (all[pos + 4] == SSH_FXP_DATA && id == want_id && dlen == 200000 &&
+		    len == 13 + dlen - 4) {
 			good++;
 			want_id++;
 		}
@@ -490,7 +500,8 @@ static void test_malformed(void)
 	new_server(0, 0);
 	{
 		static unsigned char huge[SFTP_MAX_PACKET + 5];
-		ok(!sftp_server_input(srv, huge, sizeof huge) && errno == EMSGSIZE, "input over the room refused");
+		ok(!sftp_server_input(srv, huge, sizeof huge) && errno == EMSGSIZE,
+		   "input over the room refused");
 	}
 	sftp_server_free(srv);
 }
@@ -500,10 +511,12 @@ static void test_read_only(void)
 	unsigned char h[SFTP_HANDLE_LEN];
 
 	new_server(1, 0);
-	ok(!do_open(50, "ro.txt", SSH_FXF_WRITE | SSH_FXF_CREAT, -1, h), "read-only: open for write");
+	ok(!do_open(50, "ro.txt", SSH_FXF_WRITE | SSH_FXF_CREAT, -1, h),
+	   "read-only: open for write");
 	is_int(status(), SSH_FX_PERMISSION_DENIED, "read-only: permission denied");
 	ok(!exists("ro.txt"), "read-only: nothing created");
-	ok(!do_open(51, "file.txt", SSH_FXF_READ | SSH_FXF_TRUNC, -1, h), "read-only: TRUNC counts as a write");
+	ok(!do_open(51, "file.txt", SSH_FXF_READ | SSH_FXF_TRUNC, -1, h),
+	   "read-only: TRUNC counts as a write");
 	ok(do_open(52, "file.txt", SSH_FXF_READ, -1, h), "read-only: open for read allowed");
 	do_handle_req(SSH_FXP_CLOSE, 53, h);
 	do_path_req(SSH_FXP_MKDIR, 54, "rodir");
@@ -534,7 +547,8 @@ static void test_handle_limit(void)
 	req(SSH_FXP_OPENDIR, 61);
 	wire_put_cstring(&pb, "/");
 	xfer();
-	ok(rtype == SSH_FXP_HANDLE && wire_get_string(&rin, &(const unsigned char *){0}, &(uint32_t){0}),
+	ok(rtype == SSH_FXP_HANDLE &&
+	       wire_get_string(&rin, &(const unsigned char *){0}, &(uint32_t){0}),
 	   "handle 2 (dir)");
 	ok(!do_open(62, "file.txt", SSH_FXF_READ, -1, h3), "third handle refused");
 	is_int(status(), SSH_FX_FAILURE, "FAILURE");
@@ -548,9 +562,9 @@ static void test_handle_limit(void)
 	xfer();
 	{
 		uint64_t a, b, c, d;
-		ok(rtype == SSH_FXP_EXTENDED_REPLY && wire_get_u64(&rin, &a) && wire_get_u64(&rin, &b) &&
-		       wire_get_u64(&rin, &c) && wire_get_u64(&rin, &d) && a == SFTP_MAX_PACKET &&
-		       b == SFTP_MAX_READ && c == SFTP_MAX_WRITE && d == 2,
+		ok(rtype == SSH_FXP_EXTENDED_REPLY && wire_get_u64(&rin, &a) &&
+		       wire_get_u64(&rin, &b) && wire_get_u64(&rin, &c) && wire_get_u64(&rin, &d) &&
+		       a == SFTP_MAX_PACKET && b == SFTP_MAX_READ && c == SFTP_MAX_WRITE && d == 2,
 		   "limits@openssh.com");
 	}
 	sftp_server_free(srv);
@@ -581,7 +595,8 @@ static void test_paths(void)
 		struct stat dst;
 		char dp[600];
 		snprintf(dp, sizeof dp, "%s/d", rootdir);
-		ok(stat(dp, &dst) == 0 && (dst.st_mode & 0777) == 0755, "mkdir mode 0777 with umask 022 -> 0755");
+		ok(stat(dp, &dst) == 0 && (dst.st_mode & 0777) == 0755,
+		   "mkdir mode 0777 with umask 022 -> 0755");
 	}
 	do_path_req(SSH_FXP_REALPATH, 74, "d/../d/new");
 	is_str(name_reply(), "/d/new", "realpath canonicalises");
@@ -660,7 +675,8 @@ static void test_readdir(void)
 	req(SSH_FXP_OPENDIR, 90);
 	wire_put_cstring(&pb, "/");
 	xfer();
-	ok(rtype == SSH_FXP_HANDLE && wire_get_string(&rin, &p, &n) && n == SFTP_HANDLE_LEN, "opendir");
+	ok(rtype == SSH_FXP_HANDLE && wire_get_string(&rin, &p, &n) && n == SFTP_HANDLE_LEN,
+	   "opendir");
 	{
 		unsigned char h[SFTP_HANDLE_LEN];
 		memcpy(h, p, SFTP_HANDLE_LEN);
@@ -676,7 +692,8 @@ static void test_readdir(void)
 				if (!strcmp(name, "file.txt")) {
 					saw_file = 1;
 					good_long = !strncmp(longname, "-rw-r--r--    1 ", 16) &&
-					            strstr(longname, " 11 ") && strstr(longname, " file.txt");
+						    strstr(longname, " 11 ") &&
+						    strstr(longname, " file.txt");
 					if (!good_long) printf("# longname '%s'\n", longname);
 				}
 				if (!strcmp(name, "..")) saw_dotdot = 1;
@@ -722,10 +739,12 @@ static void test_extensions(void)
 	ext(104, "statvfs@openssh.com");
 	wire_put_cstring(&pb, "/");
 	xfer();
-	ok(rtype == SSH_FXP_EXTENDED_REPLY && wire_get_u64(&rin, &v) && v > 0 && wire_left(&rin) == 80,
+	ok(rtype == SSH_FXP_EXTENDED_REPLY && wire_get_u64(&rin, &v) && v > 0 &&
+	       wire_left(&rin) == 80,
 	   "statvfs: 11 uint64");
 	ok(do_open(105, "file.txt", SSH_FXF_READ, -1, h), "open source");
-	ok(do_open(106, "copy.txt", SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_TRUNC, -1, h2), "open destination");
+	ok(do_open(106, "copy.txt", SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_TRUNC, -1, h2),
+	   "open destination");
 	ext(107, "fstatvfs@openssh.com");
 	wire_put_string(&pb, h, sizeof h);
 	xfer();
@@ -770,8 +789,8 @@ static void test_extensions(void)
 	wire_put_string(&pb, ids, 4);
 	wire_put_string(&pb, ids + 4, 4);
 	xfer();
-	ok(rtype == SSH_FXP_EXTENDED_REPLY && wire_get_string(&rin, &p, &n) && wire_get_string(&rin, &p, &n) &&
-	       wire_done(&rin),
+	ok(rtype == SSH_FXP_EXTENDED_REPLY && wire_get_string(&rin, &p, &n) &&
+	       wire_get_string(&rin, &p, &n) && wire_done(&rin),
 	   "users-groups-by-id");
 	ext(114, "users-groups-by-id@openssh.com");
 	wire_put_string(&pb, ids, 3);
@@ -826,6 +845,7 @@ int main(void)
 	test_extensions();
 	drain();
 	fs_root_close(&root);
-	if (nftw(rootdir, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0) printf("# cleanup of %s failed\n", rootdir);
+	if (nftw(rootdir, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		printf("# cleanup of %s failed\n", rootdir);
 	return tap_done();
 }
