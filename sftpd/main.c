@@ -136,6 +136,8 @@ void session_confine(struct session *s)
 		log_warn("home %s missing inside root %s; starting at /", s->home_in_root, dir);
 		strcpy(s->home_in_root, "/");
 	}
+	if (as_root && (a->uid == 0 || a->gid == 0))
+		log_die(EXIT_PEER, "refusing to serve %s: uid or gid 0 (files are never served as root)", a->name);
 	if (as_root && !priv_drop(a->uid, a->gid, a->from_system ? a->name : 0))
 		log_die(EXIT_SYSTEM, "unable to drop privileges to %u:%u: %s", (unsigned)a->uid, (unsigned)a->gid,
 			strerror(errno));
