@@ -68,6 +68,7 @@ KT=keytools/sluice-keytool
 
 stop_all
 mkdir -p "$D/root"
+echo '*' >"$D/.gitignore" # generated, never committed
 
 # The account's files belong to a dedicated system user, sluice-demo, when
 # run as root: sftpd chroots into demo/root and becomes that user.  (uid
@@ -129,7 +130,10 @@ port_busy() {
 # start NAME PORT ENV PROGRAM: one PROGRAM per connection on 127.0.0.1:PORT.
 start() {
 	name=$1 port=$2 envs=$3 prog=$4
-	port_busy "$port" && die "port $port is in use (stop it, or: sh service/demo.sh stop)"
+	if port_busy "$port"; then
+		say "port $port is in use: $name not started (sh service/demo.sh stop stops ours)"
+		return 1
+	fi
 	if have systemd-socket-activate; then
 		set --
 		for e in $envs; do set -- "$@" -E "$e"; done
@@ -156,7 +160,7 @@ start() {
 
 env -i $SFTPD_ENV "$TOP/sftpd/sftpd" -t >/dev/null 2>"$D/check.log" ||
 	die "sftpd -t refused the demo configuration: $(cat "$D/check.log")"
-start sftpd "$SFTP_PORT" "$SFTPD_ENV" sftpd/sftpd
+start sftpd "$SFTP_PORT" "$SFTPD_ENV" sftpd/sftpd || die "cannot listen on 127.0.0.1:$SFTP_PORT"
 
 SFTP_CMD="sftp -P $SFTP_PORT -i demo/id_ed25519 -o UserKnownHostsFile=demo/known_hosts demo@127.0.0.1"
 if printf 'ls\n' | timeout 20 sftp -q -b - -P "$SFTP_PORT" -i "$D/id_ed25519" -F /dev/null \
@@ -179,8 +183,8 @@ if [ -x ftpsd/ftpsd ]; then
 		chmod 600 "$D/ftpsd.key"
 	fi
 	FTPSD_ENV="FTPSD_USERS_FILE=$D/users FTPSD_TLS_CERT=$D/ftpsd.crt FTPSD_TLS_KEY=$D/ftpsd.key"
-	start ftpsd "$FTP_PORT" "$FTPSD_ENV" ftpsd/ftpsd
-	start ftpsd-implicit "$FTPS_PORT" "$FTPSD_ENV FTPSD_IMPLICIT_TLS=yes" ftpsd/ftpsd
+	start ftpsd "$FTP_PORT" "$FTPSD_ENV" ftpsd/ftpsd || :
+	start ftpsd-implicit "$FTPS_PORT" "$FTPSD_ENV FTPSD_IMPLICIT_TLS=yes" ftpsd/ftpsd || :
 	FTP_LINES="
 FTP with TLS (password demo):
   curl --ssl-reqd --cacert demo/ftpsd.crt -u demo:demo ftp://127.0.0.1:$FTP_PORT/hello.txt
