@@ -349,7 +349,12 @@ static void sftp_dispatch(struct sftp_server *s, const unsigned char *pkt, uint3
 			st = SSH_FX_PERMISSION_DENIED;
 		} else {
 			st = op->fn(s, &rq);
-			if (st == SSH_FX_BAD_MESSAGE) log_warn("malformed %s request", op->name);
+			if (st == SSH_FX_BAD_MESSAGE) {
+				log_warn("malformed %s request", op->name);
+				s->msg = 0;
+			} else if (st == SSH_FX_PERMISSION_DENIED) {
+				log_warn("%s refused: permission denied", op->name);
+			}
 		}
 	}
 	if (s->fatal) return;
