@@ -46,8 +46,18 @@ endif
 # Unit tests may link program objects (all but main.o) to test codecs.
 UNIT_SRC  := $(sort $(wildcard tests/unit/*.c))
 UNIT_BIN  := $(UNIT_SRC:.c=.t)
-SFTPD_LIBOBJ := $(filter-out sftpd/main.o,$(SFTPD_OBJ))
-FTPSD_LIBOBJ := $(filter-out ftpsd/main.o,$(FTPSD_OBJ))
+# Program objects but main.o, as archives, so a test may define its own
+# stand-in for a function (the linker then skips that archive member).
+SFTPD_LIBOBJ := sftpd/libsftpd.a
+FTPSD_LIBOBJ := ftpsd/libftpsd.a
+
+sftpd/libsftpd.a: $(filter-out sftpd/main.o,$(SFTPD_OBJ))
+	rm -f $@
+	ar rcs $@ $^
+
+ftpsd/libftpsd.a: $(filter-out ftpsd/main.o,$(FTPSD_OBJ))
+	rm -f $@
+	ar rcs $@ $^
 
 all: $(PROGS)
 
@@ -92,10 +102,21 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:.c=)
 FUZZ_CFLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS)
 FUZZ_LIBSRC = $(LIB_SRC) $(filter-out sftpd/main.c,$(SFTPD_SRC)) $(filter-out ftpsd/main.c,$(FTPSD_SRC))
+FUZZ_LIBOBJ = $(patsubst %.c,tests/fuzz/obj/%.o,$(FUZZ_LIBSRC))
 FUZZ_SECONDS ?= 20
 
-tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIBSRC)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIBSRC) $(LDLIBS)
+# Everything a fuzz target may call, built once with the fuzz flags into an
+# archive; a target may define its own stand-in for any function.
+tests/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -c -o $@ $<
+
+tests/fuzz/libfuzzdeps.a: $(FUZZ_LIBOBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/libfuzzdeps.a
+	clang $(FUZZ_CFLAGS) -o $@ $< tests/fuzz/libfuzzdeps.a $(LDLIBS)
 
 fuzz: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do \
@@ -122,7 +143,8 @@ format-check:
 	clang-format --dry-run --Werror $(LIB_SRC) $(SFTPD_SRC) $(FTPSD_SRC) $(KT_SRC) lib/*/*.h sftpd/*.h
 
 clean:
-	rm -f $(LIB) $(PROGS) ftpsd/ftpsd $(UNIT_BIN) $(FUZZ_BIN)
+	rm -f $(LIB) $(PROGS) ftpsd/ftpsd $(UNIT_BIN) $(FUZZ_BIN) sftpd/libsftpd.a ftpsd/libftpsd.a tests/fuzz/libfuzzdeps.a
+	rm -rf tests/fuzz/obj
 	find . -name '*.o' -delete -o -name '*.d' -delete
 
 .PHONY: all check check-unit fuzz bench demo install clean format-check
