@@ -357,7 +357,7 @@ void ftp_cmd_mlst(struct ftp_session *s, const char *arg)
 	size_t n = ftp_list_facts(s, real, &st, 0, line, sizeof line);
 	if (n >= 2) line[n - 2] = 0;
 	ftp_reply_begin(s, 250, "Listing %s", path);
-	ftp_reply_line(s, "%s", n >= 2 ? line + 1 : "");
+	ftp_reply_line(s, "%s", n >= 2 ? line : "");
 	ftp_reply_end(s, 250, "End");
 }
 
