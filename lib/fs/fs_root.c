@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "fs/fs_internal.h"
+#include "priv/priv.h"
 
 /* Fails early with ENOSYS on kernels without openat2 (before 5.6). */
 static int fs_root_probe(const struct fs_root *r)
@@ -25,7 +26,9 @@ int fs_root_open(struct fs_root *r, const char *dir, int do_chroot)
 	r->chrooted = 0;
 	memcpy(r->cwd, "/", 2);
 	if (do_chroot) {
-		if (chdir(dir) < 0 || chroot(".") < 0 || chdir("/") < 0) return 0;
+		if (chdir(dir) < 0 || chroot(".") < 0) return 0;
+		priv_note_chroot(); /* no name service from here on */
+		if (chdir("/") < 0) return 0;
 		fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	} else {
 		fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -1,12 +1,15 @@
 /* priv.c: process hardening (no core dumps, not ptrace-able, no new
  * privileges through exec) and dropping root for good: groups, gid, uid,
- * then a check that root cannot be taken back. */
+ * then a check that root cannot be taken back.  The name service is never
+ * asked after chroot (see priv.h). */
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include "base/base.h"
 #include "priv/priv.h"
 
 int priv_harden(void)
@@ -28,14 +31,50 @@ int priv_is_root(void)
 	return geteuid() == 0;
 }
 
-/* Supplementary groups: the user's from the system database when it has
- * an entry, else only gid. */
-static int priv_set_groups(gid_t gid, const char *user)
+static struct {
+	int valid;
+	char user[SLUICE_MAX_USERNAME + 1];
+	uid_t uid;
+	gid_t gid;
+	int n;
+	gid_t list[PRIV_MAX_GROUPS];
+} priv_groups;
+static int priv_chrooted;
+
+void priv_note_chroot(void)
 {
-	if (user) {
-		errno = 0;
-		if (getpwnam(user)) return initgroups(user, gid) == 0;
-	}
+	priv_chrooted = 1;
+}
+
+int priv_groups_load(const char *user, uid_t uid, gid_t gid)
+{
+	struct passwd *pw;
+	size_t len = strlen(user);
+	int n = PRIV_MAX_GROUPS;
+
+	if (priv_chrooted) return (errno = EPERM, 0); /* keeps what was loaded */
+	priv_groups.valid = 0;
+	if (len > SLUICE_MAX_USERNAME) return (errno = ENOENT, 0);
+	errno = 0;
+	pw = getpwnam(user);
+	if (!pw || pw->pw_uid != uid) return (errno = ENOENT, 0);
+	if (getgrouplist(user, gid, priv_groups.list, &n) < 0) return (errno = EMSGSIZE, 0);
+	memcpy(priv_groups.user, user, len + 1);
+	priv_groups.uid = uid;
+	priv_groups.gid = gid;
+	priv_groups.n = n;
+	priv_groups.valid = 1;
+	return 1;
+}
+
+/* Supplementary groups: the user's (loaded now if no chroot happened yet),
+ * else only gid. */
+static int priv_set_groups(uid_t uid, gid_t gid, const char *user)
+{
+	if (user && !(priv_groups.valid && priv_groups.uid == uid && priv_groups.gid == gid &&
+	              !strcmp(priv_groups.user, user)))
+		if (priv_chrooted || !priv_groups_load(user, uid, gid)) user = NULL;
+	if (user) return setgroups((size_t)priv_groups.n, priv_groups.list) == 0;
 	return setgroups(1, &gid) == 0;
 }
 
@@ -56,7 +95,7 @@ int priv_drop(uid_t uid, gid_t gid, const char *user)
 {
 	if (!priv_is_root()) return 1;
 	if (uid == 0 || uid == (uid_t)-1 || gid == (gid_t)-1) return (errno = EINVAL, 0);
-	if (!priv_set_groups(gid, user)) return 0;
+	if (!priv_set_groups(uid, gid, user)) return 0;
 	if (setresgid(gid, gid, gid) < 0) return 0;
 	if (setresuid(uid, uid, uid) < 0) return 0;
 	return priv_check_dropped(uid, gid);

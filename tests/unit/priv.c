@@ -10,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "base/base.h"
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include "fs/fs.h"
 #include "priv/priv.h"
 #include "../tap.h"
 
@@ -106,6 +108,146 @@ static int child_not_root(void)
 	return bad;
 }
 
+/* A system user with a supplementary group, for the group tests. */
+static struct {
+	char name[64];
+	uid_t uid;
+	gid_t gid, extra;
+} gu;
+
+static int find_group_user(void)
+{
+	static const char *names[] = { "postgres", "sluice-demo", "daemon", "www-data", "sshd" };
+	gid_t list[64];
+	size_t i;
+	int n, j;
+
+	for (i = 0; i < ARRAY_LEN(names); i++) {
+		struct passwd *pw = getpwnam(names[i]);
+		if (!pw || !pw->pw_uid || !pw->pw_gid) continue;
+		n = 64;
+		if (getgrouplist(names[i], pw->pw_gid, list, &n) < 0) continue;
+		for (j = 0; j < n; j++)
+			if (list[j] != pw->pw_gid && list[j] != 0) {
+				snprintf(gu.name, sizeof gu.name, "%s", names[i]);
+				gu.uid = pw->pw_uid;
+				gu.gid = pw->pw_gid;
+				gu.extra = list[j];
+				return 1;
+			}
+	}
+	return 0;
+}
+
+/* Bit 1: extra group present; 2: only gid; 4: drop failed. */
+static int groups_now(void)
+{
+	gid_t list[PRIV_MAX_GROUPS];
+	int n = getgroups(PRIV_MAX_GROUPS, list), i, extra = 0;
+	for (i = 0; i < n; i++)
+		if (list[i] == gu.extra) extra = 1;
+	return extra | (n == 1 && list[0] == getgid() ? 2 : 0);
+}
+
+static int child_groups_before_chroot(void)
+{
+	if (!priv_drop(gu.uid, gu.gid, gu.name)) return 4;
+	return groups_now();
+}
+
+static int child_groups_after_chroot(void)
+{
+	priv_note_chroot();
+	if (!priv_drop(gu.uid, gu.gid, gu.name)) return 4;
+	return groups_now();
+}
+
+static int child_groups_loaded(void)
+{
+	if (!priv_groups_load(gu.name, gu.uid, gu.gid)) return 8;
+	priv_note_chroot();
+	if (priv_groups_load(gu.name, gu.uid, gu.gid) || errno != EPERM) return 16;
+	if (!priv_drop(gu.uid, gu.gid, gu.name)) return 4;
+	return groups_now();
+}
+
+static int child_groups_other_uid(void)
+{
+	if (priv_groups_load(gu.name, NOBODY, NOBODY) || errno != ENOENT) return 8;
+	if (!priv_drop(NOBODY, NOBODY, gu.name)) return 4;
+	return groups_now();
+}
+
+static char jail[64];
+
+/* The real chroot of fs_root_open, into a root whose /etc/group (planted by
+ * the "client") puts the user in group 0: NSS must not be asked. */
+static int child_groups_fs_chroot(void)
+{
+	struct fs_root r = FS_ROOT_ZERO;
+	gid_t list[PRIV_MAX_GROUPS];
+	int n, i;
+
+	if (!fs_root_open(&r, jail, 1)) return 8;
+	if (!priv_drop(gu.uid, gu.gid, gu.name)) return 4;
+	n = getgroups(PRIV_MAX_GROUPS, list);
+	for (i = 0; i < n; i++)
+		if (list[i] == 0) return 16;
+	return groups_now();
+}
+
+static int plant_jail(void)
+{
+	char p[128];
+	FILE *f;
+
+	strcpy(jail, "/tmp/sluice-jail-XXXXXX");
+	if (!mkdtemp(jail)) return 0;
+	snprintf(p, sizeof p, "%s/etc", jail);
+	mkdir(p, 0755);
+	snprintf(p, sizeof p, "%s/etc/group", jail);
+	if (!(f = fopen(p, "w"))) return 0;
+	fprintf(f, "root:x:0:%s\n", gu.name);
+	fclose(f);
+	snprintf(p, sizeof p, "%s/etc/passwd", jail);
+	if (!(f = fopen(p, "w"))) return 0;
+	fprintf(f, "%s:x:%u:%u::/:/bin/sh\n", gu.name, (unsigned)gu.uid, (unsigned)gu.gid);
+	fclose(f);
+	return 1;
+}
+
+static void unplant_jail(void)
+{
+	char p[128];
+	snprintf(p, sizeof p, "%s/etc/group", jail);
+	unlink(p);
+	snprintf(p, sizeof p, "%s/etc/passwd", jail);
+	unlink(p);
+	snprintf(p, sizeof p, "%s/etc", jail);
+	rmdir(p);
+	rmdir(jail);
+}
+
+static void test_groups(void)
+{
+	if (!find_group_user()) {
+		ok(1, "# SKIP no system user with a supplementary group");
+		return;
+	}
+	printf("# group tests with %s (uid %u gid %u extra %u)\n", gu.name, (unsigned)gu.uid, (unsigned)gu.gid,
+	       (unsigned)gu.extra);
+	is_int(in_child(child_groups_before_chroot), 1, "before chroot: the user's groups from NSS");
+	is_int(in_child(child_groups_after_chroot), 2, "after chroot, nothing loaded: only gid, no NSS");
+	is_int(in_child(child_groups_loaded), 1, "loaded before chroot: the user's groups after it");
+	is_int(in_child(child_groups_other_uid), 2, "passwd uid differs: only gid");
+	if (plant_jail()) {
+		is_int(in_child(child_groups_fs_chroot), 2, "after fs_root_open chroot: planted /etc/group ignored");
+		unplant_jail();
+	} else {
+		ok(0, "could not make a jail");
+	}
+}
+
 static int make_secret(void)
 {
 	int fd;
@@ -131,6 +273,7 @@ int main(void)
 		else
 			ok(1, "# SKIP no nobody user");
 		is_int(in_child(child_drop_to_root), 0, "drop to uid 0: EINVAL");
+		test_groups();
 		unlink(secret);
 	} else {
 		ok(1, "# SKIP drop tests need root");
