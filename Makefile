@@ -89,7 +89,7 @@ tests/unit/%.t: tests/unit/%.o $(LIB)
 
 # Test drivers (not TAP programs) for integration scripts.
 tests/helpers/%: tests/helpers/%.c $(SFTPD_LIBOBJ) $(LIB)
-	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(filter sftpd/sftp_%.o,$(SFTPD_LIBOBJ)) $(LIB) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(SFTPD_LIBOBJ) $(LIB) $(LDLIBS)
 
 check: all $(UNIT_BIN)
 	prove -v --timer tests/unit/*.t tests/integration/*.sh
