@@ -602,6 +602,19 @@ env -i "${SERVER_ENV[@]}" SFTPD_MAX_AUTH_TRIES=lots "$SFTPD" </dev/null >/dev/nu
 t_is "$?" 100 "malformed SFTPD_MAX_AUTH_TRIES: exit 100"
 t_run "sftpd -t accepts the test configuration" env -i "${SERVER_ENV[@]}" "$SFTPD" -t
 
+# README's configuration table is the program's own (service/config-table.sh)
+if [ -f "$T_TOP/README.md" ] && [ -z "${SFTPD_BIN:-}" ]; then
+	sh "$T_TOP/service/config-table.sh" sftpd >"$T/table.want" 2>/dev/null
+	awk '/<!-- BEGIN sftpd config -->/{on=1; next} /<!-- END sftpd config -->/{on=0} on' \
+		"$T_TOP/README.md" >"$T/table.got"
+	if [ -s "$T/table.want" ] && cmp -s "$T/table.want" "$T/table.got"; then
+		t_ok "README.md configuration table matches sftpd -M"
+	else
+		t_notok "README.md configuration table matches sftpd -M (run: sh service/config-table.sh -u README.md)"
+		diff "$T/table.want" "$T/table.got" | head -10 | sed 's/^/# /'
+	fi
+fi
+
 # === through systemd-socket-activate on loopback =============================
 
 if t_have systemd-socket-activate || t_have tcpserver; then
