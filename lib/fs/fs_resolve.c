@@ -87,7 +87,13 @@ int fs_split_open(const struct fs_root *r, const char *path, struct fs_split *s)
 	while (slash && full[slash - 1] != '/') slash--;
 	memcpy(s->name, full + slash, len - slash + 1);
 	s->kind = fs_last_kind(s->name);
-	if (s->kind != FS_LAST_NAME) return 1;
+	if (s->kind != FS_LAST_NAME) {
+		/* "missing/.." is ENOENT, as Linux says, before any EBUSY etc. */
+		int fd = fs_openat2_joined(r, full, O_PATH | O_DIRECTORY, 0);
+		if (fd < 0) return 0;
+		close(fd);
+		return 1;
+	}
 	/* slash > 0 always: joined paths are absolute.  Keep the '/' so that
 	 * "/x" has parent "/". */
 	full[slash] = 0;

@@ -159,6 +159,10 @@ static void test_escape_ops(const struct fs_root *r)
 	ok(!fs_rename(r, "dir/..", "zz", 0) && errno == EBUSY, "rename dir/..: EBUSY");
 	ok(!fs_rename(r, "file.txt", "..", 0) && errno == EBUSY, "rename onto ..: EBUSY");
 	ok(!fs_mkdir(r, "/", 0755) && errno == EEXIST, "mkdir /: EEXIST");
+	ok(!fs_mkdir(r, "dir/.", 0755) && errno == EEXIST, "mkdir dir/.: EEXIST");
+	ok(!fs_rmdir(r, "missing/..") && errno == ENOENT, "rmdir missing/..: ENOENT");
+	ok(!fs_mkdir(r, "missing/.", 0755) && errno == ENOENT, "mkdir missing/.: ENOENT");
+	ok(!fs_unlink(r, "file.txt/.") && errno == ENOTDIR, "unlink file.txt/.: ENOTDIR");
 	ok(fs_unlink(r, "s2") && fs_unlink(r, "hl"), "cleanup symlinks");
 	outside_intact("after path operations");
 }
