@@ -56,6 +56,7 @@ static int login_confine(struct ftp_session *s)
 		log_error("no root directory for %s", s->user);
 		return 0;
 	}
+	if (priv_is_root() && !s->anonymous) priv_groups_load(s->acct.name, s->acct.uid, s->acct.gid);
 	if (!fs_root_open(&s->root, dir, priv_is_root())) {
 		log_error("unable to open root %s for %s: %s", dir, s->user, strerror(errno));
 		return 0;
