@@ -4,6 +4,7 @@
 # every .c under a program folder links into that program; every
 # tests/unit/*.c is one TAP test program.
 
+.DEFAULT_GOAL := all
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
@@ -61,7 +62,14 @@ ftpsd/libftpsd.a: $(filter-out ftpsd/main.o,$(FTPSD_OBJ))
 
 all: $(PROGS)
 
-%.o: %.c
+# Objects are rebuilt when the flags change (e.g. SANITIZE=1 after a plain build).
+FLAGS_NOW := $(CC) $(CPPFLAGS) $(ALLCFLAGS) $(LDFLAGS)
+FLAGS_OLD := $(shell cat .build-flags 2>/dev/null)
+ifneq ($(FLAGS_NOW),$(FLAGS_OLD))
+$(shell echo '$(FLAGS_NOW)' > .build-flags)
+endif
+
+%.o: %.c .build-flags
 	$(CC) $(CPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
@@ -91,7 +99,9 @@ tests/unit/%.t: tests/unit/%.o $(LIB)
 tests/helpers/%: tests/helpers/%.c $(SFTPD_LIBOBJ) $(LIB)
 	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(SFTPD_LIBOBJ) $(LIB) $(LDLIBS)
 
-check: all $(UNIT_BIN)
+HELPERS := $(patsubst %.c,%,$(wildcard tests/helpers/*.c))
+
+check: all $(UNIT_BIN) $(HELPERS)
 	prove -v --timer tests/unit/*.t tests/integration/*.sh
 
 check-unit: $(UNIT_BIN)
