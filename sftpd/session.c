@@ -33,6 +33,9 @@ void session_confine(struct session *s)
 		snprintf(s->home_in_root, sizeof s->home_in_root, "%s", a->home);
 	else
 		strcpy(s->home_in_root, "/");
+	/* Group lookups need NSS, which must not run inside the client's root. */
+	if (as_root && a->from_system && !priv_groups_load(a->name, a->uid, a->gid))
+		log_warn("unable to read the groups of %s: %s", a->name, strerror(errno));
 	s->root = (struct fs_root)FS_ROOT_ZERO;
 	if (!fs_root_open(&s->root, dir, as_root)) log_die(EXIT_SYSTEM, "unable to open root %s: %s", dir, strerror(errno));
 	if (strcmp(s->home_in_root, "/") && !fs_root_set_cwd(&s->root, s->home_in_root)) {
