@@ -92,6 +92,13 @@ int key_authorized_find(const char *text, size_t len, const struct key_public *k
 /* Added for keytools and logging. */
 /* Key size in bits as ssh-keygen -l shows it (256 for ed25519). */
 unsigned key_public_bits(const struct key_public *k);
+/* RSA and ECDSA private keys from a file are checked at load only as far
+ * as libcrypto is not needed (structure, check ints, padding, public half
+ * equal to the public key); their libcrypto objects are made and checked
+ * (n = p*q, e*d, point on the curve, d*G = Q) at first key_sign, so that
+ * loading an unused RSA/ECDSA host key does not start OpenSSL.
+ * key_private_check does that now: 1 ok, 0 + EPROTO inconsistent key. */
+int key_private_check(const struct key_private *k);
 /* The comment stored in a private key file ("" when none). */
 const char *key_private_comment(const struct key_private *k);
 /* "ED25519", "RSA", "ECDSA" as ssh-keygen -l prints in parentheses. */

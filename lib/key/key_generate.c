@@ -81,6 +81,7 @@ int key_generate(struct key_private **out, enum key_type t, unsigned bits)
 		errno = e;
 		return 0;
 	}
+	k->built = 1;
 	*out = k;
 	return 1;
 }

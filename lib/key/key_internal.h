@@ -25,6 +25,13 @@ struct key_private {
 	unsigned char *ed_sk; /* sodium_malloc'd 64 bytes: seed || pk */
 	EVP_PKEY *rsa;        /* RSA key with private parts */
 	EC_KEY *ec;           /* ECDSA key with private scalar */
+	/* RSA/ECDSA keys read from a file keep their private fields here and
+	 * become libcrypto objects at first use (key_private_check), so that
+	 * loading an unused RSA or ECDSA host key never starts OpenSSL. */
+	unsigned char *raw; /* sodium_malloc'd wire fields after the type string */
+	size_t rawlen;
+	int built;  /* rsa/ec made (or ed25519: nothing to make) */
+	int broken; /* a build failed: the fields are inconsistent */
 	char comment[KEY_COMMENT_MAX];
 };
 
@@ -41,6 +48,9 @@ struct key_pubparts {
 /* key_blob.c: reads the type-specific public fields after the type string;
  * checks them (RSA size, EC point on curve). */
 int key_read_pubparts(struct wire_in *in, enum key_type t, struct key_pubparts *pp);
+/* key_public_from_blob without the on-curve check of an ECDSA point (a
+ * private key file's own public half; checked when the key is built). */
+int key_public_from_blob_lazy(struct key_public *k, const unsigned char *blob, size_t len);
 /* Decomposes a whole public blob k->blob. */
 int key_pubparts_of(const struct key_public *k, struct key_pubparts *pp);
 /* Writes a public blob for pp into k. */
@@ -65,8 +75,10 @@ int key_ec_hash(enum key_type t, const unsigned char *data, size_t len, unsigned
 struct key_private *key_private_alloc(void);
 
 /* key_private_ossl.c: private fields after the type string. */
-int key_read_rsa_private(struct wire_in *in, struct key_private *k, struct key_pubparts *pp);
-int key_read_ec_private(struct wire_in *in, struct key_private *k, struct key_pubparts *pp);
+/* build 0: read and size-check the fields only (no libcrypto); build 1:
+ * also make and check the libcrypto object into k. */
+int key_read_rsa_private(struct wire_in *in, struct key_private *k, struct key_pubparts *pp, int build);
+int key_read_ec_private(struct wire_in *in, struct key_private *k, struct key_pubparts *pp, int build);
 int key_sign_rsa(const struct key_private *k, const char *sigalg, const unsigned char *data, size_t datalen,
                  struct wire_out *out);
 int key_sign_ec(const struct key_private *k, const unsigned char *data, size_t datalen, struct wire_out *out);

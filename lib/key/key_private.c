@@ -27,6 +27,7 @@ void key_private_free(struct key_private *k)
 	if (k->ed_sk) sodium_free(k->ed_sk);
 	if (k->rsa) EVP_PKEY_free(k->rsa);
 	if (k->ec) EC_KEY_free(k->ec);
+	if (k->raw) sodium_free(k->raw);
 	sodium_memzero(k, sizeof *k);
 	sodium_free(k);
 }
@@ -74,11 +75,46 @@ static int key_read_private_fields(struct wire_in *in, struct key_private *k, st
 	if (t != k->pub.type) return errno = EPROTO, 0;
 	memset(pp, 0, sizeof *pp);
 	pp->type = t;
+	size_t start = in->pos;
 	switch (t) {
-	case KEY_ED25519: return key_read_ed25519(in, k, pp);
-	case KEY_RSA: return key_read_rsa_private(in, k, pp);
-	default: return key_read_ec_private(in, k, pp);
+	case KEY_ED25519:
+		k->built = 1;
+		return key_read_ed25519(in, k, pp);
+	case KEY_RSA:
+		if (!key_read_rsa_private(in, k, pp, 0)) return 0;
+		break;
+	default:
+		if (!key_read_ec_private(in, k, pp, 0)) return 0;
+		break;
 	}
+	/* Keep the fields for key_private_check; no libcrypto yet. */
+	k->rawlen = in->pos - start;
+	k->raw = sodium_malloc(k->rawlen ? k->rawlen : 1);
+	if (!k->raw) return errno = ENOMEM, 0;
+	memcpy(k->raw, in->p + start, k->rawlen);
+	return 1;
+}
+
+int key_private_check(const struct key_private *kc)
+{
+	struct key_private *k = (struct key_private *)kc; /* the objects are a cache */
+	struct wire_in in;
+	struct key_pubparts pp;
+	if (k->built) return 1;
+	if (k->broken || !k->raw) return errno = EPROTO, 0;
+	memset(&pp, 0, sizeof pp);
+	pp.type = k->pub.type;
+	wire_in_init(&in, k->raw, k->rawlen);
+	int ok = k->pub.type == KEY_RSA ? key_read_rsa_private(&in, k, &pp, 1) : key_read_ec_private(&in, k, &pp, 1);
+	if (!ok || !wire_done(&in)) {
+		k->broken = 1;
+		return errno = EPROTO, 0;
+	}
+	k->built = 1;
+	sodium_free(k->raw);
+	k->raw = 0;
+	k->rawlen = 0;
+	return 1;
 }
 
 /* uint32 check, uint32 check, key fields, string comment, padding 1,2,3... */
@@ -128,7 +164,7 @@ static int key_parse_container(struct key_private *k, const unsigned char *p, si
 	if (n != 1) return errno = (n ? ENOTSUP : EPROTO), 0;
 	if (!wire_get_string(&in, &pub, &publen) || !wire_get_string(&in, &sec, &seclen)) return 0;
 	if (!wire_done(&in)) return errno = EPROTO, 0;
-	if (!key_public_from_blob(&k->pub, pub, publen)) return 0;
+	if (!key_public_from_blob_lazy(&k->pub, pub, publen)) return 0;
 	return key_parse_section(k, sec, seclen);
 }
 

@@ -52,7 +52,7 @@ fail:
 }
 
 /* RSA private part: mpint n, e, d, iqmp, p, q. */
-int key_read_rsa_private(struct wire_in *in, struct key_private *k, struct key_pubparts *pp)
+int key_read_rsa_private(struct wire_in *in, struct key_private *k, struct key_pubparts *pp, int build)
 {
 	const unsigned char *v[6];
 	uint32_t l[6];
@@ -63,7 +63,8 @@ int key_read_rsa_private(struct wire_in *in, struct key_private *k, struct key_p
 	pp->rsa_e = v[1], pp->rsa_elen = l[1];
 	if (l[0] > KEY_RSA_MAX_BITS / 8 || l[1] > KEY_RSA_E_MAX_BYTES) return errno = EPROTO, 0;
 	for (int i = 0; i < 6; i++)
-		if (!l[i]) return errno = EPROTO, 0;
+		if (!l[i] || l[i] > KEY_RSA_MAX_BITS / 8) return errno = EPROTO, 0;
+	if (!build) return 1;
 	int ok = 1;
 	for (int i = 0; i < 6; i++)
 		if (!(bn[i] = key_bn(v[i], l[i]))) ok = 0;
@@ -73,7 +74,7 @@ int key_read_rsa_private(struct wire_in *in, struct key_private *k, struct key_p
 }
 
 /* ECDSA private part: string curve, string Q, mpint d; d*G must be Q. */
-int key_read_ec_private(struct wire_in *in, struct key_private *k, struct key_pubparts *pp)
+int key_read_ec_private(struct wire_in *in, struct key_private *k, struct key_pubparts *pp, int build)
 {
 	const unsigned char *curve, *d;
 	uint32_t clen, dlen;
@@ -83,6 +84,8 @@ int key_read_ec_private(struct wire_in *in, struct key_private *k, struct key_pu
 		return 0;
 	if (clen != strlen(want) || memcmp(curve, want, clen)) return errno = EPROTO, 0;
 	if (!dlen || dlen > key_ec_field_bytes(pp->type)) return errno = EPROTO, 0;
+	if (pp->ec_qlen != 1 + 2 * key_ec_field_bytes(pp->type)) return errno = EPROTO, 0;
+	if (!build) return 1;
 	EC_KEY *ec = key_ec_from_point(pp->type, pp->ec_q, pp->ec_qlen);
 	if (!ec) return errno = EPROTO, 0;
 	BIGNUM *bd = key_bn(d, dlen);

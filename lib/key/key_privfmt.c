@@ -101,6 +101,7 @@ int key_private_format(const struct key_private *k, const char *comment, char **
 	*text = 0;
 	*len = 0;
 	if (comment && (strlen(comment) >= KEY_COMMENT_MAX || strpbrk(comment, "\r\n"))) return errno = EINVAL, 0;
+	if (!key_private_check(k)) return 0;
 	unsigned char *bin = sodium_malloc(KEY_PRIVBLOB_MAX);
 	if (!bin) return errno = ENOMEM, 0;
 	wire_out_init(&w, bin, KEY_PRIVBLOB_MAX);

@@ -20,6 +20,7 @@ int key_sign(const struct key_private *k, const char *sigalg, const unsigned cha
 	struct wire_out out;
 	int ok;
 	if (!key_sigalg_fits(k->pub.type, sigalg)) return errno = EINVAL, 0;
+	if (!key_private_check(k)) return 0;
 	wire_out_init(&out, sig, KEY_SIG_MAX);
 	switch (k->pub.type) {
 	case KEY_ED25519:

@@ -387,6 +387,41 @@ static void test_generate(void)
 	key_private_free(k);
 }
 
+/* A generated key whose last private number (RSA q, ECDSA d) is damaged
+ * still loads (no libcrypto at load) but fails key_private_check/key_sign. */
+static void test_lazy_check(enum key_type t)
+{
+	const char *name = key_type_name(t);
+	struct key_private *k = 0, *k2 = 0;
+	char *text = 0, pem[16384];
+	size_t len, binlen;
+	unsigned char bin[8192], sig[KEY_SIG_MAX];
+	size_t siglen;
+	if (!key_generate(&k, t, 2048) || !key_private_format(k, "", &text, &len)) {
+		ok(0, "%s: generate for the damage test", name);
+		return;
+	}
+	const char *b = strchr(text, '\n') + 1, *e = strstr(text, "-----END");
+	sodium_base642bin(bin, sizeof bin, b, (size_t)(e - b), "\n", &binlen, 0, sodium_base64_VARIANT_ORIGINAL);
+	size_t npad = bin[binlen - 1];
+	bin[binlen - npad - 4 - 10] ^= 0x40;
+	int n = snprintf(pem, sizeof pem, "-----BEGIN OPENSSH PRIVATE KEY-----\n");
+	sodium_bin2base64(pem + n, sizeof pem - n, bin, binlen, sodium_base64_VARIANT_ORIGINAL);
+	strcat(pem, "\n-----END OPENSSH PRIVATE KEY-----\n");
+	ok(key_private_parse(&k2, pem, strlen(pem)), "%s: damaged private number still loads", name);
+	if (k2) {
+		const char *alg = t == KEY_RSA ? "rsa-sha2-256" : name;
+		ok(!key_private_check(k2) && errno == EPROTO, "%s: key_private_check finds the damage", name);
+		ok(!key_sign(k2, alg, (const unsigned char *)"x", 1, sig, &siglen), "%s: and key_sign refuses", name);
+		key_private_free(k2);
+	}
+	ok(key_private_parse(&k2, text, len) && key_private_check(k2), "%s: undamaged key checks", name);
+	key_private_free(k2);
+	sodium_memzero(text, len);
+	free(text);
+	key_private_free(k);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0 || !mkdtemp(tmpdir)) return 111;
@@ -399,6 +434,8 @@ int main(void)
 	test_authorized();
 	test_find();
 	test_generate();
+	test_lazy_check(KEY_RSA);
+	test_lazy_check(KEY_ECDSA_P384);
 	char *rm[] = {"rm", "-rf", tmpdir, 0};
 	run(rm, 0, 0);
 	return tap_done();
