@@ -118,6 +118,16 @@ struct sftp_name_cache {
 };
 
 static struct sftp_name_cache sftp_users, sftp_groups;
+/* After chroot() the name service would read files, and load libraries,
+ * from inside the client's root: a way to root.  So no NSS (and no local
+ * time zone file) once any server has been made over a chrooted root
+ * (sticky, like chroot). */
+static int sftp_names_off;
+
+void sftp_attr_names_allow(int on)
+{
+	if (!on) sftp_names_off = 1;
+}
 
 static const char *sftp_cache_find(struct sftp_name_cache *c, unsigned id)
 {
@@ -146,6 +156,7 @@ const char *sftp_attr_user_name(uid_t uid)
 	struct passwd *pw;
 
 	if (n) return n;
+	if (sftp_names_off) return "";
 	pw = getpwuid(uid);
 	return sftp_cache_add(&sftp_users, uid, pw ? pw->pw_name : 0);
 }
@@ -156,6 +167,7 @@ const char *sftp_attr_group_name(gid_t gid)
 	struct group *gr;
 
 	if (n) return n;
+	if (sftp_names_off) return "";
 	gr = getgrgid(gid);
 	return sftp_cache_add(&sftp_groups, gid, gr ? gr->gr_name : 0);
 }
@@ -166,7 +178,9 @@ static void sftp_time_string(char *out, size_t cap, time_t t, time_t now)
 					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	struct tm tm;
 
-	if (!localtime_r(&t, &tm)) {
+	/* after chroot the local zone file would come from the client's
+	 * root: show UTC instead */
+	if (!(sftp_names_off ? gmtime_r(&t, &tm) : localtime_r(&t, &tm))) {
 		snprintf(out, cap, "%s", "Jan  1  1970");
 		return;
 	}

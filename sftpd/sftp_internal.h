@@ -101,6 +101,8 @@ int sftp_attr_put(struct wire_out *out, const struct sftp_attr *a);
 void sftp_attr_from_stat(struct sftp_attr *a, const struct stat *st);
 /* "ls -l" style line as OpenSSH's sftp-server writes it. */
 void sftp_attr_longname(char *buf, size_t cap, const char *name, const struct stat *st, time_t now);
+/* Whether uid/gid names may be asked from NSS; 0 is for good (chroot). */
+void sftp_attr_names_allow(int on);
 /* Name of a uid/gid or "" when unknown (cached). */
 const char *sftp_attr_user_name(uid_t uid);
 const char *sftp_attr_group_name(gid_t gid);

@@ -43,6 +43,7 @@ struct sftp_server *sftp_server_new(const struct fs_root *root, const struct sft
 	if (!s) return 0;
 	if (!opt) opt = &defaults;
 	s->root = root;
+	sftp_attr_names_allow(!root->chrooted);
 	s->umask = opt->umask & 0777;
 	s->read_only = opt->read_only;
 	if (opt->user && strlen(opt->user) < sizeof s->user) strcpy(s->user, opt->user);
