@@ -1,0 +1,69 @@
+#!/bin/sh
+# ftpsd_tls.sh: configuration checks (-t, -M, bad variables answered with
+# 421), the TLS session-resumption report and both its paths, client
+# certificates (required / mapped to a user), TLS versions, and ftpsd
+# against openssl s_client (FEAT before AUTH, ALPN "ftp").
+. "$(dirname "$0")/ftpsd_lib.sh"
+need curl || { echo "1..0 # SKIP curl missing"; exit 0; }
+C="curl -sS -k --user $USER_NAME:$USER_PASS"
+BASE="FTPSD_USERS_FILE=$T/users FTPSD_TLS_CERT=$T/cert.pem FTPSD_TLS_KEY=$T/key.pem"
+
+# -t and -M
+env $BASE "$FTPSD_BIN" -t > "$T/t.out" 2>&1
+check "-t exits 0" env $BASE "$FTPSD_BIN" -t
+"$FTPSD_BIN" -M > "$T/m.out"
+check "-t prints every variable" test "$(grep -c '^FTPSD_' "$T/t.out")" -eq "$(grep -c '^.It Ev FTPSD_' "$T/m.out")"
+check "-t reports whether TLS session resumption works" grep -q '^# TLS session resumption: ' "$T/t.out"
+out2=$(env $BASE FTPSD_TLS_SESSION_LIFETIME=7200 "$FTPSD_BIN" -t 2>&1)
+res=$(echo "$out2" | grep '^# TLS session resumption')
+echo "# $res"
+check "-M prints an mdoc list" sh -c "'$FTPSD_BIN' -M | grep -q '^.It Ev FTPSD_TLS_REQUIRED'"
+env $BASE FTPSD_TLS_REQUIRED=bogus "$FTPSD_BIN" -t >/dev/null 2>&1
+check "bad FTPSD_TLS_REQUIRED: exit 100" test $? -eq 100
+env $BASE FTPSD_NO_SUCH=1 "$FTPSD_BIN" -t >/dev/null 2>&1
+check "unknown FTPSD_ variable: exit 100" test $? -eq 100
+env $BASE FTPSD_PASV_PORTS=10-20 "$FTPSD_BIN" -t >/dev/null 2>&1
+check "bad FTPSD_PASV_PORTS: exit 100" test $? -eq 100
+r=$(printf '' | env $BASE FTPSD_IDLE_TIMEOUT=forever "$FTPSD_BIN" 2>/dev/null)
+check "configuration error answers 421 to the client" sh -c "echo '$r' | grep -q '^421 '"
+r=$(env FTPSD_TLS_CERT=/nonexistent "$FTPSD_BIN" -t 2>&1)
+check "TLS required without a certificate is a configuration error" sh -c "echo '$r' | grep -q 'FTPSD_TLS_CERT'"
+
+printf 'some data\n' > "$HOME_DIR/d.txt"; fix_owner
+
+# resumption: both paths (sessions off, and sessions on)
+P1=$(free_port); start_server "$P1"
+P2=$(free_port); start_server "$P2" FTPSD_TLS_SESSION_LIFETIME=7200
+check "sessions off: protected download works" sh -c "$C --ssl-reqd ftp://127.0.0.1:$P1/d.txt | grep -q 'some data'"
+check "sessions on: protected download works" sh -c "$C --ssl-reqd ftp://127.0.0.1:$P2/d.txt | grep -q 'some data'"
+if echo "$res" | grep -q 'does NOT work'; then
+	check "resumption not possible: the log says reuse is NOT enforced" grep -q 'reuse on data connections NOT enforced' "$T/server.log"
+else
+	need lftp && check "resumption possible: lftp (which resumes) transfers" sh -c \
+		"lftp -c 'set ssl:verify-certificate no; set ftp:ssl-force true; set ftp:ssl-protect-data true; open -u $USER_NAME,$USER_PASS ftp://127.0.0.1:$P2; cat d.txt' | grep -q 'some data'"
+fi
+
+# TLS versions and ALPN, FEAT before AUTH with openssl s_client
+check "TLS 1.2 control and data" sh -c "$C --ssl-reqd --tls-max 1.2 ftp://127.0.0.1:$P1/d.txt | grep -q 'some data'"
+check "TLS 1.3 control and data" sh -c "$C --ssl-reqd --tlsv1.3 ftp://127.0.0.1:$P1/d.txt | grep -q 'some data'"
+(sleep 1; printf 'FEAT\r\nQUIT\r\n') | timeout 10 openssl s_client -connect 127.0.0.1:$P1 -starttls ftp -alpn ftp \
+	> "$T/s_client.out" 2>&1
+check "openssl s_client -starttls ftp negotiates TLS 1.3" grep -q 'TLSv1.3' "$T/s_client.out"
+check "ALPN ftp selected" grep -q 'ALPN protocol: ftp' "$T/s_client.out"
+P3=$(free_port); start_server "$P3" FTPSD_TLS_PROTOCOLS=tlsv1.3
+check "FTPSD_TLS_PROTOCOLS=tlsv1.3 refuses TLS 1.2" sh -c "! $C --ssl-reqd --tls-max 1.2 ftp://127.0.0.1:$P3/d.txt"
+
+# client certificates
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/ca.key" -out "$T/ca.pem" \
+	-days 2 -subj /CN=test-ca >/dev/null 2>&1
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/client.key" -out "$T/client.csr" \
+	-subj "/CN=$USER_NAME" >/dev/null 2>&1
+openssl x509 -req -in "$T/client.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial -days 2 \
+	-out "$T/client.pem" >/dev/null 2>&1
+chmod 644 "$T/ca.pem"
+P4=$(free_port); start_server "$P4" FTPSD_TLS_VERIFY_CLIENT=required FTPSD_TLS_CA_FILE="$T/ca.pem" FTPSD_TLS_USER_FROM_CERT=cn
+check "client certificate required: refused without one" sh -c "! $C --ssl-reqd ftp://127.0.0.1:$P4/d.txt"
+check "client certificate: login by CN without password" sh -c \
+	"curl -sS -k --cert $T/client.pem --key $T/client.key --user $USER_NAME: --ssl-reqd ftp://127.0.0.1:$P4/d.txt | grep -q 'some data'"
+check "client certificate: the log names the mapped user" grep -q "maps to user $USER_NAME" "$T/server.log"
+tap_end
