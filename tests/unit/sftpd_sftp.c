@@ -843,6 +843,11 @@ int main(void)
 	test_paths();
 	test_readdir();
 	test_extensions();
+	/* last: turning NSS off is for good (as after chroot) */
+	sftp_attr_names_allow(0);
+	is_str(sftp_attr_user_name(54321), "", "no NSS lookups once names are off");
+	sftp_attr_names_allow(1);
+	is_str(sftp_attr_group_name(54321), "", "and they stay off");
 	drain();
 	fs_root_close(&root);
 	if (nftw(rootdir, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
