@@ -79,7 +79,8 @@ void key_fingerprint(const struct key_public *k, char out[KEY_FP_MAX]);
  * ENOENT blank or comment line; EPROTO malformed; EACCES the line has an
  * option sluice does not enforce (the key is then unusable; why says which). */
 int key_parse_authorized_line(const char *line, size_t len, struct key_public *k, char *why, size_t whylen);
-/* One RFC 4716 block starting at text; *used = bytes consumed. */
+/* One RFC 4716 block starting at text; *used = bytes consumed (on failure
+ * too: through the END line, or just the BEGIN line when END is missing). */
 int key_parse_rfc4716(const char *text, size_t len, size_t *used, struct key_public *k);
 /* Reads a public key in either format (first key of the text). */
 int key_parse_public_any(const char *text, size_t len, struct key_public *k);

@@ -70,7 +70,7 @@ static int key_read_header(struct key_lines *ls, const char *l, size_t n, char *
 	return 1;
 }
 
-static int key_rfc4716_body(struct key_lines *ls, struct key_public *k, char *comment, size_t cap)
+static int key_rfc4716_body(struct key_lines *ls, struct key_public *k, char *comment, size_t cap, int *end_seen)
 {
 	char b64[KEY_RFC4716_B64_MAX];
 	size_t blen = 0, n;
@@ -78,7 +78,10 @@ static int key_rfc4716_body(struct key_lines *ls, struct key_public *k, char *co
 	int header = 1;
 	for (;;) {
 		if (!key_next_line(ls, &l, &n) || n > KEY_RFC4716_LINE_MAX) return errno = EPROTO, 0;
-		if (key_line_is(l, n, key_rfc_end)) break;
+		if (key_line_is(l, n, key_rfc_end)) {
+			*end_seen = 1;
+			break;
+		}
 		if (header && memchr(l, ':', n)) {
 			if (!key_read_header(ls, l, n, comment, cap)) return 0;
 			continue;
@@ -103,12 +106,15 @@ int key_parse_rfc4716_c(const char *text, size_t len, size_t *used, struct key_p
 	struct key_lines ls = {text, len, 0};
 	const char *l = text;
 	size_t n = 0;
-	int ok = 0;
+	int ok = 0, end_seen = 0;
 	if (comment && cap) comment[0] = 0;
 	while (key_next_line(&ls, &l, &n) && !n) {}
+	size_t after_begin = ls.pos;
 	if (!n || !key_line_is(l, n, key_rfc_begin)) errno = EPROTO;
-	else ok = key_rfc4716_body(&ls, k, comment, cap);
-	*used = ls.pos;
+	else ok = key_rfc4716_body(&ls, k, comment, cap, &end_seen);
+	/* A block without its END line: only the BEGIN line is consumed, so
+	 * that a scan of a whole file goes on with the next line. */
+	*used = ok || end_seen ? ls.pos : after_begin;
 	return ok;
 }
 

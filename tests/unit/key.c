@@ -350,6 +350,27 @@ static void test_find(void)
 	strcat(text, ed_line(line, sizeof line, "restrict"));
 	ok(key_authorized_find(text, strlen(text), &ed, 0), "later plain line for the same key found");
 	ok(!key_authorized_find("", 0, &ed, 0), "empty file: not found");
+	text[0] = 0;
+	strcat(text, "---- BEGIN SSH2 PUBLIC KEY ----\nComment: never ends\n");
+	strcat(text, ed_line(line, sizeof line, ""));
+	warnings = 0;
+	ok(key_authorized_find(text, strlen(text), &ed, count_warn), "key after an unterminated RFC 4716 block found");
+	is_int(warnings, 2, "the block and its header line reported");
+	size_t used;
+	struct key_public k;
+	ok(!key_parse_rfc4716(text, strlen(text), &used, &k) && used == 32, "unterminated block: only BEGIN consumed");
+	const char *cont = "---- BEGIN SSH2 PUBLIC KEY ----\nComment: \"split \\\n comment\"\nx-tag: a\\\nb\n";
+	char comment[64];
+	strcpy(text, cont);
+	key_public_format_rfc4716(&ed, 0, text + strlen(text), sizeof text - strlen(text));
+	/* a second BEGIN inside the first block: not base64, refused */
+	ok(!key_parse_rfc4716(text, strlen(text), &used, &k), "BEGIN inside a block refused");
+	strcpy(text, cont);
+	key_public_format_rfc4716(&ed, 0, line, sizeof line);
+	strcat(text, strchr(line, '\n') + 1);
+	ok(key_parse_public_any_comment(text, strlen(text), &k, comment, sizeof comment) && key_public_equal(&k, &ed),
+	   "continued headers skipped");
+	is_str(comment, "split comment", "continued Comment joined (leading blanks of the next line dropped)");
 }
 
 static void test_generate(void)
