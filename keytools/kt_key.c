@@ -24,10 +24,14 @@ static enum key_type keytool_type(const char *t, unsigned *bits)
 	if (strcmp(t, "ecdsa")) return KEY_NONE;
 	switch (*bits) {
 	case 0:
-	case 256: return KEY_ECDSA_P256;
-	case 384: return KEY_ECDSA_P384;
-	case 521: return KEY_ECDSA_P521;
-	default: return KEY_NONE;
+	case 256:
+		return KEY_ECDSA_P256;
+	case 384:
+		return KEY_ECDSA_P384;
+	case 521:
+		return KEY_ECDSA_P521;
+	default:
+		return KEY_NONE;
 	}
 }
 
@@ -35,16 +39,18 @@ static void keytool_print_fp(const struct key_public *k, const char *comment)
 {
 	char fp[KEY_FP_MAX];
 	key_fingerprint(k, fp);
-	printf("%u %s %s (%s)\n", key_public_bits(k), fp, comment && *comment ? comment : "no comment",
-	       key_type_label(k->type));
+	printf("%u %s %s (%s)\n", key_public_bits(k), fp,
+	       comment && *comment ? comment : "no comment", key_type_label(k->type));
 }
 
-static void keytool_write_pair(const struct key_private *k, const char *file, const char *comment, int force)
+static void keytool_write_pair(const struct key_private *k, const char *file, const char *comment,
+			       int force)
 {
 	char pubpath[SLUICE_MAX_PATH], line[KEYTOOL_PUBLINE_MAX];
 	char *text;
 	size_t len;
-	if (strlen(file) + 5 > sizeof pubpath) strerr_dief(EXIT_USAGE, "file name too long: ", file);
+	if (strlen(file) + 5 > sizeof pubpath)
+		strerr_dief(EXIT_USAGE, "file name too long: ", file);
 	snprintf(pubpath, sizeof pubpath, "%s.pub", file);
 	if (!key_public_format_openssh(key_private_public(k), comment, line, sizeof line))
 		strerr_diefu(EXIT_SYSTEM, "format public key: ", keytool_reason(errno));
@@ -69,12 +75,23 @@ int keytool_hostkey(int argc, char const *const *argv)
 	char host[256], pubpath[SLUICE_MAX_PATH];
 	while ((opt = subgetopt_r(argc, argv, "t:b:f:C:F", &l)) != -1) {
 		switch (opt) {
-		case 't': t = l.arg; break;
-		case 'b': if (!keytool_scan_u32(l.arg, &bits)) keytool_die_usage("hostkey"); break;
-		case 'f': file = l.arg; break;
-		case 'C': comment = l.arg; break;
-		case 'F': force = 1; break;
-		default: keytool_die_usage("hostkey");
+		case 't':
+			t = l.arg;
+			break;
+		case 'b':
+			if (!keytool_scan_u32(l.arg, &bits)) keytool_die_usage("hostkey");
+			break;
+		case 'f':
+			file = l.arg;
+			break;
+		case 'C':
+			comment = l.arg;
+			break;
+		case 'F':
+			force = 1;
+			break;
+		default:
+			keytool_die_usage("hostkey");
 		}
 	}
 	if (!file || l.ind != argc) keytool_die_usage("hostkey");
@@ -89,7 +106,8 @@ int keytool_hostkey(int argc, char const *const *argv)
 	}
 	snprintf(pubpath, sizeof pubpath, "%s.pub", file);
 	struct stat st;
-	if (!force && !lstat(file, &st)) strerr_dief(EXIT_SYSTEM, "unable to write ", file, ": file exists (use -F)");
+	if (!force && !lstat(file, &st))
+		strerr_dief(EXIT_SYSTEM, "unable to write ", file, ": file exists (use -F)");
 	if (!force && !lstat(pubpath, &st))
 		strerr_dief(EXIT_SYSTEM, "unable to write ", pubpath, ": file exists (use -F)");
 	struct key_private *k;
@@ -108,7 +126,8 @@ static int keytool_load_public(const char *path, struct key_public *k, char *com
 	size_t len;
 	if (!keytool_read_file(path, KEY_PRIVATE_TEXT_MAX, &text, &len)) return 0;
 	const char *p = text;
-	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') p++;
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
 	int ok;
 	if (!strncmp(p, KEYTOOL_PEM_BEGIN, sizeof KEYTOOL_PEM_BEGIN - 1)) {
 		struct key_private *priv;
@@ -162,7 +181,7 @@ int keytool_convert(int argc, char const *const *argv)
 	if (!keytool_load_public(file, &k, comment, sizeof comment))
 		strerr_diefu(EXIT_SYSTEM, "read key from ", file, ": ", keytool_reason(errno));
 	int ok = to_rfc ? key_public_format_rfc4716(&k, comment, out, sizeof out)
-	                : key_public_format_openssh(&k, comment, out, sizeof out);
+			: key_public_format_openssh(&k, comment, out, sizeof out);
 	if (!ok) strerr_diefu(EXIT_SYSTEM, "format key: ", keytool_reason(errno));
 	fputs(out, stdout);
 	return fflush(stdout) ? EXIT_SYSTEM : EXIT_OK;

@@ -18,7 +18,8 @@ static void keytool_new_hash(int from_stdin, char *out)
 	char *pw;
 	size_t len;
 	if (!keytool_read_password(from_stdin, &pw, &len)) {
-		if (errno == EINVAL) strerr_dief(EXIT_USAGE, "no password given, or the two differ");
+		if (errno == EINVAL)
+			strerr_dief(EXIT_USAGE, "no password given, or the two differ");
 		strerr_diefusys(EXIT_SYSTEM, "read password");
 	}
 	int ok = account_hash_password(pw, len, out, ACCOUNT_MAX_HASH);
@@ -42,22 +43,35 @@ int keytool_useradd(int argc, char const *const *argv)
 	struct account a;
 	while ((opt = subgetopt_r(argc, argv, "f:u:g:d:s", &l)) != -1) {
 		switch (opt) {
-		case 'f': file = l.arg; break;
-		case 'u': if (!keytool_scan_u32(l.arg, &uid)) keytool_die_usage("useradd"); break;
-		case 'g': if (!keytool_scan_u32(l.arg, &gid)) keytool_die_usage("useradd"); break;
-		case 'd': home = l.arg; break;
-		case 's': from_stdin = 1; break;
-		default: keytool_die_usage("useradd");
+		case 'f':
+			file = l.arg;
+			break;
+		case 'u':
+			if (!keytool_scan_u32(l.arg, &uid)) keytool_die_usage("useradd");
+			break;
+		case 'g':
+			if (!keytool_scan_u32(l.arg, &gid)) keytool_die_usage("useradd");
+			break;
+		case 'd':
+			home = l.arg;
+			break;
+		case 's':
+			from_stdin = 1;
+			break;
+		default:
+			keytool_die_usage("useradd");
 		}
 	}
 	if (!file || l.ind + 1 != argc) keytool_die_usage("useradd");
 	const char *name = argv[l.ind];
 	keytool_check_name(name);
 	memset(&a, 0, sizeof a);
-	if (account_lookup_file(file, name, &a)) strerr_dief(EXIT_USAGE, "user already exists: ", name);
+	if (account_lookup_file(file, name, &a))
+		strerr_dief(EXIT_USAGE, "user already exists: ", name);
 	if (errno != ENOENT) strerr_diefusys(EXIT_SYSTEM, "read ", file);
 	memset(&a, 0, sizeof a);
-	int n = home ? snprintf(a.home, sizeof a.home, "%s", home) : snprintf(a.home, sizeof a.home, "/home/%s", name);
+	int n = home ? snprintf(a.home, sizeof a.home, "%s", home)
+		     : snprintf(a.home, sizeof a.home, "/home/%s", name);
 	if (n < 0 || (size_t)n >= sizeof a.home || a.home[0] != '/')
 		strerr_dief(EXIT_USAGE, "home must be an absolute path: ", a.home);
 	memcpy(a.name, name, strlen(name) + 1);
@@ -80,9 +94,14 @@ int keytool_passwd(int argc, char const *const *argv)
 	struct account a;
 	while ((opt = subgetopt_r(argc, argv, "f:s", &l)) != -1) {
 		switch (opt) {
-		case 'f': file = l.arg; break;
-		case 's': from_stdin = 1; break;
-		default: keytool_die_usage("passwd");
+		case 'f':
+			file = l.arg;
+			break;
+		case 's':
+			from_stdin = 1;
+			break;
+		default:
+			keytool_die_usage("passwd");
 		}
 	}
 	if (!file || l.ind + 1 != argc) keytool_die_usage("passwd");

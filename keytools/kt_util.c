@@ -17,10 +17,14 @@
 const char *keytool_reason(int err)
 {
 	switch (err) {
-	case EPROTO: return "malformed key or file";
-	case ENOTSUP: return "unsupported key type, or the key is encrypted";
-	case EMSGSIZE: return "too large";
-	default: return strerror(err);
+	case EPROTO:
+		return "malformed key or file";
+	case ENOTSUP:
+		return "unsupported key type, or the key is encrypted";
+	case EMSGSIZE:
+		return "too large";
+	default:
+		return strerror(err);
 	}
 }
 
@@ -134,7 +138,8 @@ static int keytool_ask(int tty, const char *prompt, char *pw, size_t cap, size_t
 	sigaddset(&block, SIGTSTP);
 	sigaddset(&block, SIGTERM);
 	sigprocmask(SIG_BLOCK, &block, &saved);
-	int ok = keytool_write_all(tty, prompt, strlen(prompt)) && tcsetattr(tty, TCSAFLUSH, &quiet) == 0;
+	int ok = keytool_write_all(tty, prompt, strlen(prompt)) &&
+		 tcsetattr(tty, TCSAFLUSH, &quiet) == 0;
 	if (ok) ok = keytool_read_line(tty, pw, cap, len);
 	int e = errno;
 	tcsetattr(tty, TCSAFLUSH, &old);
@@ -150,7 +155,7 @@ static int keytool_ask_twice(char *pw, size_t cap, size_t *len)
 	char *again = sodium_malloc(cap);
 	size_t alen = 0;
 	int ok = again && keytool_ask(tty, "Password: ", pw, cap, len) &&
-	         keytool_ask(tty, "Password again: ", again, cap, &alen);
+		 keytool_ask(tty, "Password again: ", again, cap, &alen);
 	int e = again ? errno : ENOMEM;
 	if (ok && (alen != *len || sodium_memcmp(pw, again, alen))) ok = 0, e = EINVAL;
 	if (again) sodium_free(again);

@@ -9,22 +9,23 @@
 const char *PROG = "sluice-keytool";
 
 static const struct keytool_cmd keytool_cmds[] = {
-	{"hostkey", keytool_hostkey, "[-t ed25519|rsa|ecdsa] [-b bits] [-C comment] [-F] -f file"},
-	{"fingerprint", keytool_fingerprint, "file..."},
-	{"convert", keytool_convert, "-e file | -i file"},
-	{"useradd", keytool_useradd, "-f usersfile [-s] [-u uid] [-g gid] [-d home] name"},
-	{"passwd", keytool_passwd, "-f usersfile [-s] name"},
-	{"userdel", keytool_userdel, "-f usersfile name"},
-	{"hash", keytool_hash, "[-s]"},
+    {"hostkey", keytool_hostkey, "[-t ed25519|rsa|ecdsa] [-b bits] [-C comment] [-F] -f file"},
+    {"fingerprint", keytool_fingerprint, "file..."},
+    {"convert", keytool_convert, "-e file | -i file"},
+    {"useradd", keytool_useradd, "-f usersfile [-s] [-u uid] [-g gid] [-d home] name"},
+    {"passwd", keytool_passwd, "-f usersfile [-s] name"},
+    {"userdel", keytool_userdel, "-f usersfile name"},
+    {"hash", keytool_hash, "[-s]"},
 };
 
 void keytool_die_usage(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_LEN(keytool_cmds); i++)
 		if (name && !strcmp(name, keytool_cmds[i].name))
-			strerr_die(EXIT_USAGE, PROG, ": usage: ", PROG, " ", keytool_cmds[i].name, " ", keytool_cmds[i].usage);
+			strerr_die(EXIT_USAGE, PROG, ": usage: ", PROG, " ", keytool_cmds[i].name,
+				   " ", keytool_cmds[i].usage);
 	strerr_die(EXIT_USAGE, PROG, ": usage: ", PROG,
-	           " hostkey|fingerprint|convert|useradd|passwd|userdel|hash [options] [args]");
+		   " hostkey|fingerprint|convert|useradd|passwd|userdel|hash [options] [args]");
 }
 
 int main(int argc, char const *const *argv)
@@ -32,6 +33,7 @@ int main(int argc, char const *const *argv)
 	if (argc < 2) keytool_die_usage(0);
 	if (sodium_init() < 0) strerr_diefu(EXIT_SYSTEM, "initialise libsodium");
 	for (size_t i = 0; i < ARRAY_LEN(keytool_cmds); i++)
-		if (!strcmp(argv[1], keytool_cmds[i].name)) return keytool_cmds[i].run(argc - 1, argv + 1);
+		if (!strcmp(argv[1], keytool_cmds[i].name))
+			return keytool_cmds[i].run(argc - 1, argv + 1);
 	keytool_die_usage(0);
 }

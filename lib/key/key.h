@@ -18,13 +18,13 @@ enum key_type {
 	KEY_ECDSA_P521,
 };
 
-#define KEY_BLOB_MAX 2048    /* fits RSA up to 8192 bits */
-#define KEY_SIG_MAX 1100     /* SSH signature blob: string alg + string sig */
-#define KEY_FP_MAX 64        /* "SHA256:" + 43 base64 chars + NUL */
+#define KEY_BLOB_MAX 2048 /* fits RSA up to 8192 bits */
+#define KEY_SIG_MAX 1100  /* SSH signature blob: string alg + string sig */
+#define KEY_FP_MAX 64	  /* "SHA256:" + 43 base64 chars + NUL */
 #define KEY_RSA_MIN_BITS 2048
 #define KEY_RSA_MAX_BITS 8192
 #define KEY_PRIVATE_TEXT_MAX 32768 /* openssh-key-v1 PEM file ceiling */
-#define KEY_LINE_MAX 16384         /* one authorized_keys line */
+#define KEY_LINE_MAX 16384	   /* one authorized_keys line */
 
 struct key_public {
 	enum key_type type;
@@ -49,8 +49,8 @@ int key_sigalg_fits(enum key_type t, const char *sigalg);
 
 /* Verifies an SSH signature blob (string alg, string sig) over data.  The
  * blob's algorithm must equal sigalg and fit the key.  1 valid, 0 invalid. */
-int key_verify(const struct key_public *k, const char *sigalg, const unsigned char *sig, size_t siglen,
-               const unsigned char *data, size_t datalen);
+int key_verify(const struct key_public *k, const char *sigalg, const unsigned char *sig,
+	       size_t siglen, const unsigned char *data, size_t datalen);
 
 /* Private keys.  key_private_load reads an unencrypted openssh-key-v1 PEM
  * file; 0 + errno (EPROTO malformed, ENOTSUP encrypted or unknown type). */
@@ -60,8 +60,8 @@ void key_private_free(struct key_private *k);
 const struct key_public *key_private_public(const struct key_private *k);
 /* Writes an SSH signature blob (string alg, string sig) into sig (capacity
  * KEY_SIG_MAX); *siglen set.  sigalg as in key_sigalg_fits. */
-int key_sign(const struct key_private *k, const char *sigalg, const unsigned char *data, size_t datalen,
-             unsigned char *sig, size_t *siglen);
+int key_sign(const struct key_private *k, const char *sigalg, const unsigned char *data,
+	     size_t datalen, unsigned char *sig, size_t *siglen);
 
 /* Generation (bits only for RSA; 0 = 3072). */
 int key_generate(struct key_private **out, enum key_type t, unsigned bits);
@@ -69,16 +69,19 @@ int key_generate(struct key_private **out, enum key_type t, unsigned bits);
 int key_private_format(const struct key_private *k, const char *comment, char **text, size_t *len);
 
 /* "ssh-ed25519 AAAA... comment\n" into buf. */
-int key_public_format_openssh(const struct key_public *k, const char *comment, char *buf, size_t cap);
+int key_public_format_openssh(const struct key_public *k, const char *comment, char *buf,
+			      size_t cap);
 /* RFC 4716 "---- BEGIN SSH2 PUBLIC KEY ----" block into buf. */
-int key_public_format_rfc4716(const struct key_public *k, const char *comment, char *buf, size_t cap);
+int key_public_format_rfc4716(const struct key_public *k, const char *comment, char *buf,
+			      size_t cap);
 /* "SHA256:<base64 without padding>" exactly as ssh-keygen -l prints. */
 void key_fingerprint(const struct key_public *k, char out[KEY_FP_MAX]);
 
 /* One authorized_keys line.  1 = key parsed into k.  0 with errno:
  * ENOENT blank or comment line; EPROTO malformed; EACCES the line has an
  * option sluice does not enforce (the key is then unusable; why says which). */
-int key_parse_authorized_line(const char *line, size_t len, struct key_public *k, char *why, size_t whylen);
+int key_parse_authorized_line(const char *line, size_t len, struct key_public *k, char *why,
+			      size_t whylen);
 /* One RFC 4716 block starting at text; *used = bytes consumed (on failure
  * too: through the END line, or just the BEGIN line when END is missing). */
 int key_parse_rfc4716(const char *text, size_t len, size_t *used, struct key_public *k);
@@ -88,7 +91,7 @@ int key_parse_public_any(const char *text, size_t len, struct key_public *k);
  * mixed) for k.  1 found; 0 not found.  Malformed or refused entries are
  * skipped, each reported through warn (may be NULL) with a reason. */
 int key_authorized_find(const char *text, size_t len, const struct key_public *k,
-                        void (*warn)(const char *reason, unsigned lineno));
+			void (*warn)(const char *reason, unsigned lineno));
 
 /* Added for keytools and logging. */
 /* Key size in bits as ssh-keygen -l shows it (256 for ed25519). */
@@ -107,6 +110,6 @@ const char *key_type_label(enum key_type t);
 /* As key_parse_public_any, also returning the comment (RFC 4716 Comment
  * header, or the text after the base64 of an OpenSSH line). */
 int key_parse_public_any_comment(const char *text, size_t len, struct key_public *k, char *comment,
-                                 size_t cap);
+				 size_t cap);
 
 #endif

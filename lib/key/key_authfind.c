@@ -10,24 +10,28 @@ static const char key_begin_marker[] = "---- BEGIN SSH2 PUBLIC KEY ----";
 
 static int key_starts_rfc4716(const char *p, size_t n)
 {
-	while (n && (*p == ' ' || *p == '\t')) p++, n--;
-	return n >= sizeof key_begin_marker - 1 && !memcmp(p, key_begin_marker, sizeof key_begin_marker - 1);
+	while (n && (*p == ' ' || *p == '\t'))
+		p++, n--;
+	return n >= sizeof key_begin_marker - 1 &&
+	       !memcmp(p, key_begin_marker, sizeof key_begin_marker - 1);
 }
 
 static unsigned key_count_lines(const char *p, size_t n)
 {
 	unsigned c = 0;
-	for (size_t i = 0; i < n; i++) c += p[i] == '\n';
+	for (size_t i = 0; i < n; i++)
+		c += p[i] == '\n';
 	return c;
 }
 
-static void key_warn_line(void (*warn)(const char *, unsigned), int err, const char *why, int matches,
-                          unsigned lineno)
+static void key_warn_line(void (*warn)(const char *, unsigned), int err, const char *why,
+			  int matches, unsigned lineno)
 {
 	char msg[256];
 	if (!warn || err == ENOENT) return;
 	if (err == EACCES)
-		snprintf(msg, sizeof msg, "%s: %s", matches ? "matching key refused" : "key unusable", why);
+		snprintf(msg, sizeof msg, "%s: %s",
+			 matches ? "matching key refused" : "key unusable", why);
 	else if (err == ENOTSUP)
 		snprintf(msg, sizeof msg, "unsupported key type");
 	else if (err == EMSGSIZE)
@@ -38,7 +42,7 @@ static void key_warn_line(void (*warn)(const char *, unsigned), int err, const c
 }
 
 int key_authorized_find(const char *text, size_t len, const struct key_public *k,
-                        void (*warn)(const char *reason, unsigned lineno))
+			void (*warn)(const char *reason, unsigned lineno))
 {
 	size_t pos = 0;
 	unsigned lineno = 1;
@@ -51,7 +55,10 @@ int key_authorized_find(const char *text, size_t len, const struct key_public *k
 			size_t used = 0;
 			int r = key_parse_rfc4716(line, len - pos, &used, &cand);
 			if (r && key_public_equal(&cand, k)) return 1;
-			if (!r && warn) warn(errno == ENOTSUP ? "unsupported key type" : "malformed RFC 4716 block", lineno);
+			if (!r && warn)
+				warn(errno == ENOTSUP ? "unsupported key type"
+						      : "malformed RFC 4716 block",
+				     lineno);
 			if (!used) used = n + (nl != 0);
 			lineno += key_count_lines(line, used);
 			pos += used;
@@ -62,7 +69,8 @@ int key_authorized_find(const char *text, size_t len, const struct key_public *k
 		if (r && key_public_equal(&cand, k)) return 1;
 		if (!r) {
 			int e = errno;
-			key_warn_line(warn, e, why, e == EACCES && key_public_equal(&cand, k), lineno);
+			key_warn_line(warn, e, why, e == EACCES && key_public_equal(&cand, k),
+				      lineno);
 		}
 		pos += n + (nl != 0);
 		lineno++;
@@ -71,7 +79,8 @@ int key_authorized_find(const char *text, size_t len, const struct key_public *k
 	return 0;
 }
 
-int key_parse_public_any_comment(const char *text, size_t len, struct key_public *k, char *comment, size_t cap)
+int key_parse_public_any_comment(const char *text, size_t len, struct key_public *k, char *comment,
+				 size_t cap)
 {
 	size_t pos = 0;
 	char why[160];
@@ -83,7 +92,8 @@ int key_parse_public_any_comment(const char *text, size_t len, struct key_public
 			size_t used;
 			return key_parse_rfc4716_c(line, len - pos, &used, k, comment, cap);
 		}
-		if (key_parse_authorized_line_c(line, n, k, why, sizeof why, comment, cap)) return 1;
+		if (key_parse_authorized_line_c(line, n, k, why, sizeof why, comment, cap))
+			return 1;
 		if (errno != ENOENT) return 0;
 		pos += n + (nl != 0);
 	}

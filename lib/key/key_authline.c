@@ -14,7 +14,8 @@
 #define KEY_B64_MAX (KEY_BLOB_MAX / 3 * 4 + 8)
 
 static const char *const key_opts_noop[] = {
-	"restrict", "no-pty", "no-port-forwarding", "no-agent-forwarding", "no-x11-forwarding", "no-user-rc",
+    "restrict",		 "no-pty",     "no-port-forwarding", "no-agent-forwarding",
+    "no-x11-forwarding", "no-user-rc",
 };
 
 struct key_opt {
@@ -45,8 +46,10 @@ static int key_opt_read(const char **pp, const char *end, struct key_opt *o)
 			if (p >= end) return errno = EPROTO, 0;
 			if (*p == '"') break;
 			if (*p == '\\' && p + 1 < end && p[1] == '"') p++;
-			if (v < sizeof o->value - 1) o->value[v++] = *p;
-			else o->value_long = 1;
+			if (v < sizeof o->value - 1)
+				o->value[v++] = *p;
+			else
+				o->value_long = 1;
 			p++;
 		}
 		o->value[v] = 0;
@@ -76,8 +79,8 @@ static int key_opts_parse(const char **pp, const char *end, int *refused, char *
 		if (!key_opt_allowed(&o) && !*refused) {
 			*refused = 1;
 			if (why && whylen)
-				snprintf(why, whylen, "option %s%s is not supported by sluice", o.name,
-				         o.has_value ? "=" : "");
+				snprintf(why, whylen, "option %s%s is not supported by sluice",
+					 o.name, o.has_value ? "=" : "");
 		}
 		if (*pp < end && **pp == ',') {
 			(*pp)++;
@@ -90,13 +93,15 @@ static int key_opts_parse(const char **pp, const char *end, int *refused, char *
 
 static const char *key_skip_space(const char *p, const char *end)
 {
-	while (p < end && (*p == ' ' || *p == '\t')) p++;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
 	return p;
 }
 
 static const char *key_token_end(const char *p, const char *end)
 {
-	while (p < end && *p != ' ' && *p != '\t') p++;
+	while (p < end && *p != ' ' && *p != '\t')
+		p++;
 	return p;
 }
 
@@ -111,7 +116,8 @@ static int key_looks_like_type(const char *p, const char *tend, const char *end)
 }
 
 /* keytype base64 [comment] */
-static int key_read_keypart(const char *p, const char *end, struct key_public *k, char *comment, size_t cap)
+static int key_read_keypart(const char *p, const char *end, struct key_public *k, char *comment,
+			    size_t cap)
 {
 	unsigned char blob[KEY_BLOB_MAX];
 	size_t bloblen;
@@ -124,7 +130,7 @@ static int key_read_keypart(const char *p, const char *end, struct key_public *k
 	if ((size_t)(bend - b) > KEY_B64_MAX) return errno = EMSGSIZE, 0;
 	const char *stop = 0;
 	if (sodium_base642bin(blob, sizeof blob, b, (size_t)(bend - b), 0, &bloblen, &stop,
-	                      sodium_base64_VARIANT_ORIGINAL) ||
+			      sodium_base64_VARIANT_ORIGINAL) ||
 	    stop != bend)
 		return errno = EPROTO, 0;
 	if (!key_public_from_blob(k, blob, bloblen)) return 0;
@@ -139,32 +145,37 @@ static int key_read_keypart(const char *p, const char *end, struct key_public *k
 	return 1;
 }
 
-int key_parse_authorized_line_c(const char *line, size_t len, struct key_public *k, char *why, size_t whylen,
-                                char *comment, size_t cap)
+int key_parse_authorized_line_c(const char *line, size_t len, struct key_public *k, char *why,
+				size_t whylen, char *comment, size_t cap)
 {
 	const char *p = line, *end = line + len;
 	int refused = 0;
 	if (why && whylen) why[0] = 0;
 	if (comment && cap) comment[0] = 0;
 	if (len > KEY_LINE_MAX) return errno = EMSGSIZE, 0;
-	while (end > p && key_is_space((unsigned char)end[-1])) end--;
+	while (end > p && key_is_space((unsigned char)end[-1]))
+		end--;
 	p = key_skip_space(p, end);
 	if (p == end || *p == '#') return errno = ENOENT, 0;
-	if (memchr(p, 0, (size_t)(end - p)) || memchr(p, '\n', (size_t)(end - p))) return errno = EPROTO, 0;
+	if (memchr(p, 0, (size_t)(end - p)) || memchr(p, '\n', (size_t)(end - p)))
+		return errno = EPROTO, 0;
 	const char *tend = key_token_end(p, end);
-	if (key_type_from_name(p, (size_t)(tend - p)) == KEY_NONE && !key_looks_like_type(p, tend, end)) {
+	if (key_type_from_name(p, (size_t)(tend - p)) == KEY_NONE &&
+	    !key_looks_like_type(p, tend, end)) {
 		if (!key_opts_parse(&p, end, &refused, why, whylen)) return 0;
 		p = key_skip_space(p, end);
 	}
 	if (!key_read_keypart(p, end, k, comment, cap)) {
-		if (why && whylen && errno == ENOTSUP) snprintf(why, whylen, "unsupported key type");
+		if (why && whylen && errno == ENOTSUP)
+			snprintf(why, whylen, "unsupported key type");
 		return 0;
 	}
 	if (refused) return errno = EACCES, 0;
 	return 1;
 }
 
-int key_parse_authorized_line(const char *line, size_t len, struct key_public *k, char *why, size_t whylen)
+int key_parse_authorized_line(const char *line, size_t len, struct key_public *k, char *why,
+			      size_t whylen)
 {
 	return key_parse_authorized_line_c(line, len, k, why, whylen, 0, 0);
 }

@@ -9,7 +9,8 @@ static int key_read_rsa(struct wire_in *in, struct key_pubparts *pp)
 {
 	if (!wire_get_mpint(in, &pp->rsa_e, &pp->rsa_elen)) return 0;
 	if (!wire_get_mpint(in, &pp->rsa_n, &pp->rsa_nlen)) return 0;
-	if (!pp->rsa_elen || pp->rsa_elen > KEY_RSA_E_MAX_BYTES || !(pp->rsa_e[pp->rsa_elen - 1] & 1))
+	if (!pp->rsa_elen || pp->rsa_elen > KEY_RSA_E_MAX_BYTES ||
+	    !(pp->rsa_e[pp->rsa_elen - 1] & 1))
 		return errno = EPROTO, 0;
 	if (pp->rsa_elen == 1 && pp->rsa_e[0] < 3) return errno = EPROTO, 0;
 	if (!pp->rsa_nlen || !(pp->rsa_n[pp->rsa_nlen - 1] & 1)) return errno = EPROTO, 0;
@@ -33,7 +34,8 @@ static int key_read_ec(struct wire_in *in, enum key_type t, struct key_pubparts 
 	return 1;
 }
 
-static int key_read_pubparts_c(struct wire_in *in, enum key_type t, struct key_pubparts *pp, int check)
+static int key_read_pubparts_c(struct wire_in *in, enum key_type t, struct key_pubparts *pp,
+			       int check)
 {
 	uint32_t n;
 	memset(pp, 0, sizeof *pp);
@@ -69,7 +71,8 @@ static int key_read_type(struct wire_in *in, enum key_type *t)
 	return 1;
 }
 
-static int key_public_from_blob_c(struct key_public *k, const unsigned char *blob, size_t len, int check)
+static int key_public_from_blob_c(struct key_public *k, const unsigned char *blob, size_t len,
+				  int check)
 {
 	struct wire_in in;
 	struct key_pubparts pp;
@@ -108,7 +111,8 @@ int key_pubparts_of(const struct key_public *k, struct key_pubparts *pp)
 	switch (t) {
 	case KEY_ED25519: {
 		uint32_t n = 0;
-		return wire_get_string(&in, &pp->ed_pk, &n) && wire_done(&in) && n == KEY_ED25519_PK_BYTES;
+		return wire_get_string(&in, &pp->ed_pk, &n) && wire_done(&in) &&
+		       n == KEY_ED25519_PK_BYTES;
 	}
 	case KEY_RSA:
 		return wire_get_mpint(&in, &pp->rsa_e, &pp->rsa_elen) &&
@@ -117,8 +121,9 @@ int key_pubparts_of(const struct key_public *k, struct key_pubparts *pp)
 	default: {
 		const unsigned char *c;
 		uint32_t cl;
-		return wire_get_string(&in, &c, &cl) && wire_get_string(&in, &pp->ec_q, &pp->ec_qlen) &&
-		       wire_done(&in) && pp->ec_qlen == 1 + 2 * key_ec_field_bytes(t);
+		return wire_get_string(&in, &c, &cl) &&
+		       wire_get_string(&in, &pp->ec_q, &pp->ec_qlen) && wire_done(&in) &&
+		       pp->ec_qlen == 1 + 2 * key_ec_field_bytes(t);
 	}
 	}
 }
@@ -161,13 +166,18 @@ unsigned key_public_bits(const struct key_public *k)
 {
 	struct key_pubparts pp;
 	switch (k->type) {
-	case KEY_ED25519: return 256;
-	case KEY_ECDSA_P256: return 256;
-	case KEY_ECDSA_P384: return 384;
-	case KEY_ECDSA_P521: return 521;
+	case KEY_ED25519:
+		return 256;
+	case KEY_ECDSA_P256:
+		return 256;
+	case KEY_ECDSA_P384:
+		return 384;
+	case KEY_ECDSA_P521:
+		return 521;
 	case KEY_RSA:
 		if (!key_pubparts_of(k, &pp)) return 0;
 		return key_mag_bits(pp.rsa_n, pp.rsa_nlen);
-	default: return 0;
+	default:
+		return 0;
 	}
 }

@@ -23,8 +23,8 @@
 struct key_private {
 	struct key_public pub;
 	unsigned char *ed_sk; /* sodium_malloc'd 64 bytes: seed || pk */
-	EVP_PKEY *rsa;        /* RSA key with private parts */
-	EC_KEY *ec;           /* ECDSA key with private scalar */
+	EVP_PKEY *rsa;	      /* RSA key with private parts */
+	EC_KEY *ec;	      /* ECDSA key with private scalar */
 	/* RSA/ECDSA keys read from a file keep their private fields here and
 	 * become libcrypto objects at first use (key_private_check), so that
 	 * loading an unused RSA or ECDSA host key never starts OpenSSL. */
@@ -63,13 +63,15 @@ size_t key_ec_field_bytes(enum key_type t);
 /* 1 when q is an uncompressed point on t's curve (not infinity). */
 int key_ec_point_valid(enum key_type t, const unsigned char *q, size_t qlen);
 EC_KEY *key_ec_from_point(enum key_type t, const unsigned char *q, size_t qlen);
-EVP_PKEY *key_rsa_public_pkey(const unsigned char *n, size_t nlen, const unsigned char *e, size_t elen);
+EVP_PKEY *key_rsa_public_pkey(const unsigned char *n, size_t nlen, const unsigned char *e,
+			      size_t elen);
 /* Number of significant bits in a big-endian magnitude. */
 unsigned key_mag_bits(const unsigned char *p, size_t n);
 /* Writes bn as an SSH mpint (through a wiped temporary). */
 int key_put_bn(struct wire_out *out, const BIGNUM *bn);
 /* hash for the ECDSA curve: SHA-256/384/512; out >= 64 bytes. */
-int key_ec_hash(enum key_type t, const unsigned char *data, size_t len, unsigned char *out, size_t *outlen);
+int key_ec_hash(enum key_type t, const unsigned char *data, size_t len, unsigned char *out,
+		size_t *outlen);
 
 /* key_private.c */
 struct key_private *key_private_alloc(void);
@@ -77,19 +79,22 @@ struct key_private *key_private_alloc(void);
 /* key_private_ossl.c: private fields after the type string. */
 /* build 0: read and size-check the fields only (no libcrypto); build 1:
  * also make and check the libcrypto object into k. */
-int key_read_rsa_private(struct wire_in *in, struct key_private *k, struct key_pubparts *pp, int build);
-int key_read_ec_private(struct wire_in *in, struct key_private *k, struct key_pubparts *pp, int build);
-int key_sign_rsa(const struct key_private *k, const char *sigalg, const unsigned char *data, size_t datalen,
-                 struct wire_out *out);
-int key_sign_ec(const struct key_private *k, const unsigned char *data, size_t datalen, struct wire_out *out);
+int key_read_rsa_private(struct wire_in *in, struct key_private *k, struct key_pubparts *pp,
+			 int build);
+int key_read_ec_private(struct wire_in *in, struct key_private *k, struct key_pubparts *pp,
+			int build);
+int key_sign_rsa(const struct key_private *k, const char *sigalg, const unsigned char *data,
+		 size_t datalen, struct wire_out *out);
+int key_sign_ec(const struct key_private *k, const unsigned char *data, size_t datalen,
+		struct wire_out *out);
 
 /* key_type.c */
 int key_is_space(int c);
 
 /* key_authline.c / key_rfc4716.c: parsers that also return the comment. */
-int key_parse_authorized_line_c(const char *line, size_t len, struct key_public *k, char *why, size_t whylen,
-                                char *comment, size_t cap);
-int key_parse_rfc4716_c(const char *text, size_t len, size_t *used, struct key_public *k, char *comment,
-                        size_t cap);
+int key_parse_authorized_line_c(const char *line, size_t len, struct key_public *k, char *why,
+				size_t whylen, char *comment, size_t cap);
+int key_parse_rfc4716_c(const char *text, size_t len, size_t *used, struct key_public *k,
+			char *comment, size_t cap);
 
 #endif

@@ -8,40 +8,54 @@
 int key_ec_nid(enum key_type t)
 {
 	switch (t) {
-	case KEY_ECDSA_P256: return NID_X9_62_prime256v1;
-	case KEY_ECDSA_P384: return NID_secp384r1;
-	case KEY_ECDSA_P521: return NID_secp521r1;
-	default: return NID_undef;
+	case KEY_ECDSA_P256:
+		return NID_X9_62_prime256v1;
+	case KEY_ECDSA_P384:
+		return NID_secp384r1;
+	case KEY_ECDSA_P521:
+		return NID_secp521r1;
+	default:
+		return NID_undef;
 	}
 }
 
 const char *key_ec_curve_name(enum key_type t)
 {
 	switch (t) {
-	case KEY_ECDSA_P256: return "nistp256";
-	case KEY_ECDSA_P384: return "nistp384";
-	case KEY_ECDSA_P521: return "nistp521";
-	default: return "";
+	case KEY_ECDSA_P256:
+		return "nistp256";
+	case KEY_ECDSA_P384:
+		return "nistp384";
+	case KEY_ECDSA_P521:
+		return "nistp521";
+	default:
+		return "";
 	}
 }
 
 size_t key_ec_field_bytes(enum key_type t)
 {
 	switch (t) {
-	case KEY_ECDSA_P256: return 32;
-	case KEY_ECDSA_P384: return 48;
-	case KEY_ECDSA_P521: return 66;
-	default: return 0;
+	case KEY_ECDSA_P256:
+		return 32;
+	case KEY_ECDSA_P384:
+		return 48;
+	case KEY_ECDSA_P521:
+		return 66;
+	default:
+		return 0;
 	}
 }
 
 unsigned key_mag_bits(const unsigned char *p, size_t n)
 {
 	size_t i = 0;
-	while (i < n && !p[i]) i++;
+	while (i < n && !p[i])
+		i++;
 	if (i == n) return 0;
 	unsigned bits = (unsigned)(n - i - 1) * 8;
-	for (unsigned c = p[i]; c; c >>= 1) bits++;
+	for (unsigned c = p[i]; c; c >>= 1)
+		bits++;
 	return bits;
 }
 
@@ -53,9 +67,9 @@ EC_KEY *key_ec_from_point(enum key_type t, const unsigned char *q, size_t qlen)
 	if (!ec) return errno = ENOMEM, (EC_KEY *)0;
 	const EC_GROUP *g = EC_KEY_get0_group(ec);
 	EC_POINT *pt = EC_POINT_new(g);
-	int good = pt && EC_POINT_oct2point(g, pt, q, qlen, 0) == 1 && !EC_POINT_is_at_infinity(g, pt) &&
-	           EC_POINT_is_on_curve(g, pt, 0) == 1 && EC_KEY_set_public_key(ec, pt) == 1 &&
-	           EC_KEY_check_key(ec) == 1;
+	int good = pt && EC_POINT_oct2point(g, pt, q, qlen, 0) == 1 &&
+		   !EC_POINT_is_at_infinity(g, pt) && EC_POINT_is_on_curve(g, pt, 0) == 1 &&
+		   EC_KEY_set_public_key(ec, pt) == 1 && EC_KEY_check_key(ec) == 1;
 	EC_POINT_free(pt);
 	if (!good) {
 		EC_KEY_free(ec);
@@ -73,7 +87,8 @@ int key_ec_point_valid(enum key_type t, const unsigned char *q, size_t qlen)
 	return 1;
 }
 
-EVP_PKEY *key_rsa_public_pkey(const unsigned char *n, size_t nlen, const unsigned char *e, size_t elen)
+EVP_PKEY *key_rsa_public_pkey(const unsigned char *n, size_t nlen, const unsigned char *e,
+			      size_t elen)
 {
 	RSA *rsa = RSA_new();
 	BIGNUM *bn = BN_bin2bn(n, (int)nlen, 0), *be = BN_bin2bn(e, (int)elen, 0);
@@ -104,7 +119,8 @@ int key_put_bn(struct wire_out *out, const BIGNUM *bn)
 	return r;
 }
 
-int key_ec_hash(enum key_type t, const unsigned char *data, size_t len, unsigned char *out, size_t *outlen)
+int key_ec_hash(enum key_type t, const unsigned char *data, size_t len, unsigned char *out,
+		size_t *outlen)
 {
 	switch (t) {
 	case KEY_ECDSA_P256:

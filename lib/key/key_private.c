@@ -49,7 +49,8 @@ static int key_read_ed25519(struct wire_in *in, struct key_private *k, struct ke
 	uint32_t pklen, sklen;
 	unsigned char pk2[KEY_ED25519_PK_BYTES];
 	if (!wire_get_string(in, &pk, &pklen) || !wire_get_string(in, &sk, &sklen)) return 0;
-	if (pklen != KEY_ED25519_PK_BYTES || sklen != KEY_ED25519_SK_BYTES) return errno = EPROTO, 0;
+	if (pklen != KEY_ED25519_PK_BYTES || sklen != KEY_ED25519_SK_BYTES)
+		return errno = EPROTO, 0;
 	if (memcmp(sk + 32, pk, 32)) return errno = EPROTO, 0;
 	k->ed_sk = sodium_malloc(KEY_ED25519_SK_BYTES);
 	if (!k->ed_sk) return errno = ENOMEM, 0;
@@ -65,7 +66,8 @@ static int key_read_ed25519(struct wire_in *in, struct key_private *k, struct ke
 	return 1;
 }
 
-static int key_read_private_fields(struct wire_in *in, struct key_private *k, struct key_pubparts *pp)
+static int key_read_private_fields(struct wire_in *in, struct key_private *k,
+				   struct key_pubparts *pp)
 {
 	const unsigned char *name;
 	uint32_t nlen;
@@ -105,7 +107,8 @@ int key_private_check(const struct key_private *kc)
 	memset(&pp, 0, sizeof pp);
 	pp.type = k->pub.type;
 	wire_in_init(&in, k->raw, k->rawlen);
-	int ok = k->pub.type == KEY_RSA ? key_read_rsa_private(&in, k, &pp, 1) : key_read_ec_private(&in, k, &pp, 1);
+	int ok = k->pub.type == KEY_RSA ? key_read_rsa_private(&in, k, &pp, 1)
+					: key_read_ec_private(&in, k, &pp, 1);
 	if (!ok || !wire_done(&in)) {
 		k->broken = 1;
 		return errno = EPROTO, 0;
@@ -129,7 +132,8 @@ static int key_parse_section(struct key_private *k, const unsigned char *p, size
 	if (!wire_get_u32(&in, &c1) || !wire_get_u32(&in, &c2)) return 0;
 	if (c1 != c2) return errno = EPROTO, 0;
 	if (!key_read_private_fields(&in, k, &pp)) return 0;
-	if (!key_public_build(&again, &pp) || !key_public_equal(&again, &k->pub)) return errno = EPROTO, 0;
+	if (!key_public_build(&again, &pp) || !key_public_equal(&again, &k->pub))
+		return errno = EPROTO, 0;
 	if (!wire_get_cstring(&in, k->comment, sizeof k->comment)) return errno = EPROTO, 0;
 	size_t left = wire_left(&in);
 	if (left >= 8) return errno = EPROTO, 0;
@@ -159,7 +163,7 @@ static int key_parse_container(struct key_private *k, const unsigned char *p, si
 		return errno = EPROTO, 0;
 	if (!key_expect_string(&in, "none", ENOTSUP)) return 0; /* cipher: encrypted keys refused */
 	if (!key_expect_string(&in, "none", ENOTSUP)) return 0; /* kdf */
-	if (!key_expect_string(&in, "", EPROTO)) return 0;      /* kdf options */
+	if (!key_expect_string(&in, "", EPROTO)) return 0;	/* kdf options */
 	if (!wire_get_u32(&in, &n)) return 0;
 	if (n != 1) return errno = (n ? ENOTSUP : EPROTO), 0;
 	if (!wire_get_string(&in, &pub, &publen) || !wire_get_string(&in, &sec, &seclen)) return 0;
@@ -169,21 +173,24 @@ static int key_parse_container(struct key_private *k, const unsigned char *p, si
 }
 
 /* Finds the PEM armour and decodes the base64 between into a secret buffer. */
-static int key_pem_decode(const char *text, size_t len, unsigned char *bin, size_t cap, size_t *binlen)
+static int key_pem_decode(const char *text, size_t len, unsigned char *bin, size_t cap,
+			  size_t *binlen)
 {
 	static const char begin[] = "-----BEGIN OPENSSH PRIVATE KEY-----";
 	static const char end[] = "-----END OPENSSH PRIVATE KEY-----";
 	size_t i = 0;
-	while (i < len && key_is_space((unsigned char)text[i])) i++;
-	if (len - i < sizeof begin - 1 || memcmp(text + i, begin, sizeof begin - 1)) return errno = EPROTO, 0;
+	while (i < len && key_is_space((unsigned char)text[i]))
+		i++;
+	if (len - i < sizeof begin - 1 || memcmp(text + i, begin, sizeof begin - 1))
+		return errno = EPROTO, 0;
 	i += sizeof begin - 1;
 	const char *e = memmem(text + i, len - i, end, sizeof end - 1);
 	if (!e) return errno = EPROTO, 0;
 	for (const char *t = e + sizeof end - 1; t < text + len; t++)
 		if (!key_is_space((unsigned char)*t)) return errno = EPROTO, 0;
 	const char *stop = 0;
-	if (sodium_base642bin(bin, cap, text + i, (size_t)(e - (text + i)), " \t\r\n", binlen, &stop,
-	                      sodium_base64_VARIANT_ORIGINAL) ||
+	if (sodium_base642bin(bin, cap, text + i, (size_t)(e - (text + i)), " \t\r\n", binlen,
+			      &stop, sodium_base64_VARIANT_ORIGINAL) ||
 	    stop != e)
 		return errno = EPROTO, 0;
 	return 1;
@@ -197,8 +204,9 @@ int key_private_parse(struct key_private **out, const char *text, size_t len)
 	if (!k) return 0;
 	unsigned char *bin = sodium_malloc(KEY_PRIVBLOB_MAX);
 	size_t binlen = 0;
-	int ok = bin ? key_pem_decode(text, len, bin, KEY_PRIVBLOB_MAX, &binlen) && key_parse_container(k, bin, binlen)
-	             : (errno = ENOMEM, 0);
+	int ok = bin ? key_pem_decode(text, len, bin, KEY_PRIVBLOB_MAX, &binlen) &&
+			   key_parse_container(k, bin, binlen)
+		     : (errno = ENOMEM, 0);
 	int e = errno;
 	if (bin) sodium_free(bin);
 	if (!ok) {

@@ -12,14 +12,15 @@ static BIGNUM *key_bn(const unsigned char *p, uint32_t n)
 
 /* n == p*q, e*d == 1 mod p-1 and q-1, iqmp*q == 1 mod p; sets CRT values. */
 static int key_rsa_consistent(BIGNUM *n, BIGNUM *e, BIGNUM *d, BIGNUM *iqmp, BIGNUM *p, BIGNUM *q,
-                              BIGNUM *dmp1, BIGNUM *dmq1)
+			      BIGNUM *dmp1, BIGNUM *dmq1)
 {
 	BN_CTX *ctx = BN_CTX_new();
 	BIGNUM *t = BN_new(), *p1 = BN_new(), *q1 = BN_new();
-	int ok = ctx && t && p1 && q1 && BN_mul(t, p, q, ctx) && !BN_cmp(t, n) && BN_sub(p1, p, BN_value_one()) &&
-	         BN_sub(q1, q, BN_value_one()) && BN_mod_mul(t, e, d, p1, ctx) && BN_is_one(t) &&
-	         BN_mod_mul(t, e, d, q1, ctx) && BN_is_one(t) && BN_mod_mul(t, iqmp, q, p, ctx) && BN_is_one(t) &&
-	         BN_mod(dmp1, d, p1, ctx) && BN_mod(dmq1, d, q1, ctx);
+	int ok = ctx && t && p1 && q1 && BN_mul(t, p, q, ctx) && !BN_cmp(t, n) &&
+		 BN_sub(p1, p, BN_value_one()) && BN_sub(q1, q, BN_value_one()) &&
+		 BN_mod_mul(t, e, d, p1, ctx) && BN_is_one(t) && BN_mod_mul(t, e, d, q1, ctx) &&
+		 BN_is_one(t) && BN_mod_mul(t, iqmp, q, p, ctx) && BN_is_one(t) &&
+		 BN_mod(dmp1, d, p1, ctx) && BN_mod(dmq1, d, q1, ctx);
 	BN_clear_free(t);
 	BN_clear_free(p1);
 	BN_clear_free(q1);
@@ -52,7 +53,8 @@ fail:
 }
 
 /* RSA private part: mpint n, e, d, iqmp, p, q. */
-int key_read_rsa_private(struct wire_in *in, struct key_private *k, struct key_pubparts *pp, int build)
+int key_read_rsa_private(struct wire_in *in, struct key_private *k, struct key_pubparts *pp,
+			 int build)
 {
 	const unsigned char *v[6];
 	uint32_t l[6];
@@ -69,12 +71,14 @@ int key_read_rsa_private(struct wire_in *in, struct key_private *k, struct key_p
 	for (int i = 0; i < 6; i++)
 		if (!(bn[i] = key_bn(v[i], l[i]))) ok = 0;
 	if (ok && !(k->rsa = key_rsa_assemble(bn))) ok = 0;
-	for (int i = 0; i < 6; i++) BN_clear_free(bn[i]);
+	for (int i = 0; i < 6; i++)
+		BN_clear_free(bn[i]);
 	return ok ? 1 : (errno = EPROTO, 0);
 }
 
 /* ECDSA private part: string curve, string Q, mpint d; d*G must be Q. */
-int key_read_ec_private(struct wire_in *in, struct key_private *k, struct key_pubparts *pp, int build)
+int key_read_ec_private(struct wire_in *in, struct key_private *k, struct key_pubparts *pp,
+			int build)
 {
 	const unsigned char *curve, *d;
 	uint32_t clen, dlen;
@@ -92,8 +96,9 @@ int key_read_ec_private(struct wire_in *in, struct key_private *k, struct key_pu
 	const EC_GROUP *g = EC_KEY_get0_group(ec);
 	EC_POINT *pt = EC_POINT_new(g);
 	int ok = bd && pt && BN_cmp(bd, EC_GROUP_get0_order(g)) < 0 && !BN_is_zero(bd) &&
-	         EC_POINT_mul(g, pt, bd, 0, 0, 0) == 1 && EC_POINT_cmp(g, pt, EC_KEY_get0_public_key(ec), 0) == 0 &&
-	         EC_KEY_set_private_key(ec, bd) == 1;
+		 EC_POINT_mul(g, pt, bd, 0, 0, 0) == 1 &&
+		 EC_POINT_cmp(g, pt, EC_KEY_get0_public_key(ec), 0) == 0 &&
+		 EC_KEY_set_private_key(ec, bd) == 1;
 	EC_POINT_free(pt);
 	BN_clear_free(bd);
 	if (!ok) {
@@ -104,16 +109,16 @@ int key_read_ec_private(struct wire_in *in, struct key_private *k, struct key_pu
 	return 1;
 }
 
-int key_sign_rsa(const struct key_private *k, const char *sigalg, const unsigned char *data, size_t datalen,
-                 struct wire_out *out)
+int key_sign_rsa(const struct key_private *k, const char *sigalg, const unsigned char *data,
+		 size_t datalen, struct wire_out *out)
 {
 	unsigned char s[KEY_RSA_MAX_BITS / 8];
 	size_t slen = sizeof s;
 	const EVP_MD *md = !strcmp(sigalg, "rsa-sha2-512") ? EVP_sha512() : EVP_sha256();
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	int ok = ctx && EVP_DigestSignInit(ctx, 0, md, 0, k->rsa) == 1 &&
-	         EVP_DigestSign(ctx, 0, &slen, data, datalen) == 1 && slen <= sizeof s &&
-	         EVP_DigestSign(ctx, s, &slen, data, datalen) == 1;
+		 EVP_DigestSign(ctx, 0, &slen, data, datalen) == 1 && slen <= sizeof s &&
+		 EVP_DigestSign(ctx, s, &slen, data, datalen) == 1;
 	EVP_MD_CTX_free(ctx);
 	if (!ok) return errno = EIO, 0;
 	wire_put_cstring(out, sigalg);
@@ -121,7 +126,8 @@ int key_sign_rsa(const struct key_private *k, const char *sigalg, const unsigned
 	return 1;
 }
 
-int key_sign_ec(const struct key_private *k, const unsigned char *data, size_t datalen, struct wire_out *out)
+int key_sign_ec(const struct key_private *k, const unsigned char *data, size_t datalen,
+		struct wire_out *out)
 {
 	unsigned char h[EVP_MAX_MD_SIZE], inner[2 * (4 + 67)];
 	size_t hlen;

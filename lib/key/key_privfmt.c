@@ -20,8 +20,8 @@ static int key_put_rsa_private(struct wire_out *w, const struct key_private *k)
 	RSA_get0_factors(rsa, &p, &q);
 	RSA_get0_crt_params(rsa, 0, 0, &iqmp);
 	if (!n || !e || !d || !p || !q || !iqmp) return errno = EINVAL, 0;
-	return key_put_bn(w, n) && key_put_bn(w, e) && key_put_bn(w, d) && key_put_bn(w, iqmp) && key_put_bn(w, p) &&
-	       key_put_bn(w, q);
+	return key_put_bn(w, n) && key_put_bn(w, e) && key_put_bn(w, d) && key_put_bn(w, iqmp) &&
+	       key_put_bn(w, p) && key_put_bn(w, q);
 }
 
 static int key_put_private_fields(struct wire_out *w, const struct key_private *k)
@@ -62,7 +62,8 @@ static int key_build_blob(const struct key_private *k, const char *comment, stru
 	wire_put_u32(w, check);
 	if (!key_put_private_fields(w, k)) return 0;
 	wire_put_cstring(w, comment ? comment : "");
-	for (uint8_t i = 1; (w->len - start) % 8; i++) wire_put_u8(w, i);
+	for (uint8_t i = 1; (w->len - start) % 8; i++)
+		wire_put_u8(w, i);
 	if (w->bad) return errno = EMSGSIZE, 0;
 	wire_patch_u32(w, at, (uint32_t)(w->len - start));
 	return 1;
@@ -75,7 +76,8 @@ static int key_armour(const unsigned char *bin, size_t n, char **text, size_t *l
 	char *b64 = sodium_malloc(b64len);
 	if (!b64) return errno = ENOMEM, 0;
 	sodium_bin2base64(b64, b64len, bin, n, sodium_base64_VARIANT_ORIGINAL);
-	size_t l = strlen(b64), cap = sizeof key_pem_begin + sizeof key_pem_end + l + l / KEY_PEM_LINE + 2;
+	size_t l = strlen(b64),
+	       cap = sizeof key_pem_begin + sizeof key_pem_end + l + l / KEY_PEM_LINE + 2;
 	char *t = malloc(cap), *p = t;
 	if (t) {
 		memcpy(p, key_pem_begin, sizeof key_pem_begin - 1);
@@ -100,7 +102,8 @@ int key_private_format(const struct key_private *k, const char *comment, char **
 	struct wire_out w;
 	*text = 0;
 	*len = 0;
-	if (comment && (strlen(comment) >= KEY_COMMENT_MAX || strpbrk(comment, "\r\n"))) return errno = EINVAL, 0;
+	if (comment && (strlen(comment) >= KEY_COMMENT_MAX || strpbrk(comment, "\r\n")))
+		return errno = EINVAL, 0;
 	if (!key_private_check(k)) return 0;
 	unsigned char *bin = sodium_malloc(KEY_PRIVBLOB_MAX);
 	if (!bin) return errno = ENOMEM, 0;

@@ -47,14 +47,16 @@ static int key_comment_ok(const char *c)
 static int key_blob_base64(const struct key_public *k, char *b64, size_t cap)
 {
 	if (k->bloblen > KEY_BLOB_MAX || !k->bloblen) return errno = EINVAL, 0;
-	if (sodium_base64_ENCODED_LEN(k->bloblen, sodium_base64_VARIANT_ORIGINAL) > cap) return errno = EMSGSIZE, 0;
+	if (sodium_base64_ENCODED_LEN(k->bloblen, sodium_base64_VARIANT_ORIGINAL) > cap)
+		return errno = EMSGSIZE, 0;
 	sodium_bin2base64(b64, cap, k->blob, k->bloblen, sodium_base64_VARIANT_ORIGINAL);
 	return 1;
 }
 
 #define KEY_B64_CAP (KEY_BLOB_MAX / 3 * 4 + 8)
 
-int key_public_format_openssh(const struct key_public *k, const char *comment, char *buf, size_t cap)
+int key_public_format_openssh(const struct key_public *k, const char *comment, char *buf,
+			      size_t cap)
 {
 	char b64[KEY_B64_CAP];
 	struct key_sbuf b = {buf, cap, 0, cap == 0};
@@ -89,7 +91,8 @@ static void key_rfc4716_comment(struct key_sbuf *b, const char *comment)
 	}
 }
 
-int key_public_format_rfc4716(const struct key_public *k, const char *comment, char *buf, size_t cap)
+int key_public_format_rfc4716(const struct key_public *k, const char *comment, char *buf,
+			      size_t cap)
 {
 	char b64[KEY_B64_CAP];
 	struct key_sbuf b = {buf, cap, 0, cap == 0};
@@ -113,5 +116,6 @@ void key_fingerprint(const struct key_public *k, char out[KEY_FP_MAX])
 	size_t n = k->bloblen <= KEY_BLOB_MAX ? k->bloblen : 0;
 	crypto_hash_sha256(h, k->blob, n);
 	memcpy(out, "SHA256:", 7);
-	sodium_bin2base64(out + 7, KEY_FP_MAX - 7, h, sizeof h, sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+	sodium_bin2base64(out + 7, KEY_FP_MAX - 7, h, sizeof h,
+			  sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
 }

@@ -5,7 +5,7 @@
 #include "key/key_internal.h"
 
 static int key_sign_ed25519(const struct key_private *k, const unsigned char *data, size_t datalen,
-                            struct wire_out *out)
+			    struct wire_out *out)
 {
 	unsigned char s[KEY_ED25519_SIG_BYTES];
 	if (crypto_sign_detached(s, 0, data, datalen, k->ed_sk)) return errno = EIO, 0;
@@ -14,8 +14,8 @@ static int key_sign_ed25519(const struct key_private *k, const unsigned char *da
 	return 1;
 }
 
-int key_sign(const struct key_private *k, const char *sigalg, const unsigned char *data, size_t datalen,
-             unsigned char *sig, size_t *siglen)
+int key_sign(const struct key_private *k, const char *sigalg, const unsigned char *data,
+	     size_t datalen, unsigned char *sig, size_t *siglen)
 {
 	struct wire_out out;
 	int ok;

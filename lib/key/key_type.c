@@ -4,12 +4,12 @@
 #include "key/key_internal.h"
 
 static const char *const key_names[] = {
-	[KEY_NONE] = "",
-	[KEY_ED25519] = "ssh-ed25519",
-	[KEY_RSA] = "ssh-rsa",
-	[KEY_ECDSA_P256] = "ecdsa-sha2-nistp256",
-	[KEY_ECDSA_P384] = "ecdsa-sha2-nistp384",
-	[KEY_ECDSA_P521] = "ecdsa-sha2-nistp521",
+    [KEY_NONE] = "",
+    [KEY_ED25519] = "ssh-ed25519",
+    [KEY_RSA] = "ssh-rsa",
+    [KEY_ECDSA_P256] = "ecdsa-sha2-nistp256",
+    [KEY_ECDSA_P384] = "ecdsa-sha2-nistp384",
+    [KEY_ECDSA_P521] = "ecdsa-sha2-nistp521",
 };
 
 const char *key_type_name(enum key_type t)
@@ -21,7 +21,8 @@ const char *key_type_name(enum key_type t)
 enum key_type key_type_from_name(const char *name, size_t len)
 {
 	for (unsigned i = KEY_ED25519; i < sizeof(key_names) / sizeof(key_names[0]); i++)
-		if (strlen(key_names[i]) == len && !memcmp(key_names[i], name, len)) return (enum key_type)i;
+		if (strlen(key_names[i]) == len && !memcmp(key_names[i], name, len))
+			return (enum key_type)i;
 	return KEY_NONE;
 }
 
@@ -49,11 +50,15 @@ int key_is_space(int c)
 const char *key_type_label(enum key_type t)
 {
 	switch (t) {
-	case KEY_ED25519: return "ED25519";
-	case KEY_RSA: return "RSA";
+	case KEY_ED25519:
+		return "ED25519";
+	case KEY_RSA:
+		return "RSA";
 	case KEY_ECDSA_P256:
 	case KEY_ECDSA_P384:
-	case KEY_ECDSA_P521: return "ECDSA";
-	default: return "UNKNOWN";
+	case KEY_ECDSA_P521:
+		return "ECDSA";
+	default:
+		return "UNKNOWN";
 	}
 }

@@ -6,7 +6,7 @@
 #include "key/key_internal.h"
 
 static int key_verify_ed25519(const struct key_pubparts *pp, const unsigned char *s, size_t slen,
-                              const unsigned char *data, size_t datalen)
+			      const unsigned char *data, size_t datalen)
 {
 	if (slen != KEY_ED25519_SIG_BYTES) return errno = EPROTO, 0;
 	if (sodium_init() < 0) return errno = EIO, 0;
@@ -15,7 +15,7 @@ static int key_verify_ed25519(const struct key_pubparts *pp, const unsigned char
 }
 
 static int key_verify_rsa(const struct key_pubparts *pp, const char *sigalg, const unsigned char *s,
-                          size_t slen, const unsigned char *data, size_t datalen)
+			  size_t slen, const unsigned char *data, size_t datalen)
 {
 	unsigned char padded[KEY_RSA_MAX_BITS / 8];
 	size_t nbytes = pp->rsa_nlen;
@@ -36,7 +36,7 @@ static int key_verify_rsa(const struct key_pubparts *pp, const char *sigalg, con
 }
 
 static int key_verify_ecdsa(const struct key_pubparts *pp, const unsigned char *s, size_t slen,
-                            const unsigned char *data, size_t datalen)
+			    const unsigned char *data, size_t datalen)
 {
 	struct wire_in in;
 	const unsigned char *r, *ss;
@@ -65,8 +65,8 @@ static int key_verify_ecdsa(const struct key_pubparts *pp, const unsigned char *
 	return ok;
 }
 
-int key_verify(const struct key_public *k, const char *sigalg, const unsigned char *sig, size_t siglen,
-               const unsigned char *data, size_t datalen)
+int key_verify(const struct key_public *k, const char *sigalg, const unsigned char *sig,
+	       size_t siglen, const unsigned char *data, size_t datalen)
 {
 	struct wire_in in;
 	struct key_pubparts pp;

@@ -6,8 +6,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const algs[] = {"ssh-ed25519", "rsa-sha2-256", "rsa-sha2-512", "ssh-rsa",
-	                                   "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521"};
+	static const char *const algs[] = {
+	    "ssh-ed25519",	   "rsa-sha2-256",	  "rsa-sha2-512",	"ssh-rsa",
+	    "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521"};
 	struct key_public k;
 	char fp[KEY_FP_MAX], line[4096];
 	if (size < 3) return 0;

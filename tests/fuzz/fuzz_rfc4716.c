@@ -16,7 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (key_public_format_rfc4716(&k, comment, out, sizeof out)) {
 		size_t u2;
 		struct key_public k3;
-		if (!key_parse_rfc4716(out, strlen(out), &u2, &k3) || !key_public_equal(&k, &k3)) abort();
+		if (!key_parse_rfc4716(out, strlen(out), &u2, &k3) || !key_public_equal(&k, &k3))
+			abort();
 	}
 	return 0;
 }
