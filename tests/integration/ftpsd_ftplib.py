@@ -318,6 +318,55 @@ ok(get(f, "readme.txt") == b"anonymous file\n", "anonymous download")
 ok(code_of(f.storbinary, "STOR x", io.BytesIO(b"x")) == "550", "anonymous upload refused")
 ok(code_of(f.sendcmd, "MKD x") == "550", "anonymous MKD refused")
 f.close()
+# data connection from a foreign address (127.0.0.2) is refused, the client's own is served
+f = plain(PORT["OFF"])
+f.login(USER, PASS)
+f.sendcmd("TYPE I")
+resp = f.sendcmd("PASV")
+p = resp[resp.index("(") + 1:resp.index(")")].split(",")
+dport = int(p[4]) * 256 + int(p[5])
+thief = socket.socket()
+thief.bind(("127.0.0.2", 0))
+thief.connect(("127.0.0.1", dport))
+good = socket.create_connection(("127.0.0.1", dport))
+f.sendcmd("RETR f.bin")
+thief.settimeout(10)
+try:
+    stolen = thief.recv(100)
+except OSError:
+    stolen = b""
+got = b""
+while True:
+    b = good.recv(65536)
+    if not b:
+        break
+    got += b
+good.close()
+thief.close()
+ok(f.voidresp().startswith("226") and got == data, "data connection from the client's address served")
+ok(stolen == b"", "data connection from a foreign address refused")
+ok(code_of(f.sendcmd, "STAT") == "211", "STAT over a clear control channel")
+f.close()
+
+# STAT and a pipelined command during a transfer
+f = tls(PORT["MAIN"])
+conn = f.transfercmd("RETR big.bin")
+conn.recv(65536)
+f.sock.sendall(b"STAT\r\nNOOP\r\n")
+st = f.getline()
+rest = b""
+while True:
+    b = conn.recv(1 << 20)
+    if not b:
+        break
+    rest += b
+conn.unwrap()
+conn.close()
+ok(st.startswith("213 Status:"), "STAT during a transfer reports progress")
+ok(f.getline().startswith("200"), "NOOP during a transfer answered")
+ok(f.voidresp().startswith("226"), "transfer completes after STAT")
+f.close()
+
 f = plain(PORT["OFF"])
 ok(code_of(f.sendcmd, "HOST localhost") == "220", "HOST before USER")
 ok(code_of(f.sendcmd, "USER " + USER) == "331" and code_of(f.sendcmd, "REIN") == "220", "REIN before login")
