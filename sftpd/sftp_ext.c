@@ -172,7 +172,7 @@ static int sftp_op_expand_path(struct sftp_server *s, struct sftp_req *rq)
 static int sftp_copy_range(struct sftp_server *s, struct sftp_handle *rh, uint64_t roff,
 			   uint64_t len, struct sftp_handle *wh, uint64_t woff)
 {
-	unsigned char *buf = s->out + s->out_end; /* the reserved reply space */
+	unsigned char *buf = sftp_out_tail(s); /* the reserved reply space */
 	uint64_t done = 0;
 	ssize_t n, m, k;
 

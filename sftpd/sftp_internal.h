@@ -82,6 +82,8 @@ enum sftp_attr_flags {
 #define SFTP_READDIR_MAX_NAMES 100
 #define SFTP_READDIR_MAX_BYTES (32u * 1024)
 #define SFTP_IN_CAP (2 * (SFTP_MAX_PACKET + 4))
+/* Unwrapped, A ends below start + high water with start below one reply,
+ * so a buffer this big always has room at its tail. */
 #define SFTP_OUT_CEILING (SFTP_OUT_HIGH_WATER + 2 * (SFTP_MAX_PACKET + 4))
 #define SFTP_OUT_INITIAL (64u * 1024)
 #define SFTP_COPY_CHUNK (64u * 1024)
@@ -157,9 +159,11 @@ struct sftp_server {
 	unsigned char *in; /* SFTP_IN_CAP bytes */
 	size_t in_start, in_end;
 	unsigned char *out;
-	size_t out_start, out_end, out_cap;
+	size_t out_start, out_end, out_cap; /* region A */
+	size_t out_wrap;		    /* region B is [0, out_wrap) */
+	int out_wrapped;
 
-	struct wire_out reply; /* the reply being built at out + out_end */
+	struct wire_out reply; /* the reply being built at sftp_out_tail() */
 	const char *msg;       /* status message override for this request */
 
 	struct sftp_handles handles;
@@ -197,6 +201,9 @@ struct sftp_op {
 extern const struct sftp_op sftp_ext_table[];
 extern const size_t sftp_ext_count;
 
+/* Where the next reply goes; SFTP_MAX_PACKET + 4 bytes are free there
+ * while a request is being handled (usable as scratch space). */
+unsigned char *sftp_out_tail(struct sftp_server *s);
 /* Reply helpers: start a reply of type (with the request id). */
 struct wire_out *sftp_reply_start(struct sftp_server *s, uint8_t type);
 struct wire_out *sftp_reply_begin(struct sftp_server *s, uint8_t type, uint32_t id);

@@ -92,6 +92,15 @@ int sftp_server_input(struct sftp_server *s, const unsigned char *p, size_t n)
 	return 1;
 }
 
+/* The output queue is a two-region ring (a "bip buffer"): region A is
+ * [out_start, out_end); once the tail has no room for a maximal reply but
+ * the consumed head does, new replies go to region B = [0, out_wrap) and A
+ * drains first.  Replies are never moved once built. */
+static size_t sftp_out_pending(const struct sftp_server *s)
+{
+	return (s->out_end - s->out_start) + (s->out_wrapped ? s->out_wrap : 0);
+}
+
 void sftp_server_output(const struct sftp_server *s, const unsigned char **p, size_t *n)
 {
 	*p = s->out + s->out_start;
@@ -102,7 +111,12 @@ void sftp_server_consume(struct sftp_server *s, size_t n)
 {
 	if (n > s->out_end - s->out_start) n = s->out_end - s->out_start;
 	s->out_start += n;
-	if (s->out_start == s->out_end) s->out_start = s->out_end = 0;
+	if (s->out_start < s->out_end) return;
+	/* A is empty: B (if any) becomes A */
+	s->out_start = 0;
+	s->out_end = s->out_wrapped ? s->out_wrap : 0;
+	s->out_wrap = 0;
+	s->out_wrapped = 0;
 }
 
 /* 1 if a complete packet (or a framing error) is waiting. */
@@ -123,48 +137,41 @@ int sftp_server_pending(const struct sftp_server *s)
 	return sftp_have_packet(s, &len);
 }
 
-static void sftp_out_compact(struct sftp_server *s)
+unsigned char *sftp_out_tail(struct sftp_server *s)
 {
-	if (s->out_start == 0) return;
-	memmove(s->out, s->out + s->out_start, s->out_end - s->out_start);
-	s->out_end -= s->out_start;
-	s->out_start = 0;
+	return s->out + (s->out_wrapped ? s->out_wrap : s->out_end);
 }
 
-/* Makes room for one maximal reply at the tail of the output queue:
- * compact when the consumed prefix is large, else grow (up to the
- * ceiling), and compact as a last resort. */
+/* Makes room for one maximal reply at the tail of the output queue: the
+ * tail of A, else wrap to the consumed head, else grow (up to the ceiling).
+ * 1 done; 0 no room until output drains; -1 out of memory. */
 static int sftp_out_reserve(struct sftp_server *s)
 {
 	size_t need = SFTP_MAX_PACKET + 4;
 	size_t cap;
 	unsigned char *p;
 
+	if (s->out_wrapped) return s->out_start - s->out_wrap >= need;
 	if (s->out_cap - s->out_end >= need) return 1;
-	if (s->out_start >= s->out_cap / 2) {
-		sftp_out_compact(s);
-		if (s->out_cap - s->out_end >= need) return 1;
+	if (s->out_start >= need) {
+		s->out_wrapped = 1;
+		s->out_wrap = 0;
+		return 1;
 	}
-	if (s->out_cap < SFTP_OUT_CEILING) {
-		cap = s->out_cap;
-		while (cap - s->out_end < need && cap < SFTP_OUT_CEILING)
-			cap *= 2;
-		if (cap > SFTP_OUT_CEILING) cap = SFTP_OUT_CEILING;
-		p = realloc(s->out, cap);
-		if (!p) return 0;
-		s->out = p;
-		s->out_cap = cap;
-		if (s->out_cap - s->out_end >= need) return 1;
-	}
-	sftp_out_compact(s);
-	if (s->out_cap - s->out_end >= need) return 1;
-	errno = EMSGSIZE; /* cannot happen: pending output stays below the high water mark */
-	return 0;
+	if (s->out_cap >= SFTP_OUT_CEILING) return 0; /* not reached: see the ceiling */
+	cap = s->out_cap;
+	while (cap - s->out_end < need)
+		cap *= 2;
+	p = realloc(s->out, cap);
+	if (!p) return -1;
+	s->out = p;
+	s->out_cap = cap;
+	return 1;
 }
 
 struct wire_out *sftp_reply_start(struct sftp_server *s, uint8_t type)
 {
-	wire_out_init(&s->reply, s->out + s->out_end, SFTP_MAX_PACKET + 4);
+	wire_out_init(&s->reply, sftp_out_tail(s), SFTP_MAX_PACKET + 4);
 	wire_put_u32(&s->reply, 0);
 	wire_put_u8(&s->reply, type);
 	return &s->reply;
@@ -191,7 +198,10 @@ static void sftp_reply_status(struct sftp_server *s, uint32_t id, int status)
 static void sftp_reply_finish(struct sftp_server *s)
 {
 	wire_patch_u32(&s->reply, 0, (uint32_t)(s->reply.len - 4));
-	s->out_end += s->reply.len;
+	if (s->out_wrapped)
+		s->out_wrap += s->reply.len;
+	else
+		s->out_end += s->reply.len;
 }
 
 int sftp_reply_one_name(struct sftp_server *s, uint32_t id, const char *path)
@@ -372,19 +382,22 @@ static void sftp_dispatch(struct sftp_server *s, const unsigned char *pkt, uint3
 int sftp_server_run(struct sftp_server *s)
 {
 	uint32_t len;
+	int r;
 
 	if (s->fatal) {
 		errno = EPROTO;
 		return 0;
 	}
-	while (s->out_end - s->out_start < SFTP_OUT_HIGH_WATER && sftp_have_packet(s, &len)) {
+	while (sftp_out_pending(s) < SFTP_OUT_HIGH_WATER && sftp_have_packet(s, &len)) {
 		if (len == 0 || len > SFTP_MAX_PACKET) {
 			log_warn("bad packet length %lu", (unsigned long)len);
 			s->fatal = 1;
 			errno = EPROTO;
 			return 0;
 		}
-		if (!sftp_out_reserve(s)) return 0;
+		r = sftp_out_reserve(s);
+		if (r < 0) return 0;
+		if (r == 0) break; /* no contiguous room until output drains */
 		sftp_dispatch(s, s->in + s->in_start + 4, len);
 		s->in_start += 4 + (size_t)len;
 		if (s->in_start == s->in_end) s->in_start = s->in_end = 0;
