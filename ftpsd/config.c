@@ -51,8 +51,9 @@ const struct conf_var ftpsd_conf_table[FC_COUNT] = {
 	[FC_TLS_CRL_FILE] = {"FTPSD_TLS_CRL_FILE", CONF_PATH, "", 0, 0, 0,
 			     "certificate revocation lists (PEM) for client certificates"},
 	[FC_TLS_USER_FROM_CERT] = {"FTPSD_TLS_USER_FROM_CERT", CONF_ENUM, "off", 0, 0, "off,cn,email",
-				   "log in as the user named by the verified client certificate's CN or "
-				   "e-mail SAN, without a password, when USER gives that name"},
+				   "log in as the user named by the verified client certificate's CN, or "
+				   "the part before @ of its first e-mail subjectAltName, without a password, "
+				   "when USER gives that name"},
 	[FC_IMPLICIT_TLS] = {"FTPSD_IMPLICIT_TLS", CONF_BOOL, "no", 0, 1, 0,
 			     "TLS from the first byte (port 990 style) instead of AUTH TLS"},
 	[FC_ALLOW_CCC] = {"FTPSD_ALLOW_CCC", CONF_BOOL, "no", 0, 1, 0,

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 #include <tls.h>
 
 #include "ftpsd.h"
@@ -156,6 +158,34 @@ static int subject_field(const char *subj, const char *key, char *out, size_t ca
 	return 0;
 }
 
+/* The local part of the first e-mail subjectAltName of the client's
+ * certificate (the CA that signed it is the operator's, so its domain is). */
+static int san_email_user(struct ftp_session *s, char *out, size_t cap)
+{
+	size_t len;
+	const uint8_t *pem = tls_peer_cert_chain_pem(s->tls, &len);
+	int found = 0;
+	if (!pem || len > INT32_MAX) return 0;
+	BIO *bio = BIO_new_mem_buf(pem, (int)len);
+	X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+	GENERAL_NAMES *names = x ? X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL) : NULL;
+	for (int i = 0; names && i < sk_GENERAL_NAME_num(names) && !found; i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
+		if (g->type != GEN_EMAIL) continue;
+		const char *e = (const char *)ASN1_STRING_get0_data(g->d.rfc822Name);
+		int el = ASN1_STRING_length(g->d.rfc822Name);
+		const char *at = e ? memchr(e, '@', (size_t)el) : NULL;
+		if (!at || at == e || (size_t)(at - e) >= cap) continue;
+		memcpy(out, e, (size_t)(at - e));
+		out[at - e] = 0;
+		found = 1;
+	}
+	if (names) GENERAL_NAMES_free(names);
+	if (x) X509_free(x);
+	if (bio) BIO_free(bio);
+	return found;
+}
+
 static void tls_take_cert_user(struct ftp_session *s)
 {
 	const char *how = s->cf[FC_TLS_USER_FROM_CERT].str;
@@ -164,8 +194,7 @@ static void tls_take_cert_user(struct ftp_session *s)
 	const char *subj = tls_peer_cert_subject(s->tls);
 	if (!subj) return;
 	char name[SLUICE_MAX_USERNAME + 1];
-	int got = !strcmp(how, "cn") ? subject_field(subj, "CN", name, sizeof name)
-				    : subject_field(subj, "emailAddress", name, sizeof name);
+	int got = !strcmp(how, "cn") ? subject_field(subj, "CN", name, sizeof name) : san_email_user(s, name, sizeof name);
 	if (!got || !account_name_valid(name)) {
 		log_info("client certificate %s names no valid user", subj);
 		return;

@@ -66,4 +66,15 @@ check "client certificate required: refused without one" sh -c "! $C --ssl-reqd 
 check "client certificate: login by CN without password" sh -c \
 	"curl -sS -k --cert $T/client.pem --key $T/client.key --user $USER_NAME: --ssl-reqd ftp://127.0.0.1:$P4/d.txt | grep -q 'some data'"
 check "client certificate: the log names the mapped user" grep -q "maps to user $USER_NAME" "$T/server.log"
+printf 'subjectAltName=email:%s@example.org\n' "$USER_NAME" > "$T/san.ext"
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/c2.key" -out "$T/c2.csr" \
+	-subj "/CN=someone-else" >/dev/null 2>&1
+openssl x509 -req -in "$T/c2.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial -days 2 \
+	-extfile "$T/san.ext" -out "$T/c2.pem" >/dev/null 2>&1
+P5=$(free_port); start_server "$P5" FTPSD_TLS_VERIFY_CLIENT=optional FTPSD_TLS_CA_FILE="$T/ca.pem" FTPSD_TLS_USER_FROM_CERT=email
+check "client certificate: login by e-mail subjectAltName" sh -c \
+	"curl -sS -k --cert $T/c2.pem --key $T/c2.key --user $USER_NAME: --ssl-reqd ftp://127.0.0.1:$P5/d.txt | grep -q 'some data'"
+check "optional client certificate: password login without one" sh -c "$C --ssl-reqd ftp://127.0.0.1:$P5/d.txt | grep -q 'some data'"
+check "certificate for another user does not log in without password" sh -c \
+	"! curl -sS -k --cert $T/client.pem --key $T/client.key --user bob: --ssl-reqd ftp://127.0.0.1:$P4/d.txt"
 tap_end
