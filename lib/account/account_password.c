@@ -1,5 +1,5 @@
 /* account_password.c: checking and making password hashes.  argon2id via
- * libsodium, other "$id$" hashes via crypt_r(3).  Every failure path does
+ * libsodium, other "$id$" hashes via crypt_rn(3).  Every failure path does
  * comparable work (a dummy argon2id check) so that unknown users, locked
  * accounts and wrong passwords cannot be told apart by timing. */
 #include <crypt.h>
@@ -48,7 +48,10 @@ static int account_verify_crypt(const char *hash, const char *pw, size_t pwlen)
 	if (cd && pwz) {
 		memcpy(pwz, pw, pwlen);
 		pwz[pwlen] = 0;
-		res = crypt_r(pwz, hash, cd);
+		/* crypt_rn, not crypt_r: it returns NULL instead of a failure
+		 * token, and sanitizer runtimes do not intercept it (their
+		 * crypt_r interceptor crashes against libxcrypt). */
+		res = crypt_rn(pwz, hash, cd, (int)sizeof *cd);
 		/* An embedded NUL would make crypt see a shorter password. */
 		ok = res && res[0] != '*' && !memchr(pw, 0, pwlen) && strlen(res) == hlen &&
 		     !sodium_memcmp(res, hash, hlen);

@@ -227,7 +227,7 @@ static void test_verify_crypt(void)
 
 	memset(&cd, 0, sizeof cd);
 	memset(&a, 0, sizeof a);
-	h = crypt_r("hunter2", "$6$sluicesaltsalt$", &cd);
+	h = crypt_rn("hunter2", "$6$sluicesaltsalt$", &cd, (int)sizeof cd);
 	ok(h && !strncmp(h, "$6$", 3), "made a sha512-crypt hash");
 	if (!h) return;
 	snprintf(a.hash, sizeof a.hash, "%s", h);
@@ -236,7 +236,7 @@ static void test_verify_crypt(void)
 	ok(!account_verify_password(&a, "hunter2\0x", 9), "embedded NUL refused (crypt would truncate)");
 	ok(!account_verify_password(&a, "", 0), "sha512-crypt empty password");
 	memset(&cd, 0, sizeof cd);
-	h = crypt_r("hunter2", "$y$j9T$sluicesaltsaltsalt$", &cd);
+	h = crypt_rn("hunter2", "$y$j9T$sluicesaltsaltsalt$", &cd, (int)sizeof cd);
 	if (h && !strncmp(h, "$y$", 3)) {
 		snprintf(a.hash, sizeof a.hash, "%s", h);
 		ok(account_verify_password(&a, "hunter2", 7) && !account_verify_password(&a, "hunter", 6),
