@@ -1,0 +1,570 @@
+/* sftpd_userauth: the authentication protocol (userauth.c, authority.c)
+ * driven with hand-built messages after a finished key exchange; replies
+ * are read back through a receiving session.  Covers the service request,
+ * "none", publickey queries and signatures against a real authorized_keys
+ * file, passwords, user name changes, malformed requests and the limit. */
+#include <errno.h>
+#include <ftw.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../tap.h"
+#include "log/log.h"
+#include "wire/wire.h"
+#include "../../sftpd/ssh.h"
+
+static char tmpdir[] = "/tmp/sftpd_userauth.XXXXXX";
+static char users_env[SLUICE_MAX_PATH + 128];
+static char home[SLUICE_MAX_PATH];
+static struct key_private *key_ok, *key_other, *key_ecdsa;
+static unsigned confined;
+
+/* Stands in for sftpd's confinement: counts calls, touches nothing. */
+void session_confine(struct session *s)
+{
+	(void)s;
+	confined++;
+}
+
+/* conf_load keeps pointers into the environment strings: they live with
+ * the session. */
+struct test_session {
+	struct session s;
+	char methods[128], tries[64];
+};
+
+static struct session *session_new(const char *methods, const char *tries)
+{
+	struct test_session *ts = calloc(1, sizeof *ts);
+	struct session *s = &ts->s;
+	char *m = ts->methods, *t = ts->tries, err[256];
+	char *env[] = {users_env, "SFTPD_AUTH_FAIL_DELAY_MS=0", m, t, 0};
+
+	if (!ts) abort();
+	snprintf(m, sizeof ts->methods, "SFTPD_AUTH_METHODS=%s", methods);
+	snprintf(t, sizeof ts->tries, "SFTPD_MAX_AUTH_TRIES=%s", tries);
+	s->t.rx = (struct buf)BUF_ZERO(SSH_RX_MAX);
+	s->t.tx = (struct buf)BUF_ZERO(SSH_TX_MAX);
+	s->t.deferred = (struct buf)BUF_ZERO(SSH_DEFERRED_MAX);
+	s->max_channels = SSH_MAX_CHANNELS;
+	if (!conf_load("SFTPD_", sftpd_conf_table, CF_COUNT, s->cf, env, err, sizeof err)) {
+		printf("Bail out! configuration: %s\n", err);
+		exit(1);
+	}
+	s->kex.done_once = 1;
+	for (unsigned i = 0; i < 32; i++) s->kex.session_id[i] = (unsigned char)(0xa0 + i);
+	s->kex.session_id_len = 32;
+	return s;
+}
+
+/* The reply reader: a plain session that receives what s sent. */
+static struct session *reader;
+static unsigned char reply[8192];
+static size_t reply_len;
+static struct wire_in rin;
+
+/* Type of the next packet s has queued (0 when none); the rest of its
+ * payload is left in rin. */
+static int next_reply(struct session *s)
+{
+	const unsigned char *p;
+	size_t len;
+	uint8_t type = 0;
+
+	if (buf_used(&s->t.tx)) {
+		buf_append(&reader->t.rx, buf_data(&s->t.tx), buf_used(&s->t.tx));
+		buf_consume(&s->t.tx, buf_used(&s->t.tx));
+	}
+	if (!packet_next(reader, &p, &len)) return 0;
+	reply_len = len < sizeof reply ? len : sizeof reply;
+	memcpy(reply, p, reply_len);
+	packet_consume(reader);
+	wire_in_init(&rin, reply, reply_len);
+	wire_get_u8(&rin, &type);
+	return type;
+}
+
+static void drop_replies(struct session *s)
+{
+	while (next_reply(s))
+		;
+}
+
+static int no_reply(struct session *s)
+{
+	return buf_used(&s->t.tx) == 0 && buf_used(&reader->t.rx) == 0;
+}
+
+static void session_free(struct session *s)
+{
+	if (s != reader) drop_replies(s);
+	buf_free(&s->t.rx);
+	buf_free(&s->t.tx);
+	buf_free(&s->t.deferred);
+	free(s); /* the start of its struct test_session */
+}
+
+/* Message builder. */
+static unsigned char msg[16384];
+static struct wire_out mw;
+
+static void begin(uint8_t type)
+{
+	wire_out_init(&mw, msg, sizeof msg);
+	wire_put_u8(&mw, type);
+}
+
+static void request(const char *user, const char *service, const char *method)
+{
+	begin(SSH_MSG_USERAUTH_REQUEST);
+	wire_put_cstring(&mw, user);
+	wire_put_cstring(&mw, service);
+	wire_put_cstring(&mw, method);
+}
+
+static int handle(struct session *s)
+{
+	errno = 0;
+	return userauth_handle(s, msg[0], msg, mw.len);
+}
+
+static void pk_request(const char *user, const struct key_private *k, const char *alg, int with_sig,
+		       const unsigned char *sid, size_t sidlen)
+{
+	const struct key_public *pub = key_private_public(k);
+	request(user, "ssh-connection", "publickey");
+	wire_put_bool(&mw, with_sig);
+	wire_put_cstring(&mw, alg);
+	wire_put_string(&mw, pub->blob, pub->bloblen);
+	if (with_sig) {
+		unsigned char data[KEY_BLOB_MAX + 512], sig[KEY_SIG_MAX];
+		size_t siglen = 0;
+		struct wire_out d;
+		wire_out_init(&d, data, sizeof data);
+		wire_put_string(&d, sid, sidlen);
+		wire_put_u8(&d, SSH_MSG_USERAUTH_REQUEST);
+		wire_put_cstring(&d, user);
+		wire_put_cstring(&d, "ssh-connection");
+		wire_put_cstring(&d, "publickey");
+		wire_put_bool(&d, 1);
+		wire_put_cstring(&d, alg);
+		wire_put_string(&d, pub->blob, pub->bloblen);
+		if (!key_sign(k, key_type_name(pub->type), data, d.len, sig, &siglen)) abort();
+		wire_put_string(&mw, sig, siglen);
+	}
+}
+
+static int failure_lists(const char *methods)
+{
+	char list[256];
+	int partial = -1;
+	return wire_get_cstring(&rin, list, sizeof list) && wire_get_bool(&rin, &partial) && wire_done(&rin) &&
+	       !strcmp(list, methods) && partial == 0;
+}
+
+static uint32_t disconnect_reason(void)
+{
+	uint32_t reason = 0;
+	wire_get_u32(&rin, &reason);
+	return reason;
+}
+
+static void test_service(void)
+{
+	struct session *s = session_new("publickey,password", "6");
+	char name[64];
+
+	begin(SSH_MSG_SERVICE_REQUEST);
+	wire_put_cstring(&mw, "ssh-userauth");
+	ok(handle(s) == 1, "SERVICE_REQUEST ssh-userauth handled");
+	is_int(next_reply(s), SSH_MSG_SERVICE_ACCEPT, "SERVICE_ACCEPT sent");
+	ok(wire_get_cstring(&rin, name, sizeof name) && wire_done(&rin) && !strcmp(name, "ssh-userauth"),
+	   "SERVICE_ACCEPT names ssh-userauth");
+
+	begin(SSH_MSG_SERVICE_REQUEST);
+	wire_put_cstring(&mw, "ssh-userauth");
+	wire_put_u8(&mw, 0);
+	ok(handle(s) == 0 && errno == EPROTO && no_reply(s), "SERVICE_REQUEST with a trailing byte: EPROTO");
+	begin(SSH_MSG_SERVICE_REQUEST);
+	wire_put_u32(&mw, 12);
+	wire_put_bytes(&mw, "ssh-user", 8);
+	ok(handle(s) == 0 && errno == EPROTO && no_reply(s), "SERVICE_REQUEST truncated: EPROTO");
+	begin(SSH_MSG_SERVICE_REQUEST);
+	ok(handle(s) == 0 && errno == EPROTO && no_reply(s), "SERVICE_REQUEST without a name: EPROTO");
+	begin(SSH_MSG_SERVICE_REQUEST);
+	wire_put_cstring(&mw, "ssh-userauth-and-a-name-longer-than-32");
+	ok(handle(s) == 0 && errno == EPROTO && no_reply(s), "SERVICE_REQUEST with an over-long name: EPROTO");
+	begin(SSH_MSG_SERVICE_REQUEST);
+	wire_put_string(&mw, "ssh-userauth\0x", 14);
+	ok(handle(s) == 0 && errno == EPROTO && no_reply(s), "SERVICE_REQUEST with an embedded NUL: EPROTO");
+
+	begin(SSH_MSG_SERVICE_REQUEST);
+	wire_put_cstring(&mw, "ssh-connection");
+	ok(handle(s) == 1 && s->closing, "SERVICE_REQUEST ssh-connection: closing");
+	ok(next_reply(s) == SSH_MSG_DISCONNECT && disconnect_reason() == SSH_DISCONNECT_SERVICE_NOT_AVAILABLE,
+	   "  DISCONNECT service not available");
+	session_free(s);
+
+	s = session_new("publickey,password", "6");
+	s->authed = 1;
+	begin(SSH_MSG_SERVICE_REQUEST);
+	wire_put_cstring(&mw, "ssh-userauth");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_DISCONNECT, "SERVICE_REQUEST after authentication: DISCONNECT");
+	session_free(s);
+}
+
+static void test_none_and_unknown(void)
+{
+	struct session *s = session_new("publickey,password", "6");
+
+	request("nobody", "ssh-connection", "none");
+	ok(handle(s) == 1, "none for an unknown user handled");
+	ok(next_reply(s) == SSH_MSG_USERAUTH_FAILURE && failure_lists("publickey,password"),
+	   "none: FAILURE listing publickey,password, partial false");
+	is_int(s->auth_failures, 0, "none is not counted as a failure");
+	ok(s->user_checked && !s->user_known, "unknown user looked up once");
+
+	pk_request("nobody", key_ok, "ssh-ed25519", 0, 0, 0);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && failure_lists("publickey,password"),
+	   "unknown user, publickey query: FAILURE");
+	pk_request("nobody", key_ok, "ssh-ed25519", 1, s->kex.session_id, s->kex.session_id_len);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "unknown user, signed publickey: FAILURE");
+	request("nobody", "ssh-connection", "password");
+	wire_put_bool(&mw, 0);
+	wire_put_cstring(&mw, "secret");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "unknown user, password: FAILURE");
+	request("nobody", "ssh-connection", "keyboard-interactive");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "keyboard-interactive: FAILURE");
+	is_int(s->auth_failures, 4, "four failures counted");
+	ok(!s->authed && !confined && !s->closing, "not authenticated, not confined, still open");
+	session_free(s);
+
+	s = session_new("publickey", "6");
+	request("nobody", "ssh-connection", "none");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && failure_lists("publickey"),
+	   "publickey only: FAILURE lists publickey");
+	request("nobody", "ssh-connection", "password");
+	wire_put_bool(&mw, 0);
+	wire_put_cstring(&mw, "secret");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && s->auth_failures == 1,
+	   "publickey only: password refused and counted");
+	session_free(s);
+
+	s = session_new("publickey,password", "6");
+	request("../../etc", "ssh-connection", "none");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && s->user_checked && !s->user_known,
+	   "invalid user name: FAILURE, never looked up");
+	pk_request("../../etc", key_ok, "ssh-ed25519", 0, 0, 0);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "invalid user name, publickey: FAILURE");
+	session_free(s);
+}
+
+static void test_malformed(void)
+{
+	struct session *s = session_new("publickey,password", "6");
+	char longname[100];
+	const struct key_public *pub = key_private_public(key_ok);
+
+	memset(longname, 'u', sizeof longname);
+	longname[SLUICE_MAX_USERNAME + 1] = 0;
+	request(longname, "ssh-connection", "none");
+	ok(handle(s) == 0 && errno == EPROTO && no_reply(s), "user name of 65 bytes: EPROTO");
+	longname[SLUICE_MAX_USERNAME] = 0;
+	request(longname, "ssh-connection", "none");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "user name of 64 bytes accepted");
+	session_free(s);
+
+	s = session_new("publickey,password", "6");
+	begin(SSH_MSG_USERAUTH_REQUEST);
+	ok(handle(s) == 0 && errno == EPROTO, "empty request: EPROTO");
+	begin(SSH_MSG_USERAUTH_REQUEST);
+	wire_put_cstring(&mw, "alice");
+	wire_put_cstring(&mw, "ssh-connection");
+	ok(handle(s) == 0 && errno == EPROTO, "request without a method: EPROTO");
+	begin(SSH_MSG_USERAUTH_REQUEST);
+	wire_put_cstring(&mw, "alice");
+	wire_put_u32(&mw, 0x7fffffff);
+	ok(handle(s) == 0 && errno == EPROTO, "service length past the end: EPROTO");
+	request("alice", "ssh-connection", "a-method-name-that-is-longer-than-32-bytes");
+	ok(handle(s) == 0 && errno == EPROTO, "over-long method name: EPROTO");
+	begin(SSH_MSG_USERAUTH_REQUEST);
+	wire_put_string(&mw, "alice\0root", 10);
+	wire_put_cstring(&mw, "ssh-connection");
+	wire_put_cstring(&mw, "none");
+	ok(handle(s) == 0 && errno == EPROTO, "user name with an embedded NUL: EPROTO");
+	ok(no_reply(s) && !s->closing && s->auth_failures == 0, "nothing sent, nothing counted");
+
+	request("alice", "ssh-connection", "publickey");
+	ok(handle(s) == 0 && errno == EPROTO, "publickey without fields: EPROTO");
+	request("alice", "ssh-connection", "publickey");
+	wire_put_bool(&mw, 0);
+	wire_put_cstring(&mw, "ssh-ed25519");
+	ok(handle(s) == 0 && errno == EPROTO, "publickey without a blob: EPROTO");
+	pk_request("alice", key_ok, "ssh-ed25519", 0, 0, 0);
+	wire_put_u8(&mw, 0);
+	ok(handle(s) == 0 && errno == EPROTO, "publickey query with a trailing byte: EPROTO");
+	pk_request("alice", key_ok, "ssh-ed25519", 0, 0, 0);
+	msg[mw.len - pub->bloblen - 4 - 15 - 1] = 1; /* has_sig set, but no signature follows */
+	ok(handle(s) == 0 && errno == EPROTO, "publickey with has_sig but no signature: EPROTO");
+	request("alice", "ssh-connection", "publickey");
+	wire_put_bool(&mw, 0);
+	wire_put_cstring(&mw, "an-algorithm-name-longer-than-sixty-four-bytes-is-refused-here-xx");
+	wire_put_string(&mw, pub->blob, pub->bloblen);
+	ok(handle(s) == 0 && errno == EPROTO, "publickey with an over-long algorithm: EPROTO");
+	request("alice", "ssh-connection", "password");
+	ok(handle(s) == 0 && errno == EPROTO, "password without fields: EPROTO");
+	request("alice", "ssh-connection", "password");
+	wire_put_bool(&mw, 0);
+	wire_put_cstring(&mw, "pw");
+	wire_put_u8(&mw, 7);
+	ok(handle(s) == 0 && errno == EPROTO, "password with a trailing byte: EPROTO");
+	ok(s->auth_failures == 0 && !confined, "malformed requests are not counted and never authenticate");
+	session_free(s);
+
+	s = session_new("publickey,password", "6");
+	request("alice", "ssh-connection", "publickey");
+	wire_put_bool(&mw, 0);
+	wire_put_cstring(&mw, "ssh-ed25519");
+	wire_put_string(&mw, "\0\0\0\x0bssh-ed25519\0\0\0\x05short", 24);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && s->auth_failures == 1,
+	   "malformed key blob: FAILURE, counted");
+	pk_request("alice", key_ok, "ecdsa-sha2-nistp256", 0, 0, 0);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && s->auth_failures == 2,
+	   "algorithm that does not fit the key: FAILURE, counted");
+	pk_request("alice", key_ok, "ssh-ed25519", 0, 0, 0);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_PK_OK, "same user, authorized key: PK_OK");
+	session_free(s);
+}
+
+static void test_user_change_and_service(void)
+{
+	struct session *s = session_new("publickey,password", "6");
+
+	request("alice", "ssh-connection", "none");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "alice: none");
+	request("bob", "ssh-connection", "none");
+	ok(handle(s) == 1 && s->closing, "user name changed: closing");
+	ok(next_reply(s) == SSH_MSG_DISCONNECT && disconnect_reason() == SSH_DISCONNECT_PROTOCOL_ERROR,
+	   "  DISCONNECT protocol error");
+	is_str(s->user, "alice", "  the first user name is kept");
+	session_free(s);
+
+	s = session_new("publickey,password", "6");
+	request("alice", "ssh-userauth", "none");
+	ok(handle(s) == 1 && s->closing && next_reply(s) == SSH_MSG_DISCONNECT &&
+	       disconnect_reason() == SSH_DISCONNECT_SERVICE_NOT_AVAILABLE,
+	   "request for a service other than ssh-connection: DISCONNECT service not available");
+	session_free(s);
+}
+
+static void test_max_tries(void)
+{
+	struct session *s = session_new("publickey,password", "3");
+	int r1, r2, r3;
+
+	request("nobody", "ssh-connection", "hostbased");
+	r1 = handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE;
+	request("nobody", "ssh-connection", "hostbased");
+	r2 = handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE;
+	ok(r1 && r2 && !s->closing, "SFTPD_MAX_AUTH_TRIES=3: two failures answered with FAILURE");
+	request("nobody", "ssh-connection", "hostbased");
+	r3 = handle(s);
+	ok(r3 == 1 && s->closing && s->exit_code == EXIT_PEER, "third failure: closing, exit code EXIT_PEER");
+	ok(next_reply(s) == SSH_MSG_DISCONNECT &&
+	       disconnect_reason() == SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE,
+	   "  DISCONNECT reason 14 (no more auth methods)");
+	ok(next_reply(s) == 0, "  and no FAILURE after it");
+	session_free(s);
+
+	s = session_new("publickey,password", "2");
+	pk_request("nobody", key_ok, "ssh-ed25519", 0, 0, 0);
+	handle(s);
+	pk_request("nobody", key_ok, "ssh-ed25519", 0, 0, 0);
+	handle(s);
+	ok(next_reply(s) == SSH_MSG_USERAUTH_FAILURE && next_reply(s) == SSH_MSG_DISCONNECT &&
+	       disconnect_reason() == SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE,
+	   "publickey queries count toward the limit too");
+	session_free(s);
+}
+
+static void test_banner(void)
+{
+	static const char text[] = "Authorized use only.\r\n";
+	struct session *s = session_new("publickey,password", "6");
+	const unsigned char *p;
+	uint32_t n;
+
+	userauth_set_banner(text, sizeof text - 1);
+	request("nobody", "ssh-connection", "none");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_BANNER, "banner before the first reply");
+	ok(wire_get_string(&rin, &p, &n) && n == sizeof text - 1 && !memcmp(p, text, n), "  banner text");
+	ok(next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "  then FAILURE");
+	request("nobody", "ssh-connection", "none");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "no banner the second time");
+	userauth_set_banner(0, 0);
+	session_free(s);
+}
+
+static void test_publickey(void)
+{
+	struct session *s = session_new("publickey,password", "6");
+	const struct key_public *pub = key_private_public(key_ok);
+	char alg[64];
+	const unsigned char *blob;
+	uint32_t bloblen;
+	unsigned char wrong_sid[32];
+
+	pk_request("alice", key_ok, "ssh-ed25519", 0, 0, 0);
+	ok(handle(s) == 1 && s->user_known, "alice is known from the users file");
+	is_int(next_reply(s), SSH_MSG_USERAUTH_PK_OK, "authorized key query: PK_OK");
+	ok(wire_get_cstring(&rin, alg, sizeof alg) && wire_get_string(&rin, &blob, &bloblen) && wire_done(&rin) &&
+	       !strcmp(alg, "ssh-ed25519") && bloblen == pub->bloblen && !memcmp(blob, pub->blob, bloblen),
+	   "  PK_OK echoes algorithm and blob");
+	pk_request("alice", key_other, "ssh-ed25519", 0, 0, 0);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "another ed25519 key: FAILURE");
+	pk_request("alice", key_ecdsa, "ecdsa-sha2-nistp256", 0, 0, 0);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "an ecdsa key not listed: FAILURE");
+	pk_request("alice", key_other, "ssh-ed25519", 1, s->kex.session_id, s->kex.session_id_len);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "signed by a key not listed: FAILURE");
+	memset(wrong_sid, 0x55, sizeof wrong_sid);
+	pk_request("alice", key_ok, "ssh-ed25519", 1, wrong_sid, sizeof wrong_sid);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "signature over another session id: FAILURE");
+	pk_request("alice", key_ok, "ssh-ed25519", 1, s->kex.session_id, s->kex.session_id_len);
+	msg[mw.len - 1] ^= 0x80;
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "corrupted signature: FAILURE");
+	ok(!s->authed && !confined && s->auth_failures == 5, "five failures, not authenticated");
+
+	pk_request("alice", key_ok, "ssh-ed25519", 1, s->kex.session_id, s->kex.session_id_len);
+	ok(handle(s) == 1 && s->authed && confined == 1, "valid signature: authenticated, confined once");
+	is_int(next_reply(s), SSH_MSG_USERAUTH_SUCCESS, "  USERAUTH_SUCCESS");
+	ok(reply_len == 1, "  with nothing after the type");
+	pk_request("alice", key_ok, "ssh-ed25519", 1, s->kex.session_id, s->kex.session_id_len);
+	ok(handle(s) == 1 && no_reply(s) && confined == 1, "requests after success are ignored");
+	confined = 0;
+	session_free(s);
+
+	s = session_new("password", "6");
+	pk_request("alice", key_ok, "ssh-ed25519", 1, s->kex.session_id, s->kex.session_id_len);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && !s->authed && !confined,
+	   "publickey disabled: even a valid signature fails");
+	session_free(s);
+}
+
+static void password(struct session *s, const char *user, const char *pw, size_t pwlen, int change)
+{
+	request(user, "ssh-connection", "password");
+	wire_put_bool(&mw, change);
+	wire_put_string(&mw, pw, pwlen);
+}
+
+static void test_password(void)
+{
+	struct session *s = session_new("publickey,password", "6");
+	char big[SLUICE_MAX_PASSWORD + 2];
+
+	password(s, "alice", "wrong", 5, 0);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "wrong password: FAILURE");
+	password(s, "alice", "secret\0x", 8, 0);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "password with an embedded NUL: FAILURE");
+	memset(big, 'a', sizeof big);
+	password(s, "alice", big, sizeof big, 0);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "over-long password: FAILURE");
+	password(s, "alice", "secret", 6, 1);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "password change request: FAILURE");
+	ok(!s->authed && !confined && s->auth_failures == 4, "four failures counted");
+	password(s, "alice", "secret", 6, 0);
+	ok(handle(s) == 1 && s->authed && confined == 1 && next_reply(s) == SSH_MSG_USERAUTH_SUCCESS,
+	   "right password: USERAUTH_SUCCESS");
+	confined = 0;
+	session_free(s);
+
+	s = session_new("publickey,password", "6");
+	password(s, "locked", "secret", 6, 0);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && !confined,
+	   "account with hash '!': password refused");
+	session_free(s);
+}
+
+static int write_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) return 0;
+	fputs(text, f);
+	if (fclose(f)) return 0;
+	return chmod(path, mode) == 0;
+}
+
+static int setup(void)
+{
+	char path[SLUICE_MAX_PATH + 64], line[2 * KEY_BLOB_MAX + 256], hash[ACCOUNT_MAX_HASH];
+	char *text;
+
+	if (!mkdtemp(tmpdir)) return 0;
+	snprintf(home, sizeof home, "%s/home", tmpdir);
+	snprintf(path, sizeof path, "%s/.ssh", home);
+	if (mkdir(home, 0700) || mkdir(path, 0700)) return 0;
+	if (!key_generate(&key_ok, KEY_ED25519, 0) || !key_generate(&key_other, KEY_ED25519, 0) ||
+	    !key_generate(&key_ecdsa, KEY_ECDSA_P256, 0))
+		return 0;
+	if (!key_public_format_openssh(key_private_public(key_ok), "alice@test", line, sizeof line)) return 0;
+	text = malloc(strlen(line) + 200);
+	if (!text) return 0;
+	sprintf(text, "# a comment\n\nnot a key line\n%s", line);
+	snprintf(path, sizeof path, "%s/.ssh/authorized_keys", home);
+	if (!write_file(path, text, 0600)) return 0;
+	free(text);
+	if (!account_hash_password("secret", 6, hash, sizeof hash)) return 0;
+	text = malloc(3 * SLUICE_MAX_PATH);
+	if (!text) return 0;
+	snprintf(text, 3 * SLUICE_MAX_PATH, "alice:%s:1000:1000:%s\nlocked:!%s:1001:1001:%s\n", hash, home, hash,
+		 home);
+	snprintf(path, sizeof path, "%s/users", tmpdir);
+	if (!write_file(path, text, 0600)) return 0;
+	free(text);
+	snprintf(users_env, sizeof users_env, "SFTPD_USERS_FILE=%s", path);
+	return 1;
+}
+
+static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st, (void)type, (void)ftw;
+	return remove(path);
+}
+
+int main(void)
+{
+	if (!getenv("SFTPD_TEST_VERBOSE")) {
+		/* logs go to an unlinked temporary file, not to prove's output */
+		char logname[] = "/tmp/sftpd_userauth_log.XXXXXX";
+		int fd = mkstemp(logname);
+		if (fd >= 0) {
+			unlink(logname);
+			dup2(fd, 2);
+			close(fd);
+		}
+	}
+	log_init("sftpd_userauth", "test");
+	if (!algo_init() || !setup()) {
+		printf("Bail out! setup: %s\n", strerror(errno));
+		return 1;
+	}
+	reader = session_new("publickey", "6");
+	test_service();
+	test_none_and_unknown();
+	test_malformed();
+	test_user_change_and_service();
+	test_max_tries();
+	test_banner();
+	test_publickey();
+	test_password();
+	session_free(reader);
+	key_private_free(key_ok);
+	key_private_free(key_other);
+	key_private_free(key_ecdsa);
+	if (!getenv("SFTPD_TEST_KEEP")) nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return tap_done();
+}
