@@ -14,6 +14,8 @@
 
 static char tmpdir[] = "/tmp/sluice-key-XXXXXX";
 
+static const char *run_stdin = "/dev/null";
+
 /* Runs argv; stdout into out (NUL-terminated) when out is given. */
 static int run(char *const argv[], char *out, size_t cap)
 {
@@ -22,8 +24,8 @@ static int run(char *const argv[], char *out, size_t cap)
 	pid_t pid = fork();
 	if (pid < 0) return -1;
 	if (!pid) {
-		int dn = open("/dev/null", O_RDWR);
-		dup2(dn, 0);
+		int dn = open("/dev/null", O_RDWR), in = open(run_stdin, O_RDONLY);
+		dup2(in, 0);
 		dup2(out ? p[1] : dn, 1);
 		dup2(dn, 2);
 		close(p[0]);
@@ -110,6 +112,101 @@ static void test_sign_verify(const struct key_private *k, const char *what)
 	ok(!key_sign(k, "ssh-rsa", data, sizeof data, sig, &siglen), "%s: no SHA-1 signing", what);
 }
 
+/* Our signature in an SSHSIG file, checked by ssh-keygen -Y check-novalidate. */
+static void test_sshsig_ours(const struct key_private *k, const unsigned char *tbs, size_t tbslen,
+			     const char *data, const char *sigpath, const char *what)
+{
+	const struct key_public *pub = key_private_public(k);
+	const char *alg = pub->type == KEY_RSA ? "rsa-sha2-512" : key_type_name(pub->type);
+	unsigned char sig[KEY_SIG_MAX], bin[4096];
+	size_t siglen = 0;
+	char pem[8192];
+	struct wire_out out;
+	ok(key_sign(k, alg, tbs, tbslen, sig, &siglen), "%s: sign an SSHSIG message", what);
+	wire_out_init(&out, bin, sizeof bin);
+	wire_put_bytes(&out, "SSHSIG", 6);
+	wire_put_u32(&out, 1);
+	wire_put_string(&out, pub->blob, pub->bloblen);
+	wire_put_cstring(&out, "sluice");
+	wire_put_cstring(&out, "");
+	wire_put_cstring(&out, "sha512");
+	wire_put_string(&out, sig, siglen);
+	int n = snprintf(pem, sizeof pem, "-----BEGIN SSH SIGNATURE-----\n");
+	sodium_bin2base64(pem + n, sizeof pem - n, bin, out.len, sodium_base64_VARIANT_ORIGINAL);
+	strcat(pem, "\n-----END SSH SIGNATURE-----\n");
+	spew(sigpath, pem, strlen(pem));
+	char *check[] = {"ssh-keygen", "-Y", "check-novalidate", "-n",
+			 "sluice",     "-s", (char *)sigpath,	 0};
+	run_stdin = data;
+	ok(run(check, 0, 0) == 0, "%s: ssh-keygen -Y check-novalidate accepts our %s signature",
+	   what, alg);
+	bin[out.len - 5] ^= 0x01; /* inside the signature */
+	n = snprintf(pem, sizeof pem, "-----BEGIN SSH SIGNATURE-----\n");
+	sodium_bin2base64(pem + n, sizeof pem - n, bin, out.len, sodium_base64_VARIANT_ORIGINAL);
+	strcat(pem, "\n-----END SSH SIGNATURE-----\n");
+	spew(sigpath, pem, strlen(pem));
+	ok(run(check, 0, 0) != 0, "%s: and refuses it with one bit changed", what);
+	run_stdin = "/dev/null";
+}
+
+/* ssh-keygen -Y sign (PROTOCOL.sshsig) signs "SSHSIG" || string namespace ||
+ * string reserved || string hash || string H(message); the armoured file
+ * holds the signature blob, which key_verify must accept. */
+static void test_sshsig(const struct key_public *pub, const struct key_private *priv,
+			const char *path, const char *what)
+{
+	char data[300], sigpath[320];
+	static const char msg[] = "message signed by ssh-keygen\n";
+	snprintf(data, sizeof data, "%s.msg", path);
+	snprintf(sigpath, sizeof sigpath, "%s.msg.sig", path);
+	spew(data, msg, sizeof msg - 1);
+	unlink(sigpath);
+	char *sign[] = {"ssh-keygen", "-q", "-Y",     "sign", "-f",
+			(char *)path, "-n", "sluice", data,   0};
+	size_t len;
+	char *armour = run(sign, 0, 0) == 0 ? slurp(sigpath, &len) : 0;
+	ok(armour != 0, "%s: ssh-keygen -Y sign", what);
+	if (!armour) return;
+	const char *b = strchr(armour, '\n') + 1, *e = strstr(armour, "-----END");
+	unsigned char bin[4096], signed_blob[512], h[crypto_hash_sha512_BYTES];
+	size_t binlen = 0;
+	sodium_base642bin(bin, sizeof bin, b, e ? (size_t)(e - b) : 0, "\n", &binlen, 0,
+			  sodium_base64_VARIANT_ORIGINAL);
+	struct wire_in in;
+	const unsigned char *magic, *pk, *ns, *res, *halg, *sig, *alg;
+	uint32_t ver, pklen, nslen, reslen, halglen, siglen, alglen;
+	wire_in_init(&in, bin, binlen);
+	wire_get_bytes(&in, &magic, 6);
+	wire_get_u32(&in, &ver);
+	wire_get_string(&in, &pk, &pklen);
+	wire_get_string(&in, &ns, &nslen);
+	wire_get_string(&in, &res, &reslen);
+	wire_get_string(&in, &halg, &halglen);
+	wire_get_string(&in, &sig, &siglen);
+	ok(wire_done(&in) && !memcmp(magic, "SSHSIG", 6) && pklen == pub->bloblen &&
+	       !memcmp(pk, pub->blob, pklen) && halglen == 6 && !memcmp(halg, "sha512", 6),
+	   "%s: SSHSIG container read", what);
+	crypto_hash_sha512(h, (const unsigned char *)msg, sizeof msg - 1);
+	struct wire_out out;
+	wire_out_init(&out, signed_blob, sizeof signed_blob);
+	wire_put_bytes(&out, "SSHSIG", 6);
+	wire_put_string(&out, ns, nslen);
+	wire_put_string(&out, res, reslen);
+	wire_put_string(&out, halg, halglen);
+	wire_put_string(&out, h, sizeof h);
+	wire_in_init(&in, sig, siglen);
+	wire_get_string(&in, &alg, &alglen);
+	char sigalg[64] = "";
+	if (!in.bad && alglen < sizeof sigalg) memcpy(sigalg, alg, alglen), sigalg[alglen] = 0;
+	ok(!out.bad && key_verify(pub, sigalg, sig, siglen, signed_blob, out.len),
+	   "%s: ssh-keygen's %s signature verifies", what, sigalg);
+	signed_blob[out.len - 1] ^= 1;
+	ok(!key_verify(pub, sigalg, sig, siglen, signed_blob, out.len),
+	   "%s: and not over other data", what);
+	signed_blob[out.len - 1] ^= 1;
+	if (priv) test_sshsig_ours(priv, signed_blob, out.len, data, sigpath, what);
+}
+
 static void test_blob_mangling(const struct key_public *pub, const char *what)
 {
 	struct key_public k2;
@@ -177,6 +274,7 @@ static void test_keytype(const struct kt *t)
 		 key_type_label(kp->type));
 	is_str(out, want, "%s: fingerprint line equals ssh-keygen -l", t->label);
 	test_sign_verify(k, t->label);
+	test_sshsig(kp, k, path, t->label);
 	test_blob_mangling(kp, t->label);
 
 	/* RFC 4716: ssh-keygen -e output parsed by us; ours imported by ssh-keygen -i. */
