@@ -47,8 +47,8 @@ int kex_send_init(struct session *s)
 	wire_put_cstring(&w, ciphers);
 	wire_put_cstring(&w, macs);
 	wire_put_cstring(&w, macs);
-	wire_put_cstring(&w, "none");
-	wire_put_cstring(&w, "none");
+	wire_put_cstring(&w, s->cf[CF_COMPRESSION].str);
+	wire_put_cstring(&w, s->cf[CF_COMPRESSION].str);
 	wire_put_cstring(&w, "");
 	wire_put_cstring(&w, "");
 	wire_put_bool(&w, 0);
@@ -193,7 +193,10 @@ static int handle_kexinit(struct session *s, const unsigned char *p, size_t len)
 	    (!negotiate(kl->l[4], s->cf[CF_MACS].str, name, sizeof name) || !(k->mac_c2s = mac_find(name, strlen(name))))) { ok = kex_fail(s, "MAC"); goto out; }
 	if (k->s2c->kind == CIPHER_CTR &&
 	    (!negotiate(kl->l[5], s->cf[CF_MACS].str, name, sizeof name) || !(k->mac_s2c = mac_find(name, strlen(name))))) { ok = kex_fail(s, "MAC"); goto out; }
-	if (!list_has(kl->l[6], "none", 4) || !list_has(kl->l[7], "none", 4)) { ok = kex_fail(s, "compression"); goto out; }
+	if (!negotiate(kl->l[6], s->cf[CF_COMPRESSION].str, name, sizeof name)) { ok = kex_fail(s, "compression"); goto out; }
+	k->comp_c2s = compress_kind(name);
+	if (!negotiate(kl->l[7], s->cf[CF_COMPRESSION].str, name, sizeof name)) { ok = kex_fail(s, "compression"); goto out; }
+	k->comp_s2c = compress_kind(name);
 	/* A wrong guessed first packet is skipped (RFC 4253 s7). */
 	k->ignore_guess = kl->follows && (strcmp(first_item(kl->l[0], guess, sizeof guess), k->kex_alg) ||
 					  strcmp(first_item(kl->l[1], guess, sizeof guess), hkname));
@@ -268,6 +271,8 @@ static int send_newkeys(struct session *s)
 	memset(&k->next_out, 0, sizeof k->next_out);
 	if (k->strict) s->t.seq_out = 0;
 	k->sent_kexinit = 0; /* sending is open again */
+	s->t.comp_out.kind = k->comp_s2c;
+	if (!compress_activate(&s->t.comp_out, 1, s->authed)) return 0;
 	if (!k->done_once && k->ext_info_c && !send_ext_info(s)) return 0;
 	packet_flush_deferred(s);
 	return 1;
@@ -288,7 +293,8 @@ static int handle_ecdh_init(struct session *s, const unsigned char *p, size_t le
 
 	wire_in_init(&in, p, len);
 	wire_get_string(&in, &qc, &qclen);
-	if (!wire_done(&in) || qclen != 32 || !k->got_kexinit) return (errno = EPROTO, 0);
+	/* One ECDH_INIT per exchange: a second would redo it and leak next_in. */
+	if (!wire_done(&in) || qclen != 32 || !k->got_kexinit || k->awaiting_newkeys) return (errno = EPROTO, 0);
 	algo_x25519_keypair(pk, sk);
 	if (!algo_x25519_shared(shared, sk, qc)) {
 		algo_wipe(sk, 32);
@@ -350,6 +356,8 @@ static int handle_newkeys(struct session *s, size_t len)
 	s->t.in = k->next_in;
 	memset(&k->next_in, 0, sizeof k->next_in);
 	if (k->strict) s->t.seq_in = 0;
+	s->t.comp_in.kind = k->comp_c2s;
+	if (!compress_activate(&s->t.comp_in, 0, s->authed)) return 0;
 	k->awaiting_newkeys = 0;
 	k->got_kexinit = 0;
 	k->in_progress = 0;

@@ -543,6 +543,125 @@ static void test_queueing(void)
 	session_free(b);
 }
 
+/* A client's KEXINIT payload offering one cipher (and MAC). */
+static size_t client_kexinit(unsigned char *buf, size_t cap, const char *cipher, const char *mac)
+{
+	struct wire_out w;
+	wire_out_init(&w, buf, cap);
+	wire_put_u8(&w, SSH_MSG_KEXINIT);
+	for (int i = 0; i < 16; i++) wire_put_u8(&w, 0x11);
+	wire_put_cstring(&w, "curve25519-sha256,ext-info-c,kex-strict-c-v00@openssh.com");
+	wire_put_cstring(&w, "ssh-ed25519");
+	wire_put_cstring(&w, cipher);
+	wire_put_cstring(&w, cipher);
+	wire_put_cstring(&w, mac);
+	wire_put_cstring(&w, mac);
+	wire_put_cstring(&w, "none");
+	wire_put_cstring(&w, "none");
+	wire_put_cstring(&w, "");
+	wire_put_cstring(&w, "");
+	wire_put_bool(&w, 0);
+	wire_put_u32(&w, 0);
+	return w.len;
+}
+
+/* The server side of a key exchange, message by message. */
+static void test_kex(void)
+{
+	static const char *ciphers[] = {"chacha20-poly1305@openssh.com", "aes128-gcm@openssh.com", "aes256-ctr"};
+	struct key_private *hk;
+	unsigned char ki[1024], ecdh[64], pk[32], sk[32];
+	struct wire_out w;
+
+	if (!key_generate(&hk, KEY_ED25519, 0)) {
+		ok(0, "key_generate host key");
+		return;
+	}
+	algo_x25519_keypair(pk, sk);
+	wire_out_init(&w, ecdh, sizeof ecdh);
+	wire_put_u8(&w, SSH_MSG_KEX_ECDH_INIT);
+	wire_put_string(&w, pk, 32);
+	for (size_t c = 0; c < ARRAY_LEN(ciphers); c++) {
+		struct session *s = session_new(), *r = session_new();
+		const unsigned char *p;
+		size_t len, kl = client_kexinit(ki, sizeof ki, ciphers[c], "hmac-sha2-256");
+		int got;
+
+		s->host_keys[0] = hk;
+		s->n_host_keys = 1;
+		strcpy(s->kex.v_c, "SSH-2.0-test");
+		s->t.seq_in = 1; /* as if KEXINIT was the first packet */
+		ok(kex_send_init(s) && kex_handle(s, SSH_MSG_KEXINIT, ki, kl), "kex %s: KEXINIT accepted", ciphers[c]);
+		ok(s->kex.strict && s->kex.ext_info_c && s->kex.c2s && !strcmp(s->kex.c2s->name, ciphers[c]),
+		   "kex %s: strict, ext-info, cipher negotiated", ciphers[c]);
+		move_tx(s, r);
+		got = packet_next(r, &p, &len);
+		ok(got && p[0] == SSH_MSG_KEXINIT, "kex %s: our KEXINIT sent", ciphers[c]);
+		if (got) packet_consume(r);
+		ok(!kex_allows(s, SSH_MSG_SERVICE_REQUEST) && !kex_allows(s, SSH_MSG_IGNORE) &&
+		       kex_allows(s, SSH_MSG_KEX_ECDH_INIT),
+		   "kex %s: strict: only key exchange messages allowed", ciphers[c]);
+		ok(kex_handle(s, SSH_MSG_KEX_ECDH_INIT, ecdh, w.len) && s->kex.awaiting_newkeys,
+		   "kex %s: ECDH_INIT answered", ciphers[c]);
+		move_tx(s, r);
+		got = packet_next(r, &p, &len);
+		ok(got && p[0] == SSH_MSG_KEX_ECDH_REPLY, "kex %s: ECDH_REPLY sent in clear", ciphers[c]);
+		if (got) packet_consume(r);
+		ok(packet_next(r, &p, &len) && p[0] == SSH_MSG_NEWKEYS && len == 1, "kex %s: NEWKEYS sent", ciphers[c]);
+		packet_consume(r);
+		/* strict: the sequence restarts at NEWKEYS; EXT_INFO is then packet 0 */
+		ok(s->t.seq_out == 1 && s->t.out.kind == s->kex.s2c->kind && buf_used(&r->t.rx) > 0,
+		   "kex %s: strict: sequence reset, EXT_INFO under the new keys", ciphers[c]);
+		buf_consume(&r->t.rx, buf_used(&r->t.rx));
+		errno = 0;
+		ok(!kex_handle(s, SSH_MSG_KEX_ECDH_INIT, ecdh, w.len) && errno == EPROTO,
+		   "kex %s: a second ECDH_INIT refused", ciphers[c]);
+		ok(!kex_handle(s, SSH_MSG_NEWKEYS, (const unsigned char *)"\x15x", 2) && errno == EPROTO,
+		   "kex %s: NEWKEYS with a trailing byte refused", ciphers[c]);
+		ok(kex_handle(s, SSH_MSG_NEWKEYS, (const unsigned char *)"\x15", 1) && s->kex.done_once &&
+		       !s->kex.in_progress && s->t.seq_in == 0 && s->t.in.kind == s->kex.c2s->kind,
+		   "kex %s: NEWKEYS: new keys in, done", ciphers[c]);
+		ok(!kex_handle(s, SSH_MSG_NEWKEYS, (const unsigned char *)"\x15", 1) && errno == EPROTO,
+		   "kex %s: a second NEWKEYS refused", ciphers[c]);
+		ok(!kex_handle(s, SSH_MSG_KEX_ECDH_INIT, ecdh, w.len) && errno == EPROTO,
+		   "kex %s: ECDH_INIT after the exchange refused", ciphers[c]);
+		ok(kex_allows(s, SSH_MSG_SERVICE_REQUEST), "kex %s: after it, service requests allowed", ciphers[c]);
+		free(s->kex.i_c);
+		free(s->kex.i_s);
+		cipher_free(&s->kex.next_in);
+		cipher_free(&s->kex.next_out);
+		session_free(s);
+		session_free(r);
+	}
+	{
+		struct session *s = session_new();
+		size_t kl = client_kexinit(ki, sizeof ki, "aes128-cbc", "hmac-sha1");
+		s->host_keys[0] = hk;
+		s->n_host_keys = 1;
+		s->t.seq_in = 1;
+		errno = 0;
+		ok(!kex_handle(s, SSH_MSG_KEXINIT, ki, kl) && errno == EPROTO && s->closing,
+		   "kex: no common cipher: refused, DISCONNECT queued");
+		s->t.seq_in = 2;
+		free(s->kex.i_c);
+		free(s->kex.i_s);
+		session_free(s);
+		s = session_new();
+		s->host_keys[0] = hk;
+		s->n_host_keys = 1;
+		s->t.seq_in = 2;
+		kl = client_kexinit(ki, sizeof ki, "aes128-ctr", "hmac-sha2-256");
+		ok(!kex_handle(s, SSH_MSG_KEXINIT, ki, kl) && errno == EPROTO,
+		   "kex: strict KEXINIT that was not the first packet refused");
+		ok(!kex_handle(s, SSH_MSG_KEX_ECDH_INIT, ecdh, w.len) && errno == EPROTO,
+		   "kex: ECDH_INIT before KEXINIT refused");
+		free(s->kex.i_c);
+		free(s->kex.i_s);
+		session_free(s);
+	}
+	key_private_free(hk);
+}
+
 int main(void)
 {
 	if (!getenv("SFTPD_TEST_VERBOSE")) {
@@ -563,5 +682,6 @@ int main(void)
 	test_version();
 	test_queueing();
 	test_suites();
+	test_kex();
 	return tap_done();
 }
