@@ -155,6 +155,25 @@ echo "rm f32768" >"$tmp/batch"
 sftp_batch -r
 check "read-only: rm refused" [ -e "$root/f32768" ]
 
+# chrooted (needs root): transfers, listings without NSS, no escape
+if [ "$(id -u)" = 0 ]; then
+	cat >"$tmp/batch" <<EOF
+put f32769 chrooted
+get chrooted chrooted_back
+ls -l
+get /escape/etc/passwd stolen3
+EOF
+	sftp_batch -c
+	check "chroot: transfer round trip" cmp -s "$loc/f32769" "$loc/chrooted_back"
+	check "chroot: ls -l lists the file" grep -q ' chrooted$' "$tmp/out"
+	check "chroot: absolute symlink does not escape" [ ! -e "$loc/stolen3" ]
+else
+	for t in "transfer round trip" "ls -l lists the file" "absolute symlink does not escape"; do
+		n=$((n + 1))
+		echo "ok $n # SKIP chroot: $t (not root)"
+	done
+fi
+
 check "server logged transfers" grep -q 'close "/f10485760" bytes read 0 written 10485760' "$log"
 
 echo "1..$n"
