@@ -78,6 +78,10 @@ int packet_next(struct session *s, const unsigned char **payload, size_t *len)
 	}
 	*payload = p + 5;
 	*len = pktlen - padlen - 1;
+	if (t->comp_in.started && !uncompress_payload(&t->comp_in, p + 5, *len, payload, len)) {
+		log_warn("bad compressed packet (%s)", strerror(errno));
+		return (errno = EPROTO, 0);
+	}
 	t->seq_in++;
 	t->bytes_in += total;
 	t->packets_in++;
@@ -130,6 +134,14 @@ int packet_end(struct session *s, struct wire_out *w)
 		wire_store_u32(t->deferred.p + t->deferred.len, (uint32_t)plen);
 		t->deferred.len += 4 + plen;
 		return 1;
+	}
+	if (t->comp_out.started) {
+		const unsigned char *z;
+		size_t zlen;
+		if (!compress_payload(&t->comp_out, w->p, plen, &z, &zlen)) return 0;
+		if (!buf_reserve(&t->tx, 5 + zlen + 2 * 16 + 64)) return 0;
+		memcpy(t->tx.p + t->tx.len + 5, z, zlen);
+		plen = zlen;
 	}
 	base = 1 + plen + (aad ? 0 : 4);
 	pad = block - base % block;

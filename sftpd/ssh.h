@@ -14,6 +14,7 @@
 #include "account/account.h"
 #include "fs/fs.h"
 #include "wire/wire.h"
+#include <zlib.h>
 #include "buf.h"
 #include "config.h"
 #include "sftp.h"
@@ -103,9 +104,20 @@ struct mac_spec {
 	size_t keylen, len;
 };
 
+enum comp_kind { COMP_NONE, COMP_ZLIB, COMP_ZLIB_DELAYED };
+
+/* One direction's compression: the kind negotiated and, once started, the
+ * zlib stream (kept for the rest of the connection, across rekeys). */
+struct compress {
+	enum comp_kind kind;
+	int started;
+	z_stream z;
+};
+
 struct transport {
 	struct buf rx, tx, deferred;
 	struct cipher_state in, out;
+	struct compress comp_in, comp_out;
 	uint32_t seq_in, seq_out;
 	uint32_t rx_need;      /* length of the packet being received, 0 if unknown */
 	size_t rx_head_done;   /* CTR: first block already decrypted in place */
@@ -126,6 +138,7 @@ struct kex {
 	const char *host_sigalg;
 	const struct cipher_spec *c2s, *s2c;
 	const struct mac_spec *mac_c2s, *mac_s2c;
+	enum comp_kind comp_c2s, comp_s2c;
 	unsigned char session_id[ALGO_HASH_MAX];
 	size_t session_id_len;
 	struct cipher_state next_in, next_out;
@@ -198,6 +211,17 @@ int cipher_peek_length(struct cipher_state *c, uint32_t seq, unsigned char *pkt,
                        uint32_t *pktlen, size_t *head_done);
 /* Verify and decrypt pkt (4 + pktlen bytes, tag after).  0 on a bad MAC. */
 int cipher_open(struct cipher_state *c, uint32_t seq, unsigned char *pkt, uint32_t pktlen, size_t head_done);
+
+/* compress.c */
+enum comp_kind compress_kind(const char *name);
+int compress_activate(struct compress *c, int out, int after_auth);
+int compress_after_auth(struct compress *c, int out);
+/* Results point into a per-direction scratch buffer valid until the next call. */
+int compress_payload(struct compress *c, const unsigned char *in, size_t n, const unsigned char **out,
+                     size_t *outlen);
+int uncompress_payload(struct compress *c, const unsigned char *in, size_t n, const unsigned char **out,
+                       size_t *outlen);
+void compress_end(struct compress *c, int out);
 
 /* kex.c */
 int kex_send_init(struct session *s);

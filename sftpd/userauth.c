@@ -60,7 +60,9 @@ static int succeed(struct session *s, const char *method, const char *detail)
 	log_info("accepted %s for %s%s%s", method, s->user, detail ? " " : "", detail ? detail : "");
 	session_confine(s);
 	s->authed = 1;
-	return packet_send(s, &m, 1);
+	if (!packet_send(s, &m, 1)) return 0;
+	/* zlib@openssh.com starts here, in both directions. */
+	return compress_after_auth(&s->t.comp_out, 1) && compress_after_auth(&s->t.comp_in, 0);
 }
 
 static void lookup_user(struct session *s)
