@@ -63,6 +63,8 @@ int keytool_useradd(int argc, char const *const *argv)
 		}
 	}
 	if (!file || l.ind + 1 != argc) keytool_die_usage("useradd");
+	if (uid == (unsigned)-1 || gid == (unsigned)-1)
+		strerr_dief(EXIT_USAGE, "uid and gid must not be -1");
 	const char *name = argv[l.ind];
 	keytool_check_name(name);
 	memset(&a, 0, sizeof a);
