@@ -11,7 +11,7 @@
 #include <sys/types.h>
 #include "fs/fs.h"
 
-#define SFTP_MAX_PACKET (256u * 1024)          /* one request or reply, length field excluded */
+#define SFTP_MAX_PACKET (256u * 1024)	       /* one request or reply, length field excluded */
 #define SFTP_MAX_READ (SFTP_MAX_PACKET - 1024) /* advertised in "limits" */
 #define SFTP_MAX_WRITE (SFTP_MAX_PACKET - 1024)
 #define SFTP_OUT_HIGH_WATER (1024u * 1024)
@@ -21,8 +21,8 @@ struct sftp_options {
 	mode_t umask;
 	int read_only;
 	unsigned max_handles;
-	const char *user;   /* for logging and home-directory */
-	const char *home;   /* path inside the root reported by home-directory ext, e.g. "/" */
+	const char *user; /* for logging and home-directory */
+	const char *home; /* path inside the root reported by home-directory ext, e.g. "/" */
 };
 
 struct sftp_server;
@@ -35,6 +35,11 @@ void sftp_server_free(struct sftp_server *s);
  * see sftp_server_input_room). */
 int sftp_server_input(struct sftp_server *s, const unsigned char *p, size_t n);
 size_t sftp_server_input_room(const struct sftp_server *s);
+/* Zero-copy alternative to sftp_server_input: up to *room bytes may be
+ * written at the returned pointer, then committed with
+ * sftp_server_input_commit (n <= *room). */
+unsigned char *sftp_server_input_space(struct sftp_server *s, size_t *room);
+void sftp_server_input_commit(struct sftp_server *s, size_t n);
 /* Handles every complete request while output stays below the high water
  * mark.  0 + errno on a fatal protocol error (EPROTO: malformed framing or
  * a packet over SFTP_MAX_PACKET): the caller closes the channel. */

@@ -81,7 +81,7 @@ enum sftp_attr_flags {
 #define SFTP_MAX_HANDLES_CEILING 65535u
 #define SFTP_READDIR_MAX_NAMES 100
 #define SFTP_READDIR_MAX_BYTES (32u * 1024)
-#define SFTP_IN_CAP (2 * (SFTP_MAX_PACKET + 4))
+#define SFTP_IN_CAP (4 * (SFTP_MAX_PACKET + 4)) /* compaction moves < 1/3 of the input */
 /* Unwrapped, A ends below start + high water with start below one reply,
  * so a buffer this big always has room at its tail. */
 #define SFTP_OUT_CEILING (SFTP_OUT_HIGH_WATER + 2 * (SFTP_MAX_PACKET + 4))

@@ -75,21 +75,42 @@ size_t sftp_server_input_room(const struct sftp_server *s)
 	return (SFTP_MAX_PACKET + 4) - (s->in_end - s->in_start);
 }
 
+/* Moves the unprocessed input to the front when the tail cannot take n
+ * more bytes; with SFTP_IN_CAP several packets long this is rare. */
+static void sftp_in_make_room(struct sftp_server *s, size_t n)
+{
+	if (n <= SFTP_IN_CAP - s->in_end) return;
+	memmove(s->in, s->in + s->in_start, s->in_end - s->in_start);
+	s->in_end -= s->in_start;
+	s->in_start = 0;
+}
+
 int sftp_server_input(struct sftp_server *s, const unsigned char *p, size_t n)
 {
 	if (n > sftp_server_input_room(s)) {
 		errno = EMSGSIZE;
 		return 0;
 	}
-	if (n > SFTP_IN_CAP - s->in_end) {
-		/* the consumed prefix is at least one max packet: compact */
-		memmove(s->in, s->in + s->in_start, s->in_end - s->in_start);
-		s->in_end -= s->in_start;
-		s->in_start = 0;
-	}
-	memcpy(s->in + s->in_end, p, n);
+	sftp_in_make_room(s, n);
+	if (n) memcpy(s->in + s->in_end, p, n);
 	s->in_end += n;
 	return 1;
+}
+
+unsigned char *sftp_server_input_space(struct sftp_server *s, size_t *room)
+{
+	*room = sftp_server_input_room(s);
+	sftp_in_make_room(s, *room);
+	return s->in + s->in_end;
+}
+
+void sftp_server_input_commit(struct sftp_server *s, size_t n)
+{
+	size_t room = sftp_server_input_room(s);
+
+	if (n > room) n = room;
+	if (n > SFTP_IN_CAP - s->in_end) n = SFTP_IN_CAP - s->in_end;
+	s->in_end += n;
 }
 
 /* The output queue is a two-region ring (a "bip buffer"): region A is

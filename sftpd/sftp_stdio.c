@@ -2,14 +2,11 @@
  * OpenSSH's Subsystem, `sftp -D`): read what is there, answer, write all,
  * repeat until the client closes its side. */
 #include <errno.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include "base/base.h"
 #include "log/log.h"
 #include "sftp.h"
-
-#define SFTP_STDIO_READ (SFTP_MAX_PACKET + 4)
 
 static int sftp_stdio_flush(struct sftp_server *s, int out)
 {
@@ -27,8 +24,9 @@ static int sftp_stdio_flush(struct sftp_server *s, int out)
 	}
 }
 
-static int sftp_stdio_loop(struct sftp_server *s, unsigned char *buf, int in, int out)
+static int sftp_stdio_loop(struct sftp_server *s, int in, int out)
 {
+	unsigned char *space;
 	size_t room;
 	ssize_t r;
 
@@ -36,32 +34,28 @@ static int sftp_stdio_loop(struct sftp_server *s, unsigned char *buf, int in, in
 		if (!sftp_server_run(s)) return EXIT_PEER;
 		if (!sftp_stdio_flush(s, out)) return EXIT_PEER;
 		if (sftp_server_pending(s)) continue;
-		room = sftp_server_input_room(s);
-		if (room > SFTP_STDIO_READ) room = SFTP_STDIO_READ;
-		r = read(in, buf, room);
+		/* read straight into the server's input queue */
+		space = sftp_server_input_space(s, &room);
+		r = read(in, space, room);
 		if (r < 0 && errno == EINTR) continue;
 		if (r < 0) return EXIT_PEER;
 		if (r == 0)
 			return sftp_server_input_room(s) == SFTP_MAX_PACKET + 4 ? EXIT_OK
 										: EXIT_PEER;
-		if (!sftp_server_input(s, buf, (size_t)r)) return EXIT_PEER;
+		sftp_server_input_commit(s, (size_t)r);
 	}
 }
 
 int sftp_serve_stdio(const struct fs_root *root, const struct sftp_options *opt, int in, int out)
 {
 	struct sftp_server *s = sftp_server_new(root, opt);
-	unsigned char *buf = malloc(SFTP_STDIO_READ);
 	int rc;
 
-	if (!s || !buf) {
+	if (!s) {
 		log_error("sftp: out of memory");
-		sftp_server_free(s);
-		free(buf);
 		return EXIT_SYSTEM;
 	}
-	rc = sftp_stdio_loop(s, buf, in, out);
+	rc = sftp_stdio_loop(s, in, out);
 	sftp_server_free(s);
-	free(buf);
 	return rc;
 }
