@@ -101,6 +101,9 @@ static void print_settings(struct session *s)
 	for (unsigned i = 0; i < s->n_host_keys; i++) {
 		char fp[KEY_FP_MAX];
 		const struct key_public *k = key_private_public(s->host_keys[i]);
+		/* Serving defers the RSA/ECDSA consistency checks to the first
+		 * signature (no OpenSSL start-up for unused keys); -t does them now. */
+		if (!key_private_check(s->host_keys[i])) log_die(EXIT_SYSTEM, "host key %u is damaged: %s", i + 1, strerror(errno));
 		key_fingerprint(k, fp);
 		printf("# host key %u: %s %s\n", i + 1, key_type_name(k->type), fp);
 	}
