@@ -61,9 +61,28 @@ struct sftp_server *sftp_server_new(const struct fs_root *root, const struct sft
 	return s;
 }
 
+/* Logs the handles the client left open (they are closed by the caller). */
+static void sftp_log_forced_closes(struct sftp_server *s)
+{
+	unsigned i;
+	const struct sftp_handle *h;
+
+	for (i = 0; s->handles.v && i < s->handles.cap; i++) {
+		h = &s->handles.v[i];
+		if (h->kind != SFTP_HANDLE_FILE) continue;
+		log_info("forced close \"%s\" bytes read %llu written %llu",
+			 sftp_log_str(s->logbuf1, h->path), (unsigned long long)h->bytes_read,
+			 (unsigned long long)h->bytes_written);
+	}
+}
+
 void sftp_server_free(struct sftp_server *s)
 {
 	if (!s) return;
+	if (s->initialised) {
+		sftp_log_forced_closes(s);
+		log_info("session end");
+	}
 	sftp_handles_free(&s->handles);
 	free(s->in);
 	free(s->out);
