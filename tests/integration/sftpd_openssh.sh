@@ -349,7 +349,7 @@ for m in hmac-sha2-256-etm@openssh.com hmac-sha2-512-etm@openssh.com hmac-sha2-2
 	xfer "mac $m" -c aes128-ctr -o "MACs=$m"
 done
 xfer "kex curve25519-sha256@libssh.org" -o KexAlgorithms=curve25519-sha256@libssh.org
-xfer "rekey every 1M during 10 MiB" -o RekeyLimit=1M
+xfer "compression (sftp -C, zlib@openssh.com)" -C
 rm -f "$ROOT/rk" "$L/rk_back"
 sftp_batch "put $HUGE rk
 get rk rk_back" -o RekeyLimit=1M >"$T/last.out" 2>&1
