@@ -35,7 +35,11 @@ GIB=$(awk -v s="$SIZE" 'BEGIN { printf "%.6f", s / 1073741824 }')
 
 # The work directory sits under the clone: sshd's ChrootDirectory needs
 # every path component owned by root and not writable by others (not /tmp).
-B=${BENCH_DIR:-$TOP/tests/bench/work.$$}
+if [ "$(id -u)" = 0 ]; then
+	B=${BENCH_DIR:-$TOP/tests/bench/work.$$}
+else
+	B=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench.XXXXXX")}
+fi
 mkdir -p "$B" || die "cannot create $B"
 B=$(cd "$B" && pwd)
 cleanup() {
@@ -170,6 +174,7 @@ session() {
 	_srv=$1 _tn=$2 _batch=$3
 	shift 3
 	printf '%s\n' "$_batch" >"$B/batch"
+	_before=$(cat "$B/$_tn.times" 2>/dev/null | wc -l)
 	_t0=$(now)
 	(cd "$B" && TIMES=$_tn timeout 3600 sftp -q "$@" "${SSHO[@]}" \
 		-o "ProxyCommand=env TIMES=$_tn $B/run_$_srv" -b "$B/batch" "$ACC@bench-$_srv") \
@@ -179,7 +184,14 @@ session() {
 		tail -n 5 "$B/$_srv.log" >&2
 		return 1
 	}
-	awk -v a="$_t0" -v b="$(now)" 'BEGIN { printf "%.4f", b - a }'
+	_t1=$(now)
+	# ssh may exit before the server side has: wait for its CPU line
+	_i=0
+	while [ "$(cat "$B/$_tn.times" 2>/dev/null | wc -l)" -le "$_before" ] && [ $_i -lt 100 ]; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	awk -v a="$_t0" -v b="$_t1" 'BEGIN { printf "%.4f", b - a }'
 }
 
 # cpu_sum TIMESNAME: total user+sys seconds of the sessions recorded.
@@ -235,12 +247,13 @@ latency() { # SERVER
 }
 
 # pss_tree PID: PSS (KiB) of PID and all its descendants.
-pss_tree() {
+pss_tree() { # prints nothing when a process cannot be read (not dumpable)
 	_sum=0
 	for _p in $(ps -e -o pid=,ppid= | awk -v r="$1" '{ up[$1] = $2 }
 		END { for (x in up) for (y = x; y > 1; y = up[y]) if (y == r) { print x; break } }'); do
 		_k=$(awk '/^Pss:/ { print $2 }' "/proc/$_p/smaps_rollup" 2>/dev/null)
-		_sum=$((_sum + ${_k:-0}))
+		[ -n "$_k" ] || return 0
+		_sum=$((_sum + _k))
 	done
 	echo "$_sum"
 }
@@ -261,7 +274,8 @@ idle_pss() { # SERVER: PSS of the server side of an idle, logged-in session
 	done
 	sleep 0.5
 	if [ -s "$B/idle.pid" ]; then
-		R[pss,$_s]=$(awk -v k="$(pss_tree "$(cat "$B/idle.pid")")" 'BEGIN { printf "%.2f", k / 1024 }')
+		_k=$(pss_tree "$(cat "$B/idle.pid")")
+		[ -n "$_k" ] && R[pss,$_s]=$(awk -v k="$_k" 'BEGIN { printf "%.2f", k / 1024 }')
 		R[procs,$_s]=$(ps -e -o pid=,ppid= | awk -v r="$(cat "$B/idle.pid")" '{ up[$1] = $2 }
 			END { for (x in up) for (y = x; y > 1; y = up[y]) if (y == r) { n++; break }; print n }')
 	fi
@@ -320,4 +334,5 @@ row "server processes per idle session" procs "lower"
 echo
 echo "CPU per GiB includes the session's set-up; per-session CPU is user+sys of"
 echo "the whole server side (OpenSSH: monitor + session child) for one sftp -b ls."
+[ $AS_ROOT = 1 ] || echo "PSS needs root: sftpd is not dumpable, so its /proc/PID/smaps_rollup is root's."
 echo "ftpsd: NOT YET part of this benchmark."
