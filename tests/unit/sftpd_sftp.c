@@ -761,6 +761,47 @@ static void test_readdir(void)
 	sftp_server_free(srv);
 }
 
+/* A directory larger than one READDIR batch. */
+static void test_readdir_batches(void)
+{
+	unsigned char h[SFTP_HANDLE_LEN];
+	const unsigned char *p;
+	uint32_t n, count, total = 0, batches = 0, maxbatch = 0;
+	char rel[64];
+	int i;
+
+	snprintf(rel, sizeof rel, "%s", "many");
+	{
+		char d[600];
+		snprintf(d, sizeof d, "%s/%s", rootdir, rel);
+		mkdir(d, 0755);
+	}
+	for (i = 0; i < 250; i++) {
+		snprintf(rel, sizeof rel, "many/file-%03d", i);
+		put_file(rel, "x");
+	}
+	new_server(0, 0);
+	req(SSH_FXP_OPENDIR, 400);
+	wire_put_cstring(&pb, "many");
+	xfer();
+	ok(rtype == SSH_FXP_HANDLE && wire_get_string(&rin, &p, &n) && n == SFTP_HANDLE_LEN,
+	   "opendir many");
+	memcpy(h, p, SFTP_HANDLE_LEN);
+	for (i = 0; i < 20; i++) {
+		do_handle_req(SSH_FXP_READDIR, 401, h);
+		if (rtype != SSH_FXP_NAME || !wire_get_u32(&rin, &count)) break;
+		batches++;
+		total += count;
+		if (count > maxbatch) maxbatch = count;
+	}
+	is_int(status(), SSH_FX_EOF, "many: ends with EOF");
+	is_int(total, 252, "many: every entry once (250 files, . and ..)");
+	ok(batches >= 3 && maxbatch <= SFTP_READDIR_MAX_NAMES, "many: %u batches of at most %u",
+	   (unsigned)batches, (unsigned)maxbatch);
+	do_handle_req(SSH_FXP_CLOSE, 402, h);
+	sftp_server_free(srv);
+}
+
 static void test_extensions(void)
 {
 	unsigned char h[SFTP_HANDLE_LEN], h2[SFTP_HANDLE_LEN];
@@ -894,6 +935,7 @@ int main(void)
 	test_handle_limit();
 	test_paths();
 	test_readdir();
+	test_readdir_batches();
 	test_extensions();
 	/* last: turning NSS off is for good (as after chroot) */
 	sftp_attr_names_allow(0);
