@@ -119,7 +119,7 @@ FUZZ_SECONDS ?= 20
 # archive; a target may define its own stand-in for any function.
 tests/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -c -o $@ $<
+	clang $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
 
 tests/fuzz/libfuzzdeps.a: $(FUZZ_LIBOBJ)
 	rm -f $@
@@ -154,7 +154,7 @@ format-check:
 
 clean:
 	rm -f $(LIB) $(PROGS) ftpsd/ftpsd $(UNIT_BIN) $(FUZZ_BIN) sftpd/libsftpd.a ftpsd/libftpsd.a tests/fuzz/libfuzzdeps.a
-	rm -rf tests/fuzz/obj
+	rm -rf tests/fuzz/obj $(HELPERS)
 	find . -name '*.o' -delete -o -name '*.d' -delete
 
 .PHONY: all check check-unit fuzz bench demo install clean format-check
