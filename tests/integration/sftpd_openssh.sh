@@ -91,7 +91,7 @@ SERVER_ENV=(
 	printf '$pre env -i'
 	printf ' %q' "${SERVER_ENV[@]}"
 	printf ' "$@" %q 2>>%q\n' "$SFTPD" "$LOG"
-	printf 'echo $? >>%q\n' "$RCLOG"
+	printf 'echo "$? $(date +%%T) $*" >>%q\n' "$RCLOG"
 } >"$T/srv"
 chmod 755 "$T/srv"
 
@@ -350,16 +350,29 @@ for m in hmac-sha2-256-etm@openssh.com hmac-sha2-512-etm@openssh.com hmac-sha2-2
 done
 xfer "kex curve25519-sha256@libssh.org" -o KexAlgorithms=curve25519-sha256@libssh.org
 xfer "compression (sftp -C, zlib@openssh.com)" -C
-rm -f "$ROOT/rk" "$L/rk_back"
-sftp_batch "put $HUGE rk
-get rk rk_back" -o RekeyLimit=1M >"$T/last.out" 2>&1
-if cmp -s "$HUGE" "$ROOT/rk" && cmp -s "$HUGE" "$L/rk_back"; then
-	t_ok "rekey (RekeyLimit=1M): 10 MiB put+get identical"
-else
-	t_notok "rekey (RekeyLimit=1M): 10 MiB put+get identical"
-	t_diag_file "$T/last.out"
-fi
-rm -f "$ROOT/rk" "$L/rk_back"
+# rekey_case NAME [client options]: 10 MiB up and down with a rekey limit
+# on one side; the debug log must show more than one key exchange.
+rekey_case() {
+	_n=$1
+	shift
+	rm -f "$ROOT/rk" "$L/rk_back"
+	_l0=$(wc -l <"$LOG")
+	sftp_batch "put $HUGE rk
+get rk rk_back" "$@" >"$T/last.out" 2>&1
+	_kex=$(tail -n +"$((_l0 + 1))" "$LOG" | grep -c 'new keys in use')
+	if cmp -s "$HUGE" "$ROOT/rk" && cmp -s "$HUGE" "$L/rk_back" && [ "$_kex" -gt 2 ]; then
+		t_ok "$_n: 10 MiB put+get identical, $_kex key exchanges"
+	else
+		t_notok "$_n: 10 MiB put+get identical, $_kex key exchanges (want > 2)"
+		t_diag_file "$T/last.out"
+	fi
+	rm -f "$ROOT/rk" "$L/rk_back"
+}
+SRV_ENV="SFTPD_LOG_LEVEL=debug"
+rekey_case "rekey asked by the client (RekeyLimit=1M)" -o RekeyLimit=1M
+SRV_ENV="SFTPD_LOG_LEVEL=debug SFTPD_REKEY_BYTES=1M"
+rekey_case "rekey started by the server (SFTPD_REKEY_BYTES=1M)"
+SRV_ENV=
 
 # Host keys: the client trusts only the expected key (strict checking), so
 # a pass proves that key signed the exchange.
@@ -418,7 +431,7 @@ SRV_ENV=
 t_is "$rc" 255 "wrong passwords until disconnect: ssh exits 255"
 i=0 # the server's status is written just after ssh sees the disconnect
 while [ "$(wc -l <"$RCLOG")" -le "$sessions_before" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-t_is "$(tail -n 1 "$RCLOG")" 1 "wrong passwords until disconnect: sftpd exits 1"
+t_is "$(tail -n 1 "$RCLOG" | cut -d' ' -f1)" 1 "wrong passwords until disconnect: sftpd exits 1"
 secs=$(($(date +%s) - start))
 if [ "$secs" -lt 30 ]; then t_ok "wrong passwords: over in $secs s"; else t_notok "wrong passwords: over in $secs s"; fi
 if tail -n +"$((lines_before + 1))" "$LOG" | grep -qi "$USER_NAME"; then
@@ -428,6 +441,68 @@ else
 	t_diag_file "$LOG" 8
 fi
 printf '%s\n' "$PASSWORD" >"$T/keys/password"
+
+# --- settings that change behaviour ------------------------------------------
+
+KEY=$T/keys/uk_ed25519
+
+SRV_ENV="SFTPD_READ_ONLY=yes"
+rm -f "$ROOT/ro_up" "$L/ro_down"
+sftp_batch "-put f_1 ro_up
+get inside.txt ro_down" >"$T/last.out" 2>&1
+if [ ! -e "$ROOT/ro_up" ] && cmp -s "$ROOT/inside.txt" "$L/ro_down"; then
+	t_ok "SFTPD_READ_ONLY=yes: put refused, get works"
+else
+	t_notok "SFTPD_READ_ONLY=yes: put refused, get works"
+	t_diag_file "$T/last.out"
+fi
+SRV_ENV="SFTPD_UMASK=077"
+rm -f "$ROOT/um"
+sftp_batch "put f_1 um" >/dev/null 2>&1
+t_is "$(stat -c %a "$ROOT/um" 2>/dev/null)" 600 "SFTPD_UMASK=077: an upload of a 644 file is 600"
+mkdir -p "$T/roots/$USER_NAME"
+echo "per-user root" >"$T/roots/$USER_NAME/mine.txt"
+[ "$(id -u)" = 0 ] && chown -R "$ACC_UID:$ACC_GID" "$T/roots/$USER_NAME"
+SRV_ENV="SFTPD_ROOT=$T/roots/%%u" # %% : ssh expands ProxyCommand
+sftp_batch "ls" >"$T/last.out" 2>&1
+if grep -q mine.txt "$T/last.out" && ! grep -q inside.txt "$T/last.out"; then
+	t_ok "SFTPD_ROOT=.../%u confines to the per-user directory"
+else
+	t_notok "SFTPD_ROOT=.../%u confines to the per-user directory"
+	t_diag_file "$T/last.out"
+fi
+SRV_ENV="SFTPD_CIPHERS=aes256-ctr"
+t_fails "SFTPD_CIPHERS=aes256-ctr: a client offering only chacha20 is refused" \
+	sftp_batch "ls" -c chacha20-poly1305@openssh.com
+xfer "SFTPD_CIPHERS=aes256-ctr: a client offering it gets in" -c aes256-ctr
+SRV_ENV="SFTPD_AUTH_METHODS=publickey"
+t_fails "SFTPD_AUTH_METHODS=publickey: password login refused" pw_login "$PASSWORD" -o NumberOfPasswordPrompts=1
+echo "Authorized use only. sluice-banner-$$" >"$T/banner.txt"
+chmod 644 "$T/banner.txt"
+SRV_ENV="SFTPD_BANNER=$T/banner.txt"
+conn
+timeout 30 sftp "${CONN[@]}" -i "$KEY" -o LogLevel=INFO "${SSHO[@]}" -b "$T/batch" "$DEST" >"$T/last.out" 2>&1
+if grep -q "sluice-banner-$$" "$T/last.out"; then t_ok "SFTPD_BANNER is shown before login"; else t_notok "SFTPD_BANNER is shown before login"; t_diag_file "$T/last.out"; fi
+SRV_ENV="SFTPD_IDLE_TIMEOUT=1"
+start=$(date +%s)
+conn
+timeout 30 ssh "${CONN[@]}" -i "$KEY" "${SSHO[@]}" -s "$DEST" sftp < <(sleep 6) >/dev/null 2>&1
+secs=$(($(date +%s) - start))
+if [ "$secs" -lt 5 ]; then t_ok "SFTPD_IDLE_TIMEOUT=1 ends an idle session ($secs s)"; else t_notok "SFTPD_IDLE_TIMEOUT=1 ends an idle session ($secs s)"; fi
+SRV_ENV=
+conn
+sleep 4 | timeout 30 ssh -o ServerAliveInterval=1 -o ServerAliveCountMax=2 "${CONN[@]}" -i "$KEY" \
+	"${SSHO[@]}" -s "$DEST" sftp >/dev/null 2>"$T/last.out"
+rc=$?
+if [ "$rc" = 0 ] && ! grep -qi timeout "$T/last.out"; then
+	t_ok "keepalive requests are answered (4 s idle, ServerAliveInterval=1)"
+else
+	t_notok "keepalive requests are answered (ssh exit $rc)"
+	t_diag_file "$T/last.out"
+fi
+USER_NAME=nosuchuser
+t_fails "unknown user with a known key refused" sftp_batch "ls"
+USER_NAME=${T_USER:-tester}
 
 # --- what sftpd refuses -------------------------------------------------------
 
@@ -648,9 +723,9 @@ fi
 
 # --- after everything: no session ended by a signal ----------------------------
 
-bad=$(grep -Evc '^(0|1|100|111)$' "$RCLOG")
+bad=$(grep -Evc '^(0|1|100|111) ' "$RCLOG")
 t_is "$bad" 0 "every sftpd exit status is 0, 1, 100 or 111 ($(wc -l <"$RCLOG") sessions)"
-[ "$bad" = 0 ] || t_diag "$(sort "$RCLOG" | uniq -c)"
+[ "$bad" = 0 ] || t_diag "$(grep -Ev '^(0|1|100|111) ' "$RCLOG")"
 if grep -Eqi 'AddressSanitizer|runtime error:|Segmentation|core dumped' "$LOG" "$T/socket.log" 2>/dev/null; then
 	t_notok "no sanitizer report or crash in the logs"
 	grep -Ei 'AddressSanitizer|runtime error:' "$LOG" "$T/socket.log" | head -5 | sed 's/^/# /'
