@@ -81,6 +81,8 @@ const struct conf_var ftpsd_conf_table[FC_COUNT] = {
 			     "seconds to wait for a data connection to be established"},
 	[FC_MAX_UPLOAD_BYTES] = {"FTPSD_MAX_UPLOAD_BYTES", CONF_BYTES, "0", 0, 1ull << 50, 0,
 				 "largest file size an upload may reach; 0: no limit"},
-	[FC_MODE_Z] = {"FTPSD_MODE_Z", CONF_BOOL, "yes", 0, 1, 0, "allow MODE Z (zlib compressed transfers)"},
+	[FC_MODE_Z] = {"FTPSD_MODE_Z", CONF_BOOL, "no", 0, 1, 0,
+		       "offer MODE Z (zlib, level 1); off by default: lftp uses it whenever offered, and "
+		       "compression costs far more CPU than TLS"},
 	[FC_LOG_LEVEL] = {"FTPSD_LOG_LEVEL", CONF_ENUM, "info", 0, 0, "info,debug", "log verbosity"},
 };

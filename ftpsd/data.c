@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -269,6 +270,7 @@ int ftp_data_open(struct ftp_session *s, struct ftp_dconn *dc)
 {
 	int64_t deadline = ftp_now_ms() + (int64_t)s->cf[FC_DATA_TIMEOUT].num * 1000;
 	dc->tls = NULL;
+	dc->tb = NULL;
 	dc->fd = s->pasv_fd >= 0 ? accept_passive(s, deadline) : connect_active(s, deadline);
 	ftp_data_reset(s);
 	if (dc->fd < 0) {
@@ -277,8 +279,7 @@ int ftp_data_open(struct ftp_session *s, struct ftp_dconn *dc)
 		return 0;
 	}
 	if (!s->prot_p) return 1;
-	if (!s->tls_ready || tls_accept_socket(s->tls_srv, &dc->tls, dc->fd) < 0 ||
-	    !ftp_tls_handshake(s, dc->tls, dc->fd, deadline)) {
+	if (!s->tls_ready || !ftp_tlsbuf_accept(s, dc) || !ftp_data_handshake(dc, deadline)) {
 		ftp_reply(s, 425, "TLS negotiation on the data connection failed");
 		ftp_data_close(s, dc, 0);
 		return 0;
@@ -294,18 +295,42 @@ int ftp_data_open(struct ftp_session *s, struct ftp_dconn *dc)
 	return 1;
 }
 
+/* The TLS handshake on a data connection, flushing the batch buffer. */
+int ftp_data_handshake(struct ftp_dconn *dc, int64_t deadline)
+{
+	for (;;) {
+		int r = tls_handshake(dc->tls);
+		if (!ftp_tlsbuf_drain(dc->tb, deadline)) return 0;
+		if (r == 0) return 1;
+		if (r != TLS_WANT_POLLIN && r != TLS_WANT_POLLOUT) {
+			log_info("TLS handshake on data connection: %s", tls_error(dc->tls));
+			return 0;
+		}
+		if (!ftp_wait_fd(dc->fd, r == TLS_WANT_POLLIN ? POLLIN : POLLOUT, deadline)) {
+			log_info("TLS handshake on data connection timed out");
+			return 0;
+		}
+	}
+}
+
 void ftp_data_close(struct ftp_session *s, struct ftp_dconn *dc, int graceful)
 {
 	if (dc->tls) {
 		if (graceful) {
 			int64_t deadline = ftp_now_ms() + 5000;
 			int r;
-			while ((r = tls_close(dc->tls)) == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT)
+			ftp_tlsbuf_drain(dc->tb, deadline);
+			while ((r = tls_close(dc->tls)) == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT) {
+				ftp_tlsbuf_drain(dc->tb, deadline);
 				if (!ftp_wait_fd(dc->fd, r == TLS_WANT_POLLIN ? POLLIN : POLLOUT, deadline)) break;
+			}
+			ftp_tlsbuf_drain(dc->tb, deadline);
 		}
 		tls_free(dc->tls);
 		dc->tls = NULL;
 	}
+	free(dc->tb);
+	dc->tb = NULL;
 	if (dc->fd >= 0) {
 		if (graceful) shutdown(dc->fd, SHUT_WR);
 		close(dc->fd);

@@ -191,7 +191,11 @@ static ssize_t dc_io(struct xfer *x, char *p, size_t n, short *ev)
 	ssize_t r;
 	if (x->dc.tls) {
 		r = x->sending ? tls_write(x->dc.tls, p, n) : tls_read(x->dc.tls, p, n);
-		if (r == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT) {
+		/* sending, records gather in the batch buffer, which tb_write
+		 * flushes when full; flush here only before waiting */
+		int waits = r == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT;
+		if ((waits || !x->sending) && ftp_tlsbuf_flush(x->dc.tb) < 0) return -1;
+		if (waits) {
 			*ev = r == TLS_WANT_POLLIN ? POLLIN : POLLOUT;
 			return -2;
 		}
@@ -243,7 +247,8 @@ static enum xfer_end xfer_wait(struct xfer *x, short ev)
 	for (;;) {
 		int64_t left = x->deadline - ftp_now_ms();
 		if (left <= 0) return XFER_STALL;
-		struct pollfd p[2] = {{x->dc.fd, ev, 0}, {x->s->fd_in, POLLIN, 0}};
+		int out = ftp_tlsbuf_pending(x->dc.tb);
+		struct pollfd p[2] = {{x->dc.fd, (short)(ev | (out ? POLLOUT : 0)), 0}, {x->s->fd_in, POLLIN, 0}};
 		int np = x->ctrl_blocked ? 1 : 2;
 		int r = poll(p, (nfds_t)np, left > 60000 ? 60000 : (int)left);
 		if (r < 0 && errno != EINTR) return XFER_NET;
@@ -251,7 +256,10 @@ static enum xfer_end xfer_wait(struct xfer *x, short ev)
 		if (np == 2 && p[1].revents) {
 			if (!xfer_control(x)) return XFER_ABORTED;
 		}
-		if (p[0].revents) return XFER_OK;
+		if (p[0].revents) {
+			if (out && ftp_tlsbuf_flush(x->dc.tb) < 0) return XFER_NET;
+			if (!out || (p[0].revents & ~POLLOUT) || ev == POLLOUT) return XFER_OK;
+		}
 	}
 }
 
@@ -276,16 +284,24 @@ static enum xfer_end xfer_send(struct xfer *x)
 	}
 }
 
+/* Receives: TLS hands out one record per read, so reads gather in x->w
+ * until it is full or the socket runs dry, then go to the file at once. */
 static enum xfer_end xfer_recv(struct xfer *x)
 {
+	size_t have = 0;
 	for (;;) {
 		short ev = POLLIN;
-		ssize_t r = dc_io(x, x->w, FTP_XFER_CHUNK, &ev);
+		ssize_t r = dc_io(x, x->w + have, FTP_XFER_CHUNK - have, &ev);
 		if (r > 0) {
-			if (!wire_put(x, x->w, (size_t)r)) return errno == EFBIG ? XFER_TOOBIG : XFER_LOCAL;
+			have += (size_t)r;
 			x->deadline = ftp_now_ms() + x->stall_ms;
-			continue;
+			if (have < FTP_XFER_CHUNK) continue;
 		}
+		if (have) {
+			if (!wire_put(x, x->w, have)) return errno == EFBIG ? XFER_TOOBIG : XFER_LOCAL;
+			have = 0;
+		}
+		if (r > 0) continue;
 		if (r == 0) {
 			if (x->cr_pending) {
 				x->cr_pending = 0;
@@ -312,7 +328,7 @@ static int xfer_setup(struct xfer *x)
 	if (!x->a || !x->b || !x->w) return 0;
 	if (x->zmode) {
 		memset(&x->z, 0, sizeof x->z);
-		int zr = x->sending ? deflateInit(&x->z, Z_DEFAULT_COMPRESSION) : inflateInit(&x->z);
+		int zr = x->sending ? deflateInit(&x->z, Z_BEST_SPEED) : inflateInit(&x->z);
 		if (zr != Z_OK) return 0;
 		x->z_open = 1;
 	}

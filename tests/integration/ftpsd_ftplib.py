@@ -74,7 +74,8 @@ data = os.urandom(300007)
 f = plain(PORT["MAIN"])
 feat = f.sendcmd("FEAT")
 ok("AUTH TLS" in feat and "\n PBSZ" in feat and "\n PROT" in feat, "FEAT before login lists AUTH TLS, PBSZ, PROT")
-ok("MLST" in feat and "EPSV" in feat and "REST STREAM" in feat and "UTF8" in feat, "FEAT lists MLST EPSV REST STREAM UTF8")
+ok("MLST" in feat and "EPSV" in feat and "REST STREAM" in feat and "UTF8" in feat and "MODE Z" in feat,
+   "FEAT lists MLST EPSV REST STREAM UTF8 MODE Z")
 ok(code_of(f.sendcmd, "USER " + USER) == "530", "USER before AUTH refused under FTPSD_TLS_REQUIRED=on")
 ok(code_of(f.sendcmd, "PBSZ 0") in ("503", "534"), "PBSZ before AUTH refused")
 ok(code_of(f.sendcmd, "SYST") == "534", "SYST before AUTH refused under ctrl policy")
@@ -295,6 +296,7 @@ ok(code_of(f.sendcmd, "PBSZ 0") == "200" and code_of(f.sendcmd, "PROT P") == "53
 ok(get(f, "f.bin") == data, "ctrl+!data: clear transfer")
 f.close()
 f = tls(PORT["NOACTIVE"])
+ok(code_of(f.sendcmd, "MODE Z") == "504", "MODE Z refused by default")
 ok(code_of(f.sendcmd, "PORT 127,0,0,1,200,10") == "502", "FTPSD_ALLOW_ACTIVE=no refuses PORT")
 f.close()
 

@@ -3,7 +3,7 @@
 # Python ftplib client test against them (ftpsd_ftplib.py prints TAP).
 . "$(dirname "$0")/ftpsd_lib.sh"
 need python3 || { echo "1..0 # SKIP python3 missing"; exit 0; }
-P_MAIN=$(free_port); start_server "$P_MAIN"
+P_MAIN=$(free_port); start_server "$P_MAIN" FTPSD_MODE_Z=yes
 P_OFF=$(free_port); start_server "$P_OFF" FTPSD_TLS_REQUIRED=off FTPSD_ALLOW_CCC=yes FTPSD_ANONYMOUS=yes \
 	FTPSD_ANON_ROOT="$T/anon" FTPSD_MAX_UPLOAD_BYTES=100000
 P_AUTH=$(free_port); start_server "$P_AUTH" FTPSD_TLS_REQUIRED=auth

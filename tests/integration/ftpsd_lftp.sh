@@ -33,4 +33,9 @@ lftp -c "$SET; open -u $USER_NAME,$USER_PASS ftps://127.0.0.1:$P2; get up/file7.
 check "lftp implicit TLS download intact" cmp "$T/src/file7.bin" "$T/down/f7"
 out=$(lftp -c "$SET; set ssl:priority NORMAL:-VERS-TLS1.3; open -u $USER_NAME,$USER_PASS ftp://127.0.0.1:$P1; cls -1 up/sub" 2>&1)
 check "lftp over TLS 1.2 lists" sh -c "echo '$out' | grep -q file41.bin"
+P3=$(free_port); start_server "$P3" FTPSD_MODE_Z=yes FTPSD_LOG_LEVEL=debug
+lftp -c "$SET; set ftp:use-mode-z yes; open -u $USER_NAME,$USER_PASS ftp://127.0.0.1:$P3; get up/file9.bin -o $T/down/f9z; put $T/src/file11.bin -o up/z11.bin" >/dev/null 2>&1
+check "lftp MODE Z download intact" cmp "$T/src/file9.bin" "$T/down/f9z"
+check "lftp MODE Z upload intact" cmp "$T/src/file11.bin" "$HOME_DIR/up/z11.bin"
+check "lftp really used MODE Z" grep -q "command MODE Z" "$T/server.log"
 tap_end
