@@ -123,8 +123,12 @@ fi
 
 SFTPD_ENV="SFTPD_HOST_KEYS=$D/ssh_host_ed25519_key SFTPD_USERS_FILE=$D/users SFTPD_AUTHORIZED_KEYS=$D/authorized_keys"
 
-port_busy() {
-	have ss && [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]
+port_busy() { # something listens on TCP port $1 (ss, else /proc/net/tcp)
+	if have ss; then
+		[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]
+	else
+		grep -qi ":$(printf '%04X' "$1") [0-9A-F]*:0000 0A" /proc/net/tcp /proc/net/tcp6 2>/dev/null
+	fi
 }
 
 # start NAME PORT ENV PROGRAM: one PROGRAM per connection on 127.0.0.1:PORT.

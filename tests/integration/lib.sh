@@ -162,7 +162,7 @@ t_port_listening() {
 	if t_have ss; then
 		[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]
 	else
-		grep -qi ":$(printf '%04X' "$1") 00000000:0000 0A" /proc/net/tcp 2>/dev/null
+		grep -qi ":$(printf '%04X' "$1") [0-9A-F]*:0000 0A" /proc/net/tcp /proc/net/tcp6 2>/dev/null
 	fi
 }
 
