@@ -72,6 +72,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (kex_handle(s, SSH_MSG_KEX_ECDH_INIT, ecdh, sizeof ecdh)) abort(); /* only one per exchange */
 		if (!kex_handle(s, SSH_MSG_NEWKEYS, newkeys, 1) || !s->kex.done_once) abort();
 	}
+	compress_end(&s->t.comp_in, 0);
+	compress_end(&s->t.comp_out, 1);
 	free(s->kex.i_c);
 	free(s->kex.i_s);
 	cipher_free(&s->t.in);
