@@ -13,9 +13,10 @@ int packet_read_version(struct session *s)
 	struct transport *t = &s->t;
 
 	for (;;) {
-		const unsigned char *p = buf_data(&t->rx);
 		size_t n = buf_used(&t->rx), i;
-		const unsigned char *nl = memchr(p, '\n', n > SSH_MAX_VERSION_LINE ? SSH_MAX_VERSION_LINE : n);
+		/* an empty queue may have no buffer yet: no memchr(NULL, ...) */
+		const unsigned char *p = n ? buf_data(&t->rx) : 0;
+		const unsigned char *nl = n ? memchr(p, '\n', n > SSH_MAX_VERSION_LINE ? SSH_MAX_VERSION_LINE : n) : 0;
 		size_t linelen;
 
 		if (!nl) {
@@ -51,11 +52,13 @@ static int block_aligned(const struct cipher_state *c, uint32_t pktlen)
 int packet_next(struct session *s, const unsigned char **payload, size_t *len)
 {
 	struct transport *t = &s->t;
-	unsigned char *p = buf_data(&t->rx);
 	size_t avail = buf_used(&t->rx), total;
+	unsigned char *p;
 	uint32_t pktlen;
 	uint8_t padlen;
 
+	if (!avail) return (errno = EAGAIN, 0); /* and maybe no buffer yet */
+	p = buf_data(&t->rx);
 	if (!t->rx_need) {
 		if (!cipher_peek_length(&t->in, t->seq_in, p, avail, &pktlen, &t->rx_head_done)) return 0;
 		if (pktlen < 8 || pktlen > SSH_MAX_PACKET || !block_aligned(&t->in, pktlen)) {
