@@ -37,6 +37,7 @@ int buf_reserve(struct buf *b, size_t n)
 
 int buf_append(struct buf *b, const void *p, size_t n)
 {
+	if (!n) return 1; /* b->p may still be NULL: no memcpy(NULL, p, 0) */
 	if (!buf_reserve(b, n)) return 0;
 	memcpy(b->p + b->len, p, n);
 	b->len += n;
