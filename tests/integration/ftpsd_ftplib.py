@@ -273,6 +273,25 @@ except Exception as e:
     r = str(e)
 ok(r.startswith("421"), "login timeout closes with 421")
 f.close()
+f = tls(PORT["LOGIN"])
+time.sleep(2.5)
+try:
+    r = f.sendcmd("NOOP")
+except Exception as e:
+    r = str(e)
+ok(r.startswith("421"), "idle timeout after login closes with 421")
+f.close()
+f = tls(PORT["LOGIN"])
+conn = f.transfercmd("RETR big.bin")
+time.sleep(3.5)
+try:
+    r = f.getline()
+except Exception as e:
+    r = str(e)
+conn.close()
+ok(r.startswith("426"), "stalled transfer aborted with 426")
+ok(code_of(f.sendcmd, "NOOP") == "200", "session usable after a stalled transfer")
+f.close()
 
 # --- policies ---
 f = plain(PORT["AUTH"])

@@ -10,6 +10,6 @@ P_AUTH=$(free_port); start_server "$P_AUTH" FTPSD_TLS_REQUIRED=auth
 P_DATA=$(free_port); start_server "$P_DATA" FTPSD_TLS_REQUIRED=data
 P_NODATA=$(free_port); start_server "$P_NODATA" FTPSD_TLS_REQUIRED='ctrl+!data'
 P_NOACTIVE=$(free_port); start_server "$P_NOACTIVE" FTPSD_ALLOW_ACTIVE=no
-P_LOGIN=$(free_port); start_server "$P_LOGIN" FTPSD_MAX_LOGIN_ATTEMPTS=2 FTPSD_LOGIN_TIMEOUT=2
+P_LOGIN=$(free_port); start_server "$P_LOGIN" FTPSD_MAX_LOGIN_ATTEMPTS=2 FTPSD_LOGIN_TIMEOUT=2 FTPSD_IDLE_TIMEOUT=2 FTPSD_STALL_TIMEOUT=2
 export P_MAIN P_OFF P_AUTH P_DATA P_NODATA P_NOACTIVE P_LOGIN HOME_DIR USER_NAME USER_PASS PASV
 python3 "$(dirname "$0")/ftpsd_ftplib.py"
