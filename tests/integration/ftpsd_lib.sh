@@ -81,11 +81,12 @@ start_server() {
 	eflags=""
 	for kv in "$@"; do eflags="$eflags -E ${kv%%=*}"; done
 	# shellcheck disable=SC2086
-	env "$@" systemd-socket-activate -a --inetd $eflags -l "127.0.0.1:$port" "$FTPSD_BIN" \
+	env "$@" systemd-socket-activate -a --inetd $eflags -l "${LISTEN_HOST:-127.0.0.1}:$port" "$FTPSD_BIN" \
 		>>"$T/server.log" 2>&1 &
 	SERVER_PIDS="$SERVER_PIDS $!"
 	i=0
-	while ! python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$port),1).close()" 2>/dev/null; do
+	h=${LISTEN_HOST:-127.0.0.1}; h=${h#[}; h=${h%]}
+	while ! python3 -c "import socket,sys; socket.create_connection(('$h',$port),1).close()" 2>/dev/null; do
 		i=$((i + 1)); [ $i -gt 50 ] && break; sleep 0.1
 	done
 }

@@ -53,6 +53,28 @@ check "ALPN ftp selected" grep -q 'ALPN protocol: ftp' "$T/s_client.out"
 P3=$(free_port); start_server "$P3" FTPSD_TLS_PROTOCOLS=tlsv1.3
 check "FTPSD_TLS_PROTOCOLS=tlsv1.3 refuses TLS 1.2" sh -c "! $C --ssl-reqd --tls-max 1.2 ftp://127.0.0.1:$P3/d.txt"
 
+# IPv6: EPSV and EPRT work, PASV says to use EPSV, foreign EPRT refused
+if python3 -c "import socket; s=socket.socket(socket.AF_INET6); s.bind(('::1',0))" 2>/dev/null; then
+	P6=$(free_port); LISTEN_HOST='[::1]' start_server "$P6"
+	check "IPv6 control, EPSV download" sh -c "$C --ssl-reqd 'ftp://[::1]:$P6/d.txt' | grep -q 'some data'"
+	python3 - "$P6" > "$T/v6.out" 2>&1 <<'PY'
+import ftplib, io, ssl, sys
+c = ssl.create_default_context(); c.check_hostname = False; c.verify_mode = ssl.CERT_NONE
+f = ftplib.FTP_TLS(context=c, timeout=10); f.connect("::1", int(sys.argv[1])); f.login("alice", "secret"); f.prot_p()
+for cmd in ("PASV", "EPRT |2|::2|5000|"):
+    try:
+        print(cmd.split()[0], f.sendcmd(cmd)[:3])
+    except ftplib.all_errors as e:
+        print(cmd.split()[0], str(e)[:3])
+f.set_pasv(False); b = io.BytesIO(); f.retrbinary("RETR d.txt", b.write); print("EPRT", b.getvalue() == b"some data\n")
+PY
+	check "IPv6: PASV answered 522" grep -q '^PASV 522' "$T/v6.out"
+	check "IPv6: EPRT to another address refused" grep -q '^EPRT 504' "$T/v6.out"
+	check "IPv6: active EPRT download" grep -q '^EPRT True' "$T/v6.out"
+else
+	skip "no IPv6 loopback"; skip "no IPv6 loopback"; skip "no IPv6 loopback"; skip "no IPv6 loopback"
+fi
+
 # client certificates
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/ca.key" -out "$T/ca.pem" \
 	-days 2 -subj /CN=test-ca >/dev/null 2>&1
