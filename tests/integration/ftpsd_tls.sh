@@ -18,6 +18,8 @@ out2=$(env $BASE FTPSD_TLS_SESSION_LIFETIME=7200 "$FTPSD_BIN" -t 2>&1)
 res=$(echo "$out2" | grep '^# TLS session resumption')
 echo "# $res"
 check "-M prints an mdoc list" sh -c "'$FTPSD_BIN' -M | grep -q '^.It Ev FTPSD_TLS_REQUIRED'"
+sed -n '/BEGIN VARIABLES/,/END VARIABLES/p' "$TOP/ftpsd/ftpsd.8" | sed '1d;$d' > "$T/man.vars"
+check "ftpsd.8 lists exactly the variables of the table (ftpsd/mkman.sh)" cmp "$T/man.vars" "$T/m.out"
 env $BASE FTPSD_TLS_REQUIRED=bogus "$FTPSD_BIN" -t >/dev/null 2>&1
 check "bad FTPSD_TLS_REQUIRED: exit 100" test $? -eq 100
 env $BASE FTPSD_NO_SUCH=1 "$FTPSD_BIN" -t >/dev/null 2>&1
