@@ -168,17 +168,23 @@ t_port_listening() {
 
 # t_server_start PORT LOG CMD...: runs CMD once per connection accepted on
 # 127.0.0.1:PORT with the connection on fds 0/1 (inetd style), through
-# systemd-socket-activate --inetd -a, else tcpserver.  Environment for CMD
+# systemd-socket-activate --inetd -a, else tcpserver (T_LAUNCHER=tcpserver
+# or systemd-socket-activate picks one).  Environment for CMD
 # is passed with "env VAR=value ..." inside CMD.  Sets T_SERVER_PID (the
 # super-server, leader of its own session) and waits until the port listens.
 t_server_start() {
 	_port=$1
 	_log=$2
 	shift 2
-	if t_have systemd-socket-activate; then
+	_how=${T_LAUNCHER:-}
+	if [ -z "$_how" ]; then
+		_how=tcpserver
+		t_have systemd-socket-activate && _how=systemd-socket-activate
+	fi
+	if [ "$_how" = systemd-socket-activate ] && t_have systemd-socket-activate; then
 		setsid systemd-socket-activate --inetd -a -l "127.0.0.1:$_port" "$@" \
 			</dev/null >>"$_log" 2>&1 &
-	elif t_have tcpserver; then
+	elif [ "$_how" = tcpserver ] && t_have tcpserver; then
 		setsid tcpserver -q -H -R 127.0.0.1 "$_port" "$@" </dev/null >>"$_log" 2>&1 &
 	else
 		return 1

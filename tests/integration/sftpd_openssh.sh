@@ -679,6 +679,15 @@ env -i "${SERVER_ENV[@]}" SFTPD_MAX_AUTH_TRIES=lots "$SFTPD" </dev/null >/dev/nu
 t_is "$?" 100 "malformed SFTPD_MAX_AUTH_TRIES: exit 100"
 t_run "sftpd -t accepts the test configuration" env -i "${SERVER_ENV[@]}" "$SFTPD" -t
 
+# service/sftpd.env, its commented examples included, passes sftpd -t
+if [ -f "$T_TOP/service/sftpd.env" ]; then
+	bad=
+	for l in $(sed -n 's/^#\{0,1\}\(SFTPD_[A-Z_]*=[^ ]*\)$/\1/p' "$T_TOP/service/sftpd.env"); do
+		env -i "$l" SFTPD_HOST_KEYS="$T/keys/hk_ed25519" "$SFTPD" -t >/dev/null 2>&1 || bad="$bad $l"
+	done
+	t_is "$bad" "" "service/sftpd.env: every setting and example passes sftpd -t"
+fi
+
 # README's configuration table is the program's own (service/config-table.sh)
 if [ -f "$T_TOP/README.md" ] && [ -z "${SFTPD_BIN:-}" ]; then
 	sh "$T_TOP/service/config-table.sh" sftpd >"$T/table.want" 2>/dev/null
@@ -721,6 +730,30 @@ if t_have systemd-socket-activate || t_have tcpserver; then
 	fi
 else
 	t_skip "loopback tests" "neither systemd-socket-activate nor tcpserver installed"
+fi
+
+# === through ucspi-tcp tcpserver on loopback ===================================
+
+if t_have tcpserver; then
+	PORT=$(t_free_port)
+	if T_LAUNCHER=tcpserver t_server_start "$PORT" "$T/tcpserver.log" env -i "${SERVER_ENV[@]}" "$SFTPD"; then
+		MODE=socket
+		KEY=$T/keys/uk_ed25519
+		xfer "tcpserver: aes256-gcm" -c aes256-gcm@openssh.com
+		if grep -q "127.0.0.1" "$T/tcpserver.log"; then
+			t_ok "tcpserver: log lines carry the client address"
+		else
+			t_notok "tcpserver: log lines carry the client address"
+			t_diag_file "$T/tcpserver.log" 5
+		fi
+		MODE=proxy
+		t_server_stop "$T_SERVER_PID"
+	else
+		t_notok "tcpserver listens on 127.0.0.1:$PORT"
+		t_diag_file "$T/tcpserver.log"
+	fi
+else
+	t_skip "tcpserver on loopback" "tcpserver not installed (ucspi-tcp)"
 fi
 
 # --- after everything: no session ended by a signal ----------------------------
