@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
 #include <tls.h>
 
 #include "ftpsd.h"
@@ -204,6 +205,7 @@ static int ctrl_read_some(struct ftp_session *s, short *want)
 	}
 	if (r == 0) return -1;
 	ftp_line_feed(&s->lb, tmp, (size_t)r);
+	sodium_memzero(tmp, (size_t)r);
 	return 1;
 }
 

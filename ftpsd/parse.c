@@ -30,10 +30,12 @@ void ftp_line_feed(struct ftp_linebuf *lb, const char *p, size_t n)
 	}
 }
 
+/* Drops n bytes and clears the freed tail, so a PASS line does not linger. */
 static void line_consume(struct ftp_linebuf *lb, size_t n)
 {
 	memmove(lb->buf, lb->buf + n, lb->len - n);
 	lb->len -= n;
+	memset(lb->buf + lb->len, 0, n);
 }
 
 int ftp_line_next(struct ftp_linebuf *lb, char *out, size_t cap, size_t *outlen)
@@ -41,6 +43,7 @@ int ftp_line_next(struct ftp_linebuf *lb, char *out, size_t cap, size_t *outlen)
 	char *lf = memchr(lb->buf, '\n', lb->len);
 	if (lb->discarding) {
 		if (!lf) {
+			memset(lb->buf, 0, lb->len);
 			lb->len = 0;
 			return 0;
 		}
@@ -50,6 +53,7 @@ int ftp_line_next(struct ftp_linebuf *lb, char *out, size_t cap, size_t *outlen)
 	}
 	if (!lf) {
 		if (lb->len < sizeof lb->buf) return 0;
+		memset(lb->buf, 0, lb->len);
 		lb->len = 0;
 		lb->discarding = 1;
 		errno = EMSGSIZE;

@@ -238,6 +238,19 @@ ok(a.startswith("426") and b.startswith("226"), "ABOR mid-transfer: 426 then 226
 ok(code_of(f.sendcmd, "NOOP") == "200", "session usable after ABOR")
 ok(get(f, "f.bin") == data, "transfer after ABOR intact")
 
+# --- ABOR in the middle of an upload ---
+conn = f.transfercmd("STOR abor-up.bin")
+conn.sendall(os.urandom(1 << 20))
+f.sock.sendall(b"ABOR\r\n")
+try:
+    a = f.getline()
+    b = f.getline() if a.startswith("426") else ""
+except Exception as e:
+    a, b = str(e), ""
+conn.close()
+ok((a.startswith("426") and b.startswith("226")) or a.startswith("226"), "ABOR mid-upload answered")
+ok(code_of(f.sendcmd, "NOOP") == "200", "session usable after ABOR of an upload")
+
 # --- bad input on a TLS control connection ---
 f.sock.sendall(b"A" * 10240 + b"\r\n")
 ok(f.getline().startswith("500"), "10 KiB line: 500")
