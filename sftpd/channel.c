@@ -41,22 +41,19 @@ static int open_failure(struct session *s, uint32_t sender, uint32_t reason, con
 
 static int handle_open(struct session *s, struct wire_in *in)
 {
-	char type[64];
-	uint32_t sender, window, maxpacket;
+	const unsigned char *type;
+	uint32_t typelen, sender, window, maxpacket;
 	unsigned i;
 	struct wire_out w;
 	struct channel *ch;
 
-	if (!wire_get_cstring(in, type, sizeof type)) {
-		/* an over-long type name is simply unknown */
-		return (errno = EPROTO, 0);
-	}
+	wire_get_string(in, &type, &typelen);
 	wire_get_u32(in, &sender);
 	wire_get_u32(in, &window);
 	wire_get_u32(in, &maxpacket);
 	if (in->bad) return (errno = EPROTO, 0);
-	if (strcmp(type, "session")) {
-		log_info("refused channel type %s", type);
+	if (typelen != 7 || memcmp(type, "session", 7)) {
+		log_info("refused channel type %.*s", (int)(typelen > 64 ? 64 : typelen), (const char *)type);
 		return open_failure(s, sender, 1, "only session channels are offered");
 	}
 	if (s->no_more_sessions || channels_open(s) >= s->cf[CF_MAX_SESSIONS].num)
@@ -234,7 +231,8 @@ static size_t feed(struct channel *ch)
 static size_t drain(struct session *s, struct channel *ch)
 {
 	size_t sent = 0;
-	while (!s->kex.sent_kexinit && buf_used(&s->t.tx) < SSH_TX_HIGH_WATER && ch->remote_window) {
+	while (!s->kex.sent_kexinit && !buf_used(&s->t.deferred) && buf_used(&s->t.tx) < SSH_TX_HIGH_WATER &&
+	       ch->remote_window) {
 		const unsigned char *p;
 		size_t n;
 		struct wire_out w;

@@ -262,6 +262,7 @@ static void serve(struct session *s)
 		int r;
 
 		process_input(s);
+		if (buf_used(&s->t.deferred)) packet_flush_deferred(s);
 		if (s->authed && !s->closing && !channel_pump(s)) fail_protocol(s);
 		now = time(0);
 		check_deadlines(s, now);

@@ -101,12 +101,18 @@ void packet_consume(struct session *s)
 }
 
 /* RFC 4253 s7.1: between our KEXINIT and our NEWKEYS only transport
- * messages may be sent; the rest waits in t->deferred. */
+ * messages may be sent; the rest waits in t->deferred.  Afterwards newer
+ * messages queue behind the ones still waiting, so the order holds while
+ * the queue drains into tx as room allows. */
+static int flushing;
+
 static int must_defer(const struct session *s, uint8_t type)
 {
-	if (!s->kex.sent_kexinit) return 0;
-	return type >= 50 || type == SSH_MSG_SERVICE_REQUEST || type == SSH_MSG_SERVICE_ACCEPT ||
-	       type == SSH_MSG_EXT_INFO;
+	int connection_layer = type >= 50 || type == SSH_MSG_SERVICE_REQUEST ||
+			       type == SSH_MSG_SERVICE_ACCEPT || type == SSH_MSG_EXT_INFO;
+	if (!connection_layer) return 0;
+	if (s->kex.sent_kexinit) return 1;
+	return buf_used(&s->t.deferred) && !flushing;
 }
 
 int packet_begin(struct session *s, struct wire_out *w, uint8_t type, size_t maxlen)
@@ -177,13 +183,15 @@ int packet_send(struct session *s, const unsigned char *payload, size_t len)
 void packet_flush_deferred(struct session *s)
 {
 	struct buf *d = &s->t.deferred;
-	while (buf_used(d) >= 4) {
+	if (s->kex.sent_kexinit) return;
+	flushing = 1;
+	while (buf_used(d) >= 4 && buf_used(&s->t.tx) < SSH_TX_HIGH_WATER) {
 		uint32_t n = wire_load_u32(buf_data(d));
-		unsigned char *p = buf_data(d) + 4;
-		/* packet_send may grow tx but never touches deferred now. */
-		if (!packet_send(s, p, n)) log_die(EXIT_SYSTEM, "unable to queue packet: %s", strerror(errno));
+		/* tx keeps room for two maximal packets above its high water mark */
+		if (!packet_send(s, buf_data(d) + 4, n)) log_die(EXIT_SYSTEM, "unable to queue packet: %s", strerror(errno));
 		buf_consume(d, 4 + n);
 	}
+	flushing = 0;
 }
 
 void ssh_disconnect(struct session *s, uint32_t reason, const char *msg)
