@@ -401,6 +401,22 @@ ok(f.getline().startswith("200"), "NOOP during a transfer answered")
 ok(f.voidresp().startswith("226"), "transfer completes after STAT")
 f.close()
 
+# ABOR with Telnet IP + Synch (urgent data), as ftplib.abort() sends it on a clear connection
+f = plain(PORT["OFF"])
+f.login(USER, PASS)
+conn = f.transfercmd("RETR big.bin")
+conn.recv(65536)
+try:
+    r = f.abort()
+except ftplib.all_errors as e:
+    r = str(e)
+conn.close()
+if r.startswith("426"):
+    r = f.getline()  # ftplib.abort() reads only the 426; the 226 follows
+ok(r[:3] in ("225", "226"), "ABOR with Telnet IP/Synch out of band")
+ok(code_of(f.sendcmd, "NOOP") == "200", "session usable after out-of-band ABOR")
+f.close()
+
 f = plain(PORT["OFF"])
 ok(code_of(f.sendcmd, "HOST localhost") == "220", "HOST before USER")
 ok(code_of(f.sendcmd, "USER " + USER) == "331" and code_of(f.sendcmd, "REIN") == "220", "REIN before login")
