@@ -77,6 +77,7 @@ chroot_ok=1
 if [ $AS_ROOT = 1 ]; then
 	p=$B/root_sshd
 	while [ "$p" != / ]; do
+		# shellcheck disable=SC2046
 		set -- $(stat -c '%u %a' "$p")
 		if [ "$1" != 0 ] || [ $(((8#$2) & 8#022)) != 0 ]; then chroot_ok=0; fi
 		p=$(dirname "$p")
