@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -327,6 +328,8 @@ int main(int argc, char **argv)
 	log_init("sftpd", mode[0] ? "local" : peer.text);
 	if (!algo_init()) log_die(EXIT_SYSTEM, "unable to initialise libsodium");
 	priv_harden();
+	/* A client that goes away must show up as EPIPE from write, not kill us. */
+	signal(SIGPIPE, SIG_IGN);
 	s->t.rx = (struct buf)BUF_ZERO(SSH_RX_MAX);
 	s->t.tx = (struct buf)BUF_ZERO(SSH_TX_MAX);
 	s->t.deferred = (struct buf)BUF_ZERO(SSH_DEFERRED_MAX);
