@@ -135,9 +135,8 @@ void ftp_dispatch(struct ftp_session *s, const char *line, size_t len)
 	}
 	if (!cmd_policy_ok(s, c)) return;
 	if (s->have_rnfr && c->fn != ftp_cmd_rnto) s->have_rnfr = 0;
-	if (s->rest && c->fn != ftp_cmd_retr && c->fn != ftp_cmd_stor && c->fn != ftp_cmd_rest &&
-	    c->fn != ftp_cmd_appe && c->fn != ftp_cmd_noop && c->fn != ftp_cmd_type)
-		s->rest = 0;
+	/* a REST offset waits for RETR or STOR even across PASV, TYPE, SIZE...:
+	 * clients put those in between; the transfer commands consume it */
 	c->fn(s, cl.arg);
 }
 

@@ -31,6 +31,14 @@ for mode in explicit implicit; do
 	check "$mode: NLST lists 4+ names" test "$(grep -c "^$mode-" "$T/nlst.$mode")" -ge 4
 done
 
+# resumed transfers: curl -C - (REST for downloads, SIZE + APPE for uploads)
+head -c 500000 "$T/src/f1m7" > "$T/dst/resume"
+check "resumed download (REST + RETR)" $C --ssl-reqd -C - -o "$T/dst/resume" "ftp://127.0.0.1:$P1/explicit-f1m7"
+check "resumed download intact" cmp "$T/src/f1m7" "$T/dst/resume"
+head -c 300000 "$T/src/f1m7" > "$HOME_DIR/resume-up"; fix_owner
+check "resumed upload (SIZE + APPE)" $C --ssl-reqd -C - -T "$T/src/f1m7" "ftp://127.0.0.1:$P1/resume-up"
+check "resumed upload intact" cmp "$T/src/f1m7" "$HOME_DIR/resume-up"
+
 # ASCII download converts LF to CRLF
 printf 'a\nb\n' > "$HOME_DIR/text.txt"; fix_owner
 $C --ssl-reqd -B "ftp://127.0.0.1:$P1/text.txt" > "$T/ascii.out" 2>/dev/null
