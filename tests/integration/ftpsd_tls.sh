@@ -101,4 +101,27 @@ check "client certificate: login by e-mail subjectAltName" sh -c \
 check "optional client certificate: password login without one" sh -c "$C --ssl-reqd ftp://127.0.0.1:$P5/d.txt | grep -q 'some data'"
 check "certificate for another user does not log in without password" sh -c \
 	"! curl -sS -k --cert $T/client.pem --key $T/client.key --user bob: --ssl-reqd ftp://127.0.0.1:$P4/d.txt"
+# a revoked client certificate is refused when a CRL is configured
+mkdir -p "$T/ca"; : > "$T/ca/index.txt"; echo 1000 > "$T/ca/crlnumber"
+cat > "$T/ca.cnf" <<CNF
+[ca]
+default_ca = ca_default
+[ca_default]
+dir = $T/ca
+database = $T/ca/index.txt
+new_certs_dir = $T/ca
+certificate = $T/ca.pem
+private_key = $T/ca.key
+crlnumber = $T/ca/crlnumber
+default_md = sha256
+default_crl_days = 2
+CNF
+openssl ca -config "$T/ca.cnf" -revoke "$T/client.pem" >/dev/null 2>&1
+openssl ca -config "$T/ca.cnf" -gencrl -out "$T/crl.pem" >/dev/null 2>&1
+chmod 644 "$T/crl.pem"
+P7=$(free_port); start_server "$P7" FTPSD_TLS_VERIFY_CLIENT=required FTPSD_TLS_CA_FILE="$T/ca.pem" FTPSD_TLS_CRL_FILE="$T/crl.pem"
+check "CRL: revoked client certificate refused" sh -c \
+	"! curl -sS -k --cert $T/client.pem --key $T/client.key --user $USER_NAME:$USER_PASS --ssl-reqd ftp://127.0.0.1:$P7/d.txt"
+check "CRL: valid client certificate accepted" sh -c \
+	"curl -sS -k --cert $T/c2.pem --key $T/c2.key --user $USER_NAME:$USER_PASS --ssl-reqd ftp://127.0.0.1:$P7/d.txt | grep -q 'some data'"
 tap_end
