@@ -701,6 +701,65 @@ if [ -f "$T_TOP/README.md" ] && [ -z "${SFTPD_BIN:-}" ]; then
 	fi
 fi
 
+# --- SSH implementations other than OpenSSH, on the loopback port --------------
+
+other_clients() {
+	# curl's sftp:// is libssh2
+	if t_have curl && curl -V 2>/dev/null | grep -q '^Protocols:.* sftp'; then
+		rm -f "$ROOT/curl_up" "$L/curl_down"
+		t_run "curl (libssh2) sftp:// upload with a password" timeout 60 curl -sS -k \
+			-u "$USER_NAME:$PASSWORD" -T "$BIG" "sftp://127.0.0.1:$PORT/curl_up"
+		cmp -s "$BIG" "$ROOT/curl_up" && t_ok "curl sftp:// upload identical" || t_notok "curl sftp:// upload identical"
+		t_run "curl (libssh2) sftp:// download with a key" timeout 60 curl -sS -k \
+			--key "$T/keys/uk_ed25519" --pubkey "$T/keys/uk_ed25519.pub" -u "$USER_NAME:" \
+			-o "$L/curl_down" "sftp://127.0.0.1:$PORT/curl_up"
+		cmp -s "$BIG" "$L/curl_down" && t_ok "curl sftp:// download identical" || t_notok "curl sftp:// download identical"
+	else
+		t_skip "curl sftp://" "curl without sftp support"
+	fi
+	# Python paramiko (Debian: python3-paramiko)
+	py=
+	for c in python3 /usr/bin/python3; do
+		if t_have "$c" && "$c" -c 'import paramiko' 2>/dev/null; then py=$c; break; fi
+	done
+	if [ -n "$py" ]; then
+		t_run "paramiko: password and key logins, 1 MB up and down, rename, mkdir, confinement" \
+			timeout 60 "$py" - "$PORT" "$USER_NAME" "$PASSWORD" "$T/keys/uk_ed25519" <<'PY'
+import os, sys, paramiko
+port, user, pw, keyfile = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+def connect(**auth):
+    t = paramiko.Transport(("127.0.0.1", port))
+    t.connect(username=user, **auth)
+    return t, paramiko.SFTPClient.from_transport(t)
+t, s = connect(password=pw)
+data = os.urandom(1000003)
+with s.open("pm.bin", "wb") as f:
+    f.write(data)
+with s.open("pm.bin", "rb") as f:
+    assert f.read() == data, "download differs"
+s.rename("pm.bin", "pm2.bin")
+s.mkdir("pmdir")
+s.rmdir("pmdir")
+assert s.stat("pm2.bin").st_size == len(data)
+s.remove("pm2.bin")
+assert s.normalize(".") == "/", s.normalize(".")
+for bad in ("../../../../etc/passwd", "/etc/passwd", "evil_abs", "evil_rel"):
+    try:
+        with s.open(bad, "rb") as f:
+            got = f.read()
+        assert b"OUTSIDE-SECRET" not in got and not got.startswith(b"root:"), "leak via " + bad
+    except IOError:
+        pass
+t.close()
+t, s = connect(pkey=paramiko.Ed25519Key.from_private_key_file(keyfile))
+s.listdir(".")
+t.close()
+PY
+	else
+		t_skip "paramiko" "python3-paramiko not installed"
+	fi
+}
+
 # === through systemd-socket-activate on loopback =============================
 
 if t_have systemd-socket-activate || t_have tcpserver; then
@@ -722,6 +781,7 @@ if t_have systemd-socket-activate || t_have tcpserver; then
 			t_notok "socket: log lines carry the client address"
 			t_diag_file "$T/socket.log" 5
 		fi
+		other_clients
 		MODE=proxy
 		t_server_stop "$T_SERVER_PID"
 	else
