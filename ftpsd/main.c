@@ -5,6 +5,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <signal.h>
 #include <string.h>
@@ -118,6 +120,9 @@ static void session_sockets(struct ftp_session *s)
 	s->locallen = sizeof s->local;
 	if (getsockname(s->fd_in, (struct sockaddr *)&s->local, &s->locallen) < 0) s->locallen = 0;
 	setsockopt(s->fd_in, SOL_SOCKET, SO_OOBINLINE, &one, sizeof one);
+	/* replies are written whole: Nagle would only hold them back for the
+	 * client's delayed ACK (up to 200 ms per command) */
+	if (peer_fd_is_tcp(s->fd_out)) setsockopt(s->fd_out, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	fcntl(s->fd_in, F_SETFL, fcntl(s->fd_in, F_GETFL) | O_NONBLOCK);
 	fcntl(s->fd_out, F_SETFL, fcntl(s->fd_out, F_GETFL) | O_NONBLOCK);
 }
