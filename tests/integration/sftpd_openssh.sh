@@ -536,6 +536,8 @@ if t_have python3; then
 #   bigpkt   version line, then a packet length of 0x7fffffff
 #   http     an HTTP request instead of a version line
 #   silent   version line, then nothing (login grace time)
+#   longversion, manylines, badpad, misaligned, zero, early, kexgarbage,
+#   nocommon, kexfollow: malformed or out-of-order cleartext packets
 #   flip     relay stdin/stdout <-> server (a ProxyCommand) and flip one
 #            bit in the first encrypted packet the client sends
 # Writes "RC SECS" (server exit status, wall time) to RCFILE.
@@ -571,8 +573,52 @@ def finish(limit):
     with open(rcfile, "w") as f:
         f.write("%s %.2f\n" % (rc, time.monotonic() - t0))
 
+def packet(payload, padlen=None):
+    # a cleartext binary packet (before the first NEWKEYS)
+    if padlen is None:
+        padlen = 8 - (5 + len(payload)) % 8
+        if padlen < 4:
+            padlen += 8
+    body = bytes([padlen]) + payload + b"\0" * padlen
+    return len(body).to_bytes(4, "big") + body
+
+def sshstr(b):
+    return len(b).to_bytes(4, "big") + b
+
+def kexinit(lists):
+    return bytes([20]) + os.urandom(16) + b"".join(sshstr(x) for x in lists) + b"\0" + b"\0" * 4
+
+GOOD = [b"curve25519-sha256", b"ssh-ed25519", b"aes128-ctr", b"aes128-ctr",
+        b"hmac-sha2-256", b"hmac-sha2-256", b"none", b"none", b"", b""]
+
 if mode == "http":
     send(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
+    finish(10)
+elif mode == "longversion":
+    send(b"SSH-2.0-" + b"A" * 100000)
+    finish(10)
+elif mode == "manylines":
+    send(b"hello\r\n" * 20000)
+    finish(10)
+elif mode in ("badpad", "misaligned", "zero", "early", "kexgarbage", "nocommon", "kexfollow"):
+    send(b"SSH-2.0-sluice_probe\r\n")
+    if mode == "badpad":
+        send((12).to_bytes(4, "big") + bytes([200]) + bytes([20]) + b"x" * 10)
+    elif mode == "misaligned":
+        send((13).to_bytes(4, "big") + bytes([4]) + bytes([20]) + b"x" * 11)
+    elif mode == "zero":
+        send(b"\0\0\0\0" + b"\0" * 16)
+    elif mode == "early":
+        send(packet(bytes([5]) + sshstr(b"ssh-userauth")))
+    elif mode == "kexgarbage":
+        send(packet(bytes([20]) + os.urandom(16) + b"\xff\xff\xff\xf0" + b"x" * 40))
+    elif mode == "nocommon":
+        l = list(GOOD)
+        l[2] = l[3] = b"3des-cbc"
+        send(packet(kexinit(l)))
+    elif mode == "kexfollow":
+        # a valid KEXINIT, then the same again: a second KEXINIT mid-exchange
+        send(packet(kexinit(GOOD)) + packet(kexinit(GOOD)))
     finish(10)
 elif mode in ("garbage", "bigpkt", "silent"):
     send(b"SSH-2.0-sluice_probe\r\n")
@@ -651,6 +697,15 @@ PY
 	probe bigpkt "packet length 0x7fffffff" 5
 	probe http "HTTP request instead of a version line" 5
 	probe silent "silent client, login grace time 2 s" 6 SFTPD_LOGIN_GRACE_TIME=2
+	probe longversion "100 kB version line without a newline" 5
+	probe manylines "20000 lines instead of a version" 5
+	probe badpad "padding length larger than the packet" 5
+	probe misaligned "packet length not a multiple of the block size" 5
+	probe zero "packet length 0" 5
+	probe early "SERVICE_REQUEST before the key exchange" 5
+	probe kexgarbage "KEXINIT with a name-list length of 4 GB" 5
+	probe nocommon "KEXINIT with no cipher in common" 5
+	probe kexfollow "a second KEXINIT during the key exchange" 5
 	for c in chacha20-poly1305@openssh.com aes256-gcm@openssh.com aes128-ctr; do
 		rm -f "$T/probe.rc"
 		pc="python3 $T/sshprobe.py flip $T/probe.rc -- env -i $(printf '%q ' "${SERVER_ENV[@]}")$SFTPD"
