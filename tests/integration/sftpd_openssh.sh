@@ -725,6 +725,82 @@ else
 	t_skip "bad input over a pipe" "python3 not installed"
 fi
 
+# bad SFTP input after login, through a real ssh session (ssh -s ... sftp)
+if t_have python3; then
+	cat >"$T/sftpprobe.py" <<'PY'
+# sftpprobe: speaks raw SFTP through an ssh command line (argv after --).
+# Modes: unknown, badhandle, truncated, nulpath, huge.  Exit 0 when the
+# server answered as it should (or, for huge, closed the channel promptly).
+import os, select, subprocess, sys, time
+mode = sys.argv[1]
+argv = sys.argv[sys.argv.index("--") + 1:]
+p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+buf = b""
+def u32(n): return n.to_bytes(4, "big")
+def sstr(b): return u32(len(b)) + b
+def send(body): p.stdin.write(u32(len(body)) + body)
+def recv(limit=15):
+    global buf
+    end = time.monotonic() + limit
+    while True:
+        if len(buf) >= 4 and len(buf) >= 4 + int.from_bytes(buf[:4], "big"):
+            n = int.from_bytes(buf[:4], "big")
+            m, buf = buf[4:4 + n], buf[4 + n:]
+            return m
+        r, _, _ = select.select([p.stdout], [], [], max(0, end - time.monotonic()))
+        if not r:
+            sys.exit("timeout waiting for a reply")
+        d = os.read(p.stdout.fileno(), 65536)
+        if not d:
+            return None
+        buf += d
+def status(m, rid):
+    assert m is not None, "connection closed"
+    assert m[0] == 101 and int.from_bytes(m[1:5], "big") == rid, "want STATUS for id %d, got %r" % (rid, m[:12])
+    return int.from_bytes(m[5:9], "big")
+def alive(rid):
+    send(bytes([16]) + u32(rid) + sstr(b"."))  # REALPATH .
+    m = recv()
+    assert m is not None and m[0] == 104 and int.from_bytes(m[1:5], "big") == rid, "session not usable after bad input"
+send(bytes([1]) + u32(3))  # INIT v3
+m = recv()
+assert m and m[0] == 2, "no VERSION reply"
+if mode == "unknown":
+    send(bytes([250]) + u32(7) + b"junk")
+    assert status(recv(), 7) == 8, "want OP_UNSUPPORTED"
+    alive(8)
+elif mode == "badhandle":
+    send(bytes([5]) + u32(9) + sstr(b"nosuchhandle") + u32(0) + u32(0) + u32(100))  # READ
+    assert status(recv(), 9) in (4, 5), "want FAILURE or BAD_MESSAGE"
+    alive(10)
+elif mode == "truncated":
+    send(bytes([5]) + u32(11) + b"\0\0")  # READ with a cut-off handle
+    m = recv()
+    if m is not None:
+        assert status(m, 11) in (4, 5), "want FAILURE or BAD_MESSAGE"
+elif mode == "nulpath":
+    send(bytes([11]) + u32(12) + sstr(b"a\0b"))  # OPENDIR "a\0b"
+    assert status(recv(), 12) != 0, "a path with a NUL was accepted"
+    alive(13)
+elif mode == "huge":
+    p.stdin.write(b"\xff\xff\xff\xff" + b"x" * 1000)
+    assert recv() is None, "server answered a 4 GB SFTP packet"
+p.stdin.close()
+p.wait(timeout=15)
+PY
+	sftpprobe() { # MODE NAME
+		conn
+		t_run "$2" timeout 30 python3 "$T/sftpprobe.py" "$1" -- \
+			ssh "${CONN[@]}" -i "$KEY" "${SSHO[@]}" -s "$DEST" sftp
+	}
+	KEY=$T/keys/uk_ed25519
+	sftpprobe unknown "SFTP: unknown request type gets OP_UNSUPPORTED, session goes on"
+	sftpprobe badhandle "SFTP: READ on a bogus handle gets a status, session goes on"
+	sftpprobe truncated "SFTP: a truncated READ gets a status or a close"
+	sftpprobe nulpath "SFTP: a path with a NUL byte is refused, session goes on"
+	sftpprobe huge "SFTP: a 4 GB SFTP packet length closes the session"
+fi
+
 # bad configuration: refused at start with exit 100, naming the variable
 env -i "${SERVER_ENV[@]}" SFTPD_NO_SUCH_SETTING=1 "$SFTPD" </dev/null >/dev/null 2>"$T/last.out"
 rc=$?
