@@ -46,7 +46,7 @@ void ftp_cmd_cwd(struct ftp_session *s, const char *arg)
 {
 	char real[SLUICE_MAX_PATH];
 	struct stat st;
-	if (fs_realpath(&s->root, arg, real, sizeof real) < 0 || fs_stat(&s->root, real, &st) < 0) {
+	if (fs_realpath(&s->root, arg, real, sizeof real) < 0 || !fs_stat(&s->root, real, &st)) {
 		ftp_reply_errno(s, 550, arg);
 		return;
 	}
@@ -69,7 +69,7 @@ void ftp_cmd_cdup(struct ftp_session *s, const char *arg)
 void ftp_cmd_mkd(struct ftp_session *s, const char *arg)
 {
 	char real[SLUICE_MAX_PATH];
-	if (fs_mkdir(&s->root, arg, 0777) < 0) {
+	if (!fs_mkdir(&s->root, arg, 0777)) {
 		ftp_reply_errno(s, 550, arg);
 		return;
 	}
@@ -80,7 +80,7 @@ void ftp_cmd_mkd(struct ftp_session *s, const char *arg)
 
 void ftp_cmd_rmd(struct ftp_session *s, const char *arg)
 {
-	if (fs_rmdir(&s->root, arg) < 0) {
+	if (!fs_rmdir(&s->root, arg)) {
 		ftp_reply_errno(s, 550, arg);
 		return;
 	}
@@ -90,7 +90,7 @@ void ftp_cmd_rmd(struct ftp_session *s, const char *arg)
 
 void ftp_cmd_dele(struct ftp_session *s, const char *arg)
 {
-	if (fs_unlink(&s->root, arg) < 0) {
+	if (!fs_unlink(&s->root, arg)) {
 		ftp_reply_errno(s, 550, arg);
 		return;
 	}
@@ -101,7 +101,7 @@ void ftp_cmd_dele(struct ftp_session *s, const char *arg)
 void ftp_cmd_rnfr(struct ftp_session *s, const char *arg)
 {
 	struct stat st;
-	if (fs_lstat(&s->root, arg, &st) < 0) {
+	if (!fs_lstat(&s->root, arg, &st)) {
 		ftp_reply_errno(s, 550, arg);
 		return;
 	}
@@ -117,7 +117,7 @@ void ftp_cmd_rnto(struct ftp_session *s, const char *arg)
 		return;
 	}
 	s->have_rnfr = 0;
-	if (fs_rename(&s->root, s->rnfr, arg, 0) < 0) {
+	if (!fs_rename(&s->root, s->rnfr, arg, 0)) {
 		ftp_reply_errno(s, 550, arg);
 		return;
 	}
@@ -128,7 +128,7 @@ void ftp_cmd_rnto(struct ftp_session *s, const char *arg)
 void ftp_cmd_size(struct ftp_session *s, const char *arg)
 {
 	struct stat st;
-	if (fs_stat(&s->root, arg, &st) < 0) {
+	if (!fs_stat(&s->root, arg, &st)) {
 		ftp_reply_errno(s, 550, arg);
 		return;
 	}
@@ -150,7 +150,7 @@ void ftp_cmd_mdtm(struct ftp_session *s, const char *arg)
 {
 	struct stat st;
 	char t[16];
-	if (fs_stat(&s->root, arg, &st) < 0) {
+	if (!fs_stat(&s->root, arg, &st)) {
 		ftp_reply_errno(s, 550, arg);
 		return;
 	}
@@ -167,7 +167,7 @@ void ftp_cmd_mfmt(struct ftp_session *s, const char *arg)
 		return;
 	}
 	struct timespec ts[2] = {{0, UTIME_OMIT}, {t, 0}};
-	if (fs_utimens(&s->root, sp + 1, ts, 1) < 0) {
+	if (!fs_utimens(&s->root, sp + 1, ts, 1)) {
 		ftp_reply_errno(s, 550, sp + 1);
 		return;
 	}
@@ -192,7 +192,7 @@ void ftp_cmd_site(struct ftp_session *s, const char *arg)
 			ftp_reply(s, 501, "SITE CHMOD <octal mode> <path>");
 			return;
 		}
-		if (fs_chmod(&s->root, path, (mode_t)(mode & 0777), 1) < 0) {
+		if (!fs_chmod(&s->root, path, (mode_t)(mode & 0777), 1)) {
 			ftp_reply_errno(s, 550, path);
 			return;
 		}
@@ -308,16 +308,43 @@ static const char *list_path(const char *arg)
 	return *arg ? arg : ".";
 }
 
+/* A last component with * ? or [ (mget in classic clients): lists its
+ * directory filtered by that pattern.
+ * 1 if it was a pattern and got an answer. */
+static int list_glob(struct ftp_session *s, const char *path, int kind)
+{
+	const char *slash = strrchr(path, '/');
+	const char *pat = slash ? slash + 1 : path;
+	char dir[SLUICE_MAX_PATH];
+	struct stat st;
+	if (!strpbrk(pat, "*?[")) return 0;
+	if (!slash)
+		memcpy(dir, ".", 2);
+	else if (slash == path)
+		memcpy(dir, "/", 2);
+	else if ((size_t)(slash - path) < sizeof dir) {
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = 0;
+	} else
+		return 0;
+	if (!fs_stat(&s->root, dir, &st) || !S_ISDIR(st.st_mode)) return 0;
+	ftp_data_send_list(s, dir, pat, kind);
+	return 1;
+}
+
 static void list_common(struct ftp_session *s, const char *arg, int kind)
 {
 	const char *path = kind == FTP_LIST_MLSD ? (*arg ? arg : ".") : list_path(arg);
 	struct stat st;
-	if (fs_stat(&s->root, path, &st) < 0) {
+	if (!fs_stat(&s->root, path, &st)) {
+		int e = errno;
+		if (kind != FTP_LIST_MLSD && list_glob(s, path, kind)) return;
+		errno = e;
 		ftp_reply_errno(s, 550, path);
 		return;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		ftp_data_send_list(s, path, kind);
+		ftp_data_send_list(s, path, NULL, kind);
 		return;
 	}
 	if (kind == FTP_LIST_MLSD) {
@@ -349,7 +376,7 @@ void ftp_cmd_mlst(struct ftp_session *s, const char *arg)
 	const char *path = *arg ? arg : ".";
 	struct stat st;
 	char real[SLUICE_MAX_PATH];
-	if (fs_stat(&s->root, path, &st) < 0 || fs_realpath(&s->root, path, real, sizeof real) < 0) {
+	if (!fs_stat(&s->root, path, &st) || fs_realpath(&s->root, path, real, sizeof real) < 0) {
 		ftp_reply_errno(s, 550, path);
 		return;
 	}
@@ -365,7 +392,7 @@ void ftp_cmd_stat_path(struct ftp_session *s, const char *arg)
 {
 	const char *path = list_path(arg);
 	struct stat st;
-	if (fs_stat(&s->root, path, &st) < 0) {
+	if (!fs_stat(&s->root, path, &st)) {
 		ftp_reply_errno(s, 550, path);
 		return;
 	}
@@ -379,7 +406,7 @@ void ftp_cmd_stat_path(struct ftp_session *s, const char *arg)
 			char p[SLUICE_MAX_PATH];
 			struct stat es;
 			if ((size_t)snprintf(p, sizeof p, "%s/%s", path, de->d_name) >= sizeof p) continue;
-			if (fs_lstat(&s->root, p, &es) < 0) continue;
+			if (!fs_lstat(&s->root, p, &es)) continue;
 			size_t n = ftp_list_format(s, FTP_LIST_LONG, de->d_name, &es, line, sizeof line);
 			if (n < 2) continue;
 			line[n - 2] = 0;

@@ -221,10 +221,7 @@ void ftp_cmd_prot(struct ftp_session *s, const char *arg)
 		ftp_reply(s, 503, "PROT needs AUTH TLS first");
 		return;
 	}
-	if (!s->pbsz) {
-		ftp_reply(s, 503, "PROT needs PBSZ first");
-		return;
-	}
+	s->pbsz = 1; /* PROT without PBSZ: PBSZ 0 is the only size anyway */
 	if (!strcasecmp(arg, "C")) {
 		if (s->policy & FTP_TLS_REQ_DATA) {
 			ftp_reply(s, 534, "PROT C refused: data connections must be protected");

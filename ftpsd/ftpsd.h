@@ -114,7 +114,7 @@ int ftp_data_active(struct ftp_session *s, const struct ftp_hostport *hp);
 void ftp_data_reset(struct ftp_session *s);
 /* Sends a file (fd >= 0) or a listing (list_path != NULL). */
 void ftp_data_send_file(struct ftp_session *s, int fd, uint64_t offset);
-void ftp_data_send_list(struct ftp_session *s, const char *path, int kind);
+void ftp_data_send_list(struct ftp_session *s, const char *path, const char *pattern, int kind);
 void ftp_data_send_mem(struct ftp_session *s, const char *p, size_t n);
 void ftp_data_recv_file(struct ftp_session *s, int fd, uint64_t start, const char *name);
 

@@ -4,6 +4,7 @@
  * ABOR and STAT and enforces the stall timeout and upload ceiling. */
 #include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@ struct xfer {
 	const char *mem; /* a prepared listing of one entry */
 	size_t memlen;
 	const char *dirpath;
+	const char *pattern; /* NLST/LIST glob on the last component, or NULL */
 	int list_kind;
 	uint64_t start;
 	/* stages */
@@ -51,10 +53,11 @@ static size_t list_fill(struct xfer *x, char *out, size_t cap)
 	struct dirent *de;
 	while (cap - n > 2 * SLUICE_MAX_PATH + 256 && (de = readdir(x->dir))) {
 		if (x->list_kind != FTP_LIST_MLSD && de->d_name[0] == '.') continue;
+		if (x->pattern && fnmatch(x->pattern, de->d_name, FNM_PERIOD) != 0) continue;
 		char path[SLUICE_MAX_PATH];
 		struct stat st;
 		if ((size_t)snprintf(path, sizeof path, "%s/%s", x->dirpath, de->d_name) >= sizeof path) continue;
-		if (fs_lstat(&x->s->root, path, &st) < 0) continue;
+		if (!fs_lstat(&x->s->root, path, &st)) continue;
 		int cdir = x->list_kind == FTP_LIST_MLSD && (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."));
 		if (x->list_kind == FTP_LIST_MLSD && !strcmp(de->d_name, "..")) continue;
 		if (cdir)
@@ -406,7 +409,7 @@ void ftp_data_send_file(struct ftp_session *s, int fd, uint64_t offset)
 	close(fd);
 }
 
-void ftp_data_send_list(struct ftp_session *s, const char *path, int kind)
+void ftp_data_send_list(struct ftp_session *s, const char *path, const char *pattern, int kind)
 {
 	struct xfer x;
 	memset(&x, 0, sizeof x);
@@ -414,6 +417,7 @@ void ftp_data_send_list(struct ftp_session *s, const char *path, int kind)
 	x.sending = 1;
 	x.fd = -1;
 	x.dirpath = path;
+	x.pattern = pattern;
 	x.list_kind = kind;
 	x.dir = fs_opendir(&s->root, path);
 	if (!x.dir) {
