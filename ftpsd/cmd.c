@@ -11,11 +11,11 @@
 #include "log/log.h"
 
 enum cmd_flags {
-	CMD_LOGIN = 1u << 0,   /* needs a logged-in user */
-	CMD_WRITES = 1u << 1,  /* changes the filesystem */
-	CMD_ARG = 1u << 2,     /* needs an argument */
+	CMD_LOGIN = 1u << 0,	/* needs a logged-in user */
+	CMD_WRITES = 1u << 1,	/* changes the filesystem */
+	CMD_ARG = 1u << 2,	/* needs an argument */
 	CMD_CLEAR_OK = 1u << 3, /* allowed on a clear control channel under any policy */
-	CMD_AUTHCMD = 1u << 4, /* USER / PASS: covered by the "auth" policy */
+	CMD_AUTHCMD = 1u << 4,	/* USER / PASS: covered by the "auth" policy */
 };
 
 struct ftp_command {
@@ -31,56 +31,56 @@ struct ftp_command {
 #define C CMD_CLEAR_OK
 
 static const struct ftp_command commands[] = {
-	{"ABOR", ftp_cmd_abor, C, ""},
-	{"ALLO", ftp_cmd_allo, L, "<size>"},
-	{"APPE", ftp_cmd_appe, W | A, "<file>"},
-	{"AUTH", ftp_cmd_auth, A | C, "TLS"},
-	{"CCC", ftp_cmd_ccc, L, ""},
-	{"CDUP", ftp_cmd_cdup, L, ""},
-	{"CWD", ftp_cmd_cwd, L | A, "<dir>"},
-	{"DELE", ftp_cmd_dele, W | A, "<file>"},
-	{"EPRT", ftp_cmd_eprt, L | A, "|af|addr|port|"},
-	{"EPSV", ftp_cmd_epsv, L, "[ALL]"},
-	{"FEAT", ftp_cmd_feat, C, ""},
-	{"HELP", ftp_cmd_help, C, "[command]"},
-	{"HOST", ftp_cmd_host, A | C, "<name>"},
-	{"LIST", ftp_cmd_list, L, "[path]"},
-	{"MDTM", ftp_cmd_mdtm, L | A, "<file>"},
-	{"MFMT", ftp_cmd_mfmt, W | A, "<time> <file>"},
-	{"MKD", ftp_cmd_mkd, W | A, "<dir>"},
-	{"MLSD", ftp_cmd_mlsd, L, "[dir]"},
-	{"MLST", ftp_cmd_mlst, L, "[path]"},
-	{"MODE", ftp_cmd_mode, L | A, "S|Z"},
-	{"NLST", ftp_cmd_nlst, L, "[path]"},
-	{"NOOP", ftp_cmd_noop, C, ""},
-	{"OPTS", ftp_cmd_opts, A, "UTF8 ON | MLST facts"},
-	{"PASS", ftp_cmd_pass, CMD_AUTHCMD, "<password>"},
-	{"PASV", ftp_cmd_pasv, L, ""},
-	{"PBSZ", ftp_cmd_pbsz, A, "0"},
-	{"PORT", ftp_cmd_port, L | A, "h1,h2,h3,h4,p1,p2"},
-	{"PROT", ftp_cmd_prot, A, "C|P"},
-	{"PWD", ftp_cmd_pwd, L, ""},
-	{"QUIT", ftp_cmd_quit, C, ""},
-	{"REIN", ftp_cmd_rein, 0, ""},
-	{"REST", ftp_cmd_rest, L | A, "<offset>"},
-	{"RETR", ftp_cmd_retr, L | A, "<file>"},
-	{"RMD", ftp_cmd_rmd, W | A, "<dir>"},
-	{"RNFR", ftp_cmd_rnfr, W | A, "<path>"},
-	{"RNTO", ftp_cmd_rnto, W | A, "<path>"},
-	{"SITE", ftp_cmd_site, L | A, "CHMOD|HELP"},
-	{"SIZE", ftp_cmd_size, L | A, "<file>"},
-	{"STAT", ftp_cmd_stat, C, "[path]"},
-	{"STOR", ftp_cmd_stor, W | A, "<file>"},
-	{"STOU", ftp_cmd_stou, W, ""},
-	{"STRU", ftp_cmd_stru, L | A, "F"},
-	{"SYST", ftp_cmd_syst, 0, ""},
-	{"TYPE", ftp_cmd_type, L | A, "A|I"},
-	{"USER", ftp_cmd_user, A | CMD_AUTHCMD, "<name>"},
-	{"XCUP", ftp_cmd_cdup, L, ""},
-	{"XCWD", ftp_cmd_cwd, L | A, "<dir>"},
-	{"XMKD", ftp_cmd_mkd, W | A, "<dir>"},
-	{"XPWD", ftp_cmd_pwd, L, ""},
-	{"XRMD", ftp_cmd_rmd, W | A, "<dir>"},
+    {"ABOR", ftp_cmd_abor, C, ""},
+    {"ALLO", ftp_cmd_allo, L, "<size>"},
+    {"APPE", ftp_cmd_appe, W | A, "<file>"},
+    {"AUTH", ftp_cmd_auth, A | C, "TLS"},
+    {"CCC", ftp_cmd_ccc, L, ""},
+    {"CDUP", ftp_cmd_cdup, L, ""},
+    {"CWD", ftp_cmd_cwd, L | A, "<dir>"},
+    {"DELE", ftp_cmd_dele, W | A, "<file>"},
+    {"EPRT", ftp_cmd_eprt, L | A, "|af|addr|port|"},
+    {"EPSV", ftp_cmd_epsv, L, "[ALL]"},
+    {"FEAT", ftp_cmd_feat, C, ""},
+    {"HELP", ftp_cmd_help, C, "[command]"},
+    {"HOST", ftp_cmd_host, A | C, "<name>"},
+    {"LIST", ftp_cmd_list, L, "[path]"},
+    {"MDTM", ftp_cmd_mdtm, L | A, "<file>"},
+    {"MFMT", ftp_cmd_mfmt, W | A, "<time> <file>"},
+    {"MKD", ftp_cmd_mkd, W | A, "<dir>"},
+    {"MLSD", ftp_cmd_mlsd, L, "[dir]"},
+    {"MLST", ftp_cmd_mlst, L, "[path]"},
+    {"MODE", ftp_cmd_mode, L | A, "S|Z"},
+    {"NLST", ftp_cmd_nlst, L, "[path]"},
+    {"NOOP", ftp_cmd_noop, C, ""},
+    {"OPTS", ftp_cmd_opts, A, "UTF8 ON | MLST facts"},
+    {"PASS", ftp_cmd_pass, CMD_AUTHCMD, "<password>"},
+    {"PASV", ftp_cmd_pasv, L, ""},
+    {"PBSZ", ftp_cmd_pbsz, A, "0"},
+    {"PORT", ftp_cmd_port, L | A, "h1,h2,h3,h4,p1,p2"},
+    {"PROT", ftp_cmd_prot, A, "C|P"},
+    {"PWD", ftp_cmd_pwd, L, ""},
+    {"QUIT", ftp_cmd_quit, C, ""},
+    {"REIN", ftp_cmd_rein, 0, ""},
+    {"REST", ftp_cmd_rest, L | A, "<offset>"},
+    {"RETR", ftp_cmd_retr, L | A, "<file>"},
+    {"RMD", ftp_cmd_rmd, W | A, "<dir>"},
+    {"RNFR", ftp_cmd_rnfr, W | A, "<path>"},
+    {"RNTO", ftp_cmd_rnto, W | A, "<path>"},
+    {"SITE", ftp_cmd_site, L | A, "CHMOD|HELP"},
+    {"SIZE", ftp_cmd_size, L | A, "<file>"},
+    {"STAT", ftp_cmd_stat, C, "[path]"},
+    {"STOR", ftp_cmd_stor, W | A, "<file>"},
+    {"STOU", ftp_cmd_stou, W, ""},
+    {"STRU", ftp_cmd_stru, L | A, "F"},
+    {"SYST", ftp_cmd_syst, 0, ""},
+    {"TYPE", ftp_cmd_type, L | A, "A|I"},
+    {"USER", ftp_cmd_user, A | CMD_AUTHCMD, "<name>"},
+    {"XCUP", ftp_cmd_cdup, L, ""},
+    {"XCWD", ftp_cmd_cwd, L | A, "<dir>"},
+    {"XMKD", ftp_cmd_mkd, W | A, "<dir>"},
+    {"XPWD", ftp_cmd_pwd, L, ""},
+    {"XRMD", ftp_cmd_rmd, W | A, "<dir>"},
 };
 
 static const struct ftp_command *cmd_find(const char *verb)
@@ -127,8 +127,7 @@ void ftp_dispatch(struct ftp_session *s, const char *line, size_t len)
 		ftp_reply(s, 502, "Command %s not implemented", cl.verb);
 		return;
 	}
-	if (strcmp(cl.verb, "PASS"))
-		log_debug("command %s %s", cl.verb, cl.arg);
+	if (strcmp(cl.verb, "PASS")) log_debug("command %s %s", cl.verb, cl.arg);
 	if ((c->flags & CMD_ARG) && !*cl.arg) {
 		ftp_reply(s, 501, "%s needs an argument: %s %s", c->name, c->name, c->help);
 		return;
@@ -146,7 +145,8 @@ void ftp_cmd_help(struct ftp_session *s, const char *arg)
 		char verb[FTP_MAX_VERB + 1];
 		size_t n = strlen(arg);
 		if (n > FTP_MAX_VERB) n = FTP_MAX_VERB;
-		for (size_t i = 0; i < n; i++) verb[i] = (char)(arg[i] & ~0x20);
+		for (size_t i = 0; i < n; i++)
+			verb[i] = (char)(arg[i] & ~0x20);
 		verb[n] = 0;
 		const struct ftp_command *c = cmd_find(verb);
 		if (!c) {
@@ -279,7 +279,9 @@ void ftp_cmd_opts(struct ftp_session *s, const char *arg)
 		size_t n = 0;
 		out[0] = 0;
 		for (unsigned i = 0; i < 8; i++)
-			if (m & (1u << i)) n += (size_t)snprintf(out + n, sizeof out - n, "%s;", ftp_fact_names[i]);
+			if (m & (1u << i))
+				n += (size_t)snprintf(out + n, sizeof out - n, "%s;",
+						      ftp_fact_names[i]);
 		ftp_reply(s, 200, "MLST OPTS %s", out);
 		return;
 	}

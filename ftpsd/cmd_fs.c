@@ -73,7 +73,8 @@ void ftp_cmd_mkd(struct ftp_session *s, const char *arg)
 		ftp_reply_errno(s, 550, arg);
 		return;
 	}
-	if (fs_realpath(&s->root, arg, real, sizeof real) < 0) snprintf(real, sizeof real, "%s", arg);
+	if (fs_realpath(&s->root, arg, real, sizeof real) < 0)
+		snprintf(real, sizeof real, "%s", arg);
 	log_info("mkdir %s", real);
 	reply_quoted(s, 257, real, "created");
 }
@@ -405,9 +406,11 @@ void ftp_cmd_stat_path(struct ftp_session *s, const char *arg)
 		while (d && (de = readdir(d)) && count < 10000) {
 			char p[SLUICE_MAX_PATH];
 			struct stat es;
-			if ((size_t)snprintf(p, sizeof p, "%s/%s", path, de->d_name) >= sizeof p) continue;
+			if ((size_t)snprintf(p, sizeof p, "%s/%s", path, de->d_name) >= sizeof p)
+				continue;
 			if (!fs_lstat(&s->root, p, &es)) continue;
-			size_t n = ftp_list_format(s, FTP_LIST_LONG, de->d_name, &es, line, sizeof line);
+			size_t n =
+			    ftp_list_format(s, FTP_LIST_LONG, de->d_name, &es, line, sizeof line);
 			if (n < 2) continue;
 			line[n - 2] = 0;
 			ftp_reply_line(s, "%s", line);

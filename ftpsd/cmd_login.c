@@ -56,7 +56,8 @@ static int login_confine(struct ftp_session *s)
 		log_error("no root directory for %s", s->user);
 		return 0;
 	}
-	if (priv_is_root() && !s->anonymous) priv_groups_load(s->acct.name, s->acct.uid, s->acct.gid);
+	if (priv_is_root() && !s->anonymous)
+		priv_groups_load(s->acct.name, s->acct.uid, s->acct.gid);
 	if (!fs_root_open(&s->root, dir, priv_is_root())) {
 		log_error("unable to open root %s for %s: %s", dir, s->user, strerror(errno));
 		return 0;
@@ -88,7 +89,8 @@ static void login_failure(struct ftp_session *s)
 		 s->cf[FC_MAX_LOGIN_ATTEMPTS].num);
 	unsigned long long ms = s->cf[FC_LOGIN_FAIL_DELAY_MS].num;
 	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {}
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+	}
 	if (s->login_failures >= s->cf[FC_MAX_LOGIN_ATTEMPTS].num) {
 		ftp_reply(s, 421, "Too many failed logins, closing");
 		ftp_exit(s, EXIT_PEER);
@@ -115,8 +117,9 @@ void ftp_cmd_user(struct ftp_session *s, const char *arg)
 		return;
 	}
 	if (s->cert_user[0] && !strcmp(s->cert_user, s->user) && account_name_valid(s->user)) {
-		int found = *s->cf[FC_USERS_FILE].str ? account_lookup_file(s->cf[FC_USERS_FILE].str, s->user, &s->acct)
-						      : account_lookup_system(s->user, &s->acct);
+		int found = *s->cf[FC_USERS_FILE].str
+				? account_lookup_file(s->cf[FC_USERS_FILE].str, s->user, &s->acct)
+				: account_lookup_system(s->user, &s->acct);
 		if (found) {
 			login_success(s, 232, "client certificate");
 			return;
@@ -154,9 +157,11 @@ void ftp_cmd_pass(struct ftp_session *s, const char *arg)
 	struct account *a = &s->acct;
 	int found = 0;
 	if (account_name_valid(s->user)) {
-		found = *s->cf[FC_USERS_FILE].str ? account_lookup_file(s->cf[FC_USERS_FILE].str, s->user, a)
-						  : account_lookup_system(s->user, a);
-		if (!found && errno != ENOENT) log_error("account lookup for %s: %s", s->user, strerror(errno));
+		found = *s->cf[FC_USERS_FILE].str
+			    ? account_lookup_file(s->cf[FC_USERS_FILE].str, s->user, a)
+			    : account_lookup_system(s->user, a);
+		if (!found && errno != ENOENT)
+			log_error("account lookup for %s: %s", s->user, strerror(errno));
 	}
 	int good = account_verify_password(found ? a : NULL, arg, strlen(arg));
 	if (found) sodium_memzero(a->hash, sizeof a->hash);
@@ -189,7 +194,8 @@ void ftp_cmd_auth(struct ftp_session *s, const char *arg)
 		ftp_reply(s, 503, "TLS already active");
 		return;
 	}
-	if (strcasecmp(arg, "TLS") && strcasecmp(arg, "SSL") && strcasecmp(arg, "TLS-C") && strcasecmp(arg, "TLS-P")) {
+	if (strcasecmp(arg, "TLS") && strcasecmp(arg, "SSL") && strcasecmp(arg, "TLS-C") &&
+	    strcasecmp(arg, "TLS-P")) {
 		ftp_reply(s, 504, "AUTH TLS only");
 		return;
 	}

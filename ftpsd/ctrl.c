@@ -151,20 +151,44 @@ void ftp_reply_errno(struct ftp_session *s, int code, const char *what)
 {
 	const char *why;
 	switch (errno) {
-	case ENOENT: why = "No such file or directory"; break;
+	case ENOENT:
+		why = "No such file or directory";
+		break;
 	case EACCES:
-	case EPERM: why = "Permission denied"; break;
-	case EEXIST: why = "File exists"; break;
-	case ENOTDIR: why = "Not a directory"; break;
-	case EISDIR: why = "Is a directory"; break;
-	case ENOTEMPTY: why = "Directory not empty"; break;
+	case EPERM:
+		why = "Permission denied";
+		break;
+	case EEXIST:
+		why = "File exists";
+		break;
+	case ENOTDIR:
+		why = "Not a directory";
+		break;
+	case EISDIR:
+		why = "Is a directory";
+		break;
+	case ENOTEMPTY:
+		why = "Directory not empty";
+		break;
 	case ENOSPC:
-	case EDQUOT: why = "No space left"; break;
-	case EROFS: why = "Read-only file system"; break;
-	case ENAMETOOLONG: why = "File name too long"; break;
-	case EXDEV: why = "Path leaves the root"; break;
-	case ELOOP: why = "Too many symbolic links"; break;
-	default: why = "Failed"; break;
+	case EDQUOT:
+		why = "No space left";
+		break;
+	case EROFS:
+		why = "Read-only file system";
+		break;
+	case ENAMETOOLONG:
+		why = "File name too long";
+		break;
+	case EXDEV:
+		why = "Path leaves the root";
+		break;
+	case ELOOP:
+		why = "Too many symbolic links";
+		break;
+	default:
+		why = "Failed";
+		break;
 	}
 	ftp_reply(s, code, "%s: %s", what, why);
 }

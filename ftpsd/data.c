@@ -77,8 +77,9 @@ static int pasv_listen(struct ftp_session *s)
 			socklen_t l = sizeof a;
 			getsockname(fd, (struct sockaddr *)&a, &l);
 			s->pasv_fd = fd;
-			return ntohs(a.ss_family == AF_INET ? ((struct sockaddr_in *)&a)->sin_port
-							   : ((struct sockaddr_in6 *)&a)->sin6_port);
+			return ntohs(a.ss_family == AF_INET
+					 ? ((struct sockaddr_in *)&a)->sin_port
+					 : ((struct sockaddr_in6 *)&a)->sin6_port);
 		}
 		if (errno != EADDRINUSE) break;
 	}
@@ -94,8 +95,9 @@ void ftp_cmd_pasv(struct ftp_session *s, const char *arg)
 	}
 	ftp_data_reset(s);
 	uint8_t ip[16];
-	const char *masq = s->tls && *s->cf[FC_TLS_PASV_ADDRESS].str ? s->cf[FC_TLS_PASV_ADDRESS].str
-								      : s->cf[FC_PASV_ADDRESS].str;
+	const char *masq = s->tls && *s->cf[FC_TLS_PASV_ADDRESS].str
+			       ? s->cf[FC_TLS_PASV_ADDRESS].str
+			       : s->cf[FC_PASV_ADDRESS].str;
 	if (*masq) {
 		if (inet_pton(AF_INET, masq, ip) != 1) {
 			ftp_reply(s, 425, "Passive address misconfigured");
@@ -111,8 +113,8 @@ void ftp_cmd_pasv(struct ftp_session *s, const char *arg)
 		ftp_reply(s, 425, "No passive port available");
 		return;
 	}
-	ftp_reply(s, 227, "Entering Passive Mode (%u,%u,%u,%u,%d,%d)", ip[0], ip[1], ip[2], ip[3], port >> 8,
-		  port & 255);
+	ftp_reply(s, 227, "Entering Passive Mode (%u,%u,%u,%u,%d,%d)", ip[0], ip[1], ip[2], ip[3],
+		  port >> 8, port & 255);
 }
 
 void ftp_cmd_epsv(struct ftp_session *s, const char *arg)
@@ -130,7 +132,8 @@ void ftp_cmd_epsv(struct ftp_session *s, const char *arg)
 	uint8_t ip[16];
 	int fam = sa_ip(&s->local, ip);
 	if (what && ((what == 1) != (fam == AF_INET))) {
-		ftp_reply(s, 522, "Network protocol not supported, use (%d)", fam == AF_INET ? 1 : 2);
+		ftp_reply(s, 522, "Network protocol not supported, use (%d)",
+			  fam == AF_INET ? 1 : 2);
 		return;
 	}
 	ftp_data_reset(s);
@@ -156,7 +159,8 @@ static void active_set(struct ftp_session *s, const struct ftp_hostport *hp)
 	}
 	uint8_t ip[16];
 	int fam = sa_ip(&s->peer.addr, ip);
-	if (!s->peer.is_socket || fam != hp->family || memcmp(ip, hp->addr, fam == AF_INET ? 4 : 16)) {
+	if (!s->peer.is_socket || fam != hp->family ||
+	    memcmp(ip, hp->addr, fam == AF_INET ? 4 : 16)) {
 		log_warn("refused active data connection to a foreign address (bounce attempt)");
 		ftp_reply(s, 504, "Refused: data address must be your own");
 		return;
@@ -198,7 +202,8 @@ static int accept_passive(struct ftp_session *s, int64_t deadline)
 		if (!ftp_wait_fd(s->pasv_fd, POLLIN, deadline)) return -1;
 		struct sockaddr_storage from;
 		socklen_t fl = sizeof from;
-		int fd = accept4(s->pasv_fd, (struct sockaddr *)&from, &fl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(s->pasv_fd, (struct sockaddr *)&from, &fl,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED) continue;
 			return -1;
@@ -285,7 +290,8 @@ int ftp_data_open(struct ftp_session *s, struct ftp_dconn *dc)
 		return 0;
 	}
 	int resumed = tls_conn_session_resumed(dc->tls);
-	log_debug("data TLS %s, session %s", tls_conn_version(dc->tls), resumed ? "resumed" : "new");
+	log_debug("data TLS %s, session %s", tls_conn_version(dc->tls),
+		  resumed ? "resumed" : "new");
 	if (!resumed && s->cf[FC_TLS_REQUIRE_REUSE].num && ftp_tls_resume_works(s)) {
 		log_warn("refused data connection that did not resume the control TLS session");
 		ftp_reply(s, 425, "TLS session of data connection not resumed");
@@ -320,9 +326,12 @@ void ftp_data_close(struct ftp_session *s, struct ftp_dconn *dc, int graceful)
 			int64_t deadline = ftp_now_ms() + 5000;
 			int r;
 			ftp_tlsbuf_drain(dc->tb, deadline);
-			while ((r = tls_close(dc->tls)) == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT) {
+			while ((r = tls_close(dc->tls)) == TLS_WANT_POLLIN ||
+			       r == TLS_WANT_POLLOUT) {
 				ftp_tlsbuf_drain(dc->tb, deadline);
-				if (!ftp_wait_fd(dc->fd, r == TLS_WANT_POLLIN ? POLLIN : POLLOUT, deadline)) break;
+				if (!ftp_wait_fd(dc->fd, r == TLS_WANT_POLLIN ? POLLIN : POLLOUT,
+						 deadline))
+					break;
 			}
 			ftp_tlsbuf_drain(dc->tb, deadline);
 		}

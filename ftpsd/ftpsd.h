@@ -13,7 +13,7 @@
 #include "parse.h"
 #include "peer/peer.h"
 
-#define FTP_REPLY_MAX 8192       /* one buffered reply (multi-line flushed as it fills) */
+#define FTP_REPLY_MAX 8192	    /* one buffered reply (multi-line flushed as it fills) */
 #define FTP_XFER_CHUNK (128u << 10) /* bytes per read on the bulk path */
 
 /* TLS policy bits from FTPSD_TLS_REQUIRED. */
@@ -35,9 +35,9 @@ struct ftp_session {
 	int fd_in, fd_out;
 	/* TLS */
 	struct tls_config *tlscfg;
-	struct tls *tls_srv;  /* long-lived server context: control and data */
-	struct tls *tls;      /* control connection, NULL when clear */
-	int tls_ready;        /* tls_srv configured */
+	struct tls *tls_srv; /* long-lived server context: control and data */
+	struct tls *tls;     /* control connection, NULL when clear */
+	int tls_ready;	     /* tls_srv configured */
 	int resume_checked, resume_works;
 	unsigned policy;
 	int pbsz, prot_p;
@@ -49,7 +49,7 @@ struct ftp_session {
 	unsigned login_failures;
 	struct fs_root root;
 	/* transfer parameters */
-	char type;            /* 'A' or 'I' */
+	char type; /* 'A' or 'I' */
 	int mode_z;
 	uint64_t rest;
 	unsigned mlst_facts;
@@ -78,10 +78,14 @@ struct ftp_session {
 int64_t ftp_now_ms(void);
 /* poll(fd, events) until ready (1) or deadline (0 + ETIMEDOUT). */
 int ftp_wait_fd(int fd, short events, int64_t deadline_ms);
-void ftp_reply(struct ftp_session *s, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void ftp_reply_begin(struct ftp_session *s, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void ftp_reply_line(struct ftp_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void ftp_reply_end(struct ftp_session *s, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void ftp_reply(struct ftp_session *s, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void ftp_reply_begin(struct ftp_session *s, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void ftp_reply_line(struct ftp_session *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void ftp_reply_end(struct ftp_session *s, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void ftp_reply_errno(struct ftp_session *s, int code, const char *what);
 /* Next command line into s->pending (NUL-terminated), waiting until
  * deadline_ms (monotonic); exits on EOF, timeout or I/O failure. */
@@ -121,9 +125,9 @@ void ftp_data_recv_file(struct ftp_session *s, int fd, uint64_t start, const cha
 /* list.c */
 enum ftp_list_kind { FTP_LIST_LONG, FTP_LIST_NAMES, FTP_LIST_MLSD };
 /* Formats one entry into buf (cap >= 2*SLUICE_MAX_PATH); returns length. */
-size_t ftp_list_format(const struct ftp_session *s, int kind, const char *name, const struct stat *st,
-		       char *buf, size_t cap);
-size_t ftp_list_facts(const struct ftp_session *s, const char *name, const struct stat *st, int is_cdir,
-		      char *buf, size_t cap);
+size_t ftp_list_format(const struct ftp_session *s, int kind, const char *name,
+		       const struct stat *st, char *buf, size_t cap);
+size_t ftp_list_facts(const struct ftp_session *s, const char *name, const struct stat *st,
+		      int is_cdir, char *buf, size_t cap);
 
 #endif

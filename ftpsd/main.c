@@ -27,16 +27,16 @@ static unsigned policy_bits(const char *p)
 		const char *name;
 		unsigned bits;
 	} map[] = {
-		{"off", 0},
-		{"on", FTP_TLS_REQ_CTRL | FTP_TLS_REQ_DATA},
-		{"ctrl", FTP_TLS_REQ_CTRL},
-		{"data", FTP_TLS_REQ_DATA},
-		{"auth", FTP_TLS_REQ_AUTH},
-		{"auth+data", FTP_TLS_REQ_AUTH | FTP_TLS_REQ_DATA},
-		{"ctrl+data", FTP_TLS_REQ_CTRL | FTP_TLS_REQ_DATA},
-		{"!data", FTP_TLS_FORBID_DATA},
-		{"ctrl+!data", FTP_TLS_REQ_CTRL | FTP_TLS_FORBID_DATA},
-		{"auth+!data", FTP_TLS_REQ_AUTH | FTP_TLS_FORBID_DATA},
+	    {"off", 0},
+	    {"on", FTP_TLS_REQ_CTRL | FTP_TLS_REQ_DATA},
+	    {"ctrl", FTP_TLS_REQ_CTRL},
+	    {"data", FTP_TLS_REQ_DATA},
+	    {"auth", FTP_TLS_REQ_AUTH},
+	    {"auth+data", FTP_TLS_REQ_AUTH | FTP_TLS_REQ_DATA},
+	    {"ctrl+data", FTP_TLS_REQ_CTRL | FTP_TLS_REQ_DATA},
+	    {"!data", FTP_TLS_FORBID_DATA},
+	    {"ctrl+!data", FTP_TLS_REQ_CTRL | FTP_TLS_FORBID_DATA},
+	    {"auth+!data", FTP_TLS_REQ_AUTH | FTP_TLS_FORBID_DATA},
 	};
 	for (size_t i = 0; i < ARRAY_LEN(map); i++)
 		if (!strcmp(map[i].name, p)) return map[i].bits;
@@ -47,17 +47,22 @@ static int check_settings(struct ftp_session *s, char *err, size_t errlen)
 {
 	const struct conf_value *v = s->cf;
 	unsigned char ip[4];
-	if (*v[FC_PASV_PORTS].str && !ftp_parse_port_range(v[FC_PASV_PORTS].str, &s->pasv_lo, &s->pasv_hi)) {
-		snprintf(err, errlen, "FTPSD_PASV_PORTS=%s: expected lo-hi with 1024 <= lo <= hi <= 65535",
+	if (*v[FC_PASV_PORTS].str &&
+	    !ftp_parse_port_range(v[FC_PASV_PORTS].str, &s->pasv_lo, &s->pasv_hi)) {
+		snprintf(err, errlen,
+			 "FTPSD_PASV_PORTS=%s: expected lo-hi with 1024 <= lo <= hi <= 65535",
 			 v[FC_PASV_PORTS].str);
 		return 0;
 	}
 	if (*v[FC_PASV_ADDRESS].str && inet_pton(AF_INET, v[FC_PASV_ADDRESS].str, ip) != 1) {
-		snprintf(err, errlen, "FTPSD_PASV_ADDRESS=%s: expected an IPv4 address", v[FC_PASV_ADDRESS].str);
+		snprintf(err, errlen, "FTPSD_PASV_ADDRESS=%s: expected an IPv4 address",
+			 v[FC_PASV_ADDRESS].str);
 		return 0;
 	}
-	if (*v[FC_TLS_PASV_ADDRESS].str && inet_pton(AF_INET, v[FC_TLS_PASV_ADDRESS].str, ip) != 1) {
-		snprintf(err, errlen, "FTPSD_TLS_PASV_ADDRESS=%s: expected an IPv4 address", v[FC_TLS_PASV_ADDRESS].str);
+	if (*v[FC_TLS_PASV_ADDRESS].str &&
+	    inet_pton(AF_INET, v[FC_TLS_PASV_ADDRESS].str, ip) != 1) {
+		snprintf(err, errlen, "FTPSD_TLS_PASV_ADDRESS=%s: expected an IPv4 address",
+			 v[FC_TLS_PASV_ADDRESS].str);
 		return 0;
 	}
 	if (v[FC_ANONYMOUS].num && !*v[FC_ANON_ROOT].str) {
@@ -66,14 +71,20 @@ static int check_settings(struct ftp_session *s, char *err, size_t errlen)
 	}
 	unsigned long long life = v[FC_TLS_SESSION_LIFETIME].num;
 	if (life && life < 4) {
-		snprintf(err, errlen, "FTPSD_TLS_SESSION_LIFETIME=%s: 0 or 4..86400", v[FC_TLS_SESSION_LIFETIME].str);
+		snprintf(err, errlen, "FTPSD_TLS_SESSION_LIFETIME=%s: 0 or 4..86400",
+			 v[FC_TLS_SESSION_LIFETIME].str);
 		return 0;
 	}
 	s->policy = policy_bits(v[FC_TLS_REQUIRED].str);
-	int need_tls = s->policy & (FTP_TLS_REQ_CTRL | FTP_TLS_REQ_AUTH | FTP_TLS_REQ_DATA) || v[FC_IMPLICIT_TLS].num;
-	if (need_tls && (access(v[FC_TLS_CERT].str, R_OK) < 0 || access(v[FC_TLS_KEY].str, R_OK) < 0)) {
-		snprintf(err, errlen, "FTPSD_TLS_REQUIRED=%s%s needs a readable FTPSD_TLS_CERT=%s and FTPSD_TLS_KEY=%s",
-			 v[FC_TLS_REQUIRED].str, v[FC_IMPLICIT_TLS].num ? " / FTPSD_IMPLICIT_TLS=yes" : "",
+	int need_tls = s->policy & (FTP_TLS_REQ_CTRL | FTP_TLS_REQ_AUTH | FTP_TLS_REQ_DATA) ||
+		       v[FC_IMPLICIT_TLS].num;
+	if (need_tls &&
+	    (access(v[FC_TLS_CERT].str, R_OK) < 0 || access(v[FC_TLS_KEY].str, R_OK) < 0)) {
+		snprintf(err, errlen,
+			 "FTPSD_TLS_REQUIRED=%s%s needs a readable FTPSD_TLS_CERT=%s and "
+			 "FTPSD_TLS_KEY=%s",
+			 v[FC_TLS_REQUIRED].str,
+			 v[FC_IMPLICIT_TLS].num ? " / FTPSD_IMPLICIT_TLS=yes" : "",
 			 v[FC_TLS_CERT].str, v[FC_TLS_KEY].str);
 		return 0;
 	}
@@ -91,13 +102,18 @@ static int print_test(struct ftp_session *s)
 	dprintf(1, "# TLS: certificate and key ok\n");
 	int works = ftp_tls_probe_resumption(s);
 	if (works)
-		dprintf(1, "# TLS session resumption: works; data connections %s resume the control session\n",
+		dprintf(1,
+			"# TLS session resumption: works; data connections %s resume the control "
+			"session\n",
 			s->cf[FC_TLS_REQUIRE_REUSE].num ? "MUST" : "need not");
 	else
-		dprintf(1, "# TLS session resumption: does NOT work with the linked libtls%s; "
-			   "FTPSD_TLS_REQUIRE_REUSE is NOT enforced (data connections are accepted only from "
-			   "the control connection's address)\n",
-			s->cf[FC_TLS_SESSION_LIFETIME].num ? "" : " (FTPSD_TLS_SESSION_LIFETIME=0)");
+		dprintf(1,
+			"# TLS session resumption: does NOT work with the linked libtls%s; "
+			"FTPSD_TLS_REQUIRE_REUSE is NOT enforced (data connections are accepted "
+			"only from "
+			"the control connection's address)\n",
+			s->cf[FC_TLS_SESSION_LIFETIME].num ? ""
+							   : " (FTPSD_TLS_SESSION_LIFETIME=0)");
 	return EXIT_OK;
 }
 
@@ -122,7 +138,8 @@ static void session_sockets(struct ftp_session *s)
 	setsockopt(s->fd_in, SOL_SOCKET, SO_OOBINLINE, &one, sizeof one);
 	/* replies are written whole: Nagle would only hold them back for the
 	 * client's delayed ACK (up to 200 ms per command) */
-	if (peer_fd_is_tcp(s->fd_out)) setsockopt(s->fd_out, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (peer_fd_is_tcp(s->fd_out))
+		setsockopt(s->fd_out, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	fcntl(s->fd_in, F_SETFL, fcntl(s->fd_in, F_GETFL) | O_NONBLOCK);
 	fcntl(s->fd_out, F_SETFL, fcntl(s->fd_out, F_GETFL) | O_NONBLOCK);
 }
@@ -132,7 +149,8 @@ static void session_loop(struct ftp_session *s)
 	for (;;) {
 		int64_t now = ftp_now_ms();
 		int64_t deadline = now + (int64_t)s->cf[FC_IDLE_TIMEOUT].num * 1000;
-		if (!s->logged_in && s->login_deadline_ms < deadline) deadline = s->login_deadline_ms;
+		if (!s->logged_in && s->login_deadline_ms < deadline)
+			deadline = s->login_deadline_ms;
 		ftp_ctrl_read_line(s, deadline);
 		s->has_pending = 0;
 		ftp_dispatch(s, s->pending, s->pending_len);

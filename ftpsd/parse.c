@@ -144,7 +144,8 @@ int ftp_parse_port(const char *arg, struct ftp_hostport *hp)
 	if (*s) goto bad;
 	memset(hp, 0, sizeof *hp);
 	hp->family = AF_INET;
-	for (int i = 0; i < 4; i++) hp->addr[i] = (uint8_t)v[i];
+	for (int i = 0; i < 4; i++)
+		hp->addr[i] = (uint8_t)v[i];
 	hp->port = (uint16_t)(v[4] << 8 | v[5]);
 	return 1;
 bad:
@@ -201,7 +202,8 @@ int ftp_parse_type(const char *arg, char *type)
 			*type = 'A';
 			return 1;
 		}
-		if (!strcmp(rest, " T") || !strcmp(rest, " C") || !strcmp(rest, " t") || !strcmp(rest, " c")) {
+		if (!strcmp(rest, " T") || !strcmp(rest, " C") || !strcmp(rest, " t") ||
+		    !strcmp(rest, " c")) {
 			errno = ENOTSUP;
 			return 0;
 		}
@@ -245,7 +247,7 @@ int ftp_parse_epsv(const char *arg, int *what)
 	return 0;
 }
 
-const char *const ftp_fact_names[8] = {"type", "size", "modify", "perm",
+const char *const ftp_fact_names[8] = {"type",	 "size",      "modify",	    "perm",
 				       "unique", "UNIX.mode", "UNIX.owner", "UNIX.group"};
 
 int ftp_parse_mlst_facts(const char *arg, unsigned *mask)
@@ -257,9 +259,12 @@ int ftp_parse_mlst_facts(const char *arg, unsigned *mask)
 		size_t n = e ? (size_t)(e - s) : strlen(s);
 		if (n == 0) goto bad;
 		for (size_t i = 0; i < n; i++)
-			if ((unsigned char)s[i] <= ' ' || s[i] == '=' || (unsigned char)s[i] >= 0x7f) goto bad;
+			if ((unsigned char)s[i] <= ' ' || s[i] == '=' ||
+			    (unsigned char)s[i] >= 0x7f)
+				goto bad;
 		for (unsigned i = 0; i < 8; i++)
-			if (strlen(ftp_fact_names[i]) == n && !strncasecmp(s, ftp_fact_names[i], n)) m |= 1u << i;
+			if (strlen(ftp_fact_names[i]) == n && !strncasecmp(s, ftp_fact_names[i], n))
+				m |= 1u << i;
 		s += n;
 		if (*s == ';') s++;
 	}
@@ -315,7 +320,8 @@ bad:
 int ftp_parse_port_range(const char *s, unsigned *lo, unsigned *hi)
 {
 	unsigned long long a, b;
-	if (!scan_dec(&s, 65535, &a) || *s++ != '-' || !scan_dec(&s, 65535, &b) || *s || a < 1024 || b < a) {
+	if (!scan_dec(&s, 65535, &a) || *s++ != '-' || !scan_dec(&s, 65535, &b) || *s || a < 1024 ||
+	    b < a) {
 		errno = EINVAL;
 		return 0;
 	}

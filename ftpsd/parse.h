@@ -17,9 +17,12 @@ struct ftp_linebuf {
 	char buf[FTP_MAX_LINE + 2];
 	size_t len;
 	int discarding; /* after an over-long line: drop up to the next LF */
-	int iac;        /* inside a Telnet IAC sequence */
+	int iac;	/* inside a Telnet IAC sequence */
 };
-#define FTP_LINEBUF_ZERO {{0}, 0, 0, 0}
+#define FTP_LINEBUF_ZERO                                                                           \
+	{                                                                                          \
+		{0}, 0, 0, 0                                                                       \
+	}
 
 /* Room for more input (0 when full). */
 size_t ftp_line_room(const struct ftp_linebuf *lb);
@@ -41,7 +44,7 @@ int ftp_parse_cmdline(const char *line, size_t len, struct ftp_cmdline *c);
 
 /* Host-port as given by PORT/EPRT. */
 struct ftp_hostport {
-	int family;     /* AF_INET or AF_INET6 */
+	int family; /* AF_INET or AF_INET6 */
 	uint8_t addr[16];
 	uint16_t port;
 };

@@ -22,7 +22,8 @@
 
 static int cfg_fail(struct ftp_session *s, char *err, size_t errlen, const char *what)
 {
-	snprintf(err, errlen, "%s: %s", what, s->tlscfg ? tls_config_error(s->tlscfg) : "out of memory");
+	snprintf(err, errlen, "%s: %s", what,
+		 s->tlscfg ? tls_config_error(s->tlscfg) : "out of memory");
 	return 0;
 }
 
@@ -31,24 +32,31 @@ static int tls_config_fill(struct ftp_session *s, struct tls_config *c, char *er
 	uint32_t protos;
 	const struct conf_value *v = s->cf;
 	if (tls_config_parse_protocols(&protos, v[FC_TLS_PROTOCOLS].str) < 0) {
-		snprintf(err, errlen, "FTPSD_TLS_PROTOCOLS=%s: not a protocol list", v[FC_TLS_PROTOCOLS].str);
+		snprintf(err, errlen, "FTPSD_TLS_PROTOCOLS=%s: not a protocol list",
+			 v[FC_TLS_PROTOCOLS].str);
 		return 0;
 	}
-	if (tls_config_set_protocols(c, protos) < 0) return cfg_fail(s, err, errlen, "FTPSD_TLS_PROTOCOLS");
-	if (tls_config_set_ciphers(c, v[FC_TLS_CIPHERS].str) < 0) return cfg_fail(s, err, errlen, "FTPSD_TLS_CIPHERS");
+	if (tls_config_set_protocols(c, protos) < 0)
+		return cfg_fail(s, err, errlen, "FTPSD_TLS_PROTOCOLS");
+	if (tls_config_set_ciphers(c, v[FC_TLS_CIPHERS].str) < 0)
+		return cfg_fail(s, err, errlen, "FTPSD_TLS_CIPHERS");
 	if (tls_config_set_ecdhecurves(c, v[FC_TLS_ECDHE_CURVES].str) < 0)
 		return cfg_fail(s, err, errlen, "FTPSD_TLS_ECDHE_CURVES");
 	if (tls_config_set_dheparams(c, v[FC_TLS_DHE_PARAMS].str) < 0)
 		return cfg_fail(s, err, errlen, "FTPSD_TLS_DHE_PARAMS");
 	tls_config_prefer_ciphers_server(c);
-	if (tls_config_set_cert_file(c, v[FC_TLS_CERT].str) < 0) return cfg_fail(s, err, errlen, "FTPSD_TLS_CERT");
-	if (tls_config_set_key_file(c, v[FC_TLS_KEY].str) < 0) return cfg_fail(s, err, errlen, "FTPSD_TLS_KEY");
-	if (*v[FC_TLS_OCSP_STAPLE].str && tls_config_set_ocsp_staple_file(c, v[FC_TLS_OCSP_STAPLE].str) < 0)
+	if (tls_config_set_cert_file(c, v[FC_TLS_CERT].str) < 0)
+		return cfg_fail(s, err, errlen, "FTPSD_TLS_CERT");
+	if (tls_config_set_key_file(c, v[FC_TLS_KEY].str) < 0)
+		return cfg_fail(s, err, errlen, "FTPSD_TLS_KEY");
+	if (*v[FC_TLS_OCSP_STAPLE].str &&
+	    tls_config_set_ocsp_staple_file(c, v[FC_TLS_OCSP_STAPLE].str) < 0)
 		return cfg_fail(s, err, errlen, "FTPSD_TLS_OCSP_STAPLE");
 	if (tls_config_set_alpn(c, "ftp") < 0) return cfg_fail(s, err, errlen, "ALPN");
 	if (v[FC_TLS_SESSION_LIFETIME].num) {
 		if (v[FC_TLS_SESSION_LIFETIME].num < 4) {
-			snprintf(err, errlen, "FTPSD_TLS_SESSION_LIFETIME=%s: 0 or 4..86400 seconds",
+			snprintf(err, errlen,
+				 "FTPSD_TLS_SESSION_LIFETIME=%s: 0 or 4..86400 seconds",
 				 v[FC_TLS_SESSION_LIFETIME].str);
 			return 0;
 		}
@@ -58,14 +66,18 @@ static int tls_config_fill(struct ftp_session *s, struct tls_config *c, char *er
 	const char *verify = v[FC_TLS_VERIFY_CLIENT].str;
 	if (strcmp(verify, "off")) {
 		if (!*v[FC_TLS_CA_FILE].str && !*v[FC_TLS_CA_DIR].str) {
-			snprintf(err, errlen, "FTPSD_TLS_VERIFY_CLIENT=%s needs FTPSD_TLS_CA_FILE or FTPSD_TLS_CA_DIR", verify);
+			snprintf(err, errlen,
+				 "FTPSD_TLS_VERIFY_CLIENT=%s needs FTPSD_TLS_CA_FILE or "
+				 "FTPSD_TLS_CA_DIR",
+				 verify);
 			return 0;
 		}
 		if (*v[FC_TLS_CA_FILE].str && tls_config_set_ca_file(c, v[FC_TLS_CA_FILE].str) < 0)
 			return cfg_fail(s, err, errlen, "FTPSD_TLS_CA_FILE");
 		if (*v[FC_TLS_CA_DIR].str && tls_config_set_ca_path(c, v[FC_TLS_CA_DIR].str) < 0)
 			return cfg_fail(s, err, errlen, "FTPSD_TLS_CA_DIR");
-		if (*v[FC_TLS_CRL_FILE].str && tls_config_set_crl_file(c, v[FC_TLS_CRL_FILE].str) < 0)
+		if (*v[FC_TLS_CRL_FILE].str &&
+		    tls_config_set_crl_file(c, v[FC_TLS_CRL_FILE].str) < 0)
 			return cfg_fail(s, err, errlen, "FTPSD_TLS_CRL_FILE");
 		if (!strcmp(verify, "required"))
 			tls_config_verify_client(c);
@@ -85,14 +97,16 @@ static int tls_config_fill(struct ftp_session *s, struct tls_config *c, char *er
 static void tls_no_tickets(struct ftp_session *s)
 {
 #ifndef LIBRESSL_VERSION_NUMBER
-	static const char cnf[] = "openssl_conf = ftpsd_init\n[ftpsd_init]\nssl_conf = ftpsd_ssl\n"
-				   "[ftpsd_ssl]\nsystem_default = ftpsd_sys\n[ftpsd_sys]\nNumTickets = 0\n";
+	static const char cnf[] =
+	    "openssl_conf = ftpsd_init\n[ftpsd_init]\nssl_conf = ftpsd_ssl\n"
+	    "[ftpsd_ssl]\nsystem_default = ftpsd_sys\n[ftpsd_sys]\nNumTickets = 0\n";
 	if (s->cf[FC_TLS_SESSION_LIFETIME].num || getenv("OPENSSL_CONF")) return;
 	int fd = memfd_create("ftpsd-openssl.cnf", MFD_CLOEXEC);
 	if (fd < 0) return;
 	char path[64];
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-	if (write(fd, cnf, sizeof cnf - 1) == (ssize_t)(sizeof cnf - 1) && setenv("OPENSSL_CONF", path, 1) == 0) {
+	if (write(fd, cnf, sizeof cnf - 1) == (ssize_t)(sizeof cnf - 1) &&
+	    setenv("OPENSSL_CONF", path, 1) == 0) {
 		OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL);
 		unsetenv("OPENSSL_CONF");
 	}
@@ -194,7 +208,8 @@ static void tls_take_cert_user(struct ftp_session *s)
 	const char *subj = tls_peer_cert_subject(s->tls);
 	if (!subj) return;
 	char name[SLUICE_MAX_USERNAME + 1];
-	int got = !strcmp(how, "cn") ? subject_field(subj, "CN", name, sizeof name) : san_email_user(s, name, sizeof name);
+	int got = !strcmp(how, "cn") ? subject_field(subj, "CN", name, sizeof name)
+				     : san_email_user(s, name, sizeof name);
 	if (!got || !account_name_valid(name)) {
 		log_info("client certificate %s names no valid user", subj);
 		return;
@@ -216,7 +231,8 @@ int ftp_tls_start_ctrl(struct ftp_session *s)
 	}
 	int64_t deadline = ftp_now_ms() + (int64_t)s->cf[FC_DATA_TIMEOUT].num * 1000;
 	if (!ftp_tls_handshake(s, s->tls, s->fd_in, deadline)) ftp_exit(s, EXIT_PEER);
-	log_info("TLS %s %s on control connection", tls_conn_version(s->tls), tls_conn_cipher(s->tls));
+	log_info("TLS %s %s on control connection", tls_conn_version(s->tls),
+		 tls_conn_cipher(s->tls));
 	tls_take_cert_user(s);
 	return 1;
 }
@@ -228,19 +244,24 @@ static int probe_pair(struct ftp_session *s, struct tls_config *ccfg, int *resum
 	struct tls *cli = NULL, *srv = NULL;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) < 0) return 0;
 	cli = tls_client();
-	if (!cli || tls_configure(cli, ccfg) < 0 || tls_connect_socket(cli, sv[0], "localhost") < 0) goto out;
+	if (!cli || tls_configure(cli, ccfg) < 0 || tls_connect_socket(cli, sv[0], "localhost") < 0)
+		goto out;
 	if (tls_accept_socket(s->tls_srv, &srv, sv[1]) < 0) goto out;
 	int cdone = 0, sdone = 0;
 	for (int i = 0; i < 200 && !(cdone && sdone); i++) {
 		if (!cdone) {
 			int r = tls_handshake(cli);
-			if (r == 0) cdone = 1;
-			else if (r != TLS_WANT_POLLIN && r != TLS_WANT_POLLOUT) goto out;
+			if (r == 0)
+				cdone = 1;
+			else if (r != TLS_WANT_POLLIN && r != TLS_WANT_POLLOUT)
+				goto out;
 		}
 		if (!sdone) {
 			int r = tls_handshake(srv);
-			if (r == 0) sdone = 1;
-			else if (r != TLS_WANT_POLLIN && r != TLS_WANT_POLLOUT) goto out;
+			if (r == 0)
+				sdone = 1;
+			else if (r != TLS_WANT_POLLIN && r != TLS_WANT_POLLOUT)
+				goto out;
 		}
 	}
 	if (!(cdone && sdone)) goto out;
@@ -291,9 +312,13 @@ int ftp_tls_resume_works(struct ftp_session *s)
 		s->resume_checked = 1;
 		s->resume_works = ftp_tls_probe_resumption(s);
 		if (s->cf[FC_TLS_REQUIRE_REUSE].num && !s->resume_works)
-			log_warn("TLS session reuse on data connections NOT enforced: the linked libtls does not "
-				 "resume sessions%s; data connections are accepted only from the client's address",
-				 s->cf[FC_TLS_SESSION_LIFETIME].num ? "" : " (FTPSD_TLS_SESSION_LIFETIME=0)");
+			log_warn("TLS session reuse on data connections NOT enforced: the linked "
+				 "libtls does not "
+				 "resume sessions%s; data connections are accepted only from the "
+				 "client's address",
+				 s->cf[FC_TLS_SESSION_LIFETIME].num
+				     ? ""
+				     : " (FTPSD_TLS_SESSION_LIFETIME=0)");
 	}
 	return s->resume_works;
 }
@@ -304,22 +329,24 @@ void ftp_tls_ccc(struct ftp_session *s)
 	int64_t deadline = ftp_now_ms() + 5000;
 	int r;
 	while ((r = tls_close(s->tls)) == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT)
-		if (!ftp_wait_fd(r == TLS_WANT_POLLIN ? s->fd_in : s->fd_out, r == TLS_WANT_POLLIN ? POLLIN : POLLOUT,
-				 deadline))
+		if (!ftp_wait_fd(r == TLS_WANT_POLLIN ? s->fd_in : s->fd_out,
+				 r == TLS_WANT_POLLIN ? POLLIN : POLLOUT, deadline))
 			break;
 	tls_free(s->tls);
 	s->tls = NULL;
 	/* swallow the client's close_notify record, if it sends one */
 	unsigned char hdr[5];
 	if (ftp_wait_fd(s->fd_in, POLLIN, ftp_now_ms() + 1000) &&
-	    recv(s->fd_in, hdr, sizeof hdr, MSG_PEEK) == (ssize_t)sizeof hdr && (hdr[0] == 0x15 || hdr[0] == 0x17) &&
-	    hdr[1] == 3) {
+	    recv(s->fd_in, hdr, sizeof hdr, MSG_PEEK) == (ssize_t)sizeof hdr &&
+	    (hdr[0] == 0x15 || hdr[0] == 0x17) && hdr[1] == 3) {
 		size_t n = sizeof hdr + ((size_t)hdr[3] << 8 | hdr[4]);
 		char junk[512];
 		while (n) {
 			ssize_t k = recv(s->fd_in, junk, n < sizeof junk ? n : sizeof junk, 0);
 			if (k <= 0) {
-				if (k < 0 && errno == EAGAIN && ftp_wait_fd(s->fd_in, POLLIN, deadline)) continue;
+				if (k < 0 && errno == EAGAIN &&
+				    ftp_wait_fd(s->fd_in, POLLIN, deadline))
+					continue;
 				break;
 			}
 			n -= (size_t)k;

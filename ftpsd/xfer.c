@@ -56,9 +56,12 @@ static size_t list_fill(struct xfer *x, char *out, size_t cap)
 		if (x->pattern && fnmatch(x->pattern, de->d_name, FNM_PERIOD) != 0) continue;
 		char path[SLUICE_MAX_PATH];
 		struct stat st;
-		if ((size_t)snprintf(path, sizeof path, "%s/%s", x->dirpath, de->d_name) >= sizeof path) continue;
+		if ((size_t)snprintf(path, sizeof path, "%s/%s", x->dirpath, de->d_name) >=
+		    sizeof path)
+			continue;
 		if (!fs_lstat(&x->s->root, path, &st)) continue;
-		int cdir = x->list_kind == FTP_LIST_MLSD && (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."));
+		int cdir = x->list_kind == FTP_LIST_MLSD &&
+			   (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."));
 		if (x->list_kind == FTP_LIST_MLSD && !strcmp(de->d_name, "..")) continue;
 		if (cdir)
 			n += ftp_list_facts(x->s, de->d_name, &st, 1, out + n, cap - n);
@@ -111,8 +114,10 @@ static int wire_fill(struct xfer *x)
 		x->z.next_out = (Bytef *)x->w;
 		x->z.avail_out = XFER_WIRE;
 		int zr = deflate(&x->z, x->src_eof ? Z_FINISH : Z_NO_FLUSH);
-		if (zr == Z_STREAM_END) x->z_end = 1;
-		else if (zr != Z_OK && zr != Z_BUF_ERROR) return 0;
+		if (zr == Z_STREAM_END)
+			x->z_end = 1;
+		else if (zr != Z_OK && zr != Z_BUF_ERROR)
+			return 0;
 		x->wlen = XFER_WIRE - x->z.avail_out;
 	}
 	return 1;
@@ -176,7 +181,8 @@ static int wire_put(struct xfer *x, const char *p, size_t n)
 		x->z.next_out = (Bytef *)x->b;
 		x->z.avail_out = FTP_XFER_CHUNK * 2;
 		int zr = inflate(&x->z, Z_NO_FLUSH);
-		if (zr == Z_STREAM_END) x->z_end = 1;
+		if (zr == Z_STREAM_END)
+			x->z_end = 1;
 		else if (zr != Z_OK && zr != Z_BUF_ERROR) {
 			errno = EPROTO;
 			return 0;
@@ -230,7 +236,8 @@ static int xfer_control(struct xfer *x)
 		}
 		if (!strcmp(c.verb, "STAT") && !*c.arg) {
 			s->has_pending = 0;
-			ftp_reply(s, 213, "Status: %llu bytes transferred", (unsigned long long)s->xfer_bytes);
+			ftp_reply(s, 213, "Status: %llu bytes transferred",
+				  (unsigned long long)s->xfer_bytes);
 			continue;
 		}
 		if (!strcmp(c.verb, "NOOP")) {
@@ -251,7 +258,8 @@ static enum xfer_end xfer_wait(struct xfer *x, short ev)
 		int64_t left = x->deadline - ftp_now_ms();
 		if (left <= 0) return XFER_STALL;
 		int out = ftp_tlsbuf_pending(x->dc.tb);
-		struct pollfd p[2] = {{x->dc.fd, (short)(ev | (out ? POLLOUT : 0)), 0}, {x->s->fd_in, POLLIN, 0}};
+		struct pollfd p[2] = {{x->dc.fd, (short)(ev | (out ? POLLOUT : 0)), 0},
+				      {x->s->fd_in, POLLIN, 0}};
 		int np = x->ctrl_blocked ? 1 : 2;
 		int r = poll(p, (nfds_t)np, left > 60000 ? 60000 : (int)left);
 		if (r < 0 && errno != EINTR) return XFER_NET;
@@ -301,7 +309,8 @@ static enum xfer_end xfer_recv(struct xfer *x)
 			if (have < FTP_XFER_CHUNK) continue;
 		}
 		if (have) {
-			if (!wire_put(x, x->w, have)) return errno == EFBIG ? XFER_TOOBIG : XFER_LOCAL;
+			if (!wire_put(x, x->w, have))
+				return errno == EFBIG ? XFER_TOOBIG : XFER_LOCAL;
 			have = 0;
 		}
 		if (r > 0) continue;
@@ -361,7 +370,8 @@ static void xfer_run(struct xfer *x, const char *what)
 		ftp_reply(s, 451, "Local error: out of memory");
 		return;
 	}
-	ftp_reply(s, 150, "Opening %s mode data connection for %s", s->type == 'A' ? "ASCII" : "BINARY", what);
+	ftp_reply(s, 150, "Opening %s mode data connection for %s",
+		  s->type == 'A' ? "ASCII" : "BINARY", what);
 	if (!ftp_data_open(s, &x->dc)) {
 		xfer_free(x);
 		return;
@@ -374,7 +384,8 @@ static void xfer_run(struct xfer *x, const char *what)
 	xfer_free(x);
 	switch (e) {
 	case XFER_OK:
-		ftp_reply(s, 226, "Transfer complete (%llu bytes)", (unsigned long long)s->xfer_bytes);
+		ftp_reply(s, 226, "Transfer complete (%llu bytes)",
+			  (unsigned long long)s->xfer_bytes);
 		break;
 	case XFER_ABORTED:
 		ftp_reply(s, 426, "Transfer aborted");

@@ -26,7 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (r < 0) continue;
 			if (strlen(line) != len) __builtin_trap();
 			struct ftp_cmdline c;
-			if (ftp_parse_cmdline(line, len, &c) && strlen(c.verb) > FTP_MAX_VERB) __builtin_trap();
+			if (ftp_parse_cmdline(line, len, &c) && strlen(c.verb) > FTP_MAX_VERB)
+				__builtin_trap();
 		}
 	}
 	return 0;

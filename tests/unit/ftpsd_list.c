@@ -24,7 +24,8 @@ int main(void)
 
 	size_t n = ftp_list_format(&s, FTP_LIST_LONG, "file.bin", &st, buf, sizeof buf);
 	ok(n > 0 && !strncmp(buf, "-rw-r--r--", 10), "LIST mode string");
-	ok(strstr(buf, " 1048583 Nov 14  2023 file.bin\r\n") != NULL, "LIST size, old date with year, name, CRLF");
+	ok(strstr(buf, " 1048583 Nov 14  2023 file.bin\r\n") != NULL,
+	   "LIST size, old date with year, name, CRLF");
 	n = ftp_list_format(&s, FTP_LIST_NAMES, "file.bin", &st, buf, sizeof buf);
 	is_str(buf, "file.bin\r\n", "NLST line");
 	is_int(n, 10, "NLST length");
@@ -33,12 +34,15 @@ int main(void)
 	n = ftp_list_facts(&s, "bad\nname", &st, 0, buf, sizeof buf);
 	is_int(n, 0, "name with LF left out of MLSD");
 	n = ftp_list_facts(&s, "file.bin", &st, 0, buf, sizeof buf);
-	ok(n > 0 && !strncmp(buf, "type=file;size=1048583;modify=20231114221320;perm=adfrw;", 56), "MLSD facts");
-	ok(strstr(buf, "UNIX.mode=0644;UNIX.owner=1000;UNIX.group=100; file.bin\r\n") != NULL, "MLSD UNIX facts and name");
+	ok(n > 0 && !strncmp(buf, "type=file;size=1048583;modify=20231114221320;perm=adfrw;", 56),
+	   "MLSD facts");
+	ok(strstr(buf, "UNIX.mode=0644;UNIX.owner=1000;UNIX.group=100; file.bin\r\n") != NULL,
+	   "MLSD UNIX facts and name");
 	s.cf[FC_READ_ONLY].num = 1;
 	st.st_mode = S_IFDIR | 0755;
 	n = ftp_list_facts(&s, ".", &st, 1, buf, sizeof buf);
-	ok(n > 0 && !strncmp(buf, "type=cdir;modify=", 17) && strstr(buf, "perm=el;"), "cdir, no size, read-only perms");
+	ok(n > 0 && !strncmp(buf, "type=cdir;modify=", 17) && strstr(buf, "perm=el;"),
+	   "cdir, no size, read-only perms");
 	s.mlst_facts = FTP_FACT_TYPE | FTP_FACT_SIZE;
 	st.st_mode = S_IFREG | 0600;
 	n = ftp_list_facts(&s, "x", &st, 0, buf, sizeof buf);

@@ -37,7 +37,11 @@ static void test_lines(void)
 	is_int(errno, EPROTO, "NUL is EPROTO");
 	is_int(feed_next(&lb, "A\rB\r\n", &n), -1, "bare CR refused");
 	/* Telnet IP + DM before ABOR */
-	is_int(feed_next(&lb, "\xff\xf4\xff\xf2" "ABOR\r\n", &n), 1, "telnet IAC dropped");
+	is_int(feed_next(&lb,
+			 "\xff\xf4\xff\xf2"
+			 "ABOR\r\n",
+			 &n),
+	       1, "telnet IAC dropped");
 	is_str(out, "ABOR", "ABOR after IAC");
 	/* over-long line */
 	char big[10240];
@@ -140,8 +144,10 @@ static void test_small(void)
 	ok(ftp_parse_epsv("all", &w) && w == -1, "EPSV ALL");
 	ok(ftp_parse_epsv("2", &w) && w == 2, "EPSV 2");
 	ok(!ftp_parse_epsv("3", &w), "EPSV 3");
-	ok(ftp_parse_mlst_facts("type;size;", &m) && m == (FTP_FACT_TYPE | FTP_FACT_SIZE), "MLST facts");
-	ok(ftp_parse_mlst_facts("Modify;unix.MODE", &m) && m == (FTP_FACT_MODIFY | FTP_FACT_UNIX_MODE),
+	ok(ftp_parse_mlst_facts("type;size;", &m) && m == (FTP_FACT_TYPE | FTP_FACT_SIZE),
+	   "MLST facts");
+	ok(ftp_parse_mlst_facts("Modify;unix.MODE", &m) &&
+	       m == (FTP_FACT_MODIFY | FTP_FACT_UNIX_MODE),
 	   "MLST facts case-insensitive, no final ;");
 	ok(ftp_parse_mlst_facts("", &m) && m == 0, "MLST no facts");
 	ok(ftp_parse_mlst_facts("bogus;size;", &m) && m == FTP_FACT_SIZE, "unknown fact ignored");
@@ -153,7 +159,8 @@ static void test_small(void)
 	ok(!ftp_parse_time("2024022912345", 13, &tt), "time short");
 	ok(!ftp_parse_time("20240229123456.", 15, &tt), "time empty fraction");
 	ok(!ftp_parse_time("20241301000000", 14, &tt), "time month 13");
-	ok(ftp_parse_port_range("50000-50100", &lo, &hi) && lo == 50000 && hi == 50100, "port range");
+	ok(ftp_parse_port_range("50000-50100", &lo, &hi) && lo == 50000 && hi == 50100,
+	   "port range");
 	ok(!ftp_parse_port_range("100-200", &lo, &hi), "port range below 1024");
 	ok(!ftp_parse_port_range("6000-5000", &lo, &hi), "port range reversed");
 	ok(!ftp_parse_port_range("5000-70000", &lo, &hi), "port range > 65535");
