@@ -327,6 +327,8 @@ ok(code_of(f.sendcmd, "USER " + USER) == "530", "auth policy: USER before AUTH r
 f.close()
 f = tls(PORT["AUTH"], prot=False)
 ok(get(f, "f.bin") == data, "auth policy: clear data allowed after TLS login")
+f.storbinary("STOR umask.bin", io.BytesIO(b"u"))
+ok((os.stat(os.path.join(HOME, "umask.bin")).st_mode & 0o777) == 0o600, "FTPSD_UMASK=077 gives 0600 files")
 f.close()
 f = plain(PORT["DATA"])
 f.login(USER, PASS)
@@ -344,6 +346,10 @@ ok(get(f, "f.bin") == data, "ctrl+!data: clear transfer")
 f.close()
 f = tls(PORT["NOACTIVE"])
 ok(code_of(f.sendcmd, "MODE Z") == "504", "MODE Z refused by default")
+ok(code_of(f.storbinary, "STOR ro.bin", io.BytesIO(b"x")) == "550", "FTPSD_READ_ONLY: STOR refused")
+ok(code_of(f.sendcmd, "DELE f.bin") == "550" and os.path.exists(os.path.join(HOME, "f.bin")), "FTPSD_READ_ONLY: DELE refused")
+ok(code_of(f.sendcmd, "SITE CHMOD 600 f.bin") == "550", "FTPSD_READ_ONLY: SITE CHMOD refused")
+ok(get(f, "f.bin") == data, "FTPSD_READ_ONLY: RETR allowed")
 ok(code_of(f.sendcmd, "PORT 127,0,0,1,200,10") == "502", "FTPSD_ALLOW_ACTIVE=no refuses PORT")
 f.close()
 
@@ -436,6 +442,40 @@ f = plain(PORT["OFF"])
 ok(code_of(f.sendcmd, "HOST localhost") == "220", "HOST before USER")
 ok(code_of(f.sendcmd, "USER " + USER) == "331" and code_of(f.sendcmd, "REIN") == "220", "REIN before login")
 f.close()
+
+# random garbage on a clear control connection: every line gets a reply, no crash
+import random
+rnd = random.Random(1234)
+good = 0
+for round_ in range(5):
+    c = socket.create_connection(("127.0.0.1", PORT["OFF"]), timeout=10)
+    fr = c.makefile("rb")
+    fr.readline()
+    lines = []
+    for i in range(40):
+        k = rnd.randrange(0, 300)
+        b = bytes(rnd.randrange(1, 256) for _ in range(k)).replace(b"\n", b"").replace(b"\r", b"").replace(b"\xff", b"")
+        lines.append(b"%s %s" % (rnd.choice([b"USER", b"PASS", b"CWD", b"PORT", b"EPRT", b"REST", b"TYPE", b"OPTS",
+                                              b"MLST", b"SITE", b"XYZ", b"", b"MODE", b"PROT", b"AUTH"]), b))
+    c.sendall(b"".join(l + b"\r\n" for l in lines) + b"NOOP\r\n")
+    replies = 0
+    last = b""
+    while True:
+        r = fr.readline()
+        if not r:
+            break
+        if r[3:4] == b" ":
+            replies += 1
+            last = r
+            if r.startswith(b"200 NOOP"):
+                break
+    c.close()
+    if last.startswith(b"200 NOOP") or last.startswith(b"421"):
+        good += 1
+ok(good == 5, "random garbage lines: every session answered to the end (%d/5)" % good)
+with open(E["SERVER_LOG"]) as lf:
+    died = [l for l in lf if "died with" in l and "code 0" not in l and "code 1" not in l]
+ok(not died, "no ftpsd process died abnormally")
 
 print("1..%d" % n)
 sys.exit(1 if failed else 0)
