@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sodium.h>
 #include <skalibs/uint32.h>
+#include <skalibs/allreadwrite.h>
 #include "base/base.h"
 #include "keytools.h"
 
@@ -70,18 +71,6 @@ void keytool_free_text(char *text)
 	if (text) sodium_free(text);
 }
 
-static int keytool_write_all(int fd, const char *s, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, s, n);
-		if (w < 0 && errno == EINTR) continue;
-		if (w <= 0) return 0;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 1;
-}
-
 int keytool_write_file(const char *path, const char *s, size_t n, unsigned mode, int force)
 {
 	char tmp[SLUICE_MAX_PATH];
@@ -91,7 +80,7 @@ int keytool_write_file(const char *path, const char *s, size_t n, unsigned mode,
 	memcpy(tmp + plen, ".XXXXXX", 8);
 	int fd = mkostemp(tmp, O_CLOEXEC); /* created 0600 */
 	if (fd < 0) return 0;
-	int ok = fchmod(fd, mode) == 0 && keytool_write_all(fd, s, n) && fsync(fd) == 0;
+	int ok = fchmod(fd, mode) == 0 && allwrite(fd, s, n) == n && fsync(fd) == 0;
 	if (close(fd) < 0) ok = 0;
 	/* link() refuses an existing target: no window where it is replaced. */
 	if (ok) ok = force ? rename(tmp, path) == 0 : link(tmp, path) == 0;
@@ -138,7 +127,7 @@ static int keytool_ask(int tty, const char *prompt, char *pw, size_t cap, size_t
 	sigaddset(&block, SIGTSTP);
 	sigaddset(&block, SIGTERM);
 	sigprocmask(SIG_BLOCK, &block, &saved);
-	int ok = keytool_write_all(tty, prompt, strlen(prompt)) &&
+	int ok = allwrite(tty, prompt, strlen(prompt)) == strlen(prompt) &&
 		 tcsetattr(tty, TCSAFLUSH, &quiet) == 0;
 	if (ok) ok = keytool_read_line(tty, pw, cap, len);
 	int e = errno;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <skalibs/allreadwrite.h>
 #include "account/account_internal.h"
 
 struct account_edit {
@@ -57,18 +58,6 @@ static int account_edit_line(void *ctx, const char *line, size_t len, int has_nl
 	return 1;
 }
 
-static int account_write_all(int fd, const char *s, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, s, n);
-		if (w < 0 && errno == EINTR) continue;
-		if (w <= 0) return 0;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 1;
-}
-
 static void account_sync_dir(const char *path)
 {
 	char dir[SLUICE_MAX_PATH];
@@ -105,7 +94,7 @@ static int account_replace_file(const char *path, const char *s, size_t n, const
 		if (fchown(fd, old->st_uid, old->st_gid) < 0 && geteuid() == 0) goto fail;
 		if (fchmod(fd, old->st_mode & 0777) < 0) goto fail;
 	}
-	if (!account_write_all(fd, s, n) || fsync(fd) < 0) goto fail;
+	if (allwrite(fd, s, n) != n || fsync(fd) < 0) goto fail;
 	if (close(fd) < 0) {
 		fd = -1;
 		goto fail;
