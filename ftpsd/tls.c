@@ -92,21 +92,24 @@ static int tls_config_fill(struct ftp_session *s, struct tls_config *c, char *er
  * closes it with the ticket unread, the kernel sends RST, and the tail of
  * the upload is lost.  libtls has no knob for the ticket count, so when
  * tickets are not wanted, OpenSSL's own configuration sets NumTickets = 0
- * for every SSL_CTX before libtls creates one.  LibreSSL sends no TLS 1.3
+ * for every SSL_CTX before libtls creates one.  It also refuses TLS 1.2
+ * renegotiation (a CPU sink a client could start).  LibreSSL sends no TLS 1.3
  * tickets and needs none of this. */
-static void tls_no_tickets(struct ftp_session *s)
+static void tls_openssl_conf(struct ftp_session *s)
 {
 #ifndef LIBRESSL_VERSION_NUMBER
-	static const char cnf[] =
-	    "openssl_conf = ftpsd_init\n[ftpsd_init]\nssl_conf = ftpsd_ssl\n"
-	    "[ftpsd_ssl]\nsystem_default = ftpsd_sys\n[ftpsd_sys]\nNumTickets = 0\n";
-	if (s->cf[FC_TLS_SESSION_LIFETIME].num || getenv("OPENSSL_CONF")) return;
+	char cnf[256];
+	int n = snprintf(cnf, sizeof cnf,
+			 "openssl_conf = ftpsd_init\n[ftpsd_init]\nssl_conf = ftpsd_ssl\n"
+			 "[ftpsd_ssl]\nsystem_default = ftpsd_sys\n[ftpsd_sys]\n"
+			 "Options = NoRenegotiation\n%s",
+			 s->cf[FC_TLS_SESSION_LIFETIME].num ? "" : "NumTickets = 0\n");
+	if (n <= 0 || (size_t)n >= sizeof cnf || getenv("OPENSSL_CONF")) return;
 	int fd = memfd_create("ftpsd-openssl.cnf", MFD_CLOEXEC);
 	if (fd < 0) return;
 	char path[64];
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-	if (write(fd, cnf, sizeof cnf - 1) == (ssize_t)(sizeof cnf - 1) &&
-	    setenv("OPENSSL_CONF", path, 1) == 0) {
+	if (write(fd, cnf, (size_t)n) == n && setenv("OPENSSL_CONF", path, 1) == 0) {
 		OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL);
 		unsetenv("OPENSSL_CONF");
 	}
@@ -117,7 +120,7 @@ static void tls_no_tickets(struct ftp_session *s)
 int ftp_tls_setup(struct ftp_session *s, char *err, size_t errlen)
 {
 	if (s->tls_ready) return 1;
-	tls_no_tickets(s);
+	tls_openssl_conf(s);
 	if (tls_init() < 0) {
 		snprintf(err, errlen, "tls_init failed");
 		return 0;

@@ -52,6 +52,9 @@ check "TLS 1.3 control and data" sh -c "$C --ssl-reqd --tlsv1.3 ftp://127.0.0.1:
 	> "$T/s_client.out" 2>&1
 check "openssl s_client -starttls ftp negotiates TLS 1.3" grep -q 'TLSv1.3' "$T/s_client.out"
 check "ALPN ftp selected" grep -q 'ALPN protocol: ftp' "$T/s_client.out"
+(sleep 1; echo R; sleep 1; printf 'NOOP\r\n'; sleep 1) | timeout 10 openssl s_client -connect 127.0.0.1:$P1 \
+	-starttls ftp -tls1_2 > "$T/reneg.out" 2>&1
+check "TLS 1.2 renegotiation refused" sh -c "grep -q 'RENEGOTIATING' '$T/reneg.out' && ! grep -q '^200 NOOP' '$T/reneg.out'"
 P3=$(free_port); start_server "$P3" FTPSD_TLS_PROTOCOLS=tlsv1.3
 check "FTPSD_TLS_PROTOCOLS=tlsv1.3 refuses TLS 1.2" sh -c "! $C --ssl-reqd --tls-max 1.2 ftp://127.0.0.1:$P3/d.txt"
 
