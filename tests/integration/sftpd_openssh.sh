@@ -1,9 +1,11 @@
 #!/bin/bash
 # sftpd_openssh.sh: OpenSSH's own clients (sftp, scp, ssh) against sftpd,
-# through ProxyCommand (no network) and through systemd-socket-activate on
-# loopback: transfers compared byte for byte, file operations checked on
-# disk, every algorithm, every key type, password login, confinement, and
-# bad input fed over a pipe.  Prints TAP.  T_KEEP=1 keeps the temp dir.
+# through ProxyCommand (no network) and through systemd-socket-activate and
+# tcpserver on loopback: transfers compared byte for byte, file operations
+# checked on disk, every algorithm, every key type, password login, rekeying,
+# settings, confinement (chroot and openat2), refused requests, bad input
+# over a pipe (transport and SFTP), plus curl (libssh2) and paramiko.
+# Prints TAP.  T_KEEP=1 keeps the temp dir; SFTPD_BIN picks the binary.
 
 . "$(dirname "$0")/lib.sh"
 
