@@ -24,8 +24,10 @@
 #define SSH_MAX_VERSION_LINE 255
 #define SSH_MAX_PRE_BANNER_LINES 32     /* lines a client may send before its version */
 #define SSH_RX_MAX (SSH_MAX_PACKET + 1024)
-#define SSH_TX_HIGH_WATER (2u * 1024 * 1024)
-#define SSH_TX_MAX (SSH_TX_HIGH_WATER + 2 * SSH_MAX_PACKET)
+#define SSH_TX_HIGH_WATER (1024u * 1024)
+/* Twice the high water mark: when the tail is full the consumed prefix is
+ * at least as large as what remains, so reclaiming it is a cheap move. */
+#define SSH_TX_MAX (2 * SSH_TX_HIGH_WATER + 4 * SSH_MAX_PACKET)
 #define SSH_DEFERRED_MAX (4u * 1024 * 1024)
 #define SSH_MAX_HOST_KEYS 4
 #define SSH_MAX_CHANNELS 100
