@@ -4,7 +4,7 @@
 # tcpserver on loopback: transfers compared byte for byte, file operations
 # checked on disk, every algorithm, every key type, password login, rekeying,
 # settings, confinement (chroot and openat2), refused requests, bad input
-# over a pipe (transport and SFTP), plus curl (libssh2) and paramiko.
+# over a pipe (transport and SFTP), plus curl (libssh2), PuTTY and paramiko.
 # Prints TAP.  T_KEEP=1 keeps the temp dir; SFTPD_BIN picks the binary.
 
 . "$(dirname "$0")/lib.sh"
@@ -849,6 +849,35 @@ other_clients() {
 		cmp -s "$BIG" "$L/curl_down" && t_ok "curl sftp:// download identical" || t_notok "curl sftp:// download identical"
 	else
 		t_skip "curl sftp://" "curl without sftp support"
+	fi
+	# PuTTY's psftp and pscp (Debian: putty-tools), one saved session per cipher
+	if t_have psftp && t_have puttygen; then
+		fp=$(ssh-keygen -lf "$T/keys/hk_ed25519.pub" | awk '{ print $2 }')
+		puttygen "$T/keys/uk_ed25519" -O private -o "$T/keys/uk_ed25519.ppk" >/dev/null 2>&1
+		for c in chacha20 aesgcm aes; do
+			mkdir -p "$T/putty_$c/.putty/sessions"
+			printf 'HostName=127.0.0.1\nPortNumber=%s\nProtocol=ssh\nCipher=%s,WARN,aes,chacha20,aesgcm,3des,des,blowfish,arcfour\n' \
+				"$PORT" "$c" >"$T/putty_$c/.putty/sessions/sluice"
+			rm -f "$ROOT/putty_$c" "$L/putty_$c"
+			printf 'put %s putty_%s\nget putty_%s %s\nmkdir pd_%s\nrmdir pd_%s\nquit\n' \
+				"$BIG" "$c" "$c" "$L/putty_$c" "$c" "$c" >"$T/psb"
+			HOME=$T/putty_$c timeout 60 psftp -batch -load sluice -hostkey "$fp" -l "$USER_NAME" \
+				-i "$T/keys/uk_ed25519.ppk" -b "$T/psb" >"$T/last.out" 2>&1
+			if cmp -s "$BIG" "$ROOT/putty_$c" && cmp -s "$BIG" "$L/putty_$c"; then
+				t_ok "PuTTY psftp ($c, key): put+get identical"
+			else
+				t_notok "PuTTY psftp ($c, key): put+get identical"
+				t_diag_file "$T/last.out"
+			fi
+		done
+		rm -f "$L/pscp_down"
+		t_run "PuTTY pscp -sftp with a password, up and down" sh -c \
+			'timeout 60 pscp -batch -sftp -P "$1" -hostkey "$2" -pw "$3" "$4" "$5@127.0.0.1:pscp_up" &&
+			timeout 60 pscp -batch -sftp -P "$1" -hostkey "$2" -pw "$3" "$5@127.0.0.1:pscp_up" "$6"' \
+			sh "$PORT" "$fp" "$PASSWORD" "$BIG" "$USER_NAME" "$L/pscp_down"
+		cmp -s "$BIG" "$L/pscp_down" && t_ok "PuTTY pscp round trip identical" || t_notok "PuTTY pscp round trip identical"
+	else
+		t_skip "PuTTY psftp/pscp" "putty-tools not installed"
 	fi
 	# Python paramiko (Debian: python3-paramiko)
 	py=
