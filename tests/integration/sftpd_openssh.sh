@@ -403,6 +403,12 @@ done
 KEY=$T/keys/uk_rsa
 t_run "publickey rsa with rsa-sha2-256" sftp_batch "ls" -o PubkeyAcceptedAlgorithms=rsa-sha2-256
 t_run "publickey rsa with rsa-sha2-512" sftp_batch "ls" -o PubkeyAcceptedAlgorithms=rsa-sha2-512
+t_fails "publickey rsa with SHA-1 signatures (ssh-rsa) is refused" sftp_batch "ls" \
+	-o PubkeyAcceptedAlgorithms=ssh-rsa -o PreferredAuthentications=publickey
+KEY=$T/keys/uk_ed25519
+SRV_ENV="SFTPD_HOST_KEYS=$T/keys/hk_rsa"
+t_fails "host key ssh-rsa (SHA-1) is not offered" sftp_batch "ls" -o HostKeyAlgorithms=ssh-rsa
+SRV_ENV=
 KEY=$T/keys/nokey
 t_userkey ed25519 "$KEY"
 t_fails "publickey with a key not in authorized_keys is refused" sftp_batch "ls"
