@@ -354,6 +354,9 @@ for m in hmac-sha2-256-etm@openssh.com hmac-sha2-512-etm@openssh.com hmac-sha2-2
 done
 xfer "kex curve25519-sha256@libssh.org" -o KexAlgorithms=curve25519-sha256@libssh.org
 xfer "compression (sftp -C, zlib@openssh.com)" -C
+sftp_batch "ls" -o LogLevel=DEBUG3 >"$T/last.out" 2>&1
+if grep -q "will use strict KEX ordering" "$T/last.out"; then t_ok "strict KEX (Terrapin counter-measure) in use"; else t_notok "strict KEX (Terrapin counter-measure) in use"; fi
+if grep -q "server-sig-algs=<.*rsa-sha2-512" "$T/last.out"; then t_ok "EXT_INFO server-sig-algs sent"; else t_notok "EXT_INFO server-sig-algs sent"; fi
 # rekey_case NAME [client options]: 10 MiB up and down with a rekey limit
 # on one side; the debug log must show more than one key exchange.
 rekey_case() {
