@@ -45,4 +45,16 @@ int keytool_passwd(int argc, char const *const *argv);
 int keytool_userdel(int argc, char const *const *argv);
 int keytool_hash(int argc, char const *const *argv);
 
+/* kt_tls.c */
+#define KEYTOOL_TLS_MAX_NAMES 32       /* -n names in one certificate */
+#define KEYTOOL_TLS_MAX_NAME_BYTES 253 /* a DNS name */
+#define KEYTOOL_TLS_MAX_CN_BYTES 64    /* X.520 ub-common-name */
+#define KEYTOOL_TLS_RSA_BITS 3072      /* default for -t rsa */
+#define KEYTOOL_TLS_DAYS 365	       /* default validity */
+#define KEYTOOL_TLS_MAX_DAYS 36500
+#define KEYTOOL_TLS_BACKDATE_SECS 3600L /* notBefore: now - 1 h (clock skew) */
+#define KEYTOOL_TLS_CERT_MAX_BYTES (1024 * 1024)
+int keytool_tls_cert(int argc, char const *const *argv);
+int keytool_tls_fingerprint(int argc, char const *const *argv);
+
 #endif

@@ -16,6 +16,9 @@ static const struct keytool_cmd keytool_cmds[] = {
     {"passwd", keytool_passwd, "-f usersfile [-s] name"},
     {"userdel", keytool_userdel, "-f usersfile name"},
     {"hash", keytool_hash, "[-s]"},
+    {"tls-cert", keytool_tls_cert,
+     "[-t ec|rsa] [-b bits] [-d days] [-n name]... [-F] -k keyfile -c certfile"},
+    {"tls-fingerprint", keytool_tls_fingerprint, "certfile"},
 };
 
 void keytool_die_usage(const char *name)
