@@ -7,7 +7,7 @@ t() { n=$((n + 1)); if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n -
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 sftpd/sftpd -M > "$tmp/sftpd.mdoc"
 t "sftpd -M prints variables" '[ -s "$tmp/sftpd.mdoc" ]'
-envlist() { awk -v pre="^\\.It Ev $1" '$0 ~ pre {p=1} /^\.El/ {p=0} p' "$2"; }
+envlist() { awk -v pre="^\\.It Ev $1" '$0 ~ pre {p=1} /^\.El/ {p=0} /^\.\\"/ {next} p' "$2"; }
 t "sftpd.8 ENVIRONMENT equals sftpd -M output" 'envlist SFTPD_ sftpd/sftpd.8 | cmp -s - "$tmp/sftpd.mdoc"'
 for v in $(grep -o '^\.It Ev SFTPD_[A-Z0-9_]*' "$tmp/sftpd.mdoc" | cut -d' ' -f3); do
 	t "README documents $v" "grep -qF '$v' README.md"

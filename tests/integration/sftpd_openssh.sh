@@ -152,7 +152,7 @@ xfer() {
 	shift
 	rm -f "$ROOT/x_$_f" "$L/y_$_f"
 	if sftp_batch "put $BIG x_$_f
-get x_$_f y_$_f" "$@" >"$T/last.out" 2>&1 &&
+get x_$_f $L/y_$_f" "$@" >"$T/last.out" 2>&1 &&
 		cmp -s "$BIG" "$ROOT/x_$_f" && cmp -s "$BIG" "$L/y_$_f"; then
 		t_ok "$_lab: put+get 1 MiB+7 identical"
 	else
