@@ -1,0 +1,487 @@
+#!/bin/bash
+# bench_ftps.sh: ftpsd against pure-ftpd, vsftpd and ProFTPD (mod_tls), in
+# one run, on this machine.  Every server is launched per connection the
+# same way (systemd-socket-activate -a --inetd, under tests/bench/cputime.c,
+# which records the CPU time of the whole per-connection process tree),
+# speaks explicit TLS (AUTH TLS) with the same self-signed P-256
+# certificate, chroots into the home of the same system account and checks
+# the same yescrypt password.  Measured: FTPS download and upload of one big
+# file with curl and with lftp, login+LIST+QUIT latency, server CPU per GiB
+# and per session, PSS of an idle logged-in session.  Prints a table with
+# the ratios ftpsd/peer and whether ftpsd meets the issue's bar.
+#   BENCH_SIZE=1G        size of the big file (64M for a quick run)
+#   BENCH_SESSIONS=30    logins for the latency mean
+#   BENCH_KEEP=1         keep the work directory
+#   BENCH_PKG_DIR=DIR    where the unpacked vsftpd / pure-ftpd .debs are
+#                        cached (default: inside the work directory)
+#   BENCH_FETCH=0        never run apt-get download for missing peers
+# Needs root (a system account, chroot, PSS of other users' processes).
+# Peers that cannot be run get a "skipped: why" line, never numbers.
+set -u
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+FTPSD=${FTPSD_BIN:-$TOP/ftpsd/ftpsd}
+SIZE_TEXT=${BENCH_SIZE:-1G}
+NSESS=${BENCH_SESSIONS:-30}
+ACC=sluicebench
+SERVERS="ftpsd pureftpd vsftpd proftpd"
+
+die() {
+	echo "bench_ftps: $*" >&2
+	exit 1
+}
+[ "$(id -u)" = 0 ] || die "needs root: it creates the account $ACC and every server chroots"
+for c in curl lftp openssl python3 systemd-socket-activate numfmt awk useradd chpasswd; do
+	command -v "$c" >/dev/null 2>&1 || die "$c is not installed"
+done
+command -v "${CC:-cc}" >/dev/null 2>&1 || die "no C compiler for tests/bench/cputime.c"
+[ -x "$FTPSD" ] || die "$FTPSD is not built: make"
+SIZE=$(numfmt --from=iec "$SIZE_TEXT") || die "BENCH_SIZE=$SIZE_TEXT: use a size like 1G or 64M"
+GIB=$(awk -v s="$SIZE" 'BEGIN { printf "%.6f", s / 1073741824 }')
+
+B=$(mktemp -d /tmp/sluice-ftpsbench.XXXXXX) || die "cannot create a work directory"
+chmod 755 "$B"
+PKG=${BENCH_PKG_DIR:-$B/pkg}
+SA_PIDS=""
+CREATED_ACC=0
+cleanup() {
+	for p in $SA_PIDS; do kill "$p" 2>/dev/null; done
+	for p in $SA_PIDS; do wait "$p" 2>/dev/null; done
+	[ $CREATED_ACC = 1 ] && userdel "$ACC" 2>/dev/null
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "bench_ftps: kept $B"; else rm -rf "$B"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+declare -A R    # R[metric,server] = value
+declare -A SKIP # SKIP[server] = why
+declare -A PORT # PORT[server] = control port
+declare -A SA   # SA[server] = PID of its systemd-socket-activate
+
+# --- the account, the certificate, the files --------------------------------
+
+HOME_DIR=$B/home
+mkdir -p "$HOME_DIR" "$B/empty" "$B/run"
+if ! id "$ACC" >/dev/null 2>&1; then
+	useradd -M -d "$HOME_DIR" -s /bin/bash -c "sluice benchmark" "$ACC" || die "useradd $ACC failed"
+	CREATED_ACC=1
+else
+	usermod -d "$HOME_DIR" -s /bin/bash "$ACC" || die "usermod $ACC failed"
+fi
+PASS=$(openssl rand -hex 12)
+echo "$ACC:$PASS" | chpasswd -c YESCRYPT 2>/dev/null || echo "$ACC:$PASS" | chpasswd || die "chpasswd failed"
+HASH_KIND=$(getent shadow "$ACC" | cut -d: -f2 | cut -d'$' -f2)
+[ "$HASH_KIND" = y ] || echo "bench_ftps: note: the password hash is \$$HASH_KIND\$, not yescrypt" >&2
+chown "$ACC:" "$HOME_DIR"
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$B/key.pem" \
+	-out "$B/cert.pem" -days 2 -subj /CN=localhost >/dev/null 2>&1 || die "openssl req failed"
+cat "$B/cert.pem" "$B/key.pem" >"$B/both.pem"
+chmod 600 "$B/key.pem" "$B/both.pem"
+
+echo "bench_ftps: a $SIZE_TEXT file in $B"
+"${CC:-cc}" -O2 -o "$B/cputime" "$TOP/tests/bench/cputime.c" || die "cannot build cputime"
+head -c "$SIZE" /dev/urandom >"$HOME_DIR/big"
+chown "$ACC:" "$HOME_DIR/big"
+ln "$HOME_DIR/big" "$B/big"
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+# pasv_base: first port of 40 consecutive free ones
+pasv_base() {
+	python3 - <<'PY'
+import random, socket
+for _ in range(500):
+    b = random.randrange(20000, 60000, 40)
+    ok = True
+    for p in range(b, b + 40):
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", p))
+        except OSError:
+            ok = False
+        s.close()
+        if not ok:
+            break
+    if ok:
+        print(b)
+        break
+PY
+}
+
+# --- the peers: installed, or unpacked from their .debs ---------------------
+
+# unpack PACKAGE: apt-get download + dpkg-deb -x into $PKG/PACKAGE
+unpack() {
+	[ -d "$PKG/$1/usr/sbin" ] && return 0
+	[ "${BENCH_FETCH:-1}" = 1 ] || return 1
+	command -v apt-get >/dev/null 2>&1 || return 1
+	mkdir -p "$PKG/$1.deb" || return 1
+	(cd "$PKG/$1.deb" && apt-get download "$1" >/dev/null 2>&1) || return 1
+	dpkg-deb -x "$PKG/$1.deb"/"$1"_*.deb "$PKG/$1" || return 1
+}
+
+PUREFTPD=$(command -v pure-ftpd 2>/dev/null || echo /usr/sbin/pure-ftpd)
+if [ ! -x "$PUREFTPD" ]; then
+	PUREFTPD=$PKG/pure-ftpd/usr/sbin/pure-ftpd
+	unpack pure-ftpd || SKIP[pureftpd]="pure-ftpd is not installed and apt-get download pure-ftpd failed"
+fi
+VSFTPD=$(command -v vsftpd 2>/dev/null || echo /usr/sbin/vsftpd)
+if [ ! -x "$VSFTPD" ]; then
+	VSFTPD=$PKG/vsftpd/usr/sbin/vsftpd
+	unpack vsftpd || SKIP[vsftpd]="vsftpd is not installed and apt-get download vsftpd failed"
+fi
+PROFTPD=$(command -v proftpd 2>/dev/null || echo /usr/sbin/proftpd)
+if [ ! -x "$PROFTPD" ]; then
+	SKIP[proftpd]="proftpd is not installed (apt-get install proftpd-core proftpd-mod-crypto)"
+elif [ ! -e /usr/lib/proftpd/mod_tls.so ] && ! "$PROFTPD" -l 2>/dev/null | grep -q mod_tls.c; then
+	SKIP[proftpd]="ProFTPD has no mod_tls (apt-get install proftpd-mod-crypto)"
+fi
+
+# --- per-server configuration -------------------------------------------------
+
+for s in $SERVERS; do
+	PORT[$s]=$(free_port)
+done
+P_FTPSD=$(pasv_base)
+
+# ftpsd: system accounts (no users file), chroot into the home as root.
+cat >"$B/run/ftpsd" <<EOF
+#!/bin/sh
+exec env -i PATH=/usr/bin:/bin FTPSD_TLS_CERT=$B/cert.pem FTPSD_TLS_KEY=$B/key.pem \\
+	FTPSD_PASV_PORTS=$P_FTPSD-$((P_FTPSD + 39)) FTPSD_TLS_REQUIRED=on $FTPSD 2>>$B/ftpsd.log
+EOF
+
+# pure-ftpd: inetd mode (no -S/-B), TLS required on control and data (-Y 3),
+# everybody chrooted (-A), system accounts (-l unix), no DNS (-H).
+P_PURE=$(pasv_base)
+cat >"$B/run/pureftpd" <<EOF
+#!/bin/sh
+exec $PUREFTPD -Y 3 -2 $B/cert.pem,$B/key.pem -A -E -H -l unix -p $P_PURE:$((P_PURE + 39)) 2>>$B/pureftpd.log
+EOF
+
+# vsftpd: listen=NO is its inetd mode.
+P_VS=$(pasv_base)
+cat >"$B/vsftpd.conf" <<EOF
+listen=NO
+listen_ipv6=NO
+anonymous_enable=NO
+local_enable=YES
+write_enable=YES
+chroot_local_user=YES
+allow_writeable_chroot=YES
+secure_chroot_dir=$B/empty
+seccomp_sandbox=NO
+ssl_enable=YES
+force_local_logins_ssl=YES
+force_local_data_ssl=YES
+require_ssl_reuse=NO
+ssl_ciphers=HIGH
+rsa_cert_file=$B/cert.pem
+rsa_private_key_file=$B/key.pem
+pasv_enable=YES
+pasv_min_port=$P_VS
+pasv_max_port=$((P_VS + 39))
+pasv_address=127.0.0.1
+use_localtime=NO
+xferlog_enable=NO
+dirlist_enable=YES
+check_shell=NO
+EOF
+cat >"$B/run/vsftpd" <<EOF
+#!/bin/sh
+exec $VSFTPD $B/vsftpd.conf 2>>$B/vsftpd.log
+EOF
+
+# ProFTPD: ServerType inetd, mod_tls loaded as a DSO, TLS required.
+P_PRO=$(pasv_base)
+cat >"$B/proftpd.conf" <<EOF
+ServerType inetd
+ServerName "bench"
+DefaultServer on
+UseIPv6 off
+User nobody
+Group nogroup
+ScoreboardFile $B/proftpd.scoreboard
+PidFile $B/proftpd.pid
+DelayTable none
+WtmpLog off
+UseReverseDNS off
+UseLastlog off
+DefaultRoot ~
+RequireValidShell off
+AllowOverwrite on
+PassivePorts $P_PRO $((P_PRO + 39))
+TransferLog none
+SystemLog $B/proftpd.log
+ModulePath /usr/lib/proftpd
+<IfModule mod_dso.c>
+  LoadModule mod_tls.c
+</IfModule>
+<IfModule mod_tls.c>
+  TLSEngine on
+  TLSRequired on
+  TLSProtocol TLSv1.2 TLSv1.3
+  TLSECCertificateFile $B/cert.pem
+  TLSECCertificateKeyFile $B/key.pem
+  TLSOptions NoSessionReuseRequired
+  TLSVerifyClient off
+</IfModule>
+EOF
+cat >"$B/run/proftpd" <<EOF
+#!/bin/sh
+exec $PROFTPD -n -c $B/proftpd.conf 2>>$B/proftpd.log
+EOF
+chmod 755 "$B"/run/*
+
+# start SERVER: systemd-socket-activate, one cputime + server per connection,
+# each connection's CPU line appended to $B/SERVER.times.
+start() {
+	_s=$1
+	systemd-socket-activate -a --inetd -l "127.0.0.1:${PORT[$_s]}" \
+		"$B/cputime" "$B/$_s.times" "$B/run/$_s" >>"$B/$_s.sa.log" 2>&1 &
+	SA[$_s]=$!
+	SA_PIDS="$SA_PIDS $!"
+	_i=0
+	while ! python3 -c "import socket; socket.create_connection(('127.0.0.1',${PORT[$_s]}),1).close()" 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -gt 50 ] && return 1
+		sleep 0.1
+	done
+	# that probe connection was a session too: let it end, forget its line
+	settle "$_s"
+	: >"$B/$_s.times"
+}
+
+# settle SERVER: wait until no per-connection process of SERVER is left.
+settle() {
+	_i=0
+	while [ -n "$(ps -o pid= --ppid "${SA[$1]}" 2>/dev/null)" ] && [ $_i -lt 400 ]; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+}
+
+now() { date +%s.%N; }
+lines() { cat "$B/$1.times" 2>/dev/null | wc -l; }
+# cpu_since SERVER N: user+sys seconds of the sessions after line N.
+cpu_since() {
+	awk -v n="$2" 'NR > n { s += $1 + $2 } END { printf "%.4f", s }' "$B/$1.times" 2>/dev/null
+}
+
+CURL_OPTS=(-sS -k --ssl-reqd --ftp-pasv --disable-epsv)
+LFTP_SET="set ssl:verify-certificate no; set ftp:ssl-force yes; set ftp:ssl-protect-data yes; set ftp:use-mode-z off; set ftp:passive-mode yes; set net:max-retries 1; set net:timeout 60; set cmd:fail-exit yes; set xfer:clobber yes"
+
+# run_client SERVER LABEL command...: runs a client, waits for the server
+# side to end, records wall seconds in R[wall_LABEL,SERVER] and CPU seconds
+# in R[cpu_LABEL,SERVER].
+run_client() {
+	_s=$1 _l=$2
+	shift 2
+	_n=$(lines "$_s")
+	_t0=$(now)
+	if ! timeout 3600 "$@" >"$B/client.out" 2>&1; then
+		echo "bench_ftps: $_s: $_l failed:" >&2
+		tail -n 5 "$B/client.out" >&2
+		tail -n 5 "$B/$_s.log" >&2
+		settle "$_s"
+		return 1
+	fi
+	_t1=$(now)
+	settle "$_s"
+	R[wall_$_l,$_s]=$(awk -v a="$_t0" -v b="$_t1" 'BEGIN { printf "%.4f", b - a }')
+	R[cpu_$_l,$_s]=$(cpu_since "$_s" "$_n")
+}
+
+url() { echo "ftp://127.0.0.1:${PORT[$1]}/$2"; }
+
+# per_gib SERVER LABEL: MiB/s and CPU s/GiB from the raw figures.
+per_gib() {
+	R[mbs_$2,$1]=$(awk -v s="$SIZE" -v w="${R[wall_$2,$1]}" 'BEGIN { printf "%.1f", s / w / 1048576 }')
+	R[cpg_$2,$1]=$(awk -v c="${R[cpu_$2,$1]}" -v g="$GIB" 'BEGIN { printf "%.3f", c / g }')
+}
+
+check_upload() { # SERVER: the upload arrived whole
+	_sz=$(stat -c %s "$HOME_DIR/up" 2>/dev/null || echo 0)
+	rm -f "$HOME_DIR/up"
+	[ "$_sz" = "$SIZE" ] || {
+		echo "bench_ftps: $1: uploaded file has $_sz bytes, not $SIZE" >&2
+		return 1
+	}
+}
+
+bulk() { # SERVER
+	_s=$1
+	run_client "$_s" dlcurl curl "${CURL_OPTS[@]}" --user "$ACC:$PASS" -o /dev/null "$(url "$_s" big)" || return 1
+	per_gib "$_s" dlcurl
+	rm -f "$HOME_DIR/up"
+	run_client "$_s" ulcurl curl "${CURL_OPTS[@]}" --user "$ACC:$PASS" -T "$B/big" "$(url "$_s" up)" || return 1
+	check_upload "$_s" || return 1
+	per_gib "$_s" ulcurl
+	run_client "$_s" dllftp lftp -u "$ACC,$PASS" -p "${PORT[$_s]}" \
+		-e "$LFTP_SET; get big -o /dev/null; quit" 127.0.0.1 || return 1
+	per_gib "$_s" dllftp
+	run_client "$_s" ullftp lftp -u "$ACC,$PASS" -p "${PORT[$_s]}" \
+		-e "$LFTP_SET; put $B/big -o up; quit" 127.0.0.1 || return 1
+	check_upload "$_s" || return 1
+	per_gib "$_s" ullftp
+}
+
+latency() { # SERVER: NSESS x curl login + LIST + QUIT
+	_s=$1
+	_tw=0 _tc=0
+	for _i in $(seq 1 "$NSESS"); do
+		run_client "$_s" lat curl "${CURL_OPTS[@]}" --user "$ACC:$PASS" -o /dev/null "$(url "$_s" "")" || return 1
+		_tw=$(awk -v a="$_tw" -v b="${R[wall_lat,$_s]}" 'BEGIN { print a + b }')
+		_tc=$(awk -v a="$_tc" -v b="${R[cpu_lat,$_s]}" 'BEGIN { print a + b }')
+	done
+	R[lat,$_s]=$(awk -v t="$_tw" -v n="$NSESS" 'BEGIN { printf "%.1f", t / n * 1000 }')
+	R[sesscpu,$_s]=$(awk -v t="$_tc" -v n="$NSESS" 'BEGIN { printf "%.1f", t / n * 1000 }')
+}
+
+# descendants PID: PID's descendants (not PID itself)
+descendants() {
+	ps -e -o pid=,ppid= | awk -v r="$1" '{ up[$1] = $2 }
+		END { for (x in up) if (x != r) for (y = up[x]; y > 1; y = up[y]) if (y == r) { print x; break } }'
+}
+
+idle_pss() { # SERVER: PSS of the server side of an idle, logged-in session
+	_s=$1
+	rm -f "$B/idle.fifo" "$B/idle.out"
+	mkfifo "$B/idle.fifo"
+	timeout 120 python3 "$TOP/tests/bench/ftps/idle.py" 127.0.0.1 "${PORT[$_s]}" "$ACC" "$PASS" \
+		<"$B/idle.fifo" >"$B/idle.out" 2>&1 &
+	_cp=$!
+	exec 7>"$B/idle.fifo"
+	_i=0
+	while ! grep -q ready "$B/idle.out" 2>/dev/null && [ $_i -lt 200 ]; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	sleep 0.5
+	if grep -q ready "$B/idle.out"; then
+		# the tree below cputime: the server and whatever it forked
+		_sum=0 _np=0
+		for _w in $(ps -o pid= --ppid "${SA[$_s]}"); do
+			for _p in $(descendants "$_w"); do
+				_k=$(awk '/^Pss:/ { print $2 }' "/proc/$_p/smaps_rollup" 2>/dev/null)
+				[ -n "$_k" ] || continue
+				_sum=$((_sum + _k))
+				_np=$((_np + 1))
+			done
+		done
+		R[pss,$_s]=$(awk -v k="$_sum" 'BEGIN { printf "%.2f", k / 1024 }')
+		R[procs,$_s]=$_np
+	else
+		echo "bench_ftps: $_s: idle session did not log in:" >&2
+		tail -n 3 "$B/idle.out" >&2
+	fi
+	exec 7>&-
+	wait "$_cp" 2>/dev/null
+	settle "$_s"
+}
+
+tls_of() { # SERVER: the TLS version and cipher curl negotiated
+	curl "${CURL_OPTS[@]}" -v --user "$ACC:$PASS" -o /dev/null "$(url "$1" "")" 2>&1 |
+		sed -n 's/.*SSL connection using \(.*\)$/\1/p' | head -n 1 | tr -d '\r'
+}
+
+# --- the runs -------------------------------------------------------------------
+
+echo "bench_ftps: $(nproc) CPUs, $(uname -r), $(curl -V | head -n 1 | cut -d' ' -f1-2), $(lftp --version | head -n 1 | sed 's/.*Version \([^ ]*\).*/lftp \1/')"
+for s in $SERVERS; do
+	[ -n "${SKIP[$s]:-}" ] && continue
+	if ! start "$s"; then
+		SKIP[$s]="does not accept connections (see its log)"
+		continue
+	fi
+	# one login first: a server that cannot log in is skipped, not measured
+	if ! curl "${CURL_OPTS[@]}" --user "$ACC:$PASS" -o /dev/null "$(url "$s" "")" 2>"$B/probe.err"; then
+		SKIP[$s]="login + LIST over TLS failed: $(head -c 200 "$B/probe.err" | tr '\n' ' ')"
+		settle "$s"
+		continue
+	fi
+	settle "$s"
+	R[tls,$s]=$(tls_of "$s")
+	settle "$s"
+	: >"$B/$s.times"
+	echo "bench_ftps: $s (${R[tls,$s]}): bulk transfers"
+	bulk "$s" || { SKIP[$s]="a bulk transfer failed"; continue; }
+	echo "bench_ftps: $s: $NSESS logins"
+	latency "$s" || { SKIP[$s]="a login + LIST + QUIT failed"; continue; }
+	idle_pss "$s"
+done
+
+# --- the table --------------------------------------------------------------------
+
+name() {
+	case $1 in pureftpd) echo pure-ftpd ;; proftpd) echo ProFTPD ;; *) echo "$1" ;; esac
+}
+val() { # METRIC SERVER
+	if [ -n "${SKIP[$2]:-}" ]; then echo skipped; else echo "${R[$1,$2]:--}"; fi
+}
+ratio() { # METRIC PEER
+	awk -v a="$(val "$1" ftpsd)" -v b="$(val "$1" "$2")" \
+		'BEGIN { if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b + 0 == 0) print "-"; else printf "%.2f", a / b }'
+}
+row() { # LABEL METRIC BETTER
+	printf '%-36s' "$1"
+	for s in $SERVERS; do printf ' %9s' "$(val "$2" "$s")"; done
+	for s in pureftpd vsftpd proftpd; do printf ' %7s' "$(ratio "$2" "$s")"; done
+	printf '  %s\n' "$3"
+}
+echo
+printf '%-36s %9s %9s %9s %9s %7s %7s %7s  %s\n' "size $SIZE_TEXT" ftpsd pure-ftpd vsftpd ProFTPD "f/pure" "f/vs" "f/pro" better
+row "curl download (MiB/s)" mbs_dlcurl higher
+row "curl upload (MiB/s)" mbs_ulcurl higher
+row "lftp download (MiB/s)" mbs_dllftp higher
+row "lftp upload (MiB/s)" mbs_ullftp higher
+row "server CPU s/GiB curl download" cpg_dlcurl lower
+row "server CPU s/GiB curl upload" cpg_ulcurl lower
+row "server CPU s/GiB lftp download" cpg_dllftp lower
+row "server CPU s/GiB lftp upload" cpg_ullftp lower
+row "login+LIST+QUIT, mean of $NSESS (ms)" lat lower
+row "server CPU per session (ms)" sesscpu lower
+row "PSS of an idle session (MiB)" pss lower
+row "server processes per idle session" procs lower
+echo
+for s in $SERVERS; do
+	if [ -n "${SKIP[$s]:-}" ]; then
+		echo "$(name "$s"): skipped: ${SKIP[$s]}"
+	else
+		echo "$(name "$s"): ${R[tls,$s]:-?}"
+	fi
+done
+echo "All servers: per connection under systemd-socket-activate -a --inetd, explicit TLS"
+echo "required, same P-256 certificate, account $ACC (password hash \$$HASH_KIND\$), chroot."
+echo "CPU is user+sys of the whole per-connection server tree, session set-up included;"
+echo "per-session CPU is one curl login + LIST + QUIT."
+
+# --- the bar: CPU per GiB and per session below pure-ftpd's, least memory ------
+
+if [ -z "${SKIP[ftpsd]:-}" ]; then
+	echo
+	verdict=met
+	for m in cpg_dlcurl cpg_ulcurl cpg_dllftp cpg_ullftp sesscpu; do
+		[ -n "${SKIP[pureftpd]:-}" ] && { echo "bar: pure-ftpd skipped, CPU bar not checked"; verdict=unchecked; break; }
+		a=$(val "$m" ftpsd) b=$(val "$m" pureftpd)
+		if awk -v a="$a" -v b="$b" 'BEGIN { exit !(a + 0 < b + 0) }'; then
+			echo "bar: $m ftpsd $a < pure-ftpd $b: ok"
+		else
+			echo "bar: $m ftpsd $a >= pure-ftpd $b: MISSED by $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.0f%%", (a / b - 1) * 100 }')"
+			verdict=missed
+		fi
+	done
+	for s in pureftpd vsftpd proftpd; do
+		[ -n "${SKIP[$s]:-}" ] && continue
+		a=$(val pss ftpsd) b=$(val pss "$s")
+		if awk -v a="$a" -v b="$b" 'BEGIN { exit !(a + 0 < b + 0) }'; then
+			echo "bar: idle PSS ftpsd $a MiB < $(name "$s") $b MiB: ok"
+		else
+			echo "bar: idle PSS ftpsd $a MiB >= $(name "$s") $b MiB: MISSED"
+			verdict=missed
+		fi
+	done
+	echo "bar: $verdict"
+fi

@@ -1,0 +1,24 @@
+#!/usr/bin/env python3
+# idle.py: one FTPS session (explicit AUTH TLS, PROT P) that logs in, asks
+# PWD, prints "ready" and then sits idle until its stdin closes, so that
+# bench_ftps.sh can read the server side's memory of an idle session.
+#   usage: idle.py HOST PORT USER PASSWORD
+import ftplib
+import ssl
+import sys
+
+host, port, user, password = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+f = ftplib.FTP_TLS(context=ctx, timeout=120)
+f.connect(host, port)
+f.login(user, password)
+f.prot_p()
+f.pwd()
+print("ready", flush=True)
+sys.stdin.read()
+try:
+    f.quit()
+except (ftplib.Error, OSError):
+    f.close()
