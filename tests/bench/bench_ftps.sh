@@ -11,6 +11,8 @@
 # the ratios ftpsd/peer and whether ftpsd meets the issue's bar.
 #   BENCH_SIZE=1G        size of the big file (64M for a quick run)
 #   BENCH_SESSIONS=30    logins for the latency mean
+#   BENCH_RUNS=3         rounds of bulk transfers (servers take turns in
+#                        each round); the table shows the medians
 #   BENCH_KEEP=1         keep the work directory
 #   BENCH_PKG_DIR=DIR    where the unpacked vsftpd / pure-ftpd .debs are
 #                        cached (default: inside the work directory)
@@ -23,6 +25,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 FTPSD=${FTPSD_BIN:-$TOP/ftpsd/ftpsd}
 SIZE_TEXT=${BENCH_SIZE:-1G}
 NSESS=${BENCH_SESSIONS:-30}
+RUNS=${BENCH_RUNS:-3}
 ACC=sluicebench
 SERVERS="ftpsd pureftpd vsftpd proftpd"
 
@@ -264,7 +267,7 @@ settle() {
 }
 
 now() { date +%s.%N; }
-lines() { cat "$B/$1.times" 2>/dev/null | wc -l; }
+lines() { wc -l <"$B/$1.times" 2>/dev/null || echo 0; }
 # cpu_since SERVER N: user+sys seconds of the sessions after line N.
 cpu_since() {
 	awk -v n="$2" 'NR > n { s += $1 + $2 } END { printf "%.4f", s }' "$B/$1.times" 2>/dev/null
@@ -296,10 +299,16 @@ run_client() {
 
 url() { echo "ftp://127.0.0.1:${PORT[$1]}/$2"; }
 
-# per_gib SERVER LABEL: MiB/s and CPU s/GiB from the raw figures.
+declare -A RUNV # RUNV[metric,server] = "value value ..." one per round
+
+# per_gib SERVER LABEL: MiB/s and CPU s/GiB of this round.
 per_gib() {
-	R[mbs_$2,$1]=$(awk -v s="$SIZE" -v w="${R[wall_$2,$1]}" 'BEGIN { printf "%.1f", s / w / 1048576 }')
-	R[cpg_$2,$1]=$(awk -v c="${R[cpu_$2,$1]}" -v g="$GIB" 'BEGIN { printf "%.3f", c / g }')
+	RUNV[mbs_$2,$1]="${RUNV[mbs_$2,$1]:-} $(awk -v s="$SIZE" -v w="${R[wall_$2,$1]}" 'BEGIN { printf "%.1f", s / w / 1048576 }')"
+	RUNV[cpg_$2,$1]="${RUNV[cpg_$2,$1]:-} $(awk -v c="${R[cpu_$2,$1]}" -v g="$GIB" 'BEGIN { printf "%.3f", c / g }')"
+}
+
+median() { # values...: their median
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 check_upload() { # SERVER: the upload arrived whole
@@ -362,16 +371,19 @@ idle_pss() { # SERVER: PSS of the server side of an idle, logged-in session
 	sleep 0.5
 	if grep -q ready "$B/idle.out"; then
 		# the tree below cputime: the server and whatever it forked
-		_sum=0 _np=0
+		_sum=0 _np=0 _uss=0
 		for _w in $(ps -o pid= --ppid "${SA[$_s]}"); do
 			for _p in $(descendants "$_w"); do
 				_k=$(awk '/^Pss:/ { print $2 }' "/proc/$_p/smaps_rollup" 2>/dev/null)
 				[ -n "$_k" ] || continue
 				_sum=$((_sum + _k))
 				_np=$((_np + 1))
+				_u=$(awk '/^Private_(Clean|Dirty):/ { u += $2 } END { print u + 0 }' "/proc/$_p/smaps_rollup" 2>/dev/null)
+				_uss=$((_uss + ${_u:-0}))
 			done
 		done
 		R[pss,$_s]=$(awk -v k="$_sum" 'BEGIN { printf "%.2f", k / 1024 }')
+		R[uss,$_s]=$(awk -v k="$_uss" 'BEGIN { printf "%.2f", k / 1024 }')
 		R[procs,$_s]=$_np
 	else
 		echo "bench_ftps: $_s: idle session did not log in:" >&2
@@ -406,8 +418,20 @@ for s in $SERVERS; do
 	R[tls,$s]=$(tls_of "$s")
 	settle "$s"
 	: >"$B/$s.times"
-	echo "bench_ftps: $s (${R[tls,$s]}): bulk transfers"
-	bulk "$s" || { SKIP[$s]="a bulk transfer failed"; continue; }
+done
+for r in $(seq 1 "$RUNS"); do
+	for s in $SERVERS; do
+		[ -n "${SKIP[$s]:-}" ] && continue
+		echo "bench_ftps: round $r/$RUNS: $s: bulk transfers"
+		bulk "$s" || SKIP[$s]="a bulk transfer failed (see above)"
+	done
+done
+for s in $SERVERS; do
+	[ -n "${SKIP[$s]:-}" ] && continue
+	for m in mbs_dlcurl mbs_ulcurl mbs_dllftp mbs_ullftp cpg_dlcurl cpg_ulcurl cpg_dllftp cpg_ullftp; do
+		# shellcheck disable=SC2086
+		R[$m,$s]=$(median ${RUNV[$m,$s]})
+	done
 	echo "bench_ftps: $s: $NSESS logins"
 	latency "$s" || { SKIP[$s]="a login + LIST + QUIT failed"; continue; }
 	idle_pss "$s"
@@ -444,6 +468,7 @@ row "server CPU s/GiB lftp upload" cpg_ullftp lower
 row "login+LIST+QUIT, mean of $NSESS (ms)" lat lower
 row "server CPU per session (ms)" sesscpu lower
 row "PSS of an idle session (MiB)" pss lower
+row "USS of an idle session (MiB)" uss lower
 row "server processes per idle session" procs lower
 echo
 for s in $SERVERS; do
@@ -456,7 +481,14 @@ done
 echo "All servers: per connection under systemd-socket-activate -a --inetd, explicit TLS"
 echo "required, same P-256 certificate, account $ACC (password hash \$$HASH_KIND\$), chroot."
 echo "CPU is user+sys of the whole per-connection server tree, session set-up included;"
-echo "per-session CPU is one curl login + LIST + QUIT."
+echo "per-session CPU is one curl login + LIST + QUIT.  Bulk figures: median of $RUNS rounds;"
+echo "server CPU s/GiB of every round:"
+for m in cpg_dlcurl cpg_ulcurl cpg_dllftp cpg_ullftp; do
+	for s in $SERVERS; do
+		[ -n "${SKIP[$s]:-}" ] && continue
+		printf '  %-12s %-10s %s\n' "$m" "$(name "$s")" "${RUNV[$m,$s]# }"
+	done
+done
 
 # --- the bar: CPU per GiB and per session below pure-ftpd's, least memory ------
 
