@@ -285,10 +285,23 @@ idle_pss() { # SERVER: PSS of the server side of an idle, logged-in session
 	wait "$_cp" 2>/dev/null
 }
 
-# ftpsd_bench: NOT YET.  ftpsd's numbers (curl/lftp over explicit and
-# implicit TLS, against vsftpd/ProFTPD when installed) will join this table.
+# ftpsd_bench: ftpsd's numbers come from tests/bench/bench_ftps.sh (ftpsd
+# against pure-ftpd, vsftpd and ProFTPD over FTPS), run after this table in
+# the same `make bench` when ftpsd is built and we are root; BENCH_FTPS=0
+# skips it.  Its rows are not merged into the table above yet.
 ftpsd_bench() {
-	: # NOT YET
+	[ "${BENCH_FTPS:-1}" = 0 ] && return 0
+	if [ ! -x "$TOP/tests/bench/bench_ftps.sh" ] || [ ! -x "$TOP/ftpsd/ftpsd" ]; then
+		echo "bench: ftpsd: not built (or no bench_ftps.sh): skipped"
+		return 0
+	fi
+	if [ $AS_ROOT != 1 ]; then
+		echo "bench: ftpsd: bench_ftps.sh needs root: skipped"
+		return 0
+	fi
+	echo
+	echo "bench: ftpsd: tests/bench/bench_ftps.sh"
+	BENCH_SIZE=$SIZE_TEXT BENCH_SESSIONS=$NSESS "$TOP/tests/bench/bench_ftps.sh"
 }
 
 mode="as $ACC (uid $ACC_UID)"
@@ -305,7 +318,6 @@ for s in sftpd sshd; do
 	latency "$s" || die "$s: logins failed"
 	idle_pss "$s"
 done
-ftpsd_bench
 
 # --- the table ---------------------------------------------------------------
 
@@ -336,4 +348,4 @@ echo
 echo "CPU per GiB includes the session's set-up; per-session CPU is user+sys of"
 echo "the whole server side (OpenSSH: monitor + session child) for one sftp -b ls."
 [ $AS_ROOT = 1 ] || echo "PSS needs root: sftpd is not dumpable, so its /proc/PID/smaps_rollup is root's."
-echo "ftpsd: NOT YET part of this benchmark."
+ftpsd_bench
