@@ -98,11 +98,13 @@ static int tls_config_fill(struct ftp_session *s, struct tls_config *c, char *er
 static void tls_openssl_conf(struct ftp_session *s)
 {
 #ifndef LIBRESSL_VERSION_NUMBER
-	char cnf[256];
+	char cnf[512];
 	int n = snprintf(cnf, sizeof cnf,
 			 "openssl_conf = ftpsd_init\n[ftpsd_init]\nssl_conf = ftpsd_ssl\n"
 			 "[ftpsd_ssl]\nsystem_default = ftpsd_sys\n[ftpsd_sys]\n"
-			 "Options = NoRenegotiation\n%s",
+			 "Options = NoRenegotiation,ServerPreference\n"
+			 "Ciphersuites = TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:"
+			 "TLS_AES_256_GCM_SHA384\n%s",
 			 s->cf[FC_TLS_SESSION_LIFETIME].num ? "" : "NumTickets = 0\n");
 	if (n <= 0 || (size_t)n >= sizeof cnf || getenv("OPENSSL_CONF")) return;
 	int fd = memfd_create("ftpsd-openssl.cnf", MFD_CLOEXEC);
