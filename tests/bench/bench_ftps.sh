@@ -72,8 +72,21 @@ else
 	usermod -d "$HOME_DIR" -s /bin/bash "$ACC" || die "usermod $ACC failed"
 fi
 PASS=$(openssl rand -hex 12)
-echo "$ACC:$PASS" | chpasswd -c YESCRYPT 2>/dev/null || echo "$ACC:$PASS" | chpasswd || die "chpasswd failed"
-HASH_KIND=$(getent shadow "$ACC" | cut -d: -f2 | cut -d'$' -f2)
+set_password() {
+	echo "$ACC:$PASS" | chpasswd -c YESCRYPT 2>/dev/null || echo "$ACC:$PASS" | chpasswd || die "chpasswd failed"
+	HASH=$(getent shadow "$ACC" | cut -d: -f2)
+}
+set_password
+HASH_KIND=$(echo "$HASH" | cut -d'$' -f2)
+# ensure_account: something else on this machine may rewrite /etc/shadow
+# while the benchmark runs; put the account back and say so.
+ensure_account() {
+	[ "$(getent shadow "$ACC" | cut -d: -f2)" = "$HASH" ] && return 0
+	echo "bench_ftps: warning: $ACC changed under the benchmark (/etc/passwd or /etc/shadow rewritten); setting it again" >&2
+	id "$ACC" >/dev/null 2>&1 || useradd -M -d "$HOME_DIR" -s /bin/bash -c "sluice benchmark" "$ACC" || die "useradd $ACC failed"
+	set_password
+	chown -R "$ACC:" "$HOME_DIR"
+}
 [ "$HASH_KIND" = y ] || echo "bench_ftps: note: the password hash is \$$HASH_KIND\$, not yescrypt" >&2
 chown "$ACC:" "$HOME_DIR"
 
@@ -150,10 +163,12 @@ done
 P_FTPSD=$(pasv_base)
 
 # ftpsd: system accounts (no users file), chroot into the home as root.
+# Every launcher is sh exec'ing the server (systemd-socket-activate passes
+# only PATH, HOME, TERM and LISTEN_* to it), so each pays the same start-up.
 cat >"$B/run/ftpsd" <<EOF
 #!/bin/sh
-exec env -i PATH=/usr/bin:/bin FTPSD_TLS_CERT=$B/cert.pem FTPSD_TLS_KEY=$B/key.pem \\
-	FTPSD_PASV_PORTS=$P_FTPSD-$((P_FTPSD + 39)) FTPSD_TLS_REQUIRED=on $FTPSD 2>>$B/ftpsd.log
+FTPSD_TLS_CERT=$B/cert.pem FTPSD_TLS_KEY=$B/key.pem FTPSD_TLS_REQUIRED=on \\
+	FTPSD_PASV_PORTS=$P_FTPSD-$((P_FTPSD + 39)) exec $FTPSD 2>>$B/ftpsd.log
 EOF
 
 # pure-ftpd: inetd mode (no -S/-B), TLS required on control and data (-Y 3),
@@ -282,6 +297,7 @@ LFTP_SET="set ssl:verify-certificate no; set ftp:ssl-force yes; set ftp:ssl-prot
 run_client() {
 	_s=$1 _l=$2
 	shift 2
+	ensure_account
 	_n=$(lines "$_s")
 	_t0=$(now)
 	if ! timeout 3600 "$@" >"$B/client.out" 2>&1; then
@@ -359,6 +375,7 @@ idle_pss() { # SERVER: PSS of the server side of an idle, logged-in session
 	_s=$1
 	rm -f "$B/idle.fifo" "$B/idle.out"
 	mkfifo "$B/idle.fifo"
+	ensure_account
 	timeout 120 python3 "$TOP/tests/bench/ftps/idle.py" 127.0.0.1 "${PORT[$_s]}" "$ACC" "$PASS" \
 		<"$B/idle.fifo" >"$B/idle.out" 2>&1 &
 	_cp=$!
@@ -409,6 +426,7 @@ for s in $SERVERS; do
 		continue
 	fi
 	# one login first: a server that cannot log in is skipped, not measured
+	ensure_account
 	if ! curl "${CURL_OPTS[@]}" --user "$ACC:$PASS" -o /dev/null "$(url "$s" "")" 2>"$B/probe.err"; then
 		SKIP[$s]="login + LIST over TLS failed: $(head -c 200 "$B/probe.err" | tr '\n' ' ')"
 		settle "$s"
