@@ -180,11 +180,9 @@ fi
 FTP_LINES=
 if [ -x ftpsd/ftpsd ]; then
 	if [ ! -s "$D/ftpsd.crt" ]; then
-		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \
-			-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
-			-keyout "$D/ftpsd.key" -out "$D/ftpsd.crt" >/dev/null 2>&1 ||
-			die "cannot make a TLS certificate with openssl"
-		chmod 600 "$D/ftpsd.key"
+		keytools/sluice-keytool tls-cert -n 127.0.0.1 -n localhost -d 365 \
+			-k "$D/ftpsd.key" -c "$D/ftpsd.crt" >/dev/null ||
+			die "cannot make a TLS certificate with sluice-keytool tls-cert"
 	fi
 	FTPSD_ENV="FTPSD_USERS_FILE=$D/users FTPSD_TLS_CERT=$D/ftpsd.crt FTPSD_TLS_KEY=$D/ftpsd.key"
 	start ftpsd "$FTP_PORT" "$FTPSD_ENV" ftpsd/ftpsd || :
