@@ -13,6 +13,10 @@
 #   BENCH_SESSIONS=30    logins for the latency mean
 #   BENCH_RUNS=3         rounds of bulk transfers (servers take turns in
 #                        each round); the table shows the medians
+#   BENCH_CIPHER=aes256gcm  the clients offer only this AEAD (TLS 1.3 and
+#                        1.2), so every server encrypts with the same one:
+#                        aes256gcm, aes128gcm, chacha20, or "server" for
+#                        each server's own choice
 #   BENCH_KEEP=1         keep the work directory
 #   BENCH_PKG_DIR=DIR    where the unpacked vsftpd / pure-ftpd .debs are
 #                        cached (default: inside the work directory)
@@ -290,6 +294,17 @@ cpu_since() {
 
 CURL_OPTS=(-sS -k --ssl-reqd --ftp-pasv --disable-epsv)
 LFTP_SET="set ssl:verify-certificate no; set ftp:ssl-force yes; set ftp:ssl-protect-data yes; set ftp:use-mode-z off; set ftp:passive-mode yes; set net:max-retries 1; set net:timeout 60; set cmd:fail-exit yes; set xfer:clobber yes"
+CIPHER=${BENCH_CIPHER:-aes256gcm}
+case $CIPHER in # curl: OpenSSL names; lftp: GnuTLS priority string
+aes256gcm) CURL_OPTS+=(--tls13-ciphers TLS_AES_256_GCM_SHA384 --ciphers ECDHE-ECDSA-AES256-GCM-SHA384)
+	LFTP_SET="$LFTP_SET; set ssl:priority NORMAL:-CIPHER-ALL:+AES-256-GCM" ;;
+aes128gcm) CURL_OPTS+=(--tls13-ciphers TLS_AES_128_GCM_SHA256 --ciphers ECDHE-ECDSA-AES128-GCM-SHA256)
+	LFTP_SET="$LFTP_SET; set ssl:priority NORMAL:-CIPHER-ALL:+AES-128-GCM" ;;
+chacha20) CURL_OPTS+=(--tls13-ciphers TLS_CHACHA20_POLY1305_SHA256 --ciphers ECDHE-ECDSA-CHACHA20-POLY1305)
+	LFTP_SET="$LFTP_SET; set ssl:priority NORMAL:-CIPHER-ALL:+CHACHA20-POLY1305" ;;
+server) ;;
+*) die "BENCH_CIPHER=$CIPHER: aes256gcm, aes128gcm, chacha20 or server" ;;
+esac
 
 # run_client SERVER LABEL command...: runs a client, waits for the server
 # side to end, records wall seconds in R[wall_LABEL,SERVER] and CPU seconds
@@ -497,7 +512,8 @@ for s in $SERVERS; do
 	fi
 done
 echo "All servers: per connection under systemd-socket-activate -a --inetd, explicit TLS"
-echo "required, same P-256 certificate, account $ACC (password hash \$$HASH_KIND\$), chroot."
+echo "required, same P-256 certificate, account $ACC (password hash \$$HASH_KIND\$), chroot;"
+echo "clients offer only BENCH_CIPHER=$CIPHER."
 echo "CPU is user+sys of the whole per-connection server tree, session set-up included;"
 echo "per-session CPU is one curl login + LIST + QUIT.  Bulk figures: median of $RUNS rounds;"
 echo "server CPU s/GiB of every round:"
