@@ -27,9 +27,10 @@ void keytool_die_usage(const char *name)
 		if (name && !strcmp(name, keytool_cmds[i].name))
 			strerr_die(EXIT_USAGE, PROG, ": usage: ", PROG, " ", keytool_cmds[i].name,
 				   " ", keytool_cmds[i].usage);
-	strerr_die(EXIT_USAGE, PROG, ": usage: ", PROG,
-		   " hostkey|fingerprint|convert|useradd|passwd|userdel|hash|tls-cert|tls-fingerprint"
-		   " [options] [args]");
+	strerr_die(
+	    EXIT_USAGE, PROG, ": usage: ", PROG,
+	    " hostkey|fingerprint|convert|useradd|passwd|userdel|hash|tls-cert|tls-fingerprint"
+	    " [options] [args]");
 }
 
 int main(int argc, char const *const *argv)

@@ -12,8 +12,8 @@
 
 #define AUTHORIZED_KEYS_MAX_BYTES (1u << 20)
 
-int authority_sign(struct session *s, unsigned key_index, const char *sigalg, const unsigned char *data,
-		   size_t len, unsigned char *sig, size_t *siglen)
+int authority_sign(struct session *s, unsigned key_index, const char *sigalg,
+		   const unsigned char *data, size_t len, unsigned char *sig, size_t *siglen)
 {
 	if (key_index >= s->n_host_keys) return (errno = EINVAL, 0);
 	return key_sign(s->host_keys[key_index], sigalg, data, len, sig, siglen);
@@ -32,11 +32,16 @@ static int expand_path(const char *pattern, const struct account *a, char *out, 
 	for (const char *p = pattern; *p; p++) {
 		const char *add = 0;
 		char one[2] = {*p, 0};
-		if (p == pattern && *p == '~') add = a->home;
-		else if (*p == '%' && p[1] == 'u') add = a->name, p++;
-		else if (*p == '%' && p[1] == 'h') add = a->home, p++;
-		else if (*p == '%' && p[1] == '%') add = "%", p++;
-		else add = one;
+		if (p == pattern && *p == '~')
+			add = a->home;
+		else if (*p == '%' && p[1] == 'u')
+			add = a->name, p++;
+		else if (*p == '%' && p[1] == 'h')
+			add = a->home, p++;
+		else if (*p == '%' && p[1] == '%')
+			add = "%", p++;
+		else
+			add = one;
 		if (strlen(add) >= cap - n) return (errno = ENAMETOOLONG, 0);
 		memcpy(out + n, add, strlen(add));
 		n += strlen(add);

@@ -21,7 +21,8 @@ int buf_reserve(struct buf *b, size_t n)
 		return 1;
 	}
 	want = b->cap ? b->cap : 4096;
-	while (want < used + n) want *= 2;
+	while (want < used + n)
+		want *= 2;
 	if (want > b->max) want = b->max;
 	if (b->off) {
 		memmove(b->p, b->p + b->off, used);

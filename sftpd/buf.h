@@ -11,7 +11,10 @@ struct buf {
 	unsigned char *p;
 	size_t off, len, cap, max;
 };
-#define BUF_ZERO(ceiling) {0, 0, 0, 0, (ceiling)}
+#define BUF_ZERO(ceiling)                                                                          \
+	{                                                                                          \
+		0, 0, 0, 0, (ceiling)                                                              \
+	}
 
 static inline size_t buf_used(const struct buf *b)
 {

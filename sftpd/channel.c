@@ -12,14 +12,17 @@
 static struct channel *channel_get(struct session *s, struct wire_in *in)
 {
 	uint32_t id;
-	if (!wire_get_u32(in, &id) || id >= s->max_channels || s->channels[id].state == CHANNEL_FREE) return 0;
+	if (!wire_get_u32(in, &id) || id >= s->max_channels ||
+	    s->channels[id].state == CHANNEL_FREE)
+		return 0;
 	return &s->channels[id];
 }
 
 static unsigned channels_open(const struct session *s)
 {
 	unsigned n = 0;
-	for (unsigned i = 0; i < s->max_channels; i++) n += s->channels[i].state != CHANNEL_FREE;
+	for (unsigned i = 0; i < s->max_channels; i++)
+		n += s->channels[i].state != CHANNEL_FREE;
 	return n;
 }
 
@@ -53,12 +56,14 @@ static int handle_open(struct session *s, struct wire_in *in)
 	wire_get_u32(in, &maxpacket);
 	if (in->bad) return (errno = EPROTO, 0);
 	if (typelen != 7 || memcmp(type, "session", 7)) {
-		log_info("refused channel type %.*s", (int)(typelen > 64 ? 64 : typelen), (const char *)type);
+		log_info("refused channel type %.*s", (int)(typelen > 64 ? 64 : typelen),
+			 (const char *)type);
 		return open_failure(s, sender, 1, "only session channels are offered");
 	}
 	if (s->no_more_sessions || channels_open(s) >= s->cf[CF_MAX_SESSIONS].num)
 		return open_failure(s, sender, 4, "too many sessions");
-	if (maxpacket < CHANNEL_MIN_REMOTE_PACKET) return open_failure(s, sender, 4, "maximum packet too small");
+	if (maxpacket < CHANNEL_MIN_REMOTE_PACKET)
+		return open_failure(s, sender, 4, "maximum packet too small");
 	for (i = 0; i < s->max_channels && s->channels[i].state != CHANNEL_FREE; i++)
 		;
 	if (i == s->max_channels) return open_failure(s, sender, 4, "too many sessions");
@@ -82,7 +87,8 @@ static int reply(struct session *s, struct channel *ch, int want, int ok)
 {
 	struct wire_out w;
 	if (!want) return 1;
-	if (!packet_begin(s, &w, ok ? SSH_MSG_CHANNEL_SUCCESS : SSH_MSG_CHANNEL_FAILURE, 8)) return 0;
+	if (!packet_begin(s, &w, ok ? SSH_MSG_CHANNEL_SUCCESS : SSH_MSG_CHANNEL_FAILURE, 8))
+		return 0;
 	wire_put_u32(&w, ch->remote_id);
 	return packet_end(s, &w);
 }
@@ -105,9 +111,11 @@ static int handle_request(struct session *s, struct wire_in *in)
 	char type[64], arg[256];
 	int want;
 
-	if (!ch || !wire_get_cstring(in, type, sizeof type) || !wire_get_bool(in, &want)) return (errno = EPROTO, 0);
+	if (!ch || !wire_get_cstring(in, type, sizeof type) || !wire_get_bool(in, &want))
+		return (errno = EPROTO, 0);
 	if (!strcmp(type, "subsystem")) {
-		if (!wire_get_cstring(in, arg, sizeof arg) || !wire_done(in)) return reply(s, ch, want, 0);
+		if (!wire_get_cstring(in, arg, sizeof arg) || !wire_done(in))
+			return reply(s, ch, want, 0);
 		if (strcmp(arg, "sftp")) {
 			log_info("refused subsystem %s", arg);
 			return reply(s, ch, want, 0);
@@ -115,8 +123,10 @@ static int handle_request(struct session *s, struct wire_in *in)
 		return reply(s, ch, want, start_sftp(s, ch));
 	}
 	if (!strcmp(type, "exec")) {
-		if (wire_get_cstring(in, arg, sizeof arg)) log_info("refused exec request: %s", arg);
-		else log_info("refused exec request");
+		if (wire_get_cstring(in, arg, sizeof arg))
+			log_info("refused exec request: %s", arg);
+		else
+			log_info("refused exec request");
 		return reply(s, ch, want, 0);
 	}
 	if (!strcmp(type, "shell") || !strcmp(type, "pty-req") || !strcmp(type, "x11-req") ||
@@ -170,7 +180,8 @@ static int handle_global(struct session *s, struct wire_in *in)
 	char name[128];
 	int want;
 	unsigned char fail = SSH_MSG_REQUEST_FAILURE;
-	if (!wire_get_cstring(in, name, sizeof name) || !wire_get_bool(in, &want)) return (errno = EPROTO, 0);
+	if (!wire_get_cstring(in, name, sizeof name) || !wire_get_bool(in, &want))
+		return (errno = EPROTO, 0);
 	if (!strcmp(name, "no-more-sessions@openssh.com")) s->no_more_sessions = 1;
 	/* keepalive@openssh.com and everything else: a failure reply is the answer. */
 	return want ? packet_send(s, &fail, 1) : 1;
@@ -184,20 +195,27 @@ int channel_handle(struct session *s, uint8_t type, const unsigned char *p, size
 
 	wire_in_init(&in, p + 1, len - 1);
 	switch (type) {
-	case SSH_MSG_GLOBAL_REQUEST: return handle_global(s, &in);
-	case SSH_MSG_CHANNEL_OPEN: return handle_open(s, &in);
-	case SSH_MSG_CHANNEL_REQUEST: return handle_request(s, &in);
-	case SSH_MSG_CHANNEL_DATA: return handle_data(s, &in, 0);
-	case SSH_MSG_CHANNEL_EXTENDED_DATA: return handle_data(s, &in, 1);
+	case SSH_MSG_GLOBAL_REQUEST:
+		return handle_global(s, &in);
+	case SSH_MSG_CHANNEL_OPEN:
+		return handle_open(s, &in);
+	case SSH_MSG_CHANNEL_REQUEST:
+		return handle_request(s, &in);
+	case SSH_MSG_CHANNEL_DATA:
+		return handle_data(s, &in, 0);
+	case SSH_MSG_CHANNEL_EXTENDED_DATA:
+		return handle_data(s, &in, 1);
 	case SSH_MSG_REQUEST_SUCCESS:
-	case SSH_MSG_REQUEST_FAILURE: return 1;
+	case SSH_MSG_REQUEST_FAILURE:
+		return 1;
 	}
 	ch = channel_get(s, &in);
 	if (!ch) return (errno = EPROTO, 0);
 	switch (type) {
 	case SSH_MSG_CHANNEL_WINDOW_ADJUST:
 		if (!wire_get_u32(&in, &add) || !wire_done(&in)) return (errno = EPROTO, 0);
-		ch->remote_window = add > UINT32_MAX - ch->remote_window ? UINT32_MAX : ch->remote_window + add;
+		ch->remote_window =
+		    add > UINT32_MAX - ch->remote_window ? UINT32_MAX : ch->remote_window + add;
 		return 1;
 	case SSH_MSG_CHANNEL_EOF:
 		ch->eof_in = 1;
@@ -209,7 +227,8 @@ int channel_handle(struct session *s, uint8_t type, const unsigned char *p, size
 		channel_free(ch);
 		return 1;
 	case SSH_MSG_CHANNEL_SUCCESS:
-	case SSH_MSG_CHANNEL_FAILURE: return 1;
+	case SSH_MSG_CHANNEL_FAILURE:
+		return 1;
 	}
 	return (errno = EPROTO, 0);
 }
@@ -231,8 +250,8 @@ static size_t feed(struct channel *ch)
 static size_t drain(struct session *s, struct channel *ch)
 {
 	size_t sent = 0;
-	while (!s->kex.sent_kexinit && !buf_used(&s->t.deferred) && buf_used(&s->t.tx) < SSH_TX_HIGH_WATER &&
-	       ch->remote_window) {
+	while (!s->kex.sent_kexinit && !buf_used(&s->t.deferred) &&
+	       buf_used(&s->t.tx) < SSH_TX_HIGH_WATER && ch->remote_window) {
 		const unsigned char *p;
 		size_t n;
 		struct wire_out w;
@@ -241,7 +260,8 @@ static size_t drain(struct session *s, struct channel *ch)
 		if (n > ch->remote_window) n = ch->remote_window;
 		if (n > ch->remote_max_packet) n = ch->remote_max_packet;
 		if (n > SSH_CHANNEL_MAX_PACKET) n = SSH_CHANNEL_MAX_PACKET;
-		if (!packet_begin(s, &w, SSH_MSG_CHANNEL_DATA, 9 + n)) log_die(EXIT_SYSTEM, "out of memory");
+		if (!packet_begin(s, &w, SSH_MSG_CHANNEL_DATA, 9 + n))
+			log_die(EXIT_SYSTEM, "out of memory");
 		wire_put_u32(&w, ch->remote_id);
 		wire_put_string(&w, p, n);
 		if (!packet_end(s, &w)) log_die(EXIT_SYSTEM, "unable to send: %s", strerror(errno));
@@ -299,7 +319,8 @@ static int pump_one(struct session *s, struct channel *ch)
 	} while (progress);
 	if (!window_adjust(s, ch)) return 0;
 	sftp_server_output(ch->sftp, &p, &n);
-	if (ch->eof_in && !buf_used(&ch->in) && !sftp_server_pending(ch->sftp) && !n) return finish(s, ch, 0);
+	if (ch->eof_in && !buf_used(&ch->in) && !sftp_server_pending(ch->sftp) && !n)
+		return finish(s, ch, 0);
 	return 1;
 }
 

@@ -7,36 +7,39 @@
 #include "ssh.h"
 
 static const struct cipher_spec ciphers[] = {
-	{"chacha20-poly1305@openssh.com", CIPHER_CHACHAPOLY, 64, 0, 8, 16},
-	{"aes128-gcm@openssh.com", CIPHER_GCM, 16, 12, 16, 16},
-	{"aes256-gcm@openssh.com", CIPHER_GCM, 32, 12, 16, 16},
-	{"aes128-ctr", CIPHER_CTR, 16, 16, 16, 0},
-	{"aes256-ctr", CIPHER_CTR, 32, 16, 16, 0},
+    {"chacha20-poly1305@openssh.com", CIPHER_CHACHAPOLY, 64, 0, 8, 16},
+    {"aes128-gcm@openssh.com", CIPHER_GCM, 16, 12, 16, 16},
+    {"aes256-gcm@openssh.com", CIPHER_GCM, 32, 12, 16, 16},
+    {"aes128-ctr", CIPHER_CTR, 16, 16, 16, 0},
+    {"aes256-ctr", CIPHER_CTR, 32, 16, 16, 0},
 };
 
 static const struct mac_spec macs[] = {
-	{"hmac-sha2-256-etm@openssh.com", 0, 1, 32, 32},
-	{"hmac-sha2-512-etm@openssh.com", 1, 1, 64, 64},
-	{"hmac-sha2-256", 0, 0, 32, 32},
-	{"hmac-sha2-512", 1, 0, 64, 64},
+    {"hmac-sha2-256-etm@openssh.com", 0, 1, 32, 32},
+    {"hmac-sha2-512-etm@openssh.com", 1, 1, 64, 64},
+    {"hmac-sha2-256", 0, 0, 32, 32},
+    {"hmac-sha2-512", 1, 0, 64, 64},
 };
 
 const struct cipher_spec *cipher_find(const char *name, size_t len)
 {
 	for (size_t i = 0; i < ARRAY_LEN(ciphers); i++)
-		if (strlen(ciphers[i].name) == len && !memcmp(ciphers[i].name, name, len)) return &ciphers[i];
+		if (strlen(ciphers[i].name) == len && !memcmp(ciphers[i].name, name, len))
+			return &ciphers[i];
 	return 0;
 }
 
 const struct mac_spec *mac_find(const char *name, size_t len)
 {
 	for (size_t i = 0; i < ARRAY_LEN(macs); i++)
-		if (strlen(macs[i].name) == len && !memcmp(macs[i].name, name, len)) return &macs[i];
+		if (strlen(macs[i].name) == len && !memcmp(macs[i].name, name, len))
+			return &macs[i];
 	return 0;
 }
 
 int cipher_setup(struct cipher_state *c, const struct cipher_spec *cs, const struct mac_spec *ms,
-		 const unsigned char *key, const unsigned char *iv, const unsigned char *mackey, int encrypt)
+		 const unsigned char *key, const unsigned char *iv, const unsigned char *mackey,
+		 int encrypt)
 {
 	memset(c, 0, sizeof *c);
 	c->kind = cs->kind;
@@ -57,7 +60,8 @@ int cipher_setup(struct cipher_state *c, const struct cipher_spec *cs, const str
 		c->etm = ms->etm;
 		c->mac_sha512 = ms->sha512;
 		c->taglen = ms->len;
-		algo_hmac_init(&c->hmac, ms->sha512 ? ALGO_SHA512 : ALGO_SHA256, mackey, ms->keylen);
+		algo_hmac_init(&c->hmac, ms->sha512 ? ALGO_SHA512 : ALGO_SHA256, mackey,
+			       ms->keylen);
 		break;
 	default:
 		break;
@@ -78,7 +82,8 @@ static void chacha_nonce(unsigned char nonce[8], uint32_t seq)
 	wire_store_u32(nonce + 4, seq);
 }
 
-static void chacha_polykey(const struct cipher_state *c, const unsigned char nonce[8], unsigned char pk[32])
+static void chacha_polykey(const struct cipher_state *c, const unsigned char nonce[8],
+			   unsigned char pk[32])
 {
 	memset(pk, 0, 32);
 	algo_chacha20_xor(pk, pk, 32, nonce, 0, c->key);
@@ -90,8 +95,8 @@ static void gcm_next_iv(struct cipher_state *c)
 		if (++c->iv[i]) break;
 }
 
-static void mac_compute(const struct cipher_state *c, uint32_t seq, const unsigned char *p, size_t n,
-			unsigned char *out)
+static void mac_compute(const struct cipher_state *c, uint32_t seq, const unsigned char *p,
+			size_t n, unsigned char *out)
 {
 	unsigned char seqb[4];
 	wire_store_u32(seqb, seq);
@@ -114,7 +119,8 @@ int cipher_seal(struct cipher_state *c, uint32_t seq, unsigned char *pkt, size_t
 		algo_wipe(pk, sizeof pk);
 		return 1;
 	case CIPHER_GCM:
-		if (!algo_gcm_seal(&c->gcm, c->iv, pkt, 4, pkt + 4, len - 4, pkt + len)) return (errno = EIO, 0);
+		if (!algo_gcm_seal(&c->gcm, c->iv, pkt, 4, pkt + 4, len - 4, pkt + len))
+			return (errno = EIO, 0);
 		gcm_next_iv(c);
 		return 1;
 	case CIPHER_CTR:
@@ -129,8 +135,8 @@ int cipher_seal(struct cipher_state *c, uint32_t seq, unsigned char *pkt, size_t
 	return (errno = EINVAL, 0);
 }
 
-int cipher_peek_length(struct cipher_state *c, uint32_t seq, unsigned char *pkt, size_t avail, uint32_t *pktlen,
-		       size_t *head_done)
+int cipher_peek_length(struct cipher_state *c, uint32_t seq, unsigned char *pkt, size_t avail,
+		       uint32_t *pktlen, size_t *head_done)
 {
 	unsigned char nonce[8], lenb[4];
 
@@ -154,7 +160,8 @@ int cipher_peek_length(struct cipher_state *c, uint32_t seq, unsigned char *pkt,
 	return 1;
 }
 
-int cipher_open(struct cipher_state *c, uint32_t seq, unsigned char *pkt, uint32_t pktlen, size_t head_done)
+int cipher_open(struct cipher_state *c, uint32_t seq, unsigned char *pkt, uint32_t pktlen,
+		size_t head_done)
 {
 	unsigned char nonce[8], pk[32], mac[ALGO_HASH_MAX];
 	size_t len = 4 + (size_t)pktlen;

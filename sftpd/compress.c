@@ -24,10 +24,12 @@ static int start(struct compress *c, int out)
 	memset(&c->z, 0, sizeof c->z);
 	if (out) {
 		if (deflateInit(&c->z, Z_DEFAULT_COMPRESSION) != Z_OK) return (errno = ENOMEM, 0);
-		if (!scratch_out && !(scratch_out = malloc(COMPRESS_SCRATCH))) return (errno = ENOMEM, 0);
+		if (!scratch_out && !(scratch_out = malloc(COMPRESS_SCRATCH)))
+			return (errno = ENOMEM, 0);
 	} else {
 		if (inflateInit(&c->z) != Z_OK) return (errno = ENOMEM, 0);
-		if (!scratch_in && !(scratch_in = malloc(COMPRESS_SCRATCH))) return (errno = ENOMEM, 0);
+		if (!scratch_in && !(scratch_in = malloc(COMPRESS_SCRATCH)))
+			return (errno = ENOMEM, 0);
 	}
 	c->started = 1;
 	return 1;
@@ -36,7 +38,8 @@ static int start(struct compress *c, int out)
 /* At NEWKEYS: (re)starts the stream the negotiated kind asks for now. */
 int compress_activate(struct compress *c, int out, int after_auth)
 {
-	if (c->kind == COMP_ZLIB || (c->kind == COMP_ZLIB_DELAYED && after_auth)) return start(c, out);
+	if (c->kind == COMP_ZLIB || (c->kind == COMP_ZLIB_DELAYED && after_auth))
+		return start(c, out);
 	compress_end(c, out);
 	return 1;
 }
@@ -47,8 +50,8 @@ int compress_after_auth(struct compress *c, int out)
 	return c->kind == COMP_ZLIB_DELAYED ? start(c, out) : 1;
 }
 
-int compress_payload(struct compress *c, const unsigned char *in, size_t n, const unsigned char **out,
-		     size_t *outlen)
+int compress_payload(struct compress *c, const unsigned char *in, size_t n,
+		     const unsigned char **out, size_t *outlen)
 {
 	c->z.next_in = (unsigned char *)in;
 	c->z.avail_in = (unsigned)n;
@@ -61,8 +64,8 @@ int compress_payload(struct compress *c, const unsigned char *in, size_t n, cons
 	return 1;
 }
 
-int uncompress_payload(struct compress *c, const unsigned char *in, size_t n, const unsigned char **out,
-		       size_t *outlen)
+int uncompress_payload(struct compress *c, const unsigned char *in, size_t n,
+		       const unsigned char **out, size_t *outlen)
 {
 	int r;
 	c->z.next_in = (unsigned char *)in;
@@ -71,7 +74,8 @@ int uncompress_payload(struct compress *c, const unsigned char *in, size_t n, co
 	c->z.avail_out = SSH_MAX_PAYLOAD;
 	r = inflate(&c->z, Z_SYNC_FLUSH);
 	/* Z_BUF_ERROR with nothing left to read means the packet was consumed. */
-	if ((r != Z_OK && r != Z_BUF_ERROR) || c->z.avail_in) return (errno = r == Z_OK ? EMSGSIZE : EPROTO, 0);
+	if ((r != Z_OK && r != Z_BUF_ERROR) || c->z.avail_in)
+		return (errno = r == Z_OK ? EMSGSIZE : EPROTO, 0);
 	*out = scratch_in;
 	*outlen = SSH_MAX_PAYLOAD - c->z.avail_out;
 	if (!*outlen) return (errno = EPROTO, 0);
@@ -81,7 +85,9 @@ int uncompress_payload(struct compress *c, const unsigned char *in, size_t n, co
 void compress_end(struct compress *c, int out)
 {
 	if (!c->started) return;
-	if (out) deflateEnd(&c->z);
-	else inflateEnd(&c->z);
+	if (out)
+		deflateEnd(&c->z);
+	else
+		inflateEnd(&c->z);
 	c->started = 0;
 }

@@ -134,7 +134,8 @@ static int parse_kexinit(const unsigned char *p, size_t len, struct kexinit_list
 
 	wire_in_init(&in, p, len);
 	wire_get_bytes(&in, &cookie, 1 + 16);
-	for (int i = 0; i < 10; i++) wire_get_cstring(&in, kl->l[i], sizeof kl->l[i]);
+	for (int i = 0; i < 10; i++)
+		wire_get_cstring(&in, kl->l[i], sizeof kl->l[i]);
 	wire_get_bool(&in, &kl->follows);
 	wire_get_u32(&in, &reserved);
 	return wire_done(&in);
@@ -179,28 +180,59 @@ static int handle_kexinit(struct session *s, const unsigned char *p, size_t len)
 	k->i_c_len = len;
 	k->got_kexinit = 1;
 
-	if (!negotiate(kl->l[0], s->cf[CF_KEX].str, name, sizeof name)) { ok = kex_fail(s, "key exchange"); goto out; }
+	if (!negotiate(kl->l[0], s->cf[CF_KEX].str, name, sizeof name)) {
+		ok = kex_fail(s, "key exchange");
+		goto out;
+	}
 	k->kex_alg = static_name(name);
 	host_key_algs(s, hk, sizeof hk);
-	if (!negotiate(kl->l[1], hk, hkname, sizeof hkname)) { ok = kex_fail(s, "host key algorithm"); goto out; }
+	if (!negotiate(kl->l[1], hk, hkname, sizeof hkname)) {
+		ok = kex_fail(s, "host key algorithm");
+		goto out;
+	}
 	k->host_key = host_key_for(s, hkname);
-	k->host_sigalg = key_sigalg_fits(KEY_RSA, hkname) ? (!strcmp(hkname, "rsa-sha2-512") ? "rsa-sha2-512" : "rsa-sha2-256")
-							 : key_type_name(key_private_public(s->host_keys[k->host_key])->type);
-	if (!negotiate(kl->l[2], s->cf[CF_CIPHERS].str, name, sizeof name) || !(k->c2s = cipher_find(name, strlen(name)))) { ok = kex_fail(s, "cipher"); goto out; }
-	if (!negotiate(kl->l[3], s->cf[CF_CIPHERS].str, name, sizeof name) || !(k->s2c = cipher_find(name, strlen(name)))) { ok = kex_fail(s, "cipher"); goto out; }
+	k->host_sigalg = key_sigalg_fits(KEY_RSA, hkname)
+			     ? (!strcmp(hkname, "rsa-sha2-512") ? "rsa-sha2-512" : "rsa-sha2-256")
+			     : key_type_name(key_private_public(s->host_keys[k->host_key])->type);
+	if (!negotiate(kl->l[2], s->cf[CF_CIPHERS].str, name, sizeof name) ||
+	    !(k->c2s = cipher_find(name, strlen(name)))) {
+		ok = kex_fail(s, "cipher");
+		goto out;
+	}
+	if (!negotiate(kl->l[3], s->cf[CF_CIPHERS].str, name, sizeof name) ||
+	    !(k->s2c = cipher_find(name, strlen(name)))) {
+		ok = kex_fail(s, "cipher");
+		goto out;
+	}
 	k->mac_c2s = k->mac_s2c = 0;
 	if (k->c2s->kind == CIPHER_CTR &&
-	    (!negotiate(kl->l[4], s->cf[CF_MACS].str, name, sizeof name) || !(k->mac_c2s = mac_find(name, strlen(name))))) { ok = kex_fail(s, "MAC"); goto out; }
+	    (!negotiate(kl->l[4], s->cf[CF_MACS].str, name, sizeof name) ||
+	     !(k->mac_c2s = mac_find(name, strlen(name))))) {
+		ok = kex_fail(s, "MAC");
+		goto out;
+	}
 	if (k->s2c->kind == CIPHER_CTR &&
-	    (!negotiate(kl->l[5], s->cf[CF_MACS].str, name, sizeof name) || !(k->mac_s2c = mac_find(name, strlen(name))))) { ok = kex_fail(s, "MAC"); goto out; }
-	if (!negotiate(kl->l[6], s->cf[CF_COMPRESSION].str, name, sizeof name)) { ok = kex_fail(s, "compression"); goto out; }
+	    (!negotiate(kl->l[5], s->cf[CF_MACS].str, name, sizeof name) ||
+	     !(k->mac_s2c = mac_find(name, strlen(name))))) {
+		ok = kex_fail(s, "MAC");
+		goto out;
+	}
+	if (!negotiate(kl->l[6], s->cf[CF_COMPRESSION].str, name, sizeof name)) {
+		ok = kex_fail(s, "compression");
+		goto out;
+	}
 	k->comp_c2s = compress_kind(name);
-	if (!negotiate(kl->l[7], s->cf[CF_COMPRESSION].str, name, sizeof name)) { ok = kex_fail(s, "compression"); goto out; }
+	if (!negotiate(kl->l[7], s->cf[CF_COMPRESSION].str, name, sizeof name)) {
+		ok = kex_fail(s, "compression");
+		goto out;
+	}
 	k->comp_s2c = compress_kind(name);
 	/* A wrong guessed first packet is skipped (RFC 4253 s7). */
-	k->ignore_guess = kl->follows && (strcmp(first_item(kl->l[0], guess, sizeof guess), k->kex_alg) ||
-					  strcmp(first_item(kl->l[1], guess, sizeof guess), hkname));
-	log_debug("kex %s hostkey %s cipher %s/%s", k->kex_alg, k->host_sigalg, k->c2s->name, k->s2c->name);
+	k->ignore_guess =
+	    kl->follows && (strcmp(first_item(kl->l[0], guess, sizeof guess), k->kex_alg) ||
+			    strcmp(first_item(kl->l[1], guess, sizeof guess), hkname));
+	log_debug("kex %s hostkey %s cipher %s/%s", k->kex_alg, k->host_sigalg, k->c2s->name,
+		  k->s2c->name);
 	ok = 1;
 out:
 	free(kl);
@@ -208,8 +240,8 @@ out:
 }
 
 /* K1 = HASH(K || H || X || session_id), Kn+1 = HASH(K || H || K1..Kn). */
-static void derive(const unsigned char *kmp, size_t kmplen, const unsigned char *h, size_t hlen, char x,
-		   const unsigned char *sid, size_t sidlen, unsigned char *out, size_t need)
+static void derive(const unsigned char *kmp, size_t kmplen, const unsigned char *h, size_t hlen,
+		   char x, const unsigned char *sid, size_t sidlen, unsigned char *out, size_t need)
 {
 	unsigned char buf[2 * 64 + 512], acc[4 * 64];
 	size_t have = 0;
@@ -231,7 +263,8 @@ static void derive(const unsigned char *kmp, size_t kmplen, const unsigned char 
 	algo_wipe(acc, sizeof acc);
 }
 
-static int setup_keys(struct session *s, const unsigned char *kmp, size_t kmplen, const unsigned char *h)
+static int setup_keys(struct session *s, const unsigned char *kmp, size_t kmplen,
+		      const unsigned char *h)
 {
 	struct kex *k = &s->kex;
 	unsigned char iv_c[64], iv_s[64], key_c[64], key_s[64], mac_c[64], mac_s[64];
@@ -256,8 +289,9 @@ static int send_ext_info(struct session *s)
 	if (!packet_begin(s, &w, SSH_MSG_EXT_INFO, 256)) return 0;
 	wire_put_u32(&w, 1);
 	wire_put_cstring(&w, "server-sig-algs");
-	wire_put_cstring(&w, "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,"
-			     "rsa-sha2-512,rsa-sha2-256");
+	wire_put_cstring(&w,
+			 "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,"
+			 "rsa-sha2-512,rsa-sha2-256");
 	return packet_end(s, &w);
 }
 
@@ -294,7 +328,8 @@ static int handle_ecdh_init(struct session *s, const unsigned char *p, size_t le
 	wire_in_init(&in, p, len);
 	wire_get_string(&in, &qc, &qclen);
 	/* One ECDH_INIT per exchange: a second would redo it and leak next_in. */
-	if (!wire_done(&in) || qclen != 32 || !k->got_kexinit || k->awaiting_newkeys) return (errno = EPROTO, 0);
+	if (!wire_done(&in) || qclen != 32 || !k->got_kexinit || k->awaiting_newkeys)
+		return (errno = EPROTO, 0);
 	algo_x25519_keypair(pk, sk);
 	if (!algo_x25519_shared(shared, sk, qc)) {
 		algo_wipe(sk, 32);
@@ -331,7 +366,8 @@ static int handle_ecdh_init(struct session *s, const unsigned char *p, size_t le
 	}
 	{
 		struct wire_out w;
-		if (!packet_begin(s, &w, SSH_MSG_KEX_ECDH_REPLY, 64 + hostpub->bloblen + siglen)) goto out;
+		if (!packet_begin(s, &w, SSH_MSG_KEX_ECDH_REPLY, 64 + hostpub->bloblen + siglen))
+			goto out;
 		wire_put_string(&w, hostpub->blob, hostpub->bloblen);
 		wire_put_string(&w, pk, 32);
 		wire_put_string(&w, sig, siglen);
@@ -374,7 +410,8 @@ static int handle_newkeys(struct session *s, size_t len)
 int kex_allows(const struct session *s, uint8_t type)
 {
 	const struct kex *k = &s->kex;
-	int kexmsg = type == SSH_MSG_KEXINIT || type == SSH_MSG_NEWKEYS || type == SSH_MSG_KEX_ECDH_INIT;
+	int kexmsg =
+	    type == SSH_MSG_KEXINIT || type == SSH_MSG_NEWKEYS || type == SSH_MSG_KEX_ECDH_INIT;
 	if (!k->done_once && k->strict) return kexmsg;
 	if (!k->done_once && !kexmsg && type != SSH_MSG_IGNORE && type != SSH_MSG_DEBUG &&
 	    type != SSH_MSG_UNIMPLEMENTED && type != SSH_MSG_DISCONNECT)
@@ -391,9 +428,12 @@ int kex_handle(struct session *s, uint8_t type, const unsigned char *p, size_t l
 		return 1;
 	}
 	switch (type) {
-	case SSH_MSG_KEXINIT: return handle_kexinit(s, p, len);
-	case SSH_MSG_KEX_ECDH_INIT: return handle_ecdh_init(s, p + 1, len - 1);
-	case SSH_MSG_NEWKEYS: return handle_newkeys(s, len);
+	case SSH_MSG_KEXINIT:
+		return handle_kexinit(s, p, len);
+	case SSH_MSG_KEX_ECDH_INIT:
+		return handle_ecdh_init(s, p + 1, len - 1);
+	case SSH_MSG_NEWKEYS:
+		return handle_newkeys(s, len);
 	}
 	return (errno = EPROTO, 0);
 }
@@ -404,7 +444,8 @@ int kex_rekey_due(const struct session *s, time_t now)
 	unsigned long long limit = s->cf[CF_REKEY_BYTES].num, secs = s->cf[CF_REKEY_TIME].num;
 	if (!s->kex.done_once || s->kex.in_progress) return 0;
 	if (t->bytes_in >= limit || t->bytes_out >= limit) return 1;
-	if (t->packets_in >= SSH_KEX_REKEY_PACKETS || t->packets_out >= SSH_KEX_REKEY_PACKETS) return 1;
+	if (t->packets_in >= SSH_KEX_REKEY_PACKETS || t->packets_out >= SSH_KEX_REKEY_PACKETS)
+		return 1;
 	return secs && (unsigned long long)(now - s->kex.started) >= secs;
 }
 

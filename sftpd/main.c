@@ -27,11 +27,12 @@ static char banner[BANNER_MAX_BYTES];
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: sftpd [-t | -M | -S]\n"
-			"  (no option) serve one SSH connection on stdin/stdout\n"
-			"  -t  check the SFTPD_* settings and print them\n"
-			"  -M  print the settings as mdoc list items\n"
-			"  -S  serve the SFTP protocol itself on stdin/stdout (sftp-server mode)\n");
+	fprintf(stderr,
+		"usage: sftpd [-t | -M | -S]\n"
+		"  (no option) serve one SSH connection on stdin/stdout\n"
+		"  -t  check the SFTPD_* settings and print them\n"
+		"  -M  print the settings as mdoc list items\n"
+		"  -S  serve the SFTP protocol itself on stdin/stdout (sftp-server mode)\n");
 	exit(EXIT_USAGE);
 }
 
@@ -104,7 +105,8 @@ static void print_settings(struct session *s)
 		const struct key_public *k = key_private_public(s->host_keys[i]);
 		/* Serving defers the RSA/ECDSA consistency checks to the first
 		 * signature (no OpenSSL start-up for unused keys); -t does them now. */
-		if (!key_private_check(s->host_keys[i])) log_die(EXIT_SYSTEM, "host key %u is damaged: %s", i + 1, strerror(errno));
+		if (!key_private_check(s->host_keys[i]))
+			log_die(EXIT_SYSTEM, "host key %u is damaged: %s", i + 1, strerror(errno));
 		key_fingerprint(k, fp);
 		printf("# host key %u: %s %s\n", i + 1, key_type_name(k->type), fp);
 	}
@@ -196,7 +198,8 @@ static void process_input(struct session *s)
 static int poll_timeout_ms(const struct session *s, time_t now)
 {
 	long t = 3600;
-	if (!s->authed) t = (long)(s->start + (time_t)s->cf[CF_LOGIN_GRACE_TIME].num - now);
+	if (!s->authed)
+		t = (long)(s->start + (time_t)s->cf[CF_LOGIN_GRACE_TIME].num - now);
 	else if (s->cf[CF_IDLE_TIMEOUT].num)
 		t = (long)(s->last_activity + (time_t)s->cf[CF_IDLE_TIMEOUT].num - now);
 	if (s->kex.done_once && s->cf[CF_REKEY_TIME].num) {
@@ -219,7 +222,8 @@ static void check_deadlines(struct session *s, time_t now)
 	}
 	if (!s->closing && kex_rekey_due(s, now)) {
 		log_debug("starting a key exchange");
-		if (!kex_send_init(s)) log_die(EXIT_SYSTEM, "unable to start key exchange: %s", strerror(errno));
+		if (!kex_send_init(s))
+			log_die(EXIT_SYSTEM, "unable to start key exchange: %s", strerror(errno));
 	}
 }
 
@@ -268,7 +272,8 @@ static void serve(struct session *s)
 		now = time(0);
 		check_deadlines(s, now);
 		if (s->closing && !buf_used(&s->t.tx)) exit(s->exit_code);
-		if (!s->closing && buf_used(&s->t.rx) < s->t.rx.max && buf_used(&s->t.tx) < SSH_TX_HIGH_WATER)
+		if (!s->closing && buf_used(&s->t.rx) < s->t.rx.max &&
+		    buf_used(&s->t.tx) < SSH_TX_HIGH_WATER)
 			pfd[0].events = POLLIN;
 		if (buf_used(&s->t.tx)) pfd[1].events = POLLOUT;
 		r = poll(pfd, 2, s->closing ? 5000 : poll_timeout_ms(s, now));
@@ -297,12 +302,15 @@ static int serve_raw_sftp(struct session *s)
 	snprintf(a->name, sizeof a->name, "%s", getenv("USER") ? getenv("USER") : "");
 	snprintf(a->home, sizeof a->home, "%s", home && home[0] == '/' ? home : "/");
 	if (pattern[0]) {
-		if (!authority_expand_path(pattern, a, dir, sizeof dir)) log_die(EXIT_USAGE, "SFTPD_ROOT too long");
+		if (!authority_expand_path(pattern, a, dir, sizeof dir))
+			log_die(EXIT_USAGE, "SFTPD_ROOT too long");
 	} else {
 		strcpy(dir, "/");
 	}
-	if (!fs_root_open(&root, dir, 0)) log_die(EXIT_SYSTEM, "unable to open root %s: %s", dir, strerror(errno));
-	if (!strcmp(dir, "/") && !fs_root_set_cwd(&root, a->home)) log_warn("unable to start in %s", a->home);
+	if (!fs_root_open(&root, dir, 0))
+		log_die(EXIT_SYSTEM, "unable to open root %s: %s", dir, strerror(errno));
+	if (!strcmp(dir, "/") && !fs_root_set_cwd(&root, a->home))
+		log_warn("unable to start in %s", a->home);
 	s->sftp_opt.umask = (mode_t)s->cf[CF_UMASK].num;
 	s->sftp_opt.read_only = (int)s->cf[CF_READ_ONLY].num;
 	s->sftp_opt.max_handles = (unsigned)s->cf[CF_MAX_HANDLES].num;
@@ -319,7 +327,9 @@ int main(int argc, char **argv)
 	const char *mode = argc > 1 ? argv[1] : "";
 	const char *v;
 
-	if (argc > 2 || (argc == 2 && strcmp(mode, "-t") && strcmp(mode, "-M") && strcmp(mode, "-S"))) usage();
+	if (argc > 2 ||
+	    (argc == 2 && strcmp(mode, "-t") && strcmp(mode, "-M") && strcmp(mode, "-S")))
+		usage();
 	if (!strcmp(mode, "-M")) {
 		conf_print_mdoc(1, sftpd_conf_table, CF_COUNT);
 		return 0;
@@ -352,6 +362,7 @@ int main(int argc, char **argv)
 	log_info("connection from %s", peer.text);
 	/* Version line and first KEXINIT leave in one write. */
 	v = kex_version_line();
-	if (!buf_append(&s->t.tx, v, strlen(v)) || !kex_send_init(s)) log_die(EXIT_SYSTEM, "out of memory");
+	if (!buf_append(&s->t.tx, v, strlen(v)) || !kex_send_init(s))
+		log_die(EXIT_SYSTEM, "out of memory");
 	serve(s);
 }

@@ -16,7 +16,8 @@ int packet_read_version(struct session *s)
 		size_t n = buf_used(&t->rx), i;
 		/* an empty queue may have no buffer yet: no memchr(NULL, ...) */
 		const unsigned char *p = n ? buf_data(&t->rx) : 0;
-		const unsigned char *nl = n ? memchr(p, '\n', n > SSH_MAX_VERSION_LINE ? SSH_MAX_VERSION_LINE : n) : 0;
+		const unsigned char *nl =
+		    n ? memchr(p, '\n', n > SSH_MAX_VERSION_LINE ? SSH_MAX_VERSION_LINE : n) : 0;
 		size_t linelen;
 
 		if (!nl) {
@@ -60,7 +61,8 @@ int packet_next(struct session *s, const unsigned char **payload, size_t *len)
 	if (!avail) return (errno = EAGAIN, 0); /* and maybe no buffer yet */
 	p = buf_data(&t->rx);
 	if (!t->rx_need) {
-		if (!cipher_peek_length(&t->in, t->seq_in, p, avail, &pktlen, &t->rx_head_done)) return 0;
+		if (!cipher_peek_length(&t->in, t->seq_in, p, avail, &pktlen, &t->rx_head_done))
+			return 0;
 		if (pktlen < 8 || pktlen > SSH_MAX_PACKET || !block_aligned(&t->in, pktlen)) {
 			log_warn("bad packet length %u", pktlen);
 			return (errno = EPROTO, 0);
@@ -188,7 +190,8 @@ void packet_flush_deferred(struct session *s)
 	while (buf_used(d) >= 4 && buf_used(&s->t.tx) < SSH_TX_HIGH_WATER) {
 		uint32_t n = wire_load_u32(buf_data(d));
 		/* tx keeps room for two maximal packets above its high water mark */
-		if (!packet_send(s, buf_data(d) + 4, n)) log_die(EXIT_SYSTEM, "unable to queue packet: %s", strerror(errno));
+		if (!packet_send(s, buf_data(d) + 4, n))
+			log_die(EXIT_SYSTEM, "unable to queue packet: %s", strerror(errno));
 		buf_consume(d, 4 + n);
 	}
 	flushing = 0;

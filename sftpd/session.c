@@ -20,15 +20,18 @@ void session_confine(struct session *s)
 	size_t dl;
 
 	if (pattern[0]) {
-		if (!authority_expand_path(pattern, a, dir, sizeof dir)) log_die(EXIT_SYSTEM, "root path too long");
+		if (!authority_expand_path(pattern, a, dir, sizeof dir))
+			log_die(EXIT_SYSTEM, "root path too long");
 	} else {
 		snprintf(dir, sizeof dir, "%s", a->home);
 	}
 	/* Start in the home directory when it lies inside the root. */
 	dl = strlen(dir);
-	while (dl > 1 && dir[dl - 1] == '/') dir[--dl] = 0;
+	while (dl > 1 && dir[dl - 1] == '/')
+		dir[--dl] = 0;
 	if (!strncmp(a->home, dir, dl) && (a->home[dl] == '/' || !a->home[dl]) && dl > 1)
-		snprintf(s->home_in_root, sizeof s->home_in_root, "%s", a->home[dl] ? a->home + dl : "/");
+		snprintf(s->home_in_root, sizeof s->home_in_root, "%s",
+			 a->home[dl] ? a->home + dl : "/");
 	else if (!strcmp(dir, "/"))
 		snprintf(s->home_in_root, sizeof s->home_in_root, "%s", a->home);
 	else
@@ -37,17 +40,21 @@ void session_confine(struct session *s)
 	if (as_root && a->from_system && !priv_groups_load(a->name, a->uid, a->gid))
 		log_warn("unable to read the groups of %s: %s", a->name, strerror(errno));
 	s->root = (struct fs_root)FS_ROOT_ZERO;
-	if (!fs_root_open(&s->root, dir, as_root)) log_die(EXIT_SYSTEM, "unable to open root %s: %s", dir, strerror(errno));
+	if (!fs_root_open(&s->root, dir, as_root))
+		log_die(EXIT_SYSTEM, "unable to open root %s: %s", dir, strerror(errno));
 	if (strcmp(s->home_in_root, "/") && !fs_root_set_cwd(&s->root, s->home_in_root)) {
 		log_warn("home %s missing inside root %s; starting at /", s->home_in_root, dir);
 		strcpy(s->home_in_root, "/");
 	}
 	if (as_root && (a->uid == 0 || a->gid == 0))
-		log_die(EXIT_PEER, "refusing to serve %s: uid or gid 0 (files are never served as root)", a->name);
+		log_die(EXIT_PEER,
+			"refusing to serve %s: uid or gid 0 (files are never served as root)",
+			a->name);
 	if (as_root && !priv_drop(a->uid, a->gid, a->from_system ? a->name : 0))
-		log_die(EXIT_SYSTEM, "unable to drop privileges to %u:%u: %s", (unsigned)a->uid, (unsigned)a->gid,
-			strerror(errno));
-	if (!priv_no_new_privs()) log_die(EXIT_SYSTEM, "unable to set no_new_privs: %s", strerror(errno));
+		log_die(EXIT_SYSTEM, "unable to drop privileges to %u:%u: %s", (unsigned)a->uid,
+			(unsigned)a->gid, strerror(errno));
+	if (!priv_no_new_privs())
+		log_die(EXIT_SYSTEM, "unable to set no_new_privs: %s", strerror(errno));
 	umask((mode_t)s->cf[CF_UMASK].num);
 	algo_wipe(a->hash, sizeof a->hash);
 	s->sftp_opt.umask = (mode_t)s->cf[CF_UMASK].num;
@@ -55,6 +62,6 @@ void session_confine(struct session *s)
 	s->sftp_opt.max_handles = (unsigned)s->cf[CF_MAX_HANDLES].num;
 	s->sftp_opt.user = s->user;
 	s->sftp_opt.home = s->home_in_root;
-	log_info("confined to %s%s as %u:%u", dir, as_root ? " (chroot)" : "", (unsigned)a->uid, (unsigned)a->gid);
+	log_info("confined to %s%s as %u:%u", dir, as_root ? " (chroot)" : "", (unsigned)a->uid,
+		 (unsigned)a->gid);
 }
-

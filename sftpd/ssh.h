@@ -19,10 +19,11 @@
 #include "config.h"
 #include "sftp.h"
 
-#define SSH_MAX_PACKET (256u * 1024)    /* packet_length ceiling, RFC 4253 s6.1 allows us to choose */
+/* packet_length ceiling; RFC 4253 s6.1 lets the server choose it */
+#define SSH_MAX_PACKET (256u * 1024)
 #define SSH_MAX_PAYLOAD (SSH_MAX_PACKET - 64)
 #define SSH_MAX_VERSION_LINE 255
-#define SSH_MAX_PRE_BANNER_LINES 32     /* lines a client may send before its version */
+#define SSH_MAX_PRE_BANNER_LINES 32 /* lines a client may send before its version */
 #define SSH_RX_MAX (SSH_MAX_PACKET + 1024)
 #define SSH_TX_HIGH_WATER (1024u * 1024)
 /* Twice the high water mark: when the tail is full the consumed prefix is
@@ -121,8 +122,8 @@ struct transport {
 	struct cipher_state in, out;
 	struct compress comp_in, comp_out;
 	uint32_t seq_in, seq_out;
-	uint32_t rx_need;      /* length of the packet being received, 0 if unknown */
-	size_t rx_head_done;   /* CTR: first block already decrypted in place */
+	uint32_t rx_need;    /* length of the packet being received, 0 if unknown */
+	size_t rx_head_done; /* CTR: first block already decrypted in place */
 	uint64_t bytes_in, bytes_out, packets_in, packets_out; /* since the last key exchange */
 	int got_version;
 	unsigned pre_banner_lines;
@@ -136,7 +137,7 @@ struct kex {
 	size_t i_c_len, i_s_len;
 	char v_c[SSH_MAX_VERSION_LINE + 1];
 	const char *kex_alg;
-	int host_key;              /* index into session.host_keys */
+	int host_key; /* index into session.host_keys */
 	const char *host_sigalg;
 	const struct cipher_spec *c2s, *s2c;
 	const struct mac_spec *mac_c2s, *mac_s2c;
@@ -152,10 +153,10 @@ enum channel_state { CHANNEL_FREE = 0, CHANNEL_OPEN, CHANNEL_CLOSING };
 struct channel {
 	enum channel_state state;
 	uint32_t remote_id, remote_window, remote_max_packet;
-	uint32_t local_window;   /* what the client may still send */
-	uint32_t consumed;       /* bytes taken since the last window adjust */
+	uint32_t local_window; /* what the client may still send */
+	uint32_t consumed;     /* bytes taken since the last window adjust */
 	int eof_in, eof_out, close_sent, close_received, exit_sent;
-	struct buf in;           /* channel data not yet taken by the subsystem */
+	struct buf in; /* channel data not yet taken by the subsystem */
 	struct sftp_server *sftp;
 };
 
@@ -181,7 +182,7 @@ struct session {
 	unsigned max_channels;
 	int no_more_sessions;
 	time_t last_activity;
-	int closing;   /* disconnect sent; flush and exit */
+	int closing; /* disconnect sent; flush and exit */
 	int exit_code;
 };
 
@@ -202,7 +203,8 @@ void ssh_disconnect(struct session *s, uint32_t reason, const char *msg);
 const struct cipher_spec *cipher_find(const char *name, size_t len);
 const struct mac_spec *mac_find(const char *name, size_t len);
 int cipher_setup(struct cipher_state *c, const struct cipher_spec *cs, const struct mac_spec *ms,
-                 const unsigned char *key, const unsigned char *iv, const unsigned char *mackey, int encrypt);
+		 const unsigned char *key, const unsigned char *iv, const unsigned char *mackey,
+		 int encrypt);
 void cipher_free(struct cipher_state *c);
 /* Seal pkt[0..len) in place (len includes the 4-byte length field) and
  * append the tag/MAC at pkt+len. */
@@ -210,19 +212,20 @@ int cipher_seal(struct cipher_state *c, uint32_t seq, unsigned char *pkt, size_t
 /* Learn the packet length from the first bytes without changing them when
  * possible; CTR decrypts the first block in place. */
 int cipher_peek_length(struct cipher_state *c, uint32_t seq, unsigned char *pkt, size_t avail,
-                       uint32_t *pktlen, size_t *head_done);
+		       uint32_t *pktlen, size_t *head_done);
 /* Verify and decrypt pkt (4 + pktlen bytes, tag after).  0 on a bad MAC. */
-int cipher_open(struct cipher_state *c, uint32_t seq, unsigned char *pkt, uint32_t pktlen, size_t head_done);
+int cipher_open(struct cipher_state *c, uint32_t seq, unsigned char *pkt, uint32_t pktlen,
+		size_t head_done);
 
 /* compress.c */
 enum comp_kind compress_kind(const char *name);
 int compress_activate(struct compress *c, int out, int after_auth);
 int compress_after_auth(struct compress *c, int out);
 /* Results point into a per-direction scratch buffer valid until the next call. */
-int compress_payload(struct compress *c, const unsigned char *in, size_t n, const unsigned char **out,
-                     size_t *outlen);
-int uncompress_payload(struct compress *c, const unsigned char *in, size_t n, const unsigned char **out,
-                       size_t *outlen);
+int compress_payload(struct compress *c, const unsigned char *in, size_t n,
+		     const unsigned char **out, size_t *outlen);
+int uncompress_payload(struct compress *c, const unsigned char *in, size_t n,
+		       const unsigned char **out, size_t *outlen);
 void compress_end(struct compress *c, int out);
 
 /* kex.c */
@@ -246,8 +249,8 @@ int channel_any_open(const struct session *s);
 /* authority.c: the three things that need the host key or secrets.  Kept
  * behind this narrow interface so that they can move to a separate
  * privileged process without touching protocol code. */
-int authority_sign(struct session *s, unsigned key_index, const char *sigalg, const unsigned char *data,
-                   size_t len, unsigned char *sig, size_t *siglen);
+int authority_sign(struct session *s, unsigned key_index, const char *sigalg,
+		   const unsigned char *data, size_t len, unsigned char *sig, size_t *siglen);
 int authority_check_password(struct session *s, const char *user, const char *pw, size_t pwlen);
 int authority_check_key(struct session *s, const char *user, const struct key_public *k);
 /* Expands ~ / %h (home) and %u (user name) in a configured path. */

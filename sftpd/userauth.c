@@ -42,12 +42,13 @@ static void failure_delay(const struct session *s)
 static int fail(struct session *s, const char *method, int delay)
 {
 	s->auth_failures++;
-	log_info("failed %s for %s%s (%u of %llu)", method, s->user_known ? "" : "unknown user ", s->user,
-		 s->auth_failures, s->cf[CF_MAX_AUTH_TRIES].num);
+	log_info("failed %s for %s%s (%u of %llu)", method, s->user_known ? "" : "unknown user ",
+		 s->user, s->auth_failures, s->cf[CF_MAX_AUTH_TRIES].num);
 	if (delay) failure_delay(s);
 	if (s->auth_failures >= s->cf[CF_MAX_AUTH_TRIES].num) {
 		log_warn("too many authentication failures for %s", s->user);
-		ssh_disconnect(s, SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE, "Too many authentication failures");
+		ssh_disconnect(s, SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE,
+			       "Too many authentication failures");
 		s->exit_code = EXIT_PEER;
 		return 1;
 	}
@@ -57,7 +58,8 @@ static int fail(struct session *s, const char *method, int delay)
 static int succeed(struct session *s, const char *method, const char *detail)
 {
 	unsigned char m = SSH_MSG_USERAUTH_SUCCESS;
-	log_info("accepted %s for %s%s%s", method, s->user, detail ? " " : "", detail ? detail : "");
+	log_info("accepted %s for %s%s%s", method, s->user, detail ? " " : "",
+		 detail ? detail : "");
 	session_confine(s);
 	s->authed = 1;
 	if (!packet_send(s, &m, 1)) return 0;
@@ -70,7 +72,8 @@ static void lookup_user(struct session *s)
 	const char *file = s->cf[CF_USERS_FILE].str;
 	int found = file[0] ? account_lookup_file(file, s->user, &s->account)
 			    : account_lookup_system(s->user, &s->account);
-	if (!found && errno != ENOENT) log_error("unable to look up user %s: %s", s->user, strerror(errno));
+	if (!found && errno != ENOENT)
+		log_error("unable to look up user %s: %s", s->user, strerror(errno));
 	s->user_known = found;
 	s->user_checked = 1;
 }
@@ -126,7 +129,8 @@ static int auth_publickey(struct session *s, struct wire_in *in)
 		wire_put_bool(&d, 1);
 		wire_put_cstring(&d, alg);
 		wire_put_string(&d, blob, bloblen);
-		if (d.bad || !key_verify(&k, alg, sig, siglen, data, d.len)) return fail(s, "publickey", 1);
+		if (d.bad || !key_verify(&k, alg, sig, siglen, data, d.len))
+			return fail(s, "publickey", 1);
 	}
 	return succeed(s, "publickey", fp);
 }
@@ -162,7 +166,8 @@ static int handle_request(struct session *s, const unsigned char *p, size_t len)
 
 	if (s->authed) return 1; /* RFC 4252 s5.1: ignore requests after success */
 	wire_in_init(&in, p + 1, len - 1);
-	if (!wire_get_cstring(&in, user, sizeof user) || !wire_get_cstring(&in, service, sizeof service) ||
+	if (!wire_get_cstring(&in, user, sizeof user) ||
+	    !wire_get_cstring(&in, service, sizeof service) ||
 	    !wire_get_cstring(&in, method, sizeof method)) {
 		log_warn("malformed or over-long authentication request");
 		return (errno = EPROTO, 0);
@@ -173,8 +178,10 @@ static int handle_request(struct session *s, const unsigned char *p, size_t len)
 	}
 	if (!s->user_checked) {
 		strcpy(s->user, user);
-		if (account_name_valid(user)) lookup_user(s);
-		else s->user_checked = 1;
+		if (account_name_valid(user))
+			lookup_user(s);
+		else
+			s->user_checked = 1;
 	} else if (strcmp(user, s->user)) {
 		log_warn("client changed user name from %s to %s", s->user, user);
 		ssh_disconnect(s, SSH_DISCONNECT_PROTOCOL_ERROR, "change of user name not allowed");
@@ -182,8 +189,10 @@ static int handle_request(struct session *s, const unsigned char *p, size_t len)
 	}
 	if (!s->banner_sent && !send_banner(s)) return 0;
 	if (!strcmp(method, "none")) return send_failure(s);
-	if (!strcmp(method, "publickey") && method_enabled(s, "publickey")) return auth_publickey(s, &in);
-	if (!strcmp(method, "password") && method_enabled(s, "password")) return auth_password(s, &in);
+	if (!strcmp(method, "publickey") && method_enabled(s, "publickey"))
+		return auth_publickey(s, &in);
+	if (!strcmp(method, "password") && method_enabled(s, "password"))
+		return auth_password(s, &in);
 	return fail(s, method, 0);
 }
 
@@ -197,7 +206,8 @@ int userauth_handle(struct session *s, uint8_t type, const unsigned char *p, siz
 		wire_get_cstring(&in, service, sizeof service);
 		if (!wire_done(&in)) return (errno = EPROTO, 0);
 		if (strcmp(service, "ssh-userauth") || s->authed) {
-			ssh_disconnect(s, SSH_DISCONNECT_SERVICE_NOT_AVAILABLE, "service not available");
+			ssh_disconnect(s, SSH_DISCONNECT_SERVICE_NOT_AVAILABLE,
+				       "service not available");
 			return 1;
 		}
 		if (!packet_begin(s, &w, SSH_MSG_SERVICE_ACCEPT, 32)) return 0;

@@ -7,7 +7,8 @@
  * a broken file instead of silently losing an account.  A name may appear
  * once (a lookup of a name that has a second line fails too).  hash is an argon2id
  * string from libsodium ($argon2id$...) or any crypt(3) hash ($y$, $6$,
- * ...), or "!" / "*" for "no password login" ("!" before a hash locks it).  home is the account's directory (its default root). */
+ * ...), or "!" / "*" for "no password login" ("!" before a hash locks it).  home is the account's
+ * directory (its default root). */
 #ifndef SLUICE_ACCOUNT_H
 #define SLUICE_ACCOUNT_H
 

@@ -13,8 +13,8 @@
 #include "account/account_internal.h"
 
 struct account_edit {
-	const char *name;     /* whose line to replace or drop */
-	const char *newline;  /* replacement line (no '\n'), NULL to remove */
+	const char *name;    /* whose line to replace or drop */
+	const char *newline; /* replacement line (no '\n'), NULL to remove */
 	size_t newlen;
 	int matched;
 	char *out;
@@ -27,7 +27,8 @@ static int account_out_put(struct account_edit *e, const char *s, size_t n)
 	if (e->len + n > e->cap) {
 		size_t cap = e->cap ? e->cap : 4096;
 		char *p;
-		while (cap < e->len + n) cap *= 2;
+		while (cap < e->len + n)
+			cap *= 2;
 		p = realloc(e->out, cap);
 		if (!p) return 0;
 		e->out = p;
@@ -53,7 +54,8 @@ static int account_edit_line(void *ctx, const char *line, size_t len, int has_nl
 	if (!account_line_is(line, len, e->name))
 		return account_out_put(e, line, len) && (!has_nl || account_out_put(e, "\n", 1));
 	if (e->newline && !e->matched)
-		if (!account_out_put(e, e->newline, e->newlen) || !account_out_put(e, "\n", 1)) return 0;
+		if (!account_out_put(e, e->newline, e->newlen) || !account_out_put(e, "\n", 1))
+			return 0;
 	e->matched = 1;
 	return 1;
 }
@@ -65,8 +67,10 @@ static void account_sync_dir(const char *path)
 	size_t n = slash ? (size_t)(slash - path) : 0;
 	int fd;
 
-	if (!slash) memcpy(dir, ".", 2);
-	else if (!n) memcpy(dir, "/", 2);
+	if (!slash)
+		memcpy(dir, ".", 2);
+	else if (!n)
+		memcpy(dir, "/", 2);
 	else {
 		memcpy(dir, path, n);
 		dir[n] = 0;
@@ -112,7 +116,8 @@ fail:
 }
 
 /* Reads path through account_edit_line into e->out; *existed tells if it was there. */
-static int account_edit_read(const char *path, struct account_edit *e, struct stat *st, int *existed)
+static int account_edit_read(const char *path, struct account_edit *e, struct stat *st,
+			     int *existed)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), rc, err;
 
@@ -138,15 +143,15 @@ static int account_edit_run(const char *path, struct account_edit *e)
 	}
 	if (e->newline && !e->matched) {
 		if (e->len && e->out[e->len - 1] != '\n' && !account_out_put(e, "\n", 1)) goto done;
-		if (!account_out_put(e, e->newline, e->newlen) || !account_out_put(e, "\n", 1)) goto done;
+		if (!account_out_put(e, e->newline, e->newlen) || !account_out_put(e, "\n", 1))
+			goto done;
 	}
 	rc = account_replace_file(path, e->out ? e->out : "", e->len, existed ? &st : NULL);
-done:
-	{
-		int err = errno;
-		free(e->out);
-		errno = err;
-	}
+done : {
+	int err = errno;
+	free(e->out);
+	errno = err;
+}
 	return rc;
 }
 

@@ -27,7 +27,8 @@ static int account_reader_lines(struct account_reader *rd, account_line_fn *fn, 
 		if (!nl) break;
 		len = (size_t)(nl - (rd->buf + rd->start));
 		rd->lineno++;
-		if (len > ACCOUNT_MAX_LINE) return (account_error_line = rd->lineno, errno = EPROTO, 0);
+		if (len > ACCOUNT_MAX_LINE)
+			return (account_error_line = rd->lineno, errno = EPROTO, 0);
 		if (!fn(ctx, rd->buf + rd->start, len, 1, rd->lineno)) return 0;
 		rd->start += len + 1;
 	}
@@ -42,7 +43,8 @@ static int account_reader_lines(struct account_reader *rd, account_line_fn *fn, 
 static int account_reader_fill(struct account_reader *rd, int fd, int *eof)
 {
 	ssize_t n;
-	do n = read(fd, rd->buf + rd->end, sizeof rd->buf - rd->end);
+	do
+		n = read(fd, rd->buf + rd->end, sizeof rd->buf - rd->end);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) return 0;
 	*eof = n == 0;

@@ -20,8 +20,8 @@ int account_name_valid(const char *name)
 	if (!strcmp(name, ".") || !strcmp(name, "..")) return 0;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-		      c == '_' || c == '-'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
 			return 0;
 	}
 	return 1;
@@ -96,7 +96,8 @@ static int account_fill(const char *f[], const size_t flen[], struct account *t)
 	if (!account_hash_ok(f[1], flen[1])) return 0;
 	memcpy(t->hash, f[1], flen[1]);
 	t->hash[flen[1]] = 0;
-	if (!account_parse_id(f[2], flen[2], &uid) || !account_parse_id(f[3], flen[3], &gid)) return 0;
+	if (!account_parse_id(f[2], flen[2], &uid) || !account_parse_id(f[3], flen[3], &gid))
+		return 0;
 	t->uid = (uid_t)uid;
 	t->gid = (gid_t)gid;
 	if (!account_home_ok(f[4], flen[4])) return 0;
@@ -114,7 +115,8 @@ int account_parse_line(const char *line, size_t len, struct account *a)
 	if (len > ACCOUNT_MAX_LINE || (len && memchr(line, 0, len))) return (errno = EPROTO, 0);
 	if (account_line_blank(line, len)) return (errno = ENOENT, 0);
 	memset(&t, 0, sizeof t);
-	if (!account_split(line, len, f, flen) || !account_fill(f, flen, &t)) return (errno = EPROTO, 0);
+	if (!account_split(line, len, f, flen) || !account_fill(f, flen, &t))
+		return (errno = EPROTO, 0);
 	*a = t;
 	return 1;
 }
@@ -127,8 +129,8 @@ int account_format_line(const struct account *a, char *out, size_t cap)
 	if (!account_name_valid(a->name) || memchr(a->hash, 0, sizeof a->hash) == NULL ||
 	    memchr(a->home, 0, sizeof a->home) == NULL)
 		return (errno = EPROTO, 0);
-	n = snprintf(out, cap, "%s:%s:%lu:%lu:%s", a->name, a->hash, (unsigned long)a->uid, (unsigned long)a->gid,
-	             a->home);
+	n = snprintf(out, cap, "%s:%s:%lu:%lu:%s", a->name, a->hash, (unsigned long)a->uid,
+		     (unsigned long)a->gid, a->home);
 	if (n < 0 || (size_t)n >= cap) return (errno = EMSGSIZE, 0);
 	if (!account_parse_line(out, (size_t)n, &back)) return (errno = EPROTO, 0);
 	return 1;

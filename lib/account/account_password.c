@@ -31,8 +31,8 @@ static void account_burn(const char *pw, size_t pwlen)
 		return;
 	}
 	randombytes_buf(rnd, sizeof rnd);
-	if (!crypto_pwhash_str(account_dummy, (const char *)rnd, sizeof rnd, ACCOUNT_ARGON2_OPSLIMIT,
-	                       ACCOUNT_ARGON2_MEMLIMIT))
+	if (!crypto_pwhash_str(account_dummy, (const char *)rnd, sizeof rnd,
+			       ACCOUNT_ARGON2_OPSLIMIT, ACCOUNT_ARGON2_MEMLIMIT))
 		account_dummy_ready = 1;
 	sodium_memzero(rnd, sizeof rnd);
 }
@@ -103,10 +103,12 @@ int account_hash_password(const char *pw, size_t pwlen, char *out, size_t cap)
 
 	if (sodium_init() < 0) return (errno = ENOSYS, 0);
 	if (!pw || pwlen > SLUICE_MAX_PASSWORD) return (errno = EMSGSIZE, 0);
-	if (crypto_pwhash_str(tmp, pw, pwlen, ACCOUNT_ARGON2_OPSLIMIT, ACCOUNT_ARGON2_MEMLIMIT) != 0)
+	if (crypto_pwhash_str(tmp, pw, pwlen, ACCOUNT_ARGON2_OPSLIMIT, ACCOUNT_ARGON2_MEMLIMIT) !=
+	    0)
 		return (errno = ENOMEM, 0);
 	n = strlen(tmp);
-	if (n >= cap || n >= ACCOUNT_MAX_HASH) return (sodium_memzero(tmp, sizeof tmp), errno = EMSGSIZE, 0);
+	if (n >= cap || n >= ACCOUNT_MAX_HASH)
+		return (sodium_memzero(tmp, sizeof tmp), errno = EMSGSIZE, 0);
 	memcpy(out, tmp, n + 1);
 	sodium_memzero(tmp, sizeof tmp);
 	return 1;

@@ -26,7 +26,8 @@ int account_lookup_system(const char *name, struct account *a)
 	errno = 0;
 	pw = getpwnam(name);
 	if (!pw) {
-		if (!errno || errno == ENOENT || errno == ESRCH || errno == EBADF || errno == EPERM) errno = ENOENT;
+		if (!errno || errno == ENOENT || errno == ESRCH || errno == EBADF || errno == EPERM)
+			errno = ENOENT;
 		return 0;
 	}
 	memset(&t, 0, sizeof t);

@@ -32,40 +32,43 @@ struct algo_hmac {
 void algo_hmac_init(struct algo_hmac *m, enum algo_hash h, const unsigned char *key, size_t keylen);
 /* out gets algo_hash_len(h) bytes: HMAC(key, a || b). */
 void algo_hmac2(const struct algo_hmac *m, const void *a, size_t alen, const void *b, size_t blen,
-                unsigned char *out);
+		unsigned char *out);
 
 /* X25519: 0 on a low-order peer key (shared secret all zero). */
 void algo_x25519_keypair(unsigned char pk[32], unsigned char sk[32]);
-int algo_x25519_shared(unsigned char shared[32], const unsigned char sk[32], const unsigned char peer[32]);
+int algo_x25519_shared(unsigned char shared[32], const unsigned char sk[32],
+		       const unsigned char peer[32]);
 
 /* ChaCha20 (64-bit nonce, 64-bit counter, as OpenSSH uses) and Poly1305. */
 void algo_chacha20_xor(unsigned char *out, const unsigned char *in, size_t n,
-                       const unsigned char nonce[8], uint64_t counter, const unsigned char key[32]);
-void algo_poly1305(unsigned char tag[16], const unsigned char *in, size_t n, const unsigned char key[32]);
+		       const unsigned char nonce[8], uint64_t counter, const unsigned char key[32]);
+void algo_poly1305(unsigned char tag[16], const unsigned char *in, size_t n,
+		   const unsigned char key[32]);
 int algo_poly1305_verify(const unsigned char tag[16], const unsigned char *in, size_t n,
-                         const unsigned char key[32]);
+			 const unsigned char key[32]);
 
 /* AES-GCM with a 12-byte nonce, AES-256 through libsodium when the CPU has
  * AES-NI, otherwise (and AES-128 always) through libcrypto. */
 struct algo_gcm {
 	int use_sodium;
 	crypto_aead_aes256gcm_state st; /* sodium */
-	void *evp;                      /* EVP_CIPHER_CTX */
+	void *evp;			/* EVP_CIPHER_CTX */
 	size_t keylen;
 };
 int algo_gcm_init(struct algo_gcm *g, const unsigned char *key, size_t keylen, int encrypt);
-int algo_gcm_seal(struct algo_gcm *g, const unsigned char nonce[12], const unsigned char *aad, size_t aadlen,
-                  unsigned char *buf, size_t n, unsigned char tag[16]);
+int algo_gcm_seal(struct algo_gcm *g, const unsigned char nonce[12], const unsigned char *aad,
+		  size_t aadlen, unsigned char *buf, size_t n, unsigned char tag[16]);
 /* 0 when the tag does not verify; buf is then undefined. */
-int algo_gcm_open(struct algo_gcm *g, const unsigned char nonce[12], const unsigned char *aad, size_t aadlen,
-                  unsigned char *buf, size_t n, const unsigned char tag[16]);
+int algo_gcm_open(struct algo_gcm *g, const unsigned char nonce[12], const unsigned char *aad,
+		  size_t aadlen, unsigned char *buf, size_t n, const unsigned char tag[16]);
 void algo_gcm_free(struct algo_gcm *g);
 
 /* AES-CTR through libcrypto, stream state kept between calls. */
 struct algo_ctr {
 	void *evp;
 };
-int algo_ctr_init(struct algo_ctr *c, const unsigned char *key, size_t keylen, const unsigned char iv[16]);
+int algo_ctr_init(struct algo_ctr *c, const unsigned char *key, size_t keylen,
+		  const unsigned char iv[16]);
 int algo_ctr_xor(struct algo_ctr *c, unsigned char *buf, size_t n);
 void algo_ctr_free(struct algo_ctr *c);
 

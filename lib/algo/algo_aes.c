@@ -31,14 +31,14 @@ int algo_gcm_init(struct algo_gcm *g, const unsigned char *key, size_t keylen, i
 	return 1;
 }
 
-int algo_gcm_seal(struct algo_gcm *g, const unsigned char nonce[12], const unsigned char *aad, size_t aadlen,
-		  unsigned char *buf, size_t n, unsigned char tag[16])
+int algo_gcm_seal(struct algo_gcm *g, const unsigned char nonce[12], const unsigned char *aad,
+		  size_t aadlen, unsigned char *buf, size_t n, unsigned char tag[16])
 {
 	int len;
 	if (g->use_sodium) {
 		unsigned long long taglen;
-		return crypto_aead_aes256gcm_encrypt_detached_afternm(buf, tag, &taglen, buf, n, aad, aadlen,
-								      0, nonce, &g->st) == 0;
+		return crypto_aead_aes256gcm_encrypt_detached_afternm(
+			   buf, tag, &taglen, buf, n, aad, aadlen, 0, nonce, &g->st) == 0;
 	}
 	if (!EVP_CipherInit_ex(g->evp, 0, 0, 0, nonce, 1)) return 0;
 	if (aadlen && !EVP_CipherUpdate(g->evp, 0, &len, aad, (int)aadlen)) return 0;
@@ -47,13 +47,13 @@ int algo_gcm_seal(struct algo_gcm *g, const unsigned char nonce[12], const unsig
 	return EVP_CIPHER_CTX_ctrl(g->evp, EVP_CTRL_GCM_GET_TAG, 16, tag) == 1;
 }
 
-int algo_gcm_open(struct algo_gcm *g, const unsigned char nonce[12], const unsigned char *aad, size_t aadlen,
-		  unsigned char *buf, size_t n, const unsigned char tag[16])
+int algo_gcm_open(struct algo_gcm *g, const unsigned char nonce[12], const unsigned char *aad,
+		  size_t aadlen, unsigned char *buf, size_t n, const unsigned char tag[16])
 {
 	int len;
 	if (g->use_sodium)
-		return crypto_aead_aes256gcm_decrypt_detached_afternm(buf, 0, buf, n, tag, aad, aadlen, nonce,
-								      &g->st) == 0;
+		return crypto_aead_aes256gcm_decrypt_detached_afternm(buf, 0, buf, n, tag, aad,
+								      aadlen, nonce, &g->st) == 0;
 	if (!EVP_CipherInit_ex(g->evp, 0, 0, 0, nonce, 0)) return 0;
 	if (aadlen && !EVP_CipherUpdate(g->evp, 0, &len, aad, (int)aadlen)) return 0;
 	if (!EVP_CipherUpdate(g->evp, buf, &len, buf, (int)n)) return 0;
@@ -68,9 +68,12 @@ void algo_gcm_free(struct algo_gcm *g)
 	sodium_memzero(&g->st, sizeof g->st);
 }
 
-int algo_ctr_init(struct algo_ctr *c, const unsigned char *key, size_t keylen, const unsigned char iv[16])
+int algo_ctr_init(struct algo_ctr *c, const unsigned char *key, size_t keylen,
+		  const unsigned char iv[16])
 {
-	const EVP_CIPHER *ci = keylen == 16 ? EVP_aes_128_ctr() : keylen == 32 ? EVP_aes_256_ctr() : 0;
+	const EVP_CIPHER *ci = keylen == 16   ? EVP_aes_128_ctr()
+			       : keylen == 32 ? EVP_aes_256_ctr()
+					      : 0;
 	EVP_CIPHER_CTX *ctx;
 	if (!ci) return (errno = EINVAL, 0);
 	ctx = EVP_CIPHER_CTX_new();

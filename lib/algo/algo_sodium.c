@@ -32,9 +32,12 @@ int algo_memeq(const void *a, const void *b, size_t n)
 size_t algo_hash_len(enum algo_hash h)
 {
 	switch (h) {
-	case ALGO_SHA256: return 32;
-	case ALGO_SHA384: return 48;
-	case ALGO_SHA512: return 64;
+	case ALGO_SHA256:
+		return 32;
+	case ALGO_SHA384:
+		return 48;
+	case ALGO_SHA512:
+		return 64;
 	}
 	return 0;
 }
@@ -43,9 +46,15 @@ void algo_hash(enum algo_hash h, const void *p, size_t n, unsigned char *out)
 {
 	unsigned int len;
 	switch (h) {
-	case ALGO_SHA256: crypto_hash_sha256(out, p, n); break;
-	case ALGO_SHA512: crypto_hash_sha512(out, p, n); break;
-	case ALGO_SHA384: EVP_Digest(p, n, out, &len, EVP_sha384(), 0); break;
+	case ALGO_SHA256:
+		crypto_hash_sha256(out, p, n);
+		break;
+	case ALGO_SHA512:
+		crypto_hash_sha512(out, p, n);
+		break;
+	case ALGO_SHA384:
+		EVP_Digest(p, n, out, &len, EVP_sha384(), 0);
+		break;
 	}
 }
 
@@ -82,19 +91,21 @@ void algo_x25519_keypair(unsigned char pk[32], unsigned char sk[32])
 	crypto_scalarmult_base(pk, sk);
 }
 
-int algo_x25519_shared(unsigned char shared[32], const unsigned char sk[32], const unsigned char peer[32])
+int algo_x25519_shared(unsigned char shared[32], const unsigned char sk[32],
+		       const unsigned char peer[32])
 {
 	/* libsodium returns -1 when the result is all zero (low-order point). */
 	return crypto_scalarmult(shared, sk, peer) == 0;
 }
 
-void algo_chacha20_xor(unsigned char *out, const unsigned char *in, size_t n, const unsigned char nonce[8],
-		       uint64_t counter, const unsigned char key[32])
+void algo_chacha20_xor(unsigned char *out, const unsigned char *in, size_t n,
+		       const unsigned char nonce[8], uint64_t counter, const unsigned char key[32])
 {
 	crypto_stream_chacha20_xor_ic(out, in, n, nonce, counter, key);
 }
 
-void algo_poly1305(unsigned char tag[16], const unsigned char *in, size_t n, const unsigned char key[32])
+void algo_poly1305(unsigned char tag[16], const unsigned char *in, size_t n,
+		   const unsigned char key[32])
 {
 	crypto_onetimeauth_poly1305(tag, in, n, key);
 }

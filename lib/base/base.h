@@ -7,9 +7,9 @@
 /* Exit codes, skarnet style. */
 enum {
 	EXIT_OK = 0,
-	EXIT_PEER = 1,     /* the peer's fault: protocol error, auth failure, timeout */
+	EXIT_PEER = 1,	   /* the peer's fault: protocol error, auth failure, timeout */
 	EXIT_USAGE = 100,  /* usage or configuration error */
-	EXIT_BUG = 101,    /* internal bug */
+	EXIT_BUG = 101,	   /* internal bug */
 	EXIT_SYSTEM = 111, /* system failure */
 };
 

@@ -44,7 +44,7 @@ static int conf_mul(unsigned long long *n, unsigned long long m)
 /* Number with an optional one-letter unit suffix from `units` with the
  * matching multipliers. */
 static int conf_scan_unit(const char *s, const char *units, const unsigned long long *mult,
-                          unsigned long long *out)
+			  unsigned long long *out)
 {
 	size_t k = conf_scan_digits(s, 10, out);
 	const char *u;
@@ -93,7 +93,8 @@ static int conf_word_in(const char *list, const char *word, size_t len)
 
 int conf_list_has(const char *list, const char *word)
 {
-	return list && word && *word && !strchr(word, ',') && conf_word_in(list, word, strlen(word));
+	return list && word && *word && !strchr(word, ',') &&
+	       conf_word_in(list, word, strlen(word));
 }
 
 /* Copies at most CONF_SHOW_MAX bytes of s into buf for messages, with
@@ -152,13 +153,14 @@ static int conf_check_list(const struct conf_var *v, const char *s, char *why, s
 		const char *c = strchr(p, ',');
 		size_t n = c ? (size_t)(c - p) : strlen(p);
 		if (!n) {
-			snprintf(why, whylen, "empty item; accepted: %s", v->allowed ? v->allowed : "");
+			snprintf(why, whylen, "empty item; accepted: %s",
+				 v->allowed ? v->allowed : "");
 			return 0;
 		}
 		if (!conf_word_in(v->allowed, p, n)) {
 			conf_show_item(show, sizeof show, p, n);
 			snprintf(why, whylen, "unknown item \"%s\"; accepted: %s", show,
-			         v->allowed ? v->allowed : "");
+				 v->allowed ? v->allowed : "");
 			return 0;
 		}
 		if (conf_seen_before(s, p, n)) {
@@ -172,8 +174,8 @@ static int conf_check_list(const struct conf_var *v, const char *s, char *why, s
 }
 
 /* Parses s for v into *num; on failure writes why into why. */
-static int conf_parse(const struct conf_var *v, const char *s, unsigned long long *num,
-                      char *why, size_t whylen)
+static int conf_parse(const struct conf_var *v, const char *s, unsigned long long *num, char *why,
+		      size_t whylen)
 {
 	static const unsigned long long smult[] = {1, 60, 3600};
 	static const unsigned long long bmult[] = {1ULL << 10, 1ULL << 20, 1ULL << 30};
@@ -181,14 +183,30 @@ static int conf_parse(const struct conf_var *v, const char *s, unsigned long lon
 
 	*num = 0;
 	switch (v->type) {
-	case CONF_BOOL: good = conf_scan_bool(s, num); break;
-	case CONF_UINT: good = *s && conf_scan_digits(s, 10, num) == strlen(s); break;
-	case CONF_SECONDS: good = conf_scan_unit(s, "smh", smult, num); break;
-	case CONF_BYTES: good = conf_scan_unit(s, "KMG", bmult, num); break;
-	case CONF_OCTAL: good = *s && conf_scan_digits(s, 8, num) == strlen(s); break;
-	case CONF_STRING: good = *s && !conf_has_ctl(s); break;
-	case CONF_PATH: good = (*s == '/' || *s == '~' || *s == '%') && !conf_has_ctl(s); break;
-	case CONF_ENUM: good = *s && !strchr(s, ',') && conf_word_in(v->allowed, s, strlen(s)); break;
+	case CONF_BOOL:
+		good = conf_scan_bool(s, num);
+		break;
+	case CONF_UINT:
+		good = *s && conf_scan_digits(s, 10, num) == strlen(s);
+		break;
+	case CONF_SECONDS:
+		good = conf_scan_unit(s, "smh", smult, num);
+		break;
+	case CONF_BYTES:
+		good = conf_scan_unit(s, "KMG", bmult, num);
+		break;
+	case CONF_OCTAL:
+		good = *s && conf_scan_digits(s, 8, num) == strlen(s);
+		break;
+	case CONF_STRING:
+		good = *s && !conf_has_ctl(s);
+		break;
+	case CONF_PATH:
+		good = (*s == '/' || *s == '~' || *s == '%') && !conf_has_ctl(s);
+		break;
+	case CONF_ENUM:
+		good = *s && !strchr(s, ',') && conf_word_in(v->allowed, s, strlen(s));
+		break;
 	case CONF_LIST:
 		if (!*s) break;
 		return conf_check_list(v, s, why, whylen);
@@ -214,7 +232,7 @@ static const char *conf_env_find(char *const *envp, const char *name)
 
 /* Refuses variables with the prefix that are not in the table. */
 static int conf_check_unknown(const char *prefix, const struct conf_var *table, size_t n,
-                              char *const *envp, char *err, size_t errlen)
+			      char *const *envp, char *err, size_t errlen)
 {
 	size_t plen = prefix ? strlen(prefix) : 0;
 
@@ -239,7 +257,7 @@ static int conf_check_unknown(const char *prefix, const struct conf_var *table, 
 }
 
 static int conf_load_one(const struct conf_var *v, struct conf_value *val, char *const *envp,
-                         char *err, size_t errlen)
+			 char *err, size_t errlen)
 {
 	char why[512], show[4 * CONF_SHOW_MAX + 8];
 	const char *s = conf_env_find(envp, v->name);
@@ -261,8 +279,8 @@ static int conf_load_one(const struct conf_var *v, struct conf_value *val, char 
 	return 0;
 }
 
-int conf_load(const char *prefix, const struct conf_var *table, size_t n,
-              struct conf_value *values, char *const *envp, char *err, size_t errlen)
+int conf_load(const char *prefix, const struct conf_var *table, size_t n, struct conf_value *values,
+	      char *const *envp, char *err, size_t errlen)
 {
 	size_t i;
 

@@ -16,11 +16,14 @@
 #include "base/base.h"
 
 struct fs_root {
-	int fd;            /* O_PATH|O_DIRECTORY descriptor of the root */
-	int chrooted;      /* 1 after chroot(): fd is "/" */
+	int fd;			   /* O_PATH|O_DIRECTORY descriptor of the root */
+	int chrooted;		   /* 1 after chroot(): fd is "/" */
 	char cwd[SLUICE_MAX_PATH]; /* start directory inside the root, "/" by default */
 };
-#define FS_ROOT_ZERO {-1, 0, "/"}
+#define FS_ROOT_ZERO                                                                               \
+	{                                                                                          \
+		-1, 0, "/"                                                                         \
+	}
 
 /* Opens dir as the root; chroot()s into it first when do_chroot (needs root).
  * cwd is set to "/". */
@@ -47,7 +50,8 @@ ssize_t fs_readlink(const struct fs_root *r, const char *path, char *buf, size_t
 int fs_chmod(const struct fs_root *r, const char *path, mode_t mode, int follow);
 int fs_chown(const struct fs_root *r, const char *path, uid_t uid, gid_t gid, int follow);
 /* times[0] atime, times[1] mtime, as utimensat(2). */
-int fs_utimens(const struct fs_root *r, const char *path, const struct timespec times[2], int follow);
+int fs_utimens(const struct fs_root *r, const char *path, const struct timespec times[2],
+	       int follow);
 int fs_truncate(const struct fs_root *r, const char *path, off_t size);
 int fs_statvfs(const struct fs_root *r, const char *path, struct statvfs *sv);
 /* Canonical absolute path inside the root ("/a/b"), symlinks resolved,

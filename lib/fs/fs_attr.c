@@ -61,11 +61,12 @@ ssize_t fs_readlink(const struct fs_root *r, const char *path, char *buf, size_t
 /* Without fchmodat2 (Linux < 6.6): open the object itself and fchmod. */
 static int fs_chmod_reopen(const struct fs_root *r, const char *path, mode_t mode, int follow)
 {
-	static const int modes[] = { O_RDONLY, O_WRONLY };
+	static const int modes[] = {O_RDONLY, O_WRONLY};
 	size_t i;
 
 	for (i = 0; i < ARRAY_LEN(modes); i++) {
-		int fd = fs_resolve(r, path, modes[i] | O_NONBLOCK | O_NOCTTY | (follow ? 0 : O_NOFOLLOW), 0);
+		int fd = fs_resolve(
+		    r, path, modes[i] | O_NONBLOCK | O_NOCTTY | (follow ? 0 : O_NOFOLLOW), 0);
 		if (fd < 0) {
 			if (errno == EACCES || errno == EISDIR) continue;
 			return 0;
@@ -101,7 +102,8 @@ int fs_chown(const struct fs_root *r, const char *path, uid_t uid, gid_t gid, in
 	return fs_close_rc(fd, fchownat(fd, "", uid, gid, AT_EMPTY_PATH) == 0);
 }
 
-int fs_utimens(const struct fs_root *r, const char *path, const struct timespec times[2], int follow)
+int fs_utimens(const struct fs_root *r, const char *path, const struct timespec times[2],
+	       int follow)
 {
 	int fd = fs_object(r, path, follow);
 	if (fd < 0) return 0;

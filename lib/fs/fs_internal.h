@@ -8,17 +8,17 @@
 
 /* Last component of a path split off for the *at() calls. */
 struct fs_split {
-	int dirfd;                  /* O_PATH descriptor of the parent, or -1 */
-	int trailing_slash;         /* path ended in '/' */
-	int kind;                   /* enum fs_last_kind */
+	int dirfd;		    /* O_PATH descriptor of the parent, or -1 */
+	int trailing_slash;	    /* path ended in '/' */
+	int kind;		    /* enum fs_last_kind */
 	char name[SLUICE_MAX_PATH]; /* last component, no slashes */
 };
 
 enum fs_last_kind {
 	FS_LAST_NAME = 0, /* an ordinary name */
-	FS_LAST_DOT,      /* "." */
-	FS_LAST_DOTDOT,   /* ".." */
-	FS_LAST_ROOT,     /* the path names the root itself ("/", "//") */
+	FS_LAST_DOT,	  /* "." */
+	FS_LAST_DOTDOT,	  /* ".." */
+	FS_LAST_ROOT,	  /* the path names the root itself ("/", "//") */
 };
 
 /* Joins path to r->cwd unless absolute; 0 + ENAMETOOLONG if it does not fit. */

@@ -74,10 +74,14 @@ int fs_rmdir(const struct fs_root *r, const char *path)
 	struct fs_split s;
 	if (!fs_split_open(r, path, &s)) return fs_finish(&s, 0);
 	switch (s.kind) {
-	case FS_LAST_ROOT: return (errno = EBUSY, 0);
-	case FS_LAST_DOT: return (errno = EINVAL, 0);
-	case FS_LAST_DOTDOT: return (errno = ENOTEMPTY, 0);
-	default: break;
+	case FS_LAST_ROOT:
+		return (errno = EBUSY, 0);
+	case FS_LAST_DOT:
+		return (errno = EINVAL, 0);
+	case FS_LAST_DOTDOT:
+		return (errno = ENOTEMPTY, 0);
+	default:
+		break;
 	}
 	return fs_finish(&s, unlinkat(s.dirfd, s.name, AT_REMOVEDIR) == 0);
 }

@@ -18,7 +18,8 @@ struct fs_walk {
 
 static void fs_walk_up(struct fs_walk *w)
 {
-	while (w->olen && w->out[w->olen - 1] != '/') w->olen--;
+	while (w->olen && w->out[w->olen - 1] != '/')
+		w->olen--;
 	if (w->olen) w->olen--;
 	w->out[w->olen] = 0;
 }
@@ -43,19 +44,22 @@ static const char *fs_walk_link(const struct fs_root *r, struct fs_walk *w, cons
 
 static int fs_only_slashes(const char *s)
 {
-	while (*s == '/') s++;
+	while (*s == '/')
+		s++;
 	return !*s;
 }
 
 /* Steps over one component at p; returns the new cursor, or NULL + errno,
  * or sets *done when the walk ended on a missing last component. */
-static const char *fs_walk_step(const struct fs_root *r, struct fs_walk *w, const char *p, int *done)
+static const char *fs_walk_step(const struct fs_root *r, struct fs_walk *w, const char *p,
+				int *done)
 {
 	const char *q = p;
 	size_t clen, olen = w->olen;
 	struct stat st;
 
-	while (*q && *q != '/') q++;
+	while (*q && *q != '/')
+		q++;
 	clen = (size_t)(q - p);
 	if (clen == 1 && p[0] == '.') return q;
 	if (clen == 2 && p[0] == '.' && p[1] == '.') return (fs_walk_up(w), q);
@@ -98,7 +102,8 @@ int fs_realpath(const struct fs_root *r, const char *path, char *out, size_t cap
 	if (!fs_path_join(r, path, w.rest, sizeof w.rest)) return -1;
 	p = w.rest;
 	while (!done) {
-		while (*p == '/') p++;
+		while (*p == '/')
+			p++;
 		if (!*p) break;
 		p = fs_walk_step(r, &w, p, &done);
 		if (!p) return -1;

@@ -84,7 +84,8 @@ int fs_split_open(const struct fs_root *r, const char *path, struct fs_split *s)
 	if (!len) return (s->kind = FS_LAST_ROOT, 1);
 	full[len] = 0;
 	slash = len;
-	while (slash && full[slash - 1] != '/') slash--;
+	while (slash && full[slash - 1] != '/')
+		slash--;
 	memcpy(s->name, full + slash, len - slash + 1);
 	s->kind = fs_last_kind(s->name);
 	if (s->kind != FS_LAST_NAME) {

@@ -85,7 +85,7 @@ static int log_append(char *line, size_t *len, size_t max, const char *s)
 /* Appends "prog peer: level: msg" to line within max; 0 if it did not fit.
  * If withprog is 0 the "prog " part is left out (syslog adds it). */
 static int log_build(char *line, size_t *len, size_t max, int withprog, const char *level,
-                     const char *msg)
+		     const char *msg)
 {
 	if (withprog && !log_append(line, len, max, log_prog)) return 0;
 	if (withprog && log_peer[0] && !log_append(line, len, max, " ")) return 0;

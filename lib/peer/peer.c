@@ -41,8 +41,10 @@ static void peer_set(struct peer *p, int family, const void *bin, unsigned port)
 		return;
 	}
 	p->port = port;
-	if (family == AF_INET6) snprintf(p->text, sizeof p->text, "[%s]:%u", p->ip, port);
-	else snprintf(p->text, sizeof p->text, "%s:%u", p->ip, port);
+	if (family == AF_INET6)
+		snprintf(p->text, sizeof p->text, "[%s]:%u", p->ip, port);
+	else
+		snprintf(p->text, sizeof p->text, "%s:%u", p->ip, port);
 }
 
 static int peer_from_socket(int fd, struct peer *p)
@@ -87,9 +89,12 @@ static int peer_from_env(struct peer *p, const char *ipvar, const char *portvar)
 	unsigned n;
 
 	if (!ip || !port || !peer_scan_port(port, &n)) return 0;
-	if (inet_pton(AF_INET, ip, bin) == 1) peer_set(p, AF_INET, bin, n);
-	else if (inet_pton(AF_INET6, ip, bin) == 1) peer_set(p, AF_INET6, bin, n);
-	else return 0;
+	if (inet_pton(AF_INET, ip, bin) == 1)
+		peer_set(p, AF_INET, bin, n);
+	else if (inet_pton(AF_INET6, ip, bin) == 1)
+		peer_set(p, AF_INET6, bin, n);
+	else
+		return 0;
 	return 1;
 }
 

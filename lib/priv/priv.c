@@ -14,7 +14,7 @@
 
 int priv_harden(void)
 {
-	struct rlimit rl = { 0, 0 };
+	struct rlimit rl = {0, 0};
 
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return 0;
 	if (setrlimit(RLIMIT_CORE, &rl) < 0) return 0;
@@ -72,7 +72,7 @@ int priv_groups_load(const char *user, uid_t uid, gid_t gid)
 static int priv_set_groups(uid_t uid, gid_t gid, const char *user)
 {
 	if (user && !(priv_groups.valid && priv_groups.uid == uid && priv_groups.gid == gid &&
-	              !strcmp(priv_groups.user, user)))
+		      !strcmp(priv_groups.user, user)))
 		if (priv_chrooted || !priv_groups_load(user, uid, gid)) user = NULL;
 	if (user) return setgroups((size_t)priv_groups.n, priv_groups.list) == 0;
 	return setgroups(1, &gid) == 0;
@@ -85,7 +85,8 @@ static int priv_check_dropped(uid_t uid, gid_t gid)
 	gid_t rg, eg, sg;
 
 	if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0) return 0;
-	if (ru != uid || eu != uid || su != uid || rg != gid || eg != gid || sg != gid) return (errno = EPERM, 0);
+	if (ru != uid || eu != uid || su != uid || rg != gid || eg != gid || sg != gid)
+		return (errno = EPERM, 0);
 	if (setuid(0) == 0 || seteuid(0) == 0) return (errno = EPERM, 0);
 	if (gid != 0 && (setgid(0) == 0 || setegid(0) == 0)) return (errno = EPERM, 0);
 	return 1;

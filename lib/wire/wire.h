@@ -15,7 +15,10 @@ struct wire_in {
 	size_t pos;
 	int bad;
 };
-#define WIRE_IN_ZERO {0, 0, 0, 0}
+#define WIRE_IN_ZERO                                                                               \
+	{                                                                                          \
+		0, 0, 0, 0                                                                         \
+	}
 
 struct wire_out {
 	unsigned char *p;
@@ -23,7 +26,10 @@ struct wire_out {
 	size_t len;
 	int bad;
 };
-#define WIRE_OUT_ZERO {0, 0, 0, 0}
+#define WIRE_OUT_ZERO                                                                              \
+	{                                                                                          \
+		0, 0, 0, 0                                                                         \
+	}
 
 void wire_in_init(struct wire_in *in, const void *p, size_t len);
 /* Each get returns 1 on success, 0 with errno EPROTO on short/invalid input. */
