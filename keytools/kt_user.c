@@ -34,6 +34,18 @@ static void keytool_check_name(const char *name)
 	if (!account_name_valid(name)) strerr_dief(EXIT_USAGE, "invalid user name: ", name);
 }
 
+/* Asks for a new password, stores a's line with its hash, wipes the hash. */
+static int keytool_store_with_new_password(const char *file, struct account *a, int from_stdin)
+{
+	keytool_new_hash(from_stdin, a->hash);
+	int ok = account_file_set(file, a);
+	int e = errno;
+	sodium_memzero(a->hash, sizeof a->hash);
+	errno = e;
+	if (!ok) strerr_diefusys(EXIT_SYSTEM, "write ", file);
+	return EXIT_OK;
+}
+
 int keytool_useradd(int argc, char const *const *argv)
 {
 	subgetopt l = SUBGETOPT_ZERO;
@@ -79,13 +91,7 @@ int keytool_useradd(int argc, char const *const *argv)
 	memcpy(a.name, name, strlen(name) + 1);
 	a.uid = uid;
 	a.gid = gid;
-	keytool_new_hash(from_stdin, a.hash);
-	int ok = account_file_set(file, &a);
-	int e = errno;
-	sodium_memzero(a.hash, sizeof a.hash);
-	errno = e;
-	if (!ok) strerr_diefusys(EXIT_SYSTEM, "write ", file);
-	return EXIT_OK;
+	return keytool_store_with_new_password(file, &a, from_stdin);
 }
 
 int keytool_passwd(int argc, char const *const *argv)
@@ -113,13 +119,7 @@ int keytool_passwd(int argc, char const *const *argv)
 		if (errno == ENOENT) strerr_dief(EXIT_USAGE, "no such user in ", file, ": ", name);
 		strerr_diefusys(EXIT_SYSTEM, "read ", file);
 	}
-	keytool_new_hash(from_stdin, a.hash);
-	int ok = account_file_set(file, &a);
-	int e = errno;
-	sodium_memzero(a.hash, sizeof a.hash);
-	errno = e;
-	if (!ok) strerr_diefusys(EXIT_SYSTEM, "write ", file);
-	return EXIT_OK;
+	return keytool_store_with_new_password(file, &a, from_stdin);
 }
 
 int keytool_userdel(int argc, char const *const *argv)
