@@ -107,24 +107,28 @@ static void out_add(struct ftp_session *s, const char *prefix, const char *fmt, 
 	s->outlen += 2;
 }
 
-void ftp_reply(struct ftp_session *s, int code, const char *fmt, ...)
+/* One reply line "NNN text" (last) or "NNN-text" (more follow). */
+static void reply_line(struct ftp_session *s, int code, char sep, const char *fmt, va_list ap)
 {
 	char prefix[8];
-	va_list ap;
-	snprintf(prefix, sizeof prefix, "%03d ", code);
-	va_start(ap, fmt);
+	snprintf(prefix, sizeof prefix, "%03d%c", code, sep);
 	out_add(s, prefix, fmt, ap);
+	if (sep == ' ') out_flush(s);
+}
+
+void ftp_reply(struct ftp_session *s, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	reply_line(s, code, ' ', fmt, ap);
 	va_end(ap);
-	out_flush(s);
 }
 
 void ftp_reply_begin(struct ftp_session *s, int code, const char *fmt, ...)
 {
-	char prefix[8];
 	va_list ap;
-	snprintf(prefix, sizeof prefix, "%03d-", code);
 	va_start(ap, fmt);
-	out_add(s, prefix, fmt, ap);
+	reply_line(s, code, '-', fmt, ap);
 	va_end(ap);
 }
 
@@ -138,13 +142,10 @@ void ftp_reply_line(struct ftp_session *s, const char *fmt, ...)
 
 void ftp_reply_end(struct ftp_session *s, int code, const char *fmt, ...)
 {
-	char prefix[8];
 	va_list ap;
-	snprintf(prefix, sizeof prefix, "%03d ", code);
 	va_start(ap, fmt);
-	out_add(s, prefix, fmt, ap);
+	reply_line(s, code, ' ', fmt, ap);
 	va_end(ap);
-	out_flush(s);
 }
 
 void ftp_reply_errno(struct ftp_session *s, int code, const char *what)
