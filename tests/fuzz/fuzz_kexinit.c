@@ -8,33 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log/log.h"
-#include "../../sftpd/ssh.h"
+#include "fuzz_sftpd_setup.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char *fuzz_env[] = {"SFTPD_USERS_FILE=/nonexistent/users", "SFTPD_AUTH_FAIL_DELAY_MS=0",
-			   "SFTPD_AUTH_METHODS=publickey", 0};
-static struct conf_value fuzz_cf[CF_COUNT];
-static struct key_private *fuzz_host_key;
 static struct session fuzz_s;
-
-/* Unreachable: nothing here authenticates. */
-void session_confine(struct session *s)
-{
-	(void)s;
-	abort();
-}
 
 static void fuzz_setup(void)
 {
-	char err[256];
-
-	if (fuzz_host_key) return;
-	log_init("fuzz_kexinit", "fuzz");
-	if (!algo_init()) abort();
-	if (!conf_load("SFTPD_", sftpd_conf_table, CF_COUNT, fuzz_cf, fuzz_env, err, sizeof err)) abort();
-	if (!key_generate(&fuzz_host_key, KEY_ED25519, 0)) abort();
+	fuzz_setup_named("fuzz_kexinit");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

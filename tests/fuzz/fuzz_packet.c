@@ -11,35 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log/log.h"
-#include "../../sftpd/ssh.h"
+#include "fuzz_sftpd_setup.h"
 
 #define FUZZ_PACKET_MAX_STEPS 256
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char *fuzz_env[] = {"SFTPD_USERS_FILE=/nonexistent/users", "SFTPD_AUTH_FAIL_DELAY_MS=0",
-			   "SFTPD_AUTH_METHODS=publickey", 0};
-static struct conf_value fuzz_cf[CF_COUNT];
-static struct key_private *fuzz_host_key;
 static struct session fuzz_rx, fuzz_tx;
-
-/* Unreachable: nothing here authenticates. */
-void session_confine(struct session *s)
-{
-	(void)s;
-	abort();
-}
 
 static void fuzz_setup(void)
 {
-	char err[256];
-
-	if (fuzz_host_key) return;
-	log_init("fuzz_packet", "fuzz");
-	if (!algo_init()) abort();
-	if (!conf_load("SFTPD_", sftpd_conf_table, CF_COUNT, fuzz_cf, fuzz_env, err, sizeof err)) abort();
-	if (!key_generate(&fuzz_host_key, KEY_ED25519, 0)) abort();
+	fuzz_setup_named("fuzz_packet");
 }
 
 static void session_start(struct session *s)
