@@ -32,7 +32,7 @@ LIB_SRC   := $(sort $(wildcard lib/*/*.c))
 LIB_OBJ   := $(LIB_SRC:.c=.o)
 LIB       := lib/libsluice.a
 
-SFTPD_SRC := $(sort $(wildcard sftpd/*.c))
+SFTPD_SRC := $(sort $(wildcard sftpd/*.c sftpd/*/*.c))
 SFTPD_OBJ := $(SFTPD_SRC:.c=.o)
 FTPSD_SRC := $(sort $(wildcard ftpsd/*.c))
 FTPSD_OBJ := $(FTPSD_SRC:.c=.o)
@@ -150,7 +150,7 @@ install: all
 	if [ -x ftpsd/ftpsd ]; then install -m 755 ftpsd/ftpsd $(DESTDIR)$(PREFIX)/sbin/ftpsd; install -m 644 ftpsd/ftpsd.8 $(DESTDIR)$(PREFIX)/share/man/man8/; fi
 
 format-check:
-	clang-format --dry-run --Werror $(LIB_SRC) $(SFTPD_SRC) $(FTPSD_SRC) $(KT_SRC) $(wildcard lib/*/*.h sftpd/*.h ftpsd/*.h keytools/*.h)
+	clang-format --dry-run --Werror $(LIB_SRC) $(SFTPD_SRC) $(FTPSD_SRC) $(KT_SRC) $(wildcard lib/*/*.h sftpd/*.h sftpd/*/*.h ftpsd/*.h keytools/*.h)
 
 clean:
 	rm -f $(LIB) $(PROGS) ftpsd/ftpsd $(UNIT_BIN) $(FUZZ_BIN) sftpd/libsftpd.a ftpsd/libftpsd.a tests/fuzz/libfuzzdeps.a

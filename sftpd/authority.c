@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "log/log.h"
-#include "ssh.h"
+#include "ssh/ssh.h"
 
 #define AUTHORIZED_KEYS_MAX_BYTES (1u << 20)
 

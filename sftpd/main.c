@@ -16,7 +16,7 @@
 #include "log/log.h"
 #include "peer/peer.h"
 #include "priv/priv.h"
-#include "ssh.h"
+#include "ssh/ssh.h"
 
 #define BANNER_MAX_BYTES 8192
 #define READ_CHUNK (256u * 1024)

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include "log/log.h"
 #include "priv/priv.h"
-#include "ssh.h"
+#include "ssh/ssh.h"
 
 /* Chooses the account's root and start directory, chroots or opens it,
  * then drops to the account's uid/gid.  Any failure ends the connection. */

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 
 #include "log/log.h"
-#include "../../sftpd/ssh.h"
+#include "../../sftpd/ssh/ssh.h"
 
 #define FUZZ_CHANNEL_CLEAN_EVERY 4096
 #define FUZZ_CHANNEL_FINAL_PUMPS 4

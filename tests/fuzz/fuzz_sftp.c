@@ -11,7 +11,7 @@
 
 #include "fs/fs.h"
 #include "log/log.h"
-#include "../../sftpd/sftp.h"
+#include "../../sftpd/sftp/sftp.h"
 
 #define FUZZ_SFTP_CLEAN_EVERY 4096
 

@@ -6,7 +6,7 @@
 
 #include <stdlib.h>
 #include "log/log.h"
-#include "../../sftpd/ssh.h"
+#include "../../sftpd/ssh/ssh.h"
 
 static char *fuzz_env[] = {"SFTPD_USERS_FILE=/nonexistent/users", "SFTPD_AUTH_FAIL_DELAY_MS=0",
 			   "SFTPD_AUTH_METHODS=publickey", 0};

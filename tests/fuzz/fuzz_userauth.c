@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 #include "log/log.h"
-#include "../../sftpd/ssh.h"
+#include "../../sftpd/ssh/ssh.h"
 
 #define FUZZ_AUTH_KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINxWD0O5ERq19mHUBACnhQlJI3fLN301MAGeg7BnGW2e fuzz\n"
 

@@ -9,7 +9,7 @@
 #include "base/base.h"
 #include "fs/fs.h"
 #include "log/log.h"
-#include "../../sftpd/sftp.h"
+#include "../../sftpd/sftp/sftp.h"
 
 int main(int argc, char **argv)
 {

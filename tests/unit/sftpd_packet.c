@@ -13,7 +13,7 @@
 #include "../tap.h"
 #include "log/log.h"
 #include "wire/wire.h"
-#include "../../sftpd/ssh.h"
+#include "../../sftpd/ssh/ssh.h"
 
 static char *test_env[] = {"SFTPD_USERS_FILE=/nonexistent/users", "SFTPD_AUTH_FAIL_DELAY_MS=0", 0};
 

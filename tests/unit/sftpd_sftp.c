@@ -15,7 +15,7 @@
 #include "fs/fs.h"
 #include "log/log.h"
 #include "wire/wire.h"
-#include "../../sftpd/sftp_internal.h"
+#include "../../sftpd/sftp/sftp_internal.h"
 
 static char rootdir[] = "/tmp/sftpd_sftp.XXXXXX";
 static struct fs_root root = FS_ROOT_ZERO;

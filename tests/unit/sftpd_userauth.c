@@ -15,7 +15,7 @@
 #include "../tap.h"
 #include "log/log.h"
 #include "wire/wire.h"
-#include "../../sftpd/ssh.h"
+#include "../../sftpd/ssh/ssh.h"
 
 static char tmpdir[] = "/tmp/sftpd_userauth.XXXXXX";
 static char users_env[SLUICE_MAX_PATH + 128];

@@ -16,8 +16,8 @@
 #include "wire/wire.h"
 #include <zlib.h>
 #include "buf.h"
-#include "config.h"
-#include "sftp.h"
+#include "../config.h"
+#include "../sftp/sftp.h"
 
 /* packet_length ceiling; RFC 4253 s6.1 lets the server choose it */
 #define SSH_MAX_PACKET (256u * 1024)
