@@ -17,6 +17,7 @@ static char log_prog[64] = "sluice";
 static char log_peer[LOG_PEER_MAX];
 static int log_debug_on;
 static int log_mode = -1; /* -1 undecided, 0 stderr, 1 syslog */
+static log_sink_fn *log_sink;
 
 static int log_pick_syslog(void)
 {
@@ -124,13 +125,42 @@ static void log_emit(int prio, const char *level, const char *fmt, va_list ap)
 
 	if (log_mode < 0) log_decide();
 	len = log_format(line, !log_mode, level, fmt, ap);
-	if (log_mode) {
+	if (log_sink) {
+		log_sink(prio, line, len);
+	} else if (log_mode) {
 		syslog(prio, "%.*s", (int)(len - 1), line);
 	} else {
 		while (write(2, line, len) < 0 && errno == EINTR) {
 		}
 	}
 	errno = e;
+}
+
+void log_set_sink(log_sink_fn *sink)
+{
+	if (log_mode < 0) log_decide();
+	log_sink = sink;
+}
+
+void log_write_formatted(int prio, const char *text, size_t n)
+{
+	char line[LOG_LINE_MAX + 1];
+	size_t len = 0;
+
+	if (log_mode < 0) log_decide();
+	if (n > LOG_LINE_MAX) n = LOG_LINE_MAX;
+	if (n && text[n - 1] == '\n') n--;
+	for (size_t i = 0; i < n && len < LOG_LINE_MAX; i++) {
+		unsigned char c = (unsigned char)text[i];
+		line[len++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	if (log_mode) {
+		syslog(prio, "%.*s", (int)len, line);
+	} else {
+		line[len++] = '\n';
+		while (write(2, line, len) < 0 && errno == EINTR) {
+		}
+	}
 }
 
 void log_info(const char *fmt, ...)

@@ -4,6 +4,7 @@
 #define SLUICE_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 /* Longest line written, including the newline; longer ones end in "...". */
 #define LOG_LINE_MAX 1024
@@ -19,6 +20,15 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Logs "fatal: ..." and exits with code. */
 void log_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+
+/* A privilege-separated child that cannot reach syslog hands its lines to
+ * its monitor: with a sink set, each formatted line (as this process would
+ * have written it, newline included) goes to sink instead.  NULL: none. */
+typedef void log_sink_fn(int prio, const char *line, size_t len);
+void log_set_sink(log_sink_fn *sink);
+/* Writes a line that another process formatted (what its sink got), with
+ * control characters escaped again: the other process is not trusted. */
+void log_write_formatted(int prio, const char *line, size_t len);
 
 /* 1 if lines go to syslog (fd 2 closed or the same file as fd 0). */
 int log_uses_syslog(void);
