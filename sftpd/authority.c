@@ -1,110 +1,129 @@
-/* authority: the three operations that need secrets (the host key, the
- * password database, the authorized keys) behind one narrow interface.
- * Today they are plain calls; the interface is shaped so that they can move
- * into a separate privileged process later without protocol changes. */
+/* authority: the unprivileged side of the monitor protocol.  What needs the
+ * host private keys or the account sources is asked of the monitor (before
+ * authentication) or of the signer (after it), one request and one reply at
+ * a time.  Nothing here trusts that the monitor will say yes. */
 #include <errno.h>
-#include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include "log/log.h"
+#include "monitor.h"
 #include "ssh/ssh.h"
 
-#define AUTHORIZED_KEYS_MAX_BYTES (1u << 20)
-
-int authority_sign(struct session *s, unsigned key_index, const char *sigalg,
-		   const unsigned char *data, size_t len, unsigned char *sig, size_t *siglen)
+/* Sends a request and reads the reply, which must be of type want. */
+static int ask(int mon, const struct wire_out *req, enum mon_type want, unsigned char *reply,
+	       size_t cap, size_t *len)
 {
-	if (key_index >= s->n_host_keys) return (errno = EINVAL, 0);
-	return key_sign(s->host_keys[key_index], sigalg, data, len, sig, siglen);
-}
-
-int authority_check_password(struct session *s, const char *user, const char *pw, size_t pwlen)
-{
-	const struct account *a = s->user_known && !strcmp(user, s->user) ? &s->account : 0;
-	return account_verify_password(a, pw, pwlen);
-}
-
-/* Expands ~ (the account's home) and %u (the user name) in a path pattern. */
-static int expand_path(const char *pattern, const struct account *a, char *out, size_t cap)
-{
-	size_t n = 0;
-	for (const char *p = pattern; *p; p++) {
-		const char *add = 0;
-		char one[2] = {*p, 0};
-		if (p == pattern && *p == '~')
-			add = a->home;
-		else if (*p == '%' && p[1] == 'u')
-			add = a->name, p++;
-		else if (*p == '%' && p[1] == 'h')
-			add = a->home, p++;
-		else if (*p == '%' && p[1] == '%')
-			add = "%", p++;
-		else
-			add = one;
-		if (strlen(add) >= cap - n) return (errno = ENAMETOOLONG, 0);
-		memcpy(out + n, add, strlen(add));
-		n += strlen(add);
-	}
-	out[n] = 0;
+	long n;
+	if (req->bad) return (errno = EMSGSIZE, 0);
+	if (!monitor_send(mon, req->p, req->len)) return 0;
+	n = monitor_recv(mon, reply, cap, -1);
+	if (n <= 0 || reply[0] != want) return (errno = EPROTO, 0);
+	*len = (size_t)n;
 	return 1;
 }
 
-static unsigned warn_count;
-static void warn_entry(const char *reason, unsigned lineno)
+static int ask_verdict(int mon, const struct wire_out *req, int *accepted, int *last)
 {
-	if (warn_count++ < 10) log_warn("authorized keys line %u skipped: %s", lineno, reason);
+	unsigned char r[3];
+	size_t n;
+	if (!ask(mon, req, MON_ANSWER, r, sizeof r, &n)) return 0;
+	if (n != 3 || r[1] > 1 || r[2] > 1) return (errno = EPROTO, 0);
+	*accepted = r[1];
+	*last = r[2];
+	return 1;
 }
 
-static char *read_small_file(const char *path, size_t max, size_t *len)
+int authority_sign(int mon, uint32_t kex_number, unsigned key_index, const char *sigalg,
+		   const unsigned char *hash, size_t len, unsigned char *sig, size_t *siglen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	char *p = 0;
-	size_t n = 0;
-	if (fd < 0) return 0;
-	p = malloc(max + 1);
-	if (!p) goto fail;
-	for (;;) {
-		ssize_t r = read(fd, p + n, max + 1 - n);
-		if (r < 0) goto fail;
-		if (!r) break;
-		n += (size_t)r;
-		if (n > max) {
-			errno = EFBIG;
-			goto fail;
-		}
+	unsigned char req[256], reply[1 + 4 + KEY_SIG_MAX];
+	struct wire_out w;
+	struct wire_in in;
+	const unsigned char *p;
+	uint32_t n;
+	size_t got;
+
+	wire_out_init(&w, req, sizeof req);
+	wire_put_u8(&w, MON_SIGN);
+	wire_put_u32(&w, kex_number);
+	wire_put_u32(&w, key_index);
+	wire_put_cstring(&w, sigalg);
+	wire_put_string(&w, hash, len);
+	if (!ask(mon, &w, MON_SIGNATURE, reply, sizeof reply, &got)) return 0;
+	wire_in_init(&in, reply + 1, got - 1);
+	wire_get_string(&in, &p, &n);
+	if (!wire_done(&in) || n > KEY_SIG_MAX) return (errno = EPROTO, 0);
+	memcpy(sig, p, n);
+	*siglen = n;
+	return 1;
+}
+
+int authority_password(int mon, const char *user, const char *pw, size_t pwlen, int *accepted,
+		       int *last)
+{
+	unsigned char req[64 + SLUICE_MAX_USERNAME + SLUICE_MAX_PASSWORD];
+	struct wire_out w;
+	int ok;
+
+	wire_out_init(&w, req, sizeof req);
+	wire_put_u8(&w, MON_PASSWORD);
+	wire_put_cstring(&w, user);
+	wire_put_string(&w, pw, pwlen);
+	ok = ask_verdict(mon, &w, accepted, last);
+	algo_wipe(req, sizeof req);
+	return ok;
+}
+
+int authority_key_query(int mon, const char *user, const char *sigalg, const unsigned char *blob,
+			size_t bloblen, int *accepted, int *last)
+{
+	unsigned char req[64 + SLUICE_MAX_USERNAME + 64 + KEY_BLOB_MAX];
+	struct wire_out w;
+
+	wire_out_init(&w, req, sizeof req);
+	wire_put_u8(&w, MON_KEY_QUERY);
+	wire_put_cstring(&w, user);
+	wire_put_cstring(&w, sigalg);
+	wire_put_string(&w, blob, bloblen);
+	return ask_verdict(mon, &w, accepted, last);
+}
+
+int authority_key_verify(int mon, const char *user, const char *sigalg, const unsigned char *blob,
+			 size_t bloblen, const unsigned char *sig, size_t siglen, int *accepted,
+			 int *last)
+{
+	unsigned char req[64 + SLUICE_MAX_USERNAME + 64 + KEY_BLOB_MAX + KEY_SIG_MAX];
+	struct wire_out w;
+
+	wire_out_init(&w, req, sizeof req);
+	wire_put_u8(&w, MON_KEY_VERIFY);
+	wire_put_cstring(&w, user);
+	wire_put_cstring(&w, sigalg);
+	wire_put_string(&w, blob, bloblen);
+	wire_put_string(&w, sig, siglen);
+	return ask_verdict(mon, &w, accepted, last);
+}
+
+int authority_handover(int mon, const unsigned char *state, size_t len, const unsigned char *input,
+		       size_t inlen)
+{
+	unsigned char req[16 + MON_STATE_MAX];
+	struct wire_out w;
+	size_t off = 0;
+	int ok;
+
+	if (len > MON_STATE_MAX || inlen > MON_INPUT_MAX) return (errno = EMSGSIZE, 0);
+	wire_out_init(&w, req, sizeof req);
+	wire_put_u8(&w, MON_HANDOVER);
+	wire_put_string(&w, state, len);
+	wire_put_u32(&w, (uint32_t)inlen);
+	ok = !w.bad && monitor_send(mon, req, w.len);
+	algo_wipe(req, sizeof req);
+	while (ok && off < inlen) {
+		size_t n = inlen - off > MON_RECORD_MAX - 1 ? MON_RECORD_MAX - 1 : inlen - off;
+		unsigned char rec[MON_RECORD_MAX];
+		rec[0] = MON_HANDOVER_DATA;
+		memcpy(rec + 1, input + off, n);
+		ok = monitor_send(mon, rec, n + 1);
+		off += n;
 	}
-	close(fd);
-	p[n] = 0;
-	*len = n;
-	return p;
-fail:
-	free(p);
-	close(fd);
-	return 0;
-}
-
-int authority_check_key(struct session *s, const char *user, const struct key_public *k)
-{
-	char path[SLUICE_MAX_PATH];
-	char *text;
-	size_t len;
-	int found;
-
-	if (!s->user_known || strcmp(user, s->user)) return 0;
-	if (!expand_path(s->cf[CF_AUTHORIZED_KEYS].str, &s->account, path, sizeof path)) return 0;
-	text = read_small_file(path, AUTHORIZED_KEYS_MAX_BYTES, &len);
-	if (!text) {
-		if (errno != ENOENT) log_warn("unable to read %s: %s", path, strerror(errno));
-		return 0;
-	}
-	warn_count = 0;
-	found = key_authorized_find(text, len, k, warn_entry);
-	free(text);
-	return found;
-}
-
-int authority_expand_path(const char *pattern, const struct account *a, char *out, size_t cap)
-{
-	return expand_path(pattern, a, out, cap);
+	return ok;
 }

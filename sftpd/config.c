@@ -1,12 +1,11 @@
 /* config: the table of every SFTPD_* variable: type, default, range, doc. */
 #include "config.h"
+#include "ssh/algorithms.h"
+#include "ssh/ssh.h"
 
-#define KEX_ALL "curve25519-sha256,curve25519-sha256@libssh.org"
-#define CIPHERS_ALL                                                                                \
-	"chacha20-poly1305@openssh.com,aes128-gcm@openssh.com,aes256-gcm@openssh.com,aes128-ctr,"  \
-	"aes256-ctr"
-#define MACS_ALL                                                                                   \
-	"hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256,hmac-sha2-512"
+#define KEX_ALL SSH_KEX_NAMES
+#define CIPHERS_ALL SSH_CIPHER_NAMES
+#define MACS_ALL SSH_MAC_NAMES
 
 const struct conf_var sftpd_conf_table[CF_COUNT] = {
     [CF_HOST_KEYS] = {"SFTPD_HOST_KEYS", CONF_STRING, "/etc/sluice/ssh_host_ed25519_key", 0, 0, 0,
@@ -37,9 +36,9 @@ const struct conf_var sftpd_conf_table[CF_COUNT] = {
     [CF_MACS] = {"SFTPD_MACS", CONF_LIST, MACS_ALL, 0, 0, MACS_ALL,
 		 "MACs for non-AEAD ciphers, in order of preference"},
     [CF_COMPRESSION] =
-	{"SFTPD_COMPRESSION", CONF_LIST, "none,zlib@openssh.com", 0, 0,
-	 "none,zlib@openssh.com,zlib",
-	 "compression, in order of preference; zlib@openssh.com starts after authentication"},
+	{"SFTPD_COMPRESSION", CONF_LIST, SSH_COMPRESSION_NAMES, 0, 0, SSH_COMPRESSION_NAMES,
+	 "compression, in order of preference; zlib@openssh.com starts after authentication "
+	 "(plain zlib is not offered)"},
     [CF_REKEY_BYTES] =
 	{"SFTPD_REKEY_BYTES", CONF_BYTES, "1G", 1u << 20, 1ull << 40, 0,
 	 "bytes in either direction after which the server starts a new key exchange"},
@@ -54,4 +53,10 @@ const struct conf_var sftpd_conf_table[CF_COUNT] = {
     [CF_MAX_HANDLES] = {"SFTPD_MAX_HANDLES", CONF_UINT, "256", 1, 4096, 0,
 			"open SFTP file and directory handles per session"},
     [CF_LOG_LEVEL] = {"SFTPD_LOG_LEVEL", CONF_ENUM, "info", 0, 0, "info,debug", "log verbosity"},
+    [CF_PRIVSEP_USER] = {"SFTPD_PRIVSEP_USER", CONF_STRING, "sluice", 0, 0, 0,
+			 "unprivileged account of the pre-authentication process and the signer "
+			 "(when started as root)"},
+    [CF_PRIVSEP_DIR] = {"SFTPD_PRIVSEP_DIR", CONF_PATH, "/run/sluice/empty", 0, 0, 0,
+			"empty root-owned directory they are chrooted to (created mode 0555 if "
+			"missing)"},
 };

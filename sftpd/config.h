@@ -27,6 +27,8 @@ enum sftpd_setting {
 	CF_READ_ONLY,
 	CF_MAX_HANDLES,
 	CF_LOG_LEVEL,
+	CF_PRIVSEP_USER,
+	CF_PRIVSEP_DIR,
 	CF_COUNT
 };
 

@@ -9,18 +9,42 @@
 #include "priv/priv.h"
 #include "ssh/ssh.h"
 
+/* Expands ~ (the account's home) and %u (the user name) in a path pattern. */
+int session_expand_path(const char *pattern, const struct account *a, char *out, size_t cap)
+{
+	size_t n = 0;
+	for (const char *p = pattern; *p; p++) {
+		const char *add = 0;
+		char one[2] = {*p, 0};
+		if (p == pattern && *p == '~')
+			add = a->home;
+		else if (*p == '%' && p[1] == 'u')
+			add = a->name, p++;
+		else if (*p == '%' && p[1] == 'h')
+			add = a->home, p++;
+		else if (*p == '%' && p[1] == '%')
+			add = "%", p++;
+		else
+			add = one;
+		if (strlen(add) >= cap - n) return (errno = ENAMETOOLONG, 0);
+		memcpy(out + n, add, strlen(add));
+		n += strlen(add);
+	}
+	out[n] = 0;
+	return 1;
+}
+
 /* Chooses the account's root and start directory, chroots or opens it,
  * then drops to the account's uid/gid.  Any failure ends the connection. */
-void session_confine(struct session *s)
+void session_confine(struct session *s, const struct account *a)
 {
-	struct account *a = &s->account;
 	char dir[SLUICE_MAX_PATH];
 	const char *pattern = s->cf[CF_ROOT].str;
 	int as_root = priv_is_root();
 	size_t dl;
 
 	if (pattern[0]) {
-		if (!authority_expand_path(pattern, a, dir, sizeof dir))
+		if (!session_expand_path(pattern, a, dir, sizeof dir))
 			log_die(EXIT_SYSTEM, "root path too long");
 	} else {
 		snprintf(dir, sizeof dir, "%s", a->home);
@@ -56,7 +80,6 @@ void session_confine(struct session *s)
 	if (!priv_no_new_privs())
 		log_die(EXIT_SYSTEM, "unable to set no_new_privs: %s", strerror(errno));
 	umask((mode_t)s->cf[CF_UMASK].num);
-	algo_wipe(a->hash, sizeof a->hash);
 	s->sftp_opt.umask = (mode_t)s->cf[CF_UMASK].num;
 	s->sftp_opt.read_only = (int)s->cf[CF_READ_ONLY].num;
 	s->sftp_opt.max_handles = (unsigned)s->cf[CF_MAX_HANDLES].num;

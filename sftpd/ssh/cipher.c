@@ -4,22 +4,13 @@
  * packet buffer. */
 #include <errno.h>
 #include <string.h>
+#include "algorithms.h"
 #include "ssh.h"
 
-static const struct cipher_spec ciphers[] = {
-    {"chacha20-poly1305@openssh.com", CIPHER_CHACHAPOLY, 64, 0, 8, 16},
-    {"aes128-gcm@openssh.com", CIPHER_GCM, 16, 12, 16, 16},
-    {"aes256-gcm@openssh.com", CIPHER_GCM, 32, 12, 16, 16},
-    {"aes128-ctr", CIPHER_CTR, 16, 16, 16, 0},
-    {"aes256-ctr", CIPHER_CTR, 32, 16, 16, 0},
-};
-
-static const struct mac_spec macs[] = {
-    {"hmac-sha2-256-etm@openssh.com", 0, 1, 32, 32},
-    {"hmac-sha2-512-etm@openssh.com", 1, 1, 64, 64},
-    {"hmac-sha2-256", 0, 0, 32, 32},
-    {"hmac-sha2-512", 1, 0, 64, 64},
-};
+#define CIPHER_ROW(name, kind, key, iv, block, tag) {name, kind, key, iv, block, tag},
+#define MAC_ROW(name, sha512, etm, key, len) {name, sha512, etm, key, len},
+static const struct cipher_spec ciphers[] = {SSH_CIPHER_LIST(CIPHER_ROW)};
+static const struct mac_spec macs[] = {SSH_MAC_LIST(MAC_ROW)};
 
 const struct cipher_spec *cipher_find(const char *name, size_t len)
 {
@@ -42,6 +33,8 @@ int cipher_setup(struct cipher_state *c, const struct cipher_spec *cs, const str
 		 int encrypt)
 {
 	memset(c, 0, sizeof *c);
+	c->spec = cs;
+	c->mac = ms;
 	c->kind = cs->kind;
 	c->keylen = cs->keylen;
 	c->ivlen = cs->ivlen;
@@ -60,6 +53,7 @@ int cipher_setup(struct cipher_state *c, const struct cipher_spec *cs, const str
 		c->etm = ms->etm;
 		c->mac_sha512 = ms->sha512;
 		c->taglen = ms->len;
+		memcpy(c->mackey, mackey, ms->keylen);
 		algo_hmac_init(&c->hmac, ms->sha512 ? ALGO_SHA512 : ALGO_SHA256, mackey,
 			       ms->keylen);
 		break;
@@ -74,6 +68,28 @@ void cipher_free(struct cipher_state *c)
 	if (c->kind == CIPHER_GCM) algo_gcm_free(&c->gcm);
 	if (c->kind == CIPHER_CTR) algo_ctr_free(&c->ctr);
 	algo_wipe(c, sizeof *c);
+}
+
+/* Every CTR call covers whole blocks (packets are block-aligned), so the
+ * counter after n blocks is the initial one plus n: what a hand-over needs. */
+static int ctr_xor(struct cipher_state *c, unsigned char *buf, size_t n)
+{
+	if (n % 16) return (errno = EINVAL, 0);
+	c->ctr_blocks += n / 16;
+	return algo_ctr_xor(&c->ctr, buf, n);
+}
+
+void cipher_ctr_position(const struct cipher_state *c, unsigned char iv[16])
+{
+	uint64_t add = c->ctr_blocks;
+	unsigned carry = 0;
+	memcpy(iv, c->iv, 16);
+	for (int i = 15; i >= 0; i--) {
+		unsigned sum = iv[i] + (unsigned)(add & 0xff) + carry;
+		iv[i] = (unsigned char)sum;
+		carry = sum >> 8;
+		add >>= 8;
+	}
 }
 
 static void chacha_nonce(unsigned char nonce[8], uint32_t seq)
@@ -125,12 +141,12 @@ int cipher_seal(struct cipher_state *c, uint32_t seq, unsigned char *pkt, size_t
 		return 1;
 	case CIPHER_CTR:
 		if (c->etm) {
-			if (!algo_ctr_xor(&c->ctr, pkt + 4, len - 4)) return 0;
+			if (!ctr_xor(c, pkt + 4, len - 4)) return 0;
 			mac_compute(c, seq, pkt, len, pkt + len);
 			return 1;
 		}
 		mac_compute(c, seq, pkt, len, pkt + len);
-		return algo_ctr_xor(&c->ctr, pkt, len);
+		return ctr_xor(c, pkt, len);
 	}
 	return (errno = EINVAL, 0);
 }
@@ -143,7 +159,7 @@ int cipher_peek_length(struct cipher_state *c, uint32_t seq, unsigned char *pkt,
 	if (c->kind == CIPHER_CTR && !c->etm) {
 		if (*head_done == 0) {
 			if (avail < c->block) return (errno = EAGAIN, 0);
-			if (!algo_ctr_xor(&c->ctr, pkt, c->block)) return 0;
+			if (!ctr_xor(c, pkt, c->block)) return 0;
 			*head_done = c->block;
 		}
 		*pktlen = wire_load_u32(pkt);
@@ -186,9 +202,9 @@ int cipher_open(struct cipher_state *c, uint32_t seq, unsigned char *pkt, uint32
 		if (c->etm) {
 			mac_compute(c, seq, pkt, len, mac);
 			if (!algo_memeq(mac, pkt + len, c->taglen)) return 0;
-			return algo_ctr_xor(&c->ctr, pkt + 4, pktlen);
+			return ctr_xor(c, pkt + 4, pktlen);
 		}
-		if (!algo_ctr_xor(&c->ctr, pkt + head_done, len - head_done)) return 0;
+		if (!ctr_xor(c, pkt + head_done, len - head_done)) return 0;
 		mac_compute(c, seq, pkt, len, mac);
 		return algo_memeq(mac, pkt + len, c->taglen);
 	}

@@ -1,7 +1,9 @@
-/* compress: SSH packet compression, "zlib" (RFC 4253 s6.2) and OpenSSH's
- * "zlib@openssh.com", which starts only after authentication so that
- * unauthenticated clients never reach zlib.  Like OpenSSH, each NEWKEYS
- * starts fresh streams; every packet ends with a partial flush. */
+/* compress: SSH packet compression, OpenSSH's "zlib@openssh.com" (RFC 4253
+ * s6.2 zlib started only after authentication), so that unauthenticated
+ * clients never reach zlib and no stream has to survive the hand-over to
+ * the session process.  Plain "zlib" is not offered (OpenSSH dropped it
+ * too).  Like OpenSSH, each NEWKEYS starts fresh streams; every packet ends
+ * with a partial flush. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,11 +11,8 @@
 
 #define COMPRESS_SCRATCH (SSH_MAX_PACKET + 1024)
 
-static unsigned char *scratch_out, *scratch_in;
-
 enum comp_kind compress_kind(const char *name)
 {
-	if (!strcmp(name, "zlib")) return COMP_ZLIB;
 	if (!strcmp(name, "zlib@openssh.com")) return COMP_ZLIB_DELAYED;
 	return COMP_NONE;
 }
@@ -24,22 +23,21 @@ static int start(struct compress *c, int out)
 	memset(&c->z, 0, sizeof c->z);
 	if (out) {
 		if (deflateInit(&c->z, Z_DEFAULT_COMPRESSION) != Z_OK) return (errno = ENOMEM, 0);
-		if (!scratch_out && !(scratch_out = malloc(COMPRESS_SCRATCH)))
-			return (errno = ENOMEM, 0);
 	} else {
 		if (inflateInit(&c->z) != Z_OK) return (errno = ENOMEM, 0);
-		if (!scratch_in && !(scratch_in = malloc(COMPRESS_SCRATCH)))
-			return (errno = ENOMEM, 0);
 	}
 	c->started = 1;
+	if (!c->scratch && !(c->scratch = malloc(COMPRESS_SCRATCH))) {
+		compress_end(c, out);
+		return (errno = ENOMEM, 0);
+	}
 	return 1;
 }
 
 /* At NEWKEYS: (re)starts the stream the negotiated kind asks for now. */
 int compress_activate(struct compress *c, int out, int after_auth)
 {
-	if (c->kind == COMP_ZLIB || (c->kind == COMP_ZLIB_DELAYED && after_auth))
-		return start(c, out);
+	if (c->kind == COMP_ZLIB_DELAYED && after_auth) return start(c, out);
 	compress_end(c, out);
 	return 1;
 }
@@ -55,11 +53,11 @@ int compress_payload(struct compress *c, const unsigned char *in, size_t n,
 {
 	c->z.next_in = (unsigned char *)in;
 	c->z.avail_in = (unsigned)n;
-	c->z.next_out = scratch_out;
+	c->z.next_out = c->scratch;
 	c->z.avail_out = COMPRESS_SCRATCH;
 	if (deflate(&c->z, Z_PARTIAL_FLUSH) != Z_OK || c->z.avail_in || !c->z.avail_out)
 		return (errno = EMSGSIZE, 0);
-	*out = scratch_out;
+	*out = c->scratch;
 	*outlen = COMPRESS_SCRATCH - c->z.avail_out;
 	return 1;
 }
@@ -70,13 +68,13 @@ int uncompress_payload(struct compress *c, const unsigned char *in, size_t n,
 	int r;
 	c->z.next_in = (unsigned char *)in;
 	c->z.avail_in = (unsigned)n;
-	c->z.next_out = scratch_in;
+	c->z.next_out = c->scratch;
 	c->z.avail_out = SSH_MAX_PAYLOAD;
 	r = inflate(&c->z, Z_SYNC_FLUSH);
 	/* Z_BUF_ERROR with nothing left to read means the packet was consumed. */
 	if ((r != Z_OK && r != Z_BUF_ERROR) || c->z.avail_in)
 		return (errno = r == Z_OK ? EMSGSIZE : EPROTO, 0);
-	*out = scratch_in;
+	*out = c->scratch;
 	*outlen = SSH_MAX_PAYLOAD - c->z.avail_out;
 	if (!*outlen) return (errno = EPROTO, 0);
 	return 1;

@@ -5,19 +5,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include "log/log.h"
+#include "algorithms.h"
 #include "ssh.h"
 
 #define KEX_NAMELIST_MAX 4096
 #define SSH_VERSION_LINE "SSH-2.0-sluice_0.1"
 
-static const char *kex_supported[] = {"curve25519-sha256", "curve25519-sha256@libssh.org"};
+#define KEX_NAME(name) name,
+static const char *const kex_supported[] = {SSH_KEX_LIST(KEX_NAME)};
 
 /* Appends host key algorithm names for every loaded key. */
 static void host_key_algs(const struct session *s, char *out, size_t cap)
 {
 	out[0] = 0;
 	for (unsigned i = 0; i < s->n_host_keys; i++) {
-		enum key_type t = key_private_public(s->host_keys[i])->type;
+		enum key_type t = s->host_pub[i].type;
 		const char *names = t == KEY_RSA ? "rsa-sha2-512,rsa-sha2-256" : key_type_name(t);
 		if (out[0]) strncat(out, ",", cap - strlen(out) - 1);
 		strncat(out, names, cap - strlen(out) - 1);
@@ -110,7 +112,7 @@ static const char *first_item(const char *list, char *out, size_t cap)
 static int host_key_for(struct session *s, const char *alg)
 {
 	for (unsigned i = 0; i < s->n_host_keys; i++)
-		if (key_sigalg_fits(key_private_public(s->host_keys[i])->type, alg)) return (int)i;
+		if (key_sigalg_fits(s->host_pub[i].type, alg)) return (int)i;
 	return -1;
 }
 
@@ -193,7 +195,7 @@ static int handle_kexinit(struct session *s, const unsigned char *p, size_t len)
 	k->host_key = host_key_for(s, hkname);
 	k->host_sigalg = key_sigalg_fits(KEY_RSA, hkname)
 			     ? (!strcmp(hkname, "rsa-sha2-512") ? "rsa-sha2-512" : "rsa-sha2-256")
-			     : key_type_name(key_private_public(s->host_keys[k->host_key])->type);
+			     : key_type_name(s->host_pub[k->host_key].type);
 	if (!negotiate(kl->l[2], s->cf[CF_CIPHERS].str, name, sizeof name) ||
 	    !(k->c2s = cipher_find(name, strlen(name)))) {
 		ok = kex_fail(s, "cipher");
@@ -341,7 +343,7 @@ static int handle_ecdh_init(struct session *s, const unsigned char *p, size_t le
 	wire_put_mpint(&kw, shared, 32);
 	algo_wipe(shared, 32);
 
-	hostpub = key_private_public(s->host_keys[k->host_key]);
+	hostpub = &s->host_pub[k->host_key];
 	hcap = 4096 + k->i_c_len + k->i_s_len + hostpub->bloblen;
 	hbuf = malloc(hcap);
 	if (!hbuf) return (errno = ENOMEM, 0);
@@ -360,7 +362,9 @@ static int handle_ecdh_init(struct session *s, const unsigned char *p, size_t le
 		memcpy(k->session_id, h, 32);
 		k->session_id_len = 32;
 	}
-	if (!authority_sign(s, (unsigned)k->host_key, k->host_sigalg, h, 32, sig, &siglen)) {
+	k->number++;
+	if (!authority_sign(s->mon, k->number, (unsigned)k->host_key, k->host_sigalg, h, 32, sig,
+			    &siglen)) {
 		log_error("unable to sign the exchange hash: %s", strerror(errno));
 		goto out;
 	}
@@ -442,7 +446,9 @@ int kex_rekey_due(const struct session *s, time_t now)
 {
 	const struct transport *t = &s->t;
 	unsigned long long limit = s->cf[CF_REKEY_BYTES].num, secs = s->cf[CF_REKEY_TIME].num;
-	if (!s->kex.done_once || s->kex.in_progress) return 0;
+	/* Never before authentication: the monitor signs only a few exchanges
+	 * then, and the network child has no reason to rekey. */
+	if (!s->authed || !s->kex.done_once || s->kex.in_progress) return 0;
 	if (t->bytes_in >= limit || t->bytes_out >= limit) return 1;
 	if (t->packets_in >= SSH_KEX_REKEY_PACKETS || t->packets_out >= SSH_KEX_REKEY_PACKETS)
 		return 1;

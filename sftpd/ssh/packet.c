@@ -6,8 +6,6 @@
 #include "log/log.h"
 #include "ssh.h"
 
-static size_t rx_total; /* bytes of the packet handed out by packet_next */
-
 int packet_read_version(struct session *s)
 {
 	struct transport *t = &s->t;
@@ -90,14 +88,14 @@ int packet_next(struct session *s, const unsigned char **payload, size_t *len)
 	t->seq_in++;
 	t->bytes_in += total;
 	t->packets_in++;
-	rx_total = total;
+	t->rx_total = total;
 	return 1;
 }
 
 void packet_consume(struct session *s)
 {
-	buf_consume(&s->t.rx, rx_total);
-	rx_total = 0;
+	buf_consume(&s->t.rx, s->t.rx_total);
+	s->t.rx_total = 0;
 	s->t.rx_need = 0;
 	s->t.rx_head_done = 0;
 }
@@ -106,15 +104,13 @@ void packet_consume(struct session *s)
  * messages may be sent; the rest waits in t->deferred.  Afterwards newer
  * messages queue behind the ones still waiting, so the order holds while
  * the queue drains into tx as room allows. */
-static int flushing;
-
 static int must_defer(const struct session *s, uint8_t type)
 {
 	int connection_layer = type >= 50 || type == SSH_MSG_SERVICE_REQUEST ||
 			       type == SSH_MSG_SERVICE_ACCEPT || type == SSH_MSG_EXT_INFO;
 	if (!connection_layer) return 0;
 	if (s->kex.sent_kexinit) return 1;
-	return buf_used(&s->t.deferred) && !flushing;
+	return buf_used(&s->t.deferred) && !s->t.flushing;
 }
 
 int packet_begin(struct session *s, struct wire_out *w, uint8_t type, size_t maxlen)
@@ -186,7 +182,7 @@ void packet_flush_deferred(struct session *s)
 {
 	struct buf *d = &s->t.deferred;
 	if (s->kex.sent_kexinit) return;
-	flushing = 1;
+	s->t.flushing = 1;
 	while (buf_used(d) >= 4 && buf_used(&s->t.tx) < SSH_TX_HIGH_WATER) {
 		uint32_t n = wire_load_u32(buf_data(d));
 		/* tx keeps room for two maximal packets above its high water mark */
@@ -194,7 +190,7 @@ void packet_flush_deferred(struct session *s)
 			log_die(EXIT_SYSTEM, "unable to queue packet: %s", strerror(errno));
 		buf_consume(d, 4 + n);
 	}
-	flushing = 0;
+	s->t.flushing = 0;
 }
 
 void ssh_disconnect(struct session *s, uint32_t reason, const char *msg)

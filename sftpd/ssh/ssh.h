@@ -1,7 +1,9 @@
 /* ssh: the state of one SSH connection and the interfaces between the
- * transport (packet.c, cipher.c, kex.c), user authentication (userauth.c),
- * connection protocol (channel.c) and the narrow authority interface
- * (authority.c).  One process serves one connection. */
+ * transport (packet.c, cipher.c, kex.c, handover.c), user authentication
+ * (userauth.c), the connection protocol (channel.c) and the authority
+ * (../authority.c: the requests to the privileged monitor).  Before
+ * authentication the network child holds this state; after it, the session
+ * process imports the transport part (handover.c). */
 #ifndef SFTPD_SSH_H
 #define SFTPD_SSH_H
 
@@ -88,8 +90,12 @@ struct cipher_state {
 	enum cipher_kind kind;
 	size_t keylen, ivlen, block, taglen; /* taglen: AEAD tag or MAC length */
 	int etm, mac_sha512, has_mac;
+	const struct cipher_spec *spec;
+	const struct mac_spec *mac;
 	unsigned char key[64];
-	unsigned char iv[16];
+	unsigned char iv[16]; /* CTR: the initial counter; GCM: the next nonce */
+	unsigned char mackey[64];
+	uint64_t ctr_blocks; /* CTR: blocks processed since set-up */
 	struct algo_gcm gcm;
 	struct algo_ctr ctr;
 	struct algo_hmac hmac;
@@ -107,7 +113,9 @@ struct mac_spec {
 	size_t keylen, len;
 };
 
-enum comp_kind { COMP_NONE, COMP_ZLIB, COMP_ZLIB_DELAYED };
+/* Only zlib@openssh.com: it starts after authentication, so no zlib stream
+ * ever has to move from the network child to the session process. */
+enum comp_kind { COMP_NONE, COMP_ZLIB_DELAYED };
 
 /* One direction's compression: the kind negotiated and, once started, the
  * zlib stream (kept for the rest of the connection, across rekeys). */
@@ -115,6 +123,7 @@ struct compress {
 	enum comp_kind kind;
 	int started;
 	z_stream z;
+	unsigned char *scratch; /* the (un)compressed payload of the last packet */
 };
 
 struct transport {
@@ -125,19 +134,21 @@ struct transport {
 	uint32_t rx_need;    /* length of the packet being received, 0 if unknown */
 	size_t rx_head_done; /* CTR: first block already decrypted in place */
 	uint64_t bytes_in, bytes_out, packets_in, packets_out; /* since the last key exchange */
+	size_t rx_total; /* bytes of the packet handed out by packet_next */
+	int flushing;	 /* the deferred queue is draining into tx */
 	int got_version;
-	unsigned pre_banner_lines;
 };
 
 struct kex {
 	int in_progress, sent_kexinit, got_kexinit, done_once, strict, ext_info_c;
 	int ignore_guess;
 	int awaiting_newkeys;
+	uint32_t number; /* of the running or last key exchange: 1, 2, ... */
 	unsigned char *i_c, *i_s;
 	size_t i_c_len, i_s_len;
 	char v_c[SSH_MAX_VERSION_LINE + 1];
 	const char *kex_alg;
-	int host_key; /* index into session.host_keys */
+	int host_key; /* index into session.host_pub */
 	const char *host_sigalg;
 	const struct cipher_spec *c2s, *s2c;
 	const struct mac_spec *mac_c2s, *mac_s2c;
@@ -164,14 +175,17 @@ struct session {
 	struct conf_value cf[CF_COUNT];
 	struct transport t;
 	struct kex kex;
-	struct key_private *host_keys[SSH_MAX_HOST_KEYS];
+	struct key_public host_pub[SSH_MAX_HOST_KEYS]; /* the private halves stay in the monitor */
 	unsigned n_host_keys;
+	int mon;	/* socket to the monitor (before authentication) or the signer */
+	int until_auth; /* the network child: connection_serve returns at success */
 	/* authentication */
 	int authed;
 	char user[SLUICE_MAX_USERNAME + 1];
-	int user_checked, user_known;
-	struct account account;
+	int user_set;
 	unsigned auth_failures;
+	const char *banner;
+	size_t banner_len;
 	int banner_sent;
 	time_t start;
 	/* after authentication */
@@ -206,6 +220,8 @@ int cipher_setup(struct cipher_state *c, const struct cipher_spec *cs, const str
 		 const unsigned char *key, const unsigned char *iv, const unsigned char *mackey,
 		 int encrypt);
 void cipher_free(struct cipher_state *c);
+/* CTR: the counter block the next packet starts with. */
+void cipher_ctr_position(const struct cipher_state *c, unsigned char iv[16]);
 /* Seal pkt[0..len) in place (len includes the 4-byte length field) and
  * append the tag/MAC at pkt+len. */
 int cipher_seal(struct cipher_state *c, uint32_t seq, unsigned char *pkt, size_t len);
@@ -238,26 +254,43 @@ const char *kex_version_line(void);
 
 /* userauth.c */
 int userauth_handle(struct session *s, uint8_t type, const unsigned char *p, size_t len);
-/* The pre-authentication banner (kept by the caller for the process lifetime). */
-void userauth_set_banner(const char *text, size_t len);
+
+/* connection.c: serves until the connection ends (exits), or, with
+ * until_auth set, returns once USERAUTH_SUCCESS has been written. */
+void connection_serve(struct session *s);
 
 /* channel.c */
 int channel_handle(struct session *s, uint8_t type, const unsigned char *p, size_t len);
 int channel_pump(struct session *s);
 int channel_any_open(const struct session *s);
 
-/* authority.c: the three things that need the host key or secrets.  Kept
- * behind this narrow interface so that they can move to a separate
- * privileged process without touching protocol code. */
-int authority_sign(struct session *s, unsigned key_index, const char *sigalg,
-		   const unsigned char *data, size_t len, unsigned char *sig, size_t *siglen);
-int authority_check_password(struct session *s, const char *user, const char *pw, size_t pwlen);
-int authority_check_key(struct session *s, const char *user, const struct key_public *k);
-/* Expands ~ / %h (home) and %u (user name) in a configured path. */
-int authority_expand_path(const char *pattern, const struct account *a, char *out, size_t cap);
+/* ../authority.c: what needs the host keys or the account sources, asked
+ * of the monitor over the socket mon.  Each returns 1 or 0 with errno
+ * (EPROTO: the monitor said something unexpected; it is then gone). */
+int authority_sign(int mon, uint32_t kex_number, unsigned key_index, const char *sigalg,
+		   const unsigned char *hash, size_t len, unsigned char *sig, size_t *siglen);
+/* *accepted: the monitor's verdict; *last: no further attempt is allowed. */
+int authority_password(int mon, const char *user, const char *pw, size_t pwlen, int *accepted,
+		       int *last);
+int authority_key_query(int mon, const char *user, const char *sigalg, const unsigned char *blob,
+			size_t bloblen, int *accepted, int *last);
+int authority_key_verify(int mon, const char *user, const char *sigalg, const unsigned char *blob,
+			 size_t bloblen, const unsigned char *sig, size_t siglen, int *accepted,
+			 int *last);
+/* Hands the transport state and unprocessed input to the monitor. */
+int authority_handover(int mon, const unsigned char *state, size_t len, const unsigned char *input,
+		       size_t inlen);
 
-/* main.c: after a successful authentication, confine the session to the
- * account's root and drop privileges.  Exits on failure. */
-void session_confine(struct session *s);
+/* handover.c: the transport state that moves from the network child to the
+ * session process after authentication (keys, counters, sequence numbers);
+ * only between key exchanges.  Import validates everything. */
+int transport_export(const struct session *s, struct wire_out *w);
+int transport_import(struct session *s, const unsigned char *p, size_t len);
+
+/* ../session.c: after authentication, in the session process: confine to
+ * the account's root and drop to its ids.  Exits on failure. */
+void session_confine(struct session *s, const struct account *a);
+/* Expands ~ / %h (home) and %u (user name) in a configured path. */
+int session_expand_path(const char *pattern, const struct account *a, char *out, size_t cap);
 
 #endif

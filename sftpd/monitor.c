@@ -1,0 +1,428 @@
+/* monitor: the privileged side of privilege separation.  It holds the host
+ * private keys and the account sources and answers a handful of requests
+ * from the unprivileged process that talks to the client; it never sees a
+ * byte from the network except inside these requests, which it treats as
+ * hostile: one table row per request, allowed states, a size ceiling, and
+ * its own count of authentication failures whatever the child claims. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <syslog.h>
+#include <unistd.h>
+#include "log/log.h"
+#include "monitor.h"
+#include "ssh/ssh.h"
+
+#define AUTHORIZED_KEYS_MAX_BYTES (1u << 20)
+#define SIGALG_MAX 64
+
+struct mon_request {
+	enum mon_type type;
+	unsigned states; /* enum mon_state bits */
+	size_t max_len;
+	int (*answer)(struct monitor *m, struct wire_in *in);
+};
+
+static int refuse(struct monitor *m, const char *why)
+{
+	size_t n = strlen(why);
+	if (n >= sizeof m->why) n = sizeof m->why - 1;
+	memcpy(m->why, why, n);
+	m->why[n] = 0;
+	return 0;
+}
+
+static int reply_answer(struct monitor *m, int accepted, int last)
+{
+	unsigned char r[3] = {MON_ANSWER, (unsigned char)!!accepted, (unsigned char)!!last};
+	return monitor_send(m->fd, r, sizeof r) ? 1 : refuse(m, "unable to answer");
+}
+
+/* --- signatures -------------------------------------------------------- */
+
+/* Before authentication a client has no reason for more than a few key
+ * exchanges; after it, each rekey needs one signature. */
+static int sign_allowed(const struct monitor *m)
+{
+	return m->state == MON_SIGNER || m->kex_number < MON_PREAUTH_MAX_KEX;
+}
+
+static int answer_sign(struct monitor *m, struct wire_in *in)
+{
+	uint32_t kexno, idx, hlen;
+	char alg[SIGALG_MAX];
+	const unsigned char *h;
+	unsigned char rec[1 + 4 + KEY_SIG_MAX];
+	size_t siglen;
+	struct wire_out w;
+
+	wire_get_u32(in, &kexno);
+	wire_get_u32(in, &idx);
+	wire_get_cstring(in, alg, sizeof alg);
+	wire_get_string(in, &h, &hlen);
+	if (!wire_done(in)) return refuse(m, "malformed sign request");
+	if (kexno != m->kex_number + 1) return refuse(m, "second signature in one key exchange");
+	if (hlen != 32 && hlen != 48 && hlen != 64)
+		return refuse(m, "signature request is not an exchange hash");
+	if (idx >= m->n_host_keys ||
+	    !key_sigalg_fits(key_private_public(m->host_keys[idx])->type, alg))
+		return refuse(m, "signature request for no such host key");
+	if (!sign_allowed(m)) return refuse(m, "too many key exchanges");
+	m->kex_number = kexno;
+	if (!m->session_id_len) {
+		memcpy(m->session_id, h, hlen);
+		m->session_id_len = hlen;
+	}
+	wire_out_init(&w, rec, sizeof rec);
+	wire_put_u8(&w, MON_SIGNATURE);
+	wire_put_u32(&w, 0);
+	if (!key_sign(m->host_keys[idx], alg, h, hlen, rec + w.len, &siglen)) {
+		log_error("unable to sign the exchange hash: %s", strerror(errno));
+		return refuse(m, "signing failed");
+	}
+	wire_patch_u32(&w, 1, (uint32_t)siglen);
+	return monitor_send(m->fd, rec, w.len + siglen) ? 1 : refuse(m, "unable to answer");
+}
+
+/* --- authentication ---------------------------------------------------- */
+
+static int method_enabled(const struct monitor *m, const char *method)
+{
+	return conf_list_has(m->cf[CF_AUTH_METHODS].str, method);
+}
+
+/* The first request names the user for the whole connection. */
+static int take_user(struct monitor *m, const char *user)
+{
+	const char *file = m->cf[CF_USERS_FILE].str;
+	if (m->user_set) return strcmp(user, m->user) ? refuse(m, "change of user name") : 1;
+	m->user_set = 1;
+	memcpy(m->user, user, strlen(user) + 1);
+	if (!account_name_valid(user)) return 1;
+	m->user_known = file[0] ? account_lookup_file(file, user, &m->account)
+				: account_lookup_system(user, &m->account);
+	if (!m->user_known && errno != ENOENT)
+		log_error("unable to look up user %s: %s", user, strerror(errno));
+	return 1;
+}
+
+static int attempt_allowed(struct monitor *m, const char *method, const char *user)
+{
+	if (m->state != MON_PREAUTH) return refuse(m, "authentication after success");
+	if (!method_enabled(m, method)) return refuse(m, "authentication method not enabled");
+	if (m->failures >= m->cf[CF_MAX_AUTH_TRIES].num)
+		return refuse(m, "authentication attempt after the limit");
+	return take_user(m, user);
+}
+
+static void failure_delay(const struct monitor *m)
+{
+	unsigned long long ms = m->cf[CF_AUTH_FAIL_DELAY_MS].num;
+	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int failed(struct monitor *m, const char *method, int delay)
+{
+	m->failures++;
+	log_info("failed %s for %s%s (%u of %llu)", method, m->user_known ? "" : "unknown user ",
+		 m->user, m->failures, m->cf[CF_MAX_AUTH_TRIES].num);
+	if (m->failures >= m->cf[CF_MAX_AUTH_TRIES].num)
+		log_warn("too many authentication failures for %s", m->user);
+	if (delay) failure_delay(m);
+	return reply_answer(m, 0, m->failures >= m->cf[CF_MAX_AUTH_TRIES].num);
+}
+
+static int succeeded(struct monitor *m, const char *method, const char *detail)
+{
+	log_info("accepted %s for %s%s%s", method, m->user, detail ? " " : "",
+		 detail ? detail : "");
+	snprintf(m->method, sizeof m->method, "%s", method);
+	m->state = MON_AUTHED;
+	return reply_answer(m, 1, 0);
+}
+
+static int answer_password(struct monitor *m, struct wire_in *in)
+{
+	char user[SLUICE_MAX_USERNAME + 1], pw[SLUICE_MAX_PASSWORD + 1];
+	const unsigned char *p;
+	uint32_t n;
+	int ok;
+
+	wire_get_cstring(in, user, sizeof user);
+	wire_get_string(in, &p, &n);
+	if (!wire_done(in)) return refuse(m, "malformed password request");
+	if (!attempt_allowed(m, "password", user)) return 0;
+	if (n > SLUICE_MAX_PASSWORD || memchr(p, 0, n)) {
+		account_verify_password(0, "", 0); /* the same cost as a real check */
+		return failed(m, "password", 1);
+	}
+	memcpy(pw, p, n);
+	pw[n] = 0;
+	ok = account_verify_password(m->user_known ? &m->account : 0, pw, n);
+	algo_wipe(pw, sizeof pw);
+	return ok ? succeeded(m, "password", 0) : failed(m, "password", 1);
+}
+
+static unsigned warn_count;
+static void warn_entry(const char *reason, unsigned lineno)
+{
+	if (warn_count++ < 10) log_warn("authorized keys line %u skipped: %s", lineno, reason);
+}
+
+static char *read_small_file(const char *path, size_t max, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	char *p = 0;
+	size_t n = 0;
+	if (fd < 0) return 0;
+	p = malloc(max + 1);
+	if (!p) goto fail;
+	for (;;) {
+		ssize_t r = read(fd, p + n, max + 1 - n);
+		if (r < 0) goto fail;
+		if (!r) break;
+		n += (size_t)r;
+		if (n > max) {
+			errno = EFBIG;
+			goto fail;
+		}
+	}
+	close(fd);
+	p[n] = 0;
+	*len = n;
+	return p;
+fail:
+	free(p);
+	close(fd);
+	return 0;
+}
+
+/* 1 if the blob is, byte for byte, a key of the user's authorized keys that
+ * may sign with sigalg.  The blob is not parsed here: it is compared with
+ * keys parsed from the trusted file, so k then describes a trusted key. */
+static int authorized(struct monitor *m, const char *sigalg, const unsigned char *blob,
+		      uint32_t len, struct key_public *k)
+{
+	char path[SLUICE_MAX_PATH];
+	char *text;
+	size_t tlen;
+	int found;
+
+	if (!m->user_known || len > KEY_BLOB_MAX) return 0;
+	k->type = KEY_NONE;
+	for (enum key_type t = KEY_ED25519; t <= KEY_ECDSA_P521; t++)
+		if (key_sigalg_fits(t, sigalg)) k->type = t;
+	if (k->type == KEY_NONE) return 0;
+	memcpy(k->blob, blob, len);
+	k->bloblen = len;
+	if (!session_expand_path(m->cf[CF_AUTHORIZED_KEYS].str, &m->account, path, sizeof path))
+		return 0;
+	text = read_small_file(path, AUTHORIZED_KEYS_MAX_BYTES, &tlen);
+	if (!text) {
+		if (errno != ENOENT) log_warn("unable to read %s: %s", path, strerror(errno));
+		return 0;
+	}
+	warn_count = 0;
+	found = key_authorized_find(text, tlen, k, warn_entry);
+	free(text);
+	return found;
+}
+
+static int answer_key_query(struct monitor *m, struct wire_in *in)
+{
+	char user[SLUICE_MAX_USERNAME + 1], alg[SIGALG_MAX];
+	const unsigned char *blob;
+	uint32_t bloblen;
+	struct key_public k;
+
+	wire_get_cstring(in, user, sizeof user);
+	wire_get_cstring(in, alg, sizeof alg);
+	wire_get_string(in, &blob, &bloblen);
+	if (!wire_done(in)) return refuse(m, "malformed key query");
+	if (!attempt_allowed(m, "publickey", user)) return 0;
+	if (!authorized(m, alg, blob, bloblen, &k)) return failed(m, "publickey", 0);
+	return reply_answer(m, 1, 0);
+}
+
+static int answer_key_verify(struct monitor *m, struct wire_in *in)
+{
+	char user[SLUICE_MAX_USERNAME + 1], alg[SIGALG_MAX], fp[KEY_FP_MAX];
+	const unsigned char *blob, *sig;
+	uint32_t bloblen, siglen;
+	struct key_public k;
+	unsigned char data[KEY_BLOB_MAX + 512];
+	struct wire_out d;
+
+	wire_get_cstring(in, user, sizeof user);
+	wire_get_cstring(in, alg, sizeof alg);
+	wire_get_string(in, &blob, &bloblen);
+	wire_get_string(in, &sig, &siglen);
+	if (!wire_done(in)) return refuse(m, "malformed key verification");
+	if (!attempt_allowed(m, "publickey", user)) return 0;
+	if (!m->session_id_len) return refuse(m, "key verification before key exchange");
+	if (!authorized(m, alg, blob, bloblen, &k)) return failed(m, "publickey", 1);
+	/* RFC 4252 s7: what the client signed, rebuilt from what the monitor
+	 * knows, so it starts with the session identifier the monitor signed. */
+	wire_out_init(&d, data, sizeof data);
+	wire_put_string(&d, m->session_id, m->session_id_len);
+	wire_put_u8(&d, SSH_MSG_USERAUTH_REQUEST);
+	wire_put_cstring(&d, m->user);
+	wire_put_cstring(&d, "ssh-connection");
+	wire_put_cstring(&d, "publickey");
+	wire_put_bool(&d, 1);
+	wire_put_cstring(&d, alg);
+	wire_put_string(&d, k.blob, k.bloblen);
+	if (d.bad || !key_verify(&k, alg, sig, siglen, data, d.len))
+		return failed(m, "publickey", 1);
+	key_fingerprint(&k, fp);
+	return succeeded(m, "publickey", fp);
+}
+
+/* --- the hand-over ----------------------------------------------------- */
+
+static int answer_handover(struct monitor *m, struct wire_in *in)
+{
+	const unsigned char *st;
+	uint32_t stlen, inlen;
+
+	wire_get_string(in, &st, &stlen);
+	wire_get_u32(in, &inlen);
+	if (!wire_done(in)) return refuse(m, "malformed hand-over");
+	if (stlen > MON_STATE_MAX || inlen > MON_INPUT_MAX) return refuse(m, "hand-over too large");
+	m->handover = malloc(stlen ? stlen : 1);
+	m->input = malloc(inlen ? inlen : 1);
+	if (!m->handover || !m->input) return refuse(m, "out of memory");
+	memcpy(m->handover, st, stlen);
+	m->handover_len = stlen;
+	m->input_len = inlen;
+	m->input_got = 0;
+	m->state = inlen ? MON_RECEIVING : MON_HANDED_OVER;
+	return 1;
+}
+
+static int answer_handover_data(struct monitor *m, struct wire_in *in)
+{
+	size_t n = wire_left(in);
+	const unsigned char *p;
+	if (!n || n > m->input_len - m->input_got)
+		return refuse(m, "hand-over data beyond its length");
+	wire_get_bytes(in, &p, n);
+	memcpy(m->input + m->input_got, p, n);
+	m->input_got += n;
+	if (m->input_got == m->input_len) m->state = MON_HANDED_OVER;
+	return 1;
+}
+
+/* --- what the children say --------------------------------------------- */
+
+static int answer_log(struct monitor *m, struct wire_in *in)
+{
+	uint8_t prio;
+	const unsigned char *line;
+	uint32_t n;
+
+	wire_get_u8(in, &prio);
+	wire_get_string(in, &line, &n);
+	if (!wire_done(in) || prio > LOG_DEBUG || n > LOG_LINE_MAX)
+		return refuse(m, "malformed log line");
+	log_write_formatted(prio, (const char *)line, n);
+	return 1;
+}
+
+static int answer_violation(struct monitor *m, struct wire_in *in)
+{
+	uint32_t nr;
+	wire_get_u32(in, &nr);
+	if (!wire_done(in)) return refuse(m, "malformed sandbox report");
+	m->violation = (long)nr;
+	return refuse(m, "forbidden system call");
+}
+
+static const struct mon_request requests[] = {
+    {MON_LOG, ~0u, 8 + LOG_LINE_MAX, answer_log},
+    {MON_VIOLATION, ~0u, 8, answer_violation},
+    {MON_SIGN, MON_PREAUTH | MON_SIGNER, 16 + SIGALG_MAX + ALGO_HASH_MAX, answer_sign},
+    {MON_PASSWORD, MON_PREAUTH, 16 + SLUICE_MAX_USERNAME + SLUICE_MAX_PASSWORD, answer_password},
+    {MON_KEY_QUERY, MON_PREAUTH, 16 + SLUICE_MAX_USERNAME + SIGALG_MAX + KEY_BLOB_MAX,
+     answer_key_query},
+    {MON_KEY_VERIFY, MON_PREAUTH,
+     24 + SLUICE_MAX_USERNAME + SIGALG_MAX + KEY_BLOB_MAX + KEY_SIG_MAX, answer_key_verify},
+    {MON_HANDOVER, MON_AUTHED, 16 + MON_STATE_MAX, answer_handover},
+    {MON_HANDOVER_DATA, MON_RECEIVING, MON_RECORD_MAX, answer_handover_data},
+};
+
+int monitor_request(struct monitor *m, const unsigned char *rec, size_t len)
+{
+	struct wire_in in;
+	m->why[0] = 0;
+	if (!len) return refuse(m, "empty request");
+	for (size_t i = 0; i < ARRAY_LEN(requests); i++) {
+		const struct mon_request *r = &requests[i];
+		if (r->type != rec[0]) continue;
+		if (!(r->states & m->state)) return refuse(m, "request out of order");
+		if (len - 1 > r->max_len) return refuse(m, "request too long");
+		wire_in_init(&in, rec + 1, len - 1);
+		return r->answer(m, &in);
+	}
+	return refuse(m, "unknown request");
+}
+
+void monitor_init(struct monitor *m, int fd, const struct conf_value *cf,
+		  struct key_private *const *keys, unsigned nkeys)
+{
+	memset(m, 0, sizeof *m);
+	m->fd = fd;
+	m->cf = cf;
+	m->host_keys = keys;
+	m->n_host_keys = nkeys;
+	m->state = MON_PREAUTH;
+	m->violation = -1;
+}
+
+void monitor_forget_account(struct monitor *m)
+{
+	algo_wipe(&m->account, sizeof m->account);
+	m->user_known = 0;
+}
+
+void monitor_free(struct monitor *m)
+{
+	monitor_forget_account(m);
+	if (m->handover) algo_wipe(m->handover, m->handover_len);
+	free(m->handover);
+	if (m->input) algo_wipe(m->input, m->input_len);
+	free(m->input);
+	m->handover = 0;
+	m->input = 0;
+}
+
+long monitor_recv(int fd, unsigned char *buf, size_t cap, int timeout_ms)
+{
+	struct pollfd pfd = {fd, POLLIN, 0};
+	ssize_t n;
+	for (;;) {
+		int r = poll(&pfd, 1, timeout_ms);
+		if (r < 0 && errno == EINTR) continue;
+		if (r < 0) return -1;
+		if (!r) return (errno = ETIMEDOUT, -1);
+		n = recv(fd, buf, cap, MSG_TRUNC);
+		if (n < 0 && errno == EINTR) continue;
+		if (n < 0) return -1;
+		if ((size_t)n > cap) return (errno = EMSGSIZE, -1);
+		return (long)n;
+	}
+}
+
+int monitor_send(int fd, const unsigned char *rec, size_t len)
+{
+	ssize_t n;
+	do
+		n = send(fd, rec, len, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)len;
+}

@@ -1,0 +1,109 @@
+/* monitor: the protocol between sftpd's privileged monitor and the
+ * unprivileged processes that talk to the client: the network child before
+ * authentication, the session process after it.  One message per
+ * SOCK_SEQPACKET record: a type byte, then fields in SSH wire encoding.
+ * The monitor trusts nothing it receives: every request is a row of a table
+ * with the states it is allowed in and a size ceiling. */
+#ifndef SFTPD_MONITOR_H
+#define SFTPD_MONITOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include "account/account.h"
+#include "algo/algo.h"
+#include "conf/conf.h"
+#include "key/key.h"
+
+enum mon_type {
+	/* monitor -> network child, once: u32 n, n x string host key blob,
+	 * string banner */
+	MON_INIT = 1,
+	/* child -> monitor, in any state: u8 level, string line */
+	MON_LOG,
+	/* child -> monitor from its SIGSYS handler: u32 system call number */
+	MON_VIOLATION,
+	/* u32 key exchange number (1, 2, ...), u32 host key index,
+	 * string sigalg, string exchange hash -> MON_SIGNATURE */
+	MON_SIGN,
+	/* string user, string password -> MON_ANSWER */
+	MON_PASSWORD,
+	/* string user, string sigalg, string public key blob -> MON_ANSWER */
+	MON_KEY_QUERY,
+	/* string user, string sigalg, string public key blob, string signature
+	 * -> MON_ANSWER; the monitor builds the signed data itself */
+	MON_KEY_VERIFY,
+	/* string transport state, u32 bytes of client input that follow in
+	 * MON_HANDOVER_DATA records; the child exits after the last one */
+	MON_HANDOVER,
+	MON_HANDOVER_DATA,
+	/* replies: u8 accepted, u8 last (no attempt is left) */
+	MON_ANSWER,
+	/* string signature blob */
+	MON_SIGNATURE,
+};
+
+enum mon_state {
+	MON_PREAUTH = 1 << 0,	  /* network child talking to the client */
+	MON_AUTHED = 1 << 1,	  /* authentication succeeded; waiting for the hand-over */
+	MON_RECEIVING = 1 << 2,	  /* hand-over records arriving */
+	MON_HANDED_OVER = 1 << 3, /* the transport state is complete */
+	MON_SIGNER = 1 << 4,	  /* after the fork: signs rekey hashes only */
+};
+
+enum mon_log_level { MON_LOG_DEBUG, MON_LOG_INFO, MON_LOG_WARN, MON_LOG_ERROR };
+
+#define MON_RECORD_MAX (64u * 1024)
+#define MON_BANNER_MAX 8192
+#define MON_STATE_MAX 4096	    /* transport state without client input */
+#define MON_INPUT_MAX (512u * 1024) /* client input carried over */
+#define MON_PREAUTH_MAX_KEX 4	    /* key exchanges before authentication */
+#define MON_MAX_HOST_KEYS 4
+
+/* What the monitor knows and decides.  Secrets (host keys, the account's
+ * hash) never leave it except as answers. */
+struct monitor {
+	int fd; /* the socket to the unprivileged process */
+	const struct conf_value *cf;
+	struct key_private *const *host_keys;
+	unsigned n_host_keys;
+	enum mon_state state;
+	/* key exchanges */
+	uint32_t kex_number;
+	unsigned char session_id[ALGO_HASH_MAX];
+	size_t session_id_len;
+	/* authentication */
+	int user_set, user_known;
+	char user[SLUICE_MAX_USERNAME + 1];
+	struct account account;
+	unsigned failures;
+	char method[32]; /* how the user got in */
+	/* the hand-over */
+	unsigned char *handover;
+	size_t handover_len;
+	unsigned char *input;
+	size_t input_len, input_got;
+	/* set when a request is refused: why the monitor gives up */
+	char why[160];
+	long violation; /* system call number from MON_VIOLATION, -1 none */
+};
+
+/* Prepares m for a new connection in state MON_PREAUTH. */
+void monitor_init(struct monitor *m, int fd, const struct conf_value *cf,
+		  struct key_private *const *keys, unsigned nkeys);
+/* Handles one record read from m->fd and writes any reply to m->fd.
+ * 1: carry on.  0: the peer broke the protocol or the sandbox (m->why says
+ * how; the caller kills it) or the reply could not be sent. */
+int monitor_request(struct monitor *m, const unsigned char *rec, size_t len);
+/* Forgets the account (the signer keeps only the host keys). */
+void monitor_forget_account(struct monitor *m);
+void monitor_free(struct monitor *m);
+
+/* Reads one record (at most cap bytes) from fd into buf, waiting at most
+ * timeout_ms (-1: forever).  Returns its length; 0 at end of file; -1 with
+ * errno (EMSGSIZE over cap, ETIMEDOUT, or the system's). */
+long monitor_recv(int fd, unsigned char *buf, size_t cap, int timeout_ms);
+/* Sends one record. */
+int monitor_send(int fd, const unsigned char *rec, size_t len);
+
+#endif

@@ -1,0 +1,416 @@
+/* privsep: the processes of one connection and what confines each.
+ *
+ *   monitor (as executed; root)  --fork-->  network child (privsep account,
+ *       empty chroot, rlimits, seccomp): transport and userauth
+ *   after the hand-over:
+ *   monitor --fork--> session process (the account's ids, its root, seccomp)
+ *   monitor becomes the signer (privsep account, empty chroot, seccomp):
+ *       host keys only, signs rekey hashes for the session process
+ *
+ * The network child is forked before the host private keys are read, so
+ * they are never in its memory; the session process frees its copy before
+ * it reads a byte.  Without root, chroot and the uid switch are skipped. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "log/log.h"
+#include "monitor.h"
+#include "priv/priv.h"
+#include "privsep.h"
+#include "sandbox/sandbox.h"
+
+#define NETWORK_NOFILE 4 /* 0, 1, 2 and the monitor socket; poll needs nfds <= it */
+#define GRACE_MARGIN_SECS 5
+
+/* The socket a SIGSYS report goes to (the handler can reach no other state). */
+static int report_fd = -1;
+
+/* --- system call allow-lists ------------------------------------------- */
+
+/* What every role needs: memory, time, its sockets, signals, exit. */
+#define BASE_CALLS                                                                                 \
+	"read", "write", "readv", "writev", "recvfrom", "sendto", "recvmsg", "sendmsg", "poll",    \
+	    "ppoll", "close", "brk", "mmap", "munmap", "mremap", "madvise", "mprotect", "mlock",   \
+	    "munlock", "getrandom", "clock_gettime", "gettimeofday", "time", "nanosleep",          \
+	    "clock_nanosleep", "rt_sigreturn", "rt_sigprocmask", "getpid", "exit", "exit_group",   \
+	    "fstat", "newfstatat", "futex"
+
+/* The network child: the SSH transport before authentication. */
+static const char *const network_calls[] = {BASE_CALLS};
+/* libcrypto looks for its configuration on first use; nothing is there. */
+static const char *const network_probes[] = {"open", "openat", "stat", "access", "readlink"};
+
+/* The signer: reads requests, signs, waits for the session process. */
+static const char *const signer_calls[] = {BASE_CALLS, "wait4", "kill"};
+/* syslog(3) reconnects after a lost connection; it may not. */
+static const char *const signer_probes[] = {"open", "openat", "socket",	 "connect",
+					    "stat", "access", "readlink"};
+
+/* The session process: SFTP's file system calls on its two descriptors. */
+static const char *const session_calls[] = {
+    BASE_CALLS,	 "openat",    "openat2",	 "lseek",    "pread64",	  "pwrite64",	"fsync",
+    "fdatasync", "ftruncate", "fstatfs",	 "statfs",   "statx",	  "getdents64", "mkdirat",
+    "unlinkat",	 "renameat",  "renameat2",	 "linkat",   "symlinkat", "readlinkat", "fchmod",
+    "fchmodat",	 "fchmodat2", "fchown",		 "fchownat", "utimensat", "fchdir",	"getcwd",
+    "umask",	 "fcntl",     "copy_file_range", "dup",	     "lstat",	  "stat",	"readlink",
+    "getuid",	 "getgid",    "geteuid",	 "getegid"};
+
+#define POLICY(calls, probes, e)                                                                   \
+	{                                                                                          \
+		calls, ARRAY_LEN(calls), probes, ARRAY_LEN(probes), e                              \
+	}
+/* The name service, asked for owner names, tries nscd's socket first. */
+static const char *const session_probes[] = {"socket", "connect"};
+
+/* sftpd -S has no monitor: the report goes to stderr, number only. */
+static void report_to_stderr(long nr)
+{
+	char line[64] = "sftpd: forbidden system call ";
+	size_t n = strlen(line), start = n;
+	unsigned long v = (unsigned long)nr;
+	do
+		line[n++] = (char)('0' + v % 10);
+	while ((v /= 10) && n < sizeof line - 2);
+	for (size_t i = start, j = n - 1; i < j; i++, j--) {
+		char c = line[i];
+		line[i] = line[j];
+		line[j] = c;
+	}
+	line[n++] = '\n';
+	if (write(2, line, n) < 0) return;
+}
+
+static void report_violation(long nr)
+{
+	unsigned char rec[5] = {MON_VIOLATION, (unsigned char)(nr >> 24), (unsigned char)(nr >> 16),
+				(unsigned char)(nr >> 8), (unsigned char)nr};
+	if (report_fd >= 0) send(report_fd, rec, sizeof rec, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static void sandbox_or_die(const struct sandbox_policy *p, const char *role)
+{
+	if (!sandbox_install(p, report_violation))
+		log_die(EXIT_SYSTEM, "unable to install the %s sandbox: %s", role, strerror(errno));
+}
+
+/* --- the privsep account and directory --------------------------------- */
+
+int privsep_prepare(const struct conf_value *cf, struct privsep_ids *ids)
+{
+	const char *dir = cf[CF_PRIVSEP_DIR].str, *user = cf[CF_PRIVSEP_USER].str;
+	struct passwd *pw;
+	struct stat st;
+
+	memset(ids, 0, sizeof *ids);
+	ids->as_root = priv_is_root();
+	snprintf(ids->dir, sizeof ids->dir, "%s", dir);
+	if (!ids->as_root) return 1;
+	pw = getpwnam(user);
+	if (!pw) {
+		log_error("SFTPD_PRIVSEP_USER: no account %s; create it with: useradd --system "
+			  "--no-create-home --home-dir %s --shell /usr/sbin/nologin %s",
+			  user, dir, user);
+		return 0;
+	}
+	if (!pw->pw_uid || !pw->pw_gid) {
+		log_error("SFTPD_PRIVSEP_USER: %s has uid or gid 0", user);
+		return 0;
+	}
+	ids->uid = pw->pw_uid;
+	ids->gid = pw->pw_gid;
+	if (stat(dir, &st) < 0 && errno == ENOENT) {
+		char parent[SLUICE_MAX_PATH];
+		char *slash;
+		snprintf(parent, sizeof parent, "%s", dir);
+		slash = strrchr(parent, '/');
+		if (slash && slash != parent) {
+			*slash = 0;
+			if (mkdir(parent, 0755) < 0 && errno != EEXIST) goto fail;
+		}
+		if (mkdir(dir, 0555) < 0 && errno != EEXIST) goto fail;
+		if (chmod(dir, 0555) < 0) goto fail;
+	}
+	if (stat(dir, &st) < 0) goto fail;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 0022)) {
+		log_error("SFTPD_PRIVSEP_DIR %s must be a directory owned by root and writable by "
+			  "no one else",
+			  dir);
+		return 0;
+	}
+	return 1;
+fail:
+	log_error("SFTPD_PRIVSEP_DIR %s: %s", dir, strerror(errno));
+	return 0;
+}
+
+/* Chroot to the empty directory and become the privsep account (as root),
+ * then the limits; the sandbox comes last, by the caller. */
+static void confine_unprivileged(const struct privsep_ids *ids, const char *name)
+{
+	struct rlimit zero = {0, 0};
+	prctl(PR_SET_NAME, name, 0, 0, 0);
+	if (ids->as_root) {
+		if (chroot(ids->dir) < 0 || chdir("/") < 0)
+			log_die(EXIT_SYSTEM, "unable to chroot to %s: %s", ids->dir,
+				strerror(errno));
+		priv_note_chroot();
+		if (!priv_drop(ids->uid, ids->gid, 0))
+			log_die(EXIT_SYSTEM, "unable to become %u:%u: %s", (unsigned)ids->uid,
+				(unsigned)ids->gid, strerror(errno));
+	}
+	if (setrlimit(RLIMIT_NPROC, &zero) < 0 || !priv_harden())
+		log_die(EXIT_SYSTEM, "unable to set limits: %s", strerror(errno));
+}
+
+/* --- the network child ------------------------------------------------- */
+
+static void log_to_monitor(int prio, const char *line, size_t len)
+{
+	unsigned char rec[16 + LOG_LINE_MAX];
+	struct wire_out w;
+	wire_out_init(&w, rec, sizeof rec);
+	wire_put_u8(&w, MON_LOG);
+	wire_put_u8(&w, (uint8_t)prio);
+	wire_put_string(&w, line, len);
+	if (!w.bad) monitor_send(report_fd, rec, w.len);
+}
+
+/* The host public keys and the banner, from the monitor. */
+static void receive_init(struct session *s, unsigned char *buf, size_t cap)
+{
+	long n = monitor_recv(s->mon, buf, cap, -1);
+	struct wire_in in;
+	uint32_t count, len;
+	const unsigned char *p;
+
+	if (n <= 0) _exit(EXIT_SYSTEM); /* the monitor failed and said why */
+	wire_in_init(&in, buf + 1, (size_t)n - 1);
+	wire_get_u32(&in, &count);
+	if (buf[0] != MON_INIT || count == 0 || count > SSH_MAX_HOST_KEYS)
+		log_die(EXIT_BUG, "bad start message from the monitor");
+	for (uint32_t i = 0; i < count; i++) {
+		wire_get_string(&in, &p, &len);
+		if (in.bad || !key_public_from_blob(&s->host_pub[i], p, len))
+			log_die(EXIT_BUG, "bad host key from the monitor");
+	}
+	s->n_host_keys = count;
+	wire_get_string(&in, &p, &len);
+	if (!wire_done(&in) || len > MON_BANNER_MAX)
+		log_die(EXIT_BUG, "bad start message from the monitor");
+	s->banner = (const char *)p;
+	s->banner_len = len;
+}
+
+/* Sends the transport state and unread input to the monitor, then ends. */
+static void hand_over(struct session *s)
+{
+	unsigned char st[MON_STATE_MAX];
+	struct wire_out w;
+
+	wire_out_init(&w, st, sizeof st);
+	if (!transport_export(s, &w))
+		log_die(EXIT_BUG, "unable to export the transport state: %s", strerror(errno));
+	if (!authority_handover(s->mon, st, w.len, buf_data(&s->t.rx), buf_used(&s->t.rx)))
+		log_die(EXIT_SYSTEM, "unable to hand over: %s", strerror(errno));
+	algo_wipe(st, sizeof st);
+	_exit(EXIT_OK);
+}
+
+static void run_network_child(struct session *s, const struct privsep_ids *ids, int fd)
+{
+	static unsigned char init[MON_RECORD_MAX];
+	struct rlimit nofile = {NETWORK_NOFILE, NETWORK_NOFILE}, zero = {0, 0};
+	const struct sandbox_policy policy = POLICY(network_calls, network_probes, EACCES);
+	const char *v = kex_version_line();
+
+	s->mon = report_fd = fd;
+	s->until_auth = 1;
+	/* All its lines go through the monitor: it can reach neither syslog
+	 * nor, with RLIMIT_FSIZE 0, a log file on stderr. */
+	log_set_sink(log_to_monitor);
+	confine_unprivileged(ids, "sftpd-net");
+	if (setrlimit(RLIMIT_FSIZE, &zero) < 0 || setrlimit(RLIMIT_NOFILE, &nofile) < 0)
+		log_die(EXIT_SYSTEM, "unable to set limits: %s", strerror(errno));
+	sandbox_or_die(&policy, "network");
+#ifdef SFTPD_TEST_FORBIDDEN_SYSCALL
+	socket(AF_INET, SOCK_STREAM, 0); /* tests: the sandbox must stop this */
+#endif
+	receive_init(s, init, sizeof init);
+	/* Version line and first KEXINIT leave in one write. */
+	if (!buf_append(&s->t.tx, v, strlen(v)) || !kex_send_init(s))
+		log_die(EXIT_SYSTEM, "out of memory");
+	connection_serve(s);
+	hand_over(s);
+}
+
+int privsep_fork_network(struct session *s, const struct privsep_ids *ids, pid_t *child)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) return -1;
+	*child = fork();
+	if (*child < 0) return -1;
+	if (*child == 0) {
+		close(sv[0]);
+		run_network_child(s, ids, sv[1]);
+	}
+	close(sv[1]);
+	return sv[0];
+}
+
+int privsep_send_init(int fd, struct key_private *const *keys, unsigned n, const char *banner,
+		      size_t banner_len)
+{
+	static unsigned char rec[MON_RECORD_MAX];
+	struct wire_out w;
+	wire_out_init(&w, rec, sizeof rec);
+	wire_put_u8(&w, MON_INIT);
+	wire_put_u32(&w, n);
+	for (unsigned i = 0; i < n; i++) {
+		const struct key_public *k = key_private_public(keys[i]);
+		wire_put_string(&w, k->blob, k->bloblen);
+	}
+	wire_put_string(&w, banner, banner_len);
+	return !w.bad && monitor_send(fd, rec, w.len);
+}
+
+/* --- the monitor's loops ----------------------------------------------- */
+
+/* Kills the other process, says why, and ends. */
+static void give_up(struct monitor *m, pid_t child, const char *who)
+{
+	char name[64];
+	if (child > 0) {
+		kill(child, SIGKILL);
+		waitpid(child, 0, 0);
+	}
+	if (m->violation >= 0)
+		log_error("%s: forbidden system call %s; connection closed", who,
+			  sandbox_syscall_name(m->violation, name, sizeof name));
+	else
+		log_error("%s: %s; connection closed", who, m->why);
+	exit(EXIT_PEER);
+}
+
+/* The child ended on its own: end with its status. */
+static void child_ended(pid_t child, const char *who)
+{
+	int st = 0;
+	while (waitpid(child, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(st)) exit(WEXITSTATUS(st));
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS)
+		log_error("%s: killed by the sandbox (forbidden system call)", who);
+	else if (WIFSIGNALED(st))
+		log_error("%s: killed by signal %d", who, WTERMSIG(st));
+	exit(EXIT_PEER);
+}
+
+void privsep_monitor(struct monitor *m, pid_t child)
+{
+	static unsigned char rec[MON_RECORD_MAX];
+	time_t deadline = time(0) + (time_t)m->cf[CF_LOGIN_GRACE_TIME].num + GRACE_MARGIN_SECS;
+
+	while (m->state != MON_HANDED_OVER) {
+		time_t now = time(0);
+		long n = monitor_recv(m->fd, rec, sizeof rec,
+				      now >= deadline ? 0 : (int)(deadline - now) * 1000);
+		if (n == 0) child_ended(child, "network child");
+		if (n < 0 && errno == ETIMEDOUT) {
+			snprintf(m->why, sizeof m->why, "login grace time exceeded");
+			give_up(m, child, "monitor");
+		}
+		if (n < 0) {
+			snprintf(m->why, sizeof m->why, "%s", strerror(errno));
+			give_up(m, child, "network child");
+		}
+		if (!monitor_request(m, rec, (size_t)n)) give_up(m, child, "network child");
+	}
+	algo_wipe(rec, sizeof rec);
+	/* The child ends after its last record; it has nothing more to say. */
+	kill(child, SIGKILL);
+	waitpid(child, 0, 0);
+	close(m->fd);
+}
+
+void privsep_sandbox_sftp_only(void)
+{
+	const struct sandbox_policy policy = POLICY(session_calls, session_probes, EACCES);
+	if (!sandbox_install(&policy, report_to_stderr))
+		log_die(EXIT_SYSTEM, "unable to install the session sandbox: %s", strerror(errno));
+}
+
+static void run_session(struct session *s, struct monitor *m, struct key_private **keys,
+			unsigned nkeys, int fd)
+{
+	const struct sandbox_policy policy = POLICY(session_calls, session_probes, EACCES);
+
+	for (unsigned i = 0; i < nkeys; i++) {
+		s->host_pub[i] = *key_private_public(keys[i]);
+		key_private_free(keys[i]);
+		keys[i] = 0;
+	}
+	s->n_host_keys = nkeys;
+	prctl(PR_SET_NAME, "sftpd-session", 0, 0, 0);
+	s->mon = report_fd = fd;
+	if (log_uses_syslog()) log_set_sink(log_to_monitor);
+	memcpy(s->user, m->user, sizeof s->user);
+	session_confine(s, &m->account);
+	monitor_forget_account(m);
+	sandbox_or_die(&policy, "session");
+	s->authed = 1;
+	if (!transport_import(s, m->handover, m->handover_len))
+		log_die(EXIT_BUG, "bad transport state from the network child: %s",
+			strerror(errno));
+	if (!buf_append(&s->t.rx, m->input, m->input_len)) log_die(EXIT_SYSTEM, "out of memory");
+	monitor_free(m);
+	s->last_activity = time(0);
+	connection_serve(s);
+}
+
+void privsep_start_session(struct session *s, struct monitor *m, struct key_private **keys,
+			   unsigned nkeys, const struct privsep_ids *ids)
+{
+	static unsigned char rec[MON_RECORD_MAX];
+	const struct sandbox_policy policy = POLICY(signer_calls, signer_probes, EACCES);
+	int sv[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		log_die(EXIT_SYSTEM, "socketpair: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0) log_die(EXIT_SYSTEM, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(sv[0]);
+		run_session(s, m, keys, nkeys, sv[1]);
+	}
+	close(sv[1]);
+	/* The signer: host keys and nothing else. */
+	monitor_forget_account(m);
+	monitor_free(m);
+	close(0);
+	close(1);
+	confine_unprivileged(ids, "sftpd-signer");
+	report_fd = sv[0];
+	sandbox_or_die(&policy, "signer");
+	m->fd = sv[0];
+	m->state = MON_SIGNER;
+	for (;;) {
+		long n = monitor_recv(m->fd, rec, sizeof rec, -1);
+		if (n == 0) child_ended(pid, "session");
+		if (n < 0) {
+			snprintf(m->why, sizeof m->why, "%s", strerror(errno));
+			give_up(m, pid, "session");
+		}
+		if (!monitor_request(m, rec, (size_t)n)) give_up(m, pid, "session");
+	}
+}

@@ -1,0 +1,190 @@
+/* connection: the event loop of one SSH connection: read, decrypt and
+ * dispatch packets, run the channels, write, keep the deadlines (login
+ * grace time, idle timeout, rekeying).  The network child runs it until
+ * authentication succeeds, the session process from there to the end. */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+#include "log/log.h"
+#include "ssh.h"
+
+#define READ_CHUNK (256u * 1024)
+
+static void send_unimplemented(struct session *s)
+{
+	struct wire_out w;
+	if (!packet_begin(s, &w, SSH_MSG_UNIMPLEMENTED, 8)) return;
+	wire_put_u32(&w, s->t.seq_in - 1);
+	packet_end(s, &w);
+}
+
+static int dispatch(struct session *s, const unsigned char *p, size_t len)
+{
+	uint8_t type = p[0];
+	if (!kex_allows(s, type)) {
+		log_warn("unexpected message %u during key exchange", type);
+		return (errno = EPROTO, 0);
+	}
+	switch (type) {
+	case SSH_MSG_DISCONNECT:
+		log_info("client disconnected");
+		exit(s->authed ? EXIT_OK : EXIT_PEER);
+	case SSH_MSG_IGNORE:
+	case SSH_MSG_DEBUG:
+	case SSH_MSG_UNIMPLEMENTED:
+	case SSH_MSG_EXT_INFO:
+		return 1;
+	case SSH_MSG_KEXINIT:
+	case SSH_MSG_NEWKEYS:
+	case SSH_MSG_KEX_ECDH_INIT:
+		return kex_handle(s, type, p, len);
+	case SSH_MSG_SERVICE_REQUEST:
+	case SSH_MSG_USERAUTH_REQUEST:
+		if (!s->kex.done_once) return (errno = EPROTO, 0);
+		return userauth_handle(s, type, p, len);
+	}
+	if (type >= SSH_MSG_GLOBAL_REQUEST && type <= SSH_MSG_CHANNEL_FAILURE) {
+		if (!s->authed) return (errno = EPROTO, 0);
+		return channel_handle(s, type, p, len);
+	}
+	send_unimplemented(s);
+	return 1;
+}
+
+static void fail_protocol(struct session *s)
+{
+	int e = errno;
+	if (e == ENOMEM || e == EIO) log_die(EXIT_SYSTEM, "internal failure: %s", strerror(e));
+	if (e == EBADMSG) {
+		/* nothing more can be said safely on a corrupted stream */
+		exit(EXIT_PEER);
+	}
+	log_warn("protocol error: %s", strerror(e));
+	ssh_disconnect(s, SSH_DISCONNECT_PROTOCOL_ERROR, "protocol error");
+	s->exit_code = EXIT_PEER;
+}
+
+static void process_input(struct session *s)
+{
+	const unsigned char *p;
+	size_t len;
+
+	if (!s->t.got_version) {
+		if (!packet_read_version(s)) {
+			if (errno == EAGAIN) return;
+			log_warn("bad version line from client");
+			exit(EXIT_PEER);
+		}
+		log_debug("client version %s", s->kex.v_c);
+	}
+	while (!s->closing && buf_used(&s->t.tx) < SSH_TX_HIGH_WATER &&
+	       !(s->until_auth && s->authed)) {
+		if (!packet_next(s, &p, &len)) {
+			if (errno == EAGAIN) return;
+			fail_protocol(s);
+			return;
+		}
+		s->last_activity = time(0);
+		if (!dispatch(s, p, len)) {
+			packet_consume(s);
+			fail_protocol(s);
+			return;
+		}
+		packet_consume(s);
+	}
+}
+
+static int poll_timeout_ms(const struct session *s, time_t now)
+{
+	long t = 3600;
+	if (!s->authed)
+		t = (long)(s->start + (time_t)s->cf[CF_LOGIN_GRACE_TIME].num - now);
+	else if (s->cf[CF_IDLE_TIMEOUT].num)
+		t = (long)(s->last_activity + (time_t)s->cf[CF_IDLE_TIMEOUT].num - now);
+	if (s->kex.done_once && s->cf[CF_REKEY_TIME].num) {
+		long r = (long)(s->kex.started + (time_t)s->cf[CF_REKEY_TIME].num - now);
+		if (r < t) t = r;
+	}
+	return t <= 0 ? 0 : (int)(t > 3600 ? 3600000 : t * 1000);
+}
+
+static void check_deadlines(struct session *s, time_t now)
+{
+	if (!s->authed && now - s->start >= (time_t)s->cf[CF_LOGIN_GRACE_TIME].num) {
+		log_warn("login grace time exceeded");
+		ssh_disconnect(s, SSH_DISCONNECT_PROTOCOL_ERROR, "login grace time exceeded");
+		s->exit_code = EXIT_PEER;
+	} else if (s->authed && s->cf[CF_IDLE_TIMEOUT].num &&
+		   now - s->last_activity >= (time_t)s->cf[CF_IDLE_TIMEOUT].num) {
+		log_info("idle timeout");
+		ssh_disconnect(s, SSH_DISCONNECT_BY_APPLICATION, "idle timeout");
+	}
+	if (!s->closing && kex_rekey_due(s, now)) {
+		log_debug("starting a key exchange");
+		if (!kex_send_init(s))
+			log_die(EXIT_SYSTEM, "unable to start key exchange: %s", strerror(errno));
+	}
+}
+
+static void read_input(struct session *s)
+{
+	struct buf *rx = &s->t.rx;
+	size_t room = rx->max - buf_used(rx);
+	ssize_t r;
+	if (room > READ_CHUNK) room = READ_CHUNK;
+	if (!buf_reserve(rx, room)) log_die(EXIT_SYSTEM, "out of memory");
+	r = read(0, rx->p + rx->len, room);
+	if (r < 0) {
+		if (errno == EAGAIN || errno == EINTR) return;
+		log_info("connection lost: %s", strerror(errno));
+		exit(s->authed ? EXIT_OK : EXIT_PEER);
+	}
+	if (!r) {
+		log_info("connection closed by client");
+		exit(s->authed ? EXIT_OK : EXIT_PEER);
+	}
+	rx->len += (size_t)r;
+}
+
+static void write_output(struct session *s)
+{
+	struct buf *tx = &s->t.tx;
+	ssize_t w = write(1, buf_data(tx), buf_used(tx));
+	if (w < 0) {
+		if (errno == EAGAIN || errno == EINTR) return;
+		log_info("connection lost: %s", strerror(errno));
+		exit(s->closing ? s->exit_code : EXIT_PEER);
+	}
+	buf_consume(tx, (size_t)w);
+}
+
+void connection_serve(struct session *s)
+{
+	for (;;) {
+		struct pollfd pfd[2] = {{0, 0, 0}, {1, 0, 0}};
+		int handing_over;
+		time_t now;
+		int r;
+
+		process_input(s);
+		handing_over = s->until_auth && s->authed;
+		if (buf_used(&s->t.deferred)) packet_flush_deferred(s);
+		/* The network child stops reading at USERAUTH_SUCCESS and returns
+		 * once it has left: the rest is the session process's. */
+		if (handing_over && !buf_used(&s->t.tx) && !buf_used(&s->t.deferred)) return;
+		if (s->authed && !handing_over && !s->closing && !channel_pump(s)) fail_protocol(s);
+		now = time(0);
+		check_deadlines(s, now);
+		if (s->closing && !buf_used(&s->t.tx)) exit(s->exit_code);
+		if (!s->closing && !handing_over && buf_used(&s->t.rx) < s->t.rx.max &&
+		    buf_used(&s->t.tx) < SSH_TX_HIGH_WATER)
+			pfd[0].events = POLLIN;
+		if (buf_used(&s->t.tx)) pfd[1].events = POLLOUT;
+		r = poll(pfd, 2, s->closing ? 5000 : poll_timeout_ms(s, now));
+		if (r < 0 && errno != EINTR) log_die(EXIT_SYSTEM, "poll: %s", strerror(errno));
+		if (r == 0 && s->closing) exit(s->exit_code);
+		if (pfd[1].revents & (POLLOUT | POLLERR | POLLHUP)) write_output(s);
+		if (pfd[0].revents & (POLLIN | POLLERR | POLLHUP)) read_input(s);
+	}
+}
