@@ -140,6 +140,35 @@ t_cleanup() {
 	fi
 }
 
+# --- running as another uid ----------------------------------------------
+
+# t_uid_can UID GID TEST PATH: 0 when UID:GID, with no supplementary
+# groups, passes test(1) TEST (-r, -x, ...) on PATH: every directory above
+# it must let that uid through.  Needs root and setpriv (util-linux).
+t_uid_can() {
+	setpriv --reuid="$1" --regid="$2" --clear-groups test "$3" "$4" 2>/dev/null
+}
+
+# t_copy_for_uid UID GID FILE: prints a path to FILE that UID:GID can read
+# (and run, when FILE is executable): FILE itself when it can, else a copy
+# in $T_TMP/for-UID.  A clone under a directory other users cannot enter
+# (/root, a private mktemp -d) is out of reach of the uids tests run
+# servers as.  Returns 1, printing nothing, when even the copy is out of
+# reach ($T_TMP under a private TMPDIR): skip the test, with that reason.
+t_copy_for_uid() {
+	_t=-r
+	[ -x "$3" ] && _t=-x
+	if t_uid_can "$1" "$2" "$_t" "$3"; then
+		echo "$3"
+		return 0
+	fi
+	_d=$T_TMP/for-$1
+	mkdir -p "$_d" && chmod 755 "$_d" && cp -p "$3" "$_d/" || return 1
+	chmod a+r "$_d/${3##*/}"
+	t_uid_can "$1" "$2" "$_t" "$_d/${3##*/}" || return 1
+	echo "$_d/${3##*/}"
+}
+
 # --- ports and servers --------------------------------------------------
 
 # t_free_port: prints a TCP port on 127.0.0.1 that nobody listens on.

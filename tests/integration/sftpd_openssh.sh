@@ -80,19 +80,30 @@ SERVER_ENV=(
 	SFTPD_AUTH_FAIL_DELAY_MS=50
 )
 
+# As root, the unprivileged cases run sftpd as the account, which cannot
+# reach the binary of a clone under a private directory (/root): they run
+# a copy then, and are skipped when the account cannot read its keys.
+SFTPD_ACC=
+if [ "$(id -u)" = 0 ] && t_have setpriv; then
+	SFTPD_ACC=$(t_copy_for_uid "$ACC_UID" "$ACC_GID" "$SFTPD") &&
+		t_uid_can "$ACC_UID" "$ACC_GID" -r "$T/keys/users" || SFTPD_ACC=
+	[ "$SFTPD_ACC" = "$SFTPD" ] || t_diag "uid $ACC_UID cannot run $SFTPD: the unprivileged cases run ${SFTPD_ACC:-nothing}"
+fi
+
 # The ProxyCommand: sftpd with the test environment (plus VAR=value
 # arguments), stderr to the log, exit status to rc.log.  With UNPRIV=1 as
 # root it runs as the account (openat2 confinement instead of chroot).
 {
 	echo '#!/bin/sh'
 	echo "trap 'hup=1' HUP  # ssh hangs up its ProxyCommand; still record the status"
-	echo 'pre='
+	printf 'pre= bin=%q\n' "$SFTPD"
 	echo 'if [ "${UNPRIV:-0}" = 1 ] && [ "$(id -u)" = 0 ]; then'
 	echo "  pre=\"setpriv --reuid=$ACC_UID --regid=$ACC_GID --clear-groups\""
+	printf '  bin=%q\n' "$SFTPD_ACC"
 	echo 'fi'
 	printf '$pre env -i'
 	printf ' %q' "${SERVER_ENV[@]}"
-	printf ' "$@" %q 2>>%q\n' "$SFTPD" "$LOG"
+	printf ' "$@" "$bin" 2>>%q\n' "$LOG"
 	printf 'echo "$? $(date +%%T) $*" >>%q\n' "$RCLOG"
 } >"$T/srv"
 chmod 755 "$T/srv"
@@ -299,14 +310,17 @@ file_suite proxy
 
 if [ "$(id -u)" = 0 ]; then
 	confine_suite chroot
-	if t_have setpriv; then
+	if ! t_have setpriv; then
+		t_skip "openat2 confinement as an unprivileged server" "setpriv missing (util-linux)"
+	elif [ -z "$SFTPD_ACC" ]; then
+		t_skip "openat2 confinement as an unprivileged server" \
+			"uid $ACC_UID cannot reach $T (TMPDIR ${TMPDIR:-/tmp} not open to other users?)"
+	else
 		UNPRIV=1
 		t_run "unprivileged: connect and ls as uid $ACC_UID" sftp_batch "ls"
 		xfer unprivileged
 		confine_suite openat2
 		UNPRIV=0
-	else
-		t_skip "openat2 confinement as an unprivileged server" "setpriv missing (util-linux)"
 	fi
 else
 	confine_suite openat2
