@@ -289,6 +289,10 @@ int privsep_send_init(int fd, struct key_private *const *keys, unsigned n, const
 static void give_up(struct monitor *m, pid_t child, const char *who)
 {
 	char name[64];
+	/* The session process runs under another uid than the signer, which
+	 * then cannot kill it: closing the socket ends it at its next request
+	 * (and at once when it waits for an answer). */
+	close(m->fd);
 	if (child > 0) {
 		kill(child, SIGKILL);
 		waitpid(child, 0, 0);
@@ -366,6 +370,10 @@ static void run_session(struct session *s, struct monitor *m, struct key_private
 	memcpy(s->user, m->user, sizeof s->user);
 	session_confine(s, &m->account);
 	monitor_forget_account(m);
+	/* Without its signer the connection is over (and the super-server,
+	 * which waits for the signer, already thinks so). */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() == 1)
+		log_die(EXIT_SYSTEM, "the signer is gone");
 	sandbox_or_die(&policy, "session");
 	s->authed = 1;
 	if (!transport_import(s, m->handover, m->handover_len))
