@@ -72,8 +72,11 @@ HUGE=$L/f_10485760
 
 # --- how to reach the server -------------------------------------------
 
+t_privsep_env "$SFTPD"
+# shellcheck disable=SC2206 # T_PRIVSEP_ENV: zero or more VAR=value words
 SERVER_ENV=(
 	PATH=/usr/sbin:/usr/bin:/sbin:/bin
+	$T_PRIVSEP_ENV
 	SFTPD_HOST_KEYS="$T/keys/hk_ed25519"
 	SFTPD_USERS_FILE="$T/keys/users"
 	SFTPD_AUTHORIZED_KEYS="$T/keys/authorized_keys"
@@ -393,6 +396,16 @@ SRV_ENV="SFTPD_LOG_LEVEL=debug"
 rekey_case "rekey asked by the client (RekeyLimit=1M)" -o RekeyLimit=1M
 SRV_ENV="SFTPD_LOG_LEVEL=debug SFTPD_REKEY_BYTES=1M"
 rekey_case "rekey started by the server (SFTPD_REKEY_BYTES=1M)"
+# Every cipher and MAC survives the hand-over from the network child to the
+# session process, and a rekey (signed by the signer) right after it.
+SRV_ENV="SFTPD_LOG_LEVEL=debug"
+for c in chacha20-poly1305@openssh.com aes128-gcm@openssh.com aes256-gcm@openssh.com; do
+	rekey_case "hand-over then rekeys, $c" -c "$c" -o RekeyLimit=1M
+done
+for m in hmac-sha2-256-etm@openssh.com hmac-sha2-512-etm@openssh.com hmac-sha2-256 hmac-sha2-512; do
+	rekey_case "hand-over then rekeys, aes256-ctr + $m" -c aes256-ctr -o "MACs=$m" -o RekeyLimit=1M
+done
+rekey_case "hand-over then rekeys, compression" -C -o RekeyLimit=1M
 SRV_ENV=
 
 # Host keys: the client trusts only the expected key (strict checking), so
@@ -839,7 +852,7 @@ t_run "sftpd -t accepts the test configuration" env -i "${SERVER_ENV[@]}" "$SFTP
 if [ -f "$T_TOP/service/sftpd.env" ]; then
 	bad=
 	for l in $(sed -n 's/^#\{0,1\}\(SFTPD_[A-Z_]*=[^ ]*\)$/\1/p' "$T_TOP/service/sftpd.env"); do
-		env -i "$l" SFTPD_HOST_KEYS="$T/keys/hk_ed25519" "$SFTPD" -t >/dev/null 2>&1 || bad="$bad $l"
+		env -i "$l" SFTPD_HOST_KEYS="$T/keys/hk_ed25519" $T_PRIVSEP_ENV "$SFTPD" -t >/dev/null 2>&1 || bad="$bad $l"
 	done
 	t_is "$bad" "" "service/sftpd.env: every setting and example passes sftpd -t"
 fi
