@@ -169,6 +169,21 @@ t_copy_for_uid() {
 	echo "$_d/${3##*/}"
 }
 
+# t_privsep_env SFTPD: sets T_PRIVSEP_ENV to the VAR=value words to pass
+# to that sftpd binary for its privilege separation.  As root sftpd runs
+# its pre-authentication process as the system user sluice (INSTALL);
+# where that user does not exist, as nobody, said in a diagnostic.  Not
+# root: nothing (sftpd does not switch uids then), nor with an sftpd whose
+# -M list lacks SFTPD_PRIVSEP_USER (unknown SFTPD_ variables are an error).
+t_privsep_env() {
+	T_PRIVSEP_ENV=
+	[ "$(id -u)" = 0 ] || return 0
+	id sluice >/dev/null 2>&1 && return 0
+	"$1" -M 2>/dev/null | grep -q SFTPD_PRIVSEP_USER || return 0
+	T_PRIVSEP_ENV=SFTPD_PRIVSEP_USER=nobody
+	t_diag "no system user sluice (see INSTALL): sftpd runs with SFTPD_PRIVSEP_USER=nobody"
+}
+
 # --- ports and servers --------------------------------------------------
 
 # t_free_port: prints a TCP port on 127.0.0.1 that nobody listens on.
