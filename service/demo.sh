@@ -81,6 +81,13 @@ if [ "$(id -u)" = 0 ]; then
 	fi
 	ACC_UID=$(id -u sluice-demo)
 	ACC_GID=$(id -g sluice-demo)
+	# sftpd's pre-authentication process runs as sluice, chrooted in the
+	# empty directory /run/sluice/empty that sftpd makes itself (INSTALL).
+	if ! id sluice >/dev/null 2>&1; then
+		useradd --system --no-create-home --home-dir /run/sluice/empty \
+			--shell /usr/sbin/nologin sluice
+		say "created system user sluice (remove with: userdel sluice)"
+	fi
 else
 	ACC_UID=$(id -u)
 	ACC_GID=$(id -g)
