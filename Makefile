@@ -141,6 +141,8 @@ bench: all
 demo: all
 	sh service/demo.sh
 
+# As root with an empty DESTDIR, install also creates the system user
+# sluice, which sftpd's pre-authentication process runs as (INSTALL).
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 sftpd/sftpd $(DESTDIR)$(PREFIX)/sbin/sftpd
@@ -148,6 +150,10 @@ install: all
 	install -m 644 sftpd/sftpd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 644 keytools/sluice-keytool.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	if [ -x ftpsd/ftpsd ]; then install -m 755 ftpsd/ftpsd $(DESTDIR)$(PREFIX)/sbin/ftpsd; install -m 644 ftpsd/ftpsd.8 $(DESTDIR)$(PREFIX)/share/man/man8/; fi
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && ! id sluice >/dev/null 2>&1; then \
+		useradd --system --no-create-home --home-dir /run/sluice/empty \
+			--shell /usr/sbin/nologin sluice && echo "created system user sluice"; \
+	fi
 
 format-check:
 	clang-format --dry-run --Werror $(LIB_SRC) $(SFTPD_SRC) $(FTPSD_SRC) $(KT_SRC) $(wildcard lib/*/*.h sftpd/*.h sftpd/*/*.h ftpsd/*.h keytools/*.h)
