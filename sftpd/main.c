@@ -169,8 +169,8 @@ static void serve_connection(struct session *s, const char *peer)
 		exit(EXIT_USAGE);
 	}
 	if (!ids.as_root)
-		log_debug("not started as root: no chroot and no change of user for the "
-			  "unprivileged processes");
+		log_info("not started as root: the unprivileged processes keep this uid and "
+			 "get no chroot (limits and sandboxes still apply)");
 	if (peer_fd_is_tcp(0)) {
 		int one = 1;
 		setsockopt(0, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -221,6 +221,8 @@ int main(int argc, char **argv)
 	load_config(s, !mode[0]);
 	if (!strcmp(mode, "-S")) return serve_raw_sftp(s);
 	if (!strcmp(mode, "-t")) {
+		struct privsep_ids ids;
+		if (!privsep_prepare(s->cf, &ids)) exit(EXIT_USAGE);
 		if (!load_host_keys(s)) exit(EXIT_SYSTEM);
 		print_settings(s);
 		return 0;

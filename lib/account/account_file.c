@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <sodium.h>
 #include "account/account_internal.h"
 
 #define ACCOUNT_READ_CHUNK 16384
@@ -54,21 +55,24 @@ static int account_reader_fill(struct account_reader *rd, int fd, int *eof)
 	return 1;
 }
 
+/* The buffer holds other accounts' hashes: wiped before returning, so a
+ * process forked later (sftpd's session process) does not inherit them. */
 int account_file_each(int fd, account_line_fn *fn, void *ctx)
 {
 	struct account_reader rd; /* 20 KiB */
-	int eof = 0;
+	int eof = 0, ok = 1, e;
 
 	rd.start = rd.end = 0;
 	rd.total = 0;
 	rd.lineno = 0;
 	account_error_line = 0;
-	while (!eof) {
-		if (!account_reader_fill(&rd, fd, &eof)) return 0;
-		if (!account_reader_lines(&rd, fn, ctx)) return 0;
-	}
-	if (rd.end) return fn(ctx, rd.buf, rd.end, 0, ++rd.lineno);
-	return 1;
+	while (ok && !eof)
+		ok = account_reader_fill(&rd, fd, &eof) && account_reader_lines(&rd, fn, ctx);
+	if (ok && rd.end) ok = fn(ctx, rd.buf, rd.end, 0, ++rd.lineno);
+	e = errno;
+	sodium_memzero(rd.buf, sizeof rd.buf);
+	errno = e;
+	return ok;
 }
 
 struct account_find {
