@@ -8,7 +8,7 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
-PKGS     = libsodium libtls libcrypto zlib
+PKGS     = libsodium libtls libcrypto zlib libseccomp
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
