@@ -447,8 +447,10 @@ int kex_rekey_due(const struct session *s, time_t now)
 	const struct transport *t = &s->t;
 	unsigned long long limit = s->cf[CF_REKEY_BYTES].num, secs = s->cf[CF_REKEY_TIME].num;
 	/* Never before authentication: the monitor signs only a few exchanges
-	 * then, and the network child has no reason to rekey. */
-	if (!s->authed || !s->kex.done_once || s->kex.in_progress) return 0;
+	 * then, and the network child has no reason to rekey.  Nor in the
+	 * network child after it: it hands over only between key exchanges,
+	 * and the session process starts the one that is due. */
+	if (!s->authed || s->until_auth || !s->kex.done_once || s->kex.in_progress) return 0;
 	if (t->bytes_in >= limit || t->bytes_out >= limit) return 1;
 	if (t->packets_in >= SSH_KEX_REKEY_PACKETS || t->packets_out >= SSH_KEX_REKEY_PACKETS)
 		return 1;
