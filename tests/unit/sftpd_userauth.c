@@ -1,8 +1,12 @@
 /* sftpd_userauth: the authentication protocol (userauth.c, authority.c)
  * driven with hand-built messages after a finished key exchange; replies
- * are read back through a receiving session.  Covers the service request,
- * "none", publickey queries and signatures against a real authorized_keys
- * file, passwords, user name changes, malformed requests and the limit. */
+ * are read back through a receiving session.  Every verdict comes from a
+ * real monitor (monitor.c) in a child process, with a real users file and
+ * authorized_keys file, as in sftpd's network child.  Covers the service
+ * request, "none", publickey queries and signatures, passwords, user name
+ * changes, malformed requests, the banner, the session's own limit, the
+ * monitor's "last", a monitor that refuses or dies, and unknown users
+ * answered exactly like known ones. */
 #include <errno.h>
 #include <ftw.h>
 #include <stdint.h>
@@ -16,49 +20,88 @@
 #include "log/log.h"
 #include "wire/wire.h"
 #include "../../sftpd/ssh/ssh.h"
+#include "sftpd_monitor_child.h"
 
 static char tmpdir[] = "/tmp/sftpd_userauth.XXXXXX";
 static char users_env[SLUICE_MAX_PATH + 128];
 static char home[SLUICE_MAX_PATH];
-static struct key_private *key_ok, *key_other, *key_ecdsa;
-static unsigned confined;
-
-/* Stands in for sftpd's confinement: counts calls, touches nothing. */
-void session_confine(struct session *s)
-{
-	(void)s;
-	confined++;
-}
+static struct key_private *host_key, *key_ok, *key_other, *key_ecdsa;
 
 /* conf_load keeps pointers into the environment strings: they live with
- * the session. */
+ * the session.  The monitor may be configured apart from the session, to
+ * see which of the two decides. */
 struct test_session {
 	struct session s;
 	char methods[128], tries[64];
+	char mon_methods[128], mon_tries[64];
+	struct conf_value mon_cf[CF_COUNT];
 };
 
-static struct session *session_new(const char *methods, const char *tries)
+static void load(struct conf_value *cf, char *m, size_t mcap, char *t, size_t tcap,
+		 const char *methods, const char *tries)
+{
+	char *env[] = {users_env, "SFTPD_AUTH_FAIL_DELAY_MS=0", m, t, 0}, err[256];
+	snprintf(m, mcap, "SFTPD_AUTH_METHODS=%s", methods);
+	snprintf(t, tcap, "SFTPD_MAX_AUTH_TRIES=%s", tries);
+	if (!conf_load("SFTPD_", sftpd_conf_table, CF_COUNT, cf, env, err, sizeof err)) {
+		printf("Bail out! configuration: %s\n", err);
+		exit(1);
+	}
+}
+
+/* A session after its first key exchange, whose exchange hash (the
+ * session id) the monitor signed, so the monitor knows the session id
+ * that signed publickey requests must cover.  No monitor when mon_methods
+ * is null. */
+static struct session *session_split(const char *methods, const char *tries,
+				     const char *mon_methods, const char *mon_tries)
 {
 	struct test_session *ts = calloc(1, sizeof *ts);
 	struct session *s = &ts->s;
-	char *m = ts->methods, *t = ts->tries, err[256];
-	char *env[] = {users_env, "SFTPD_AUTH_FAIL_DELAY_MS=0", m, t, 0};
+	unsigned char sig[KEY_SIG_MAX];
+	size_t siglen;
 
 	if (!ts) abort();
-	snprintf(m, sizeof ts->methods, "SFTPD_AUTH_METHODS=%s", methods);
-	snprintf(t, sizeof ts->tries, "SFTPD_MAX_AUTH_TRIES=%s", tries);
+	load(s->cf, ts->methods, sizeof ts->methods, ts->tries, sizeof ts->tries, methods, tries);
 	s->t.rx = (struct buf)BUF_ZERO(SSH_RX_MAX);
 	s->t.tx = (struct buf)BUF_ZERO(SSH_TX_MAX);
 	s->t.deferred = (struct buf)BUF_ZERO(SSH_DEFERRED_MAX);
 	s->max_channels = SSH_MAX_CHANNELS;
-	if (!conf_load("SFTPD_", sftpd_conf_table, CF_COUNT, s->cf, env, err, sizeof err)) {
-		printf("Bail out! configuration: %s\n", err);
+	s->kex.done_once = 1;
+	for (unsigned i = 0; i < 32; i++)
+		s->kex.session_id[i] = (unsigned char)(0xa0 + i);
+	s->kex.session_id_len = 32;
+	s->mon = -1;
+	if (!mon_methods) return s;
+	load(ts->mon_cf, ts->mon_methods, sizeof ts->mon_methods, ts->mon_tries,
+	     sizeof ts->mon_tries, mon_methods, mon_tries);
+	s->host_pub[0] = *key_private_public(host_key);
+	s->n_host_keys = 1;
+	s->mon = monitor_child_start(ts->mon_cf, &host_key, 1);
+	s->kex.number = 1;
+	if (!authority_sign(s->mon, 1, 0, "ssh-ed25519", s->kex.session_id, s->kex.session_id_len,
+			    sig, &siglen) ||
+	    !key_verify(&s->host_pub[0], "ssh-ed25519", sig, siglen, s->kex.session_id,
+			s->kex.session_id_len)) {
+		printf("Bail out! the monitor did not sign the exchange hash: %s\n",
+		       strerror(errno));
 		exit(1);
 	}
-	s->kex.done_once = 1;
-	for (unsigned i = 0; i < 32; i++) s->kex.session_id[i] = (unsigned char)(0xa0 + i);
-	s->kex.session_id_len = 32;
 	return s;
+}
+
+/* Session and monitor configured alike, as in sftpd. */
+static struct session *session_new(const char *methods, const char *tries)
+{
+	return session_split(methods, tries, methods, tries);
+}
+
+/* Ends the session's monitor: MONITOR_CHILD_EOF if it refused nothing. */
+static int monitor_end(struct session *s)
+{
+	int r = monitor_child_stop(s->mon);
+	s->mon = -1;
+	return r;
 }
 
 /* The reply reader: a plain session that receives what s sent. */
@@ -102,6 +145,7 @@ static int no_reply(struct session *s)
 static void session_free(struct session *s)
 {
 	if (s != reader) drop_replies(s);
+	if (s->mon >= 0) monitor_end(s);
 	buf_free(&s->t.rx);
 	buf_free(&s->t.tx);
 	buf_free(&s->t.deferred);
@@ -162,8 +206,8 @@ static int failure_lists(const char *methods)
 {
 	char list[256];
 	int partial = -1;
-	return wire_get_cstring(&rin, list, sizeof list) && wire_get_bool(&rin, &partial) && wire_done(&rin) &&
-	       !strcmp(list, methods) && partial == 0;
+	return wire_get_cstring(&rin, list, sizeof list) && wire_get_bool(&rin, &partial) &&
+	       wire_done(&rin) && !strcmp(list, methods) && partial == 0;
 }
 
 static uint32_t disconnect_reason(void)
@@ -182,30 +226,36 @@ static void test_service(void)
 	wire_put_cstring(&mw, "ssh-userauth");
 	ok(handle(s) == 1, "SERVICE_REQUEST ssh-userauth handled");
 	is_int(next_reply(s), SSH_MSG_SERVICE_ACCEPT, "SERVICE_ACCEPT sent");
-	ok(wire_get_cstring(&rin, name, sizeof name) && wire_done(&rin) && !strcmp(name, "ssh-userauth"),
+	ok(wire_get_cstring(&rin, name, sizeof name) && wire_done(&rin) &&
+	       !strcmp(name, "ssh-userauth"),
 	   "SERVICE_ACCEPT names ssh-userauth");
 
 	begin(SSH_MSG_SERVICE_REQUEST);
 	wire_put_cstring(&mw, "ssh-userauth");
 	wire_put_u8(&mw, 0);
-	ok(handle(s) == 0 && errno == EPROTO && no_reply(s), "SERVICE_REQUEST with a trailing byte: EPROTO");
+	ok(handle(s) == 0 && errno == EPROTO && no_reply(s),
+	   "SERVICE_REQUEST with a trailing byte: EPROTO");
 	begin(SSH_MSG_SERVICE_REQUEST);
 	wire_put_u32(&mw, 12);
 	wire_put_bytes(&mw, "ssh-user", 8);
 	ok(handle(s) == 0 && errno == EPROTO && no_reply(s), "SERVICE_REQUEST truncated: EPROTO");
 	begin(SSH_MSG_SERVICE_REQUEST);
-	ok(handle(s) == 0 && errno == EPROTO && no_reply(s), "SERVICE_REQUEST without a name: EPROTO");
+	ok(handle(s) == 0 && errno == EPROTO && no_reply(s),
+	   "SERVICE_REQUEST without a name: EPROTO");
 	begin(SSH_MSG_SERVICE_REQUEST);
 	wire_put_cstring(&mw, "ssh-userauth-and-a-name-longer-than-32");
-	ok(handle(s) == 0 && errno == EPROTO && no_reply(s), "SERVICE_REQUEST with an over-long name: EPROTO");
+	ok(handle(s) == 0 && errno == EPROTO && no_reply(s),
+	   "SERVICE_REQUEST with an over-long name: EPROTO");
 	begin(SSH_MSG_SERVICE_REQUEST);
 	wire_put_string(&mw, "ssh-userauth\0x", 14);
-	ok(handle(s) == 0 && errno == EPROTO && no_reply(s), "SERVICE_REQUEST with an embedded NUL: EPROTO");
+	ok(handle(s) == 0 && errno == EPROTO && no_reply(s),
+	   "SERVICE_REQUEST with an embedded NUL: EPROTO");
 
 	begin(SSH_MSG_SERVICE_REQUEST);
 	wire_put_cstring(&mw, "ssh-connection");
 	ok(handle(s) == 1 && s->closing, "SERVICE_REQUEST ssh-connection: closing");
-	ok(next_reply(s) == SSH_MSG_DISCONNECT && disconnect_reason() == SSH_DISCONNECT_SERVICE_NOT_AVAILABLE,
+	ok(next_reply(s) == SSH_MSG_DISCONNECT &&
+	       disconnect_reason() == SSH_DISCONNECT_SERVICE_NOT_AVAILABLE,
 	   "  DISCONNECT service not available");
 	session_free(s);
 
@@ -213,8 +263,16 @@ static void test_service(void)
 	s->authed = 1;
 	begin(SSH_MSG_SERVICE_REQUEST);
 	wire_put_cstring(&mw, "ssh-userauth");
-	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_DISCONNECT, "SERVICE_REQUEST after authentication: DISCONNECT");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_DISCONNECT,
+	   "SERVICE_REQUEST after authentication: DISCONNECT");
 	session_free(s);
+}
+
+static void password(struct session *s, const char *user, const char *pw, size_t pwlen, int change)
+{
+	request(user, "ssh-connection", "password");
+	wire_put_bool(&mw, change);
+	wire_put_string(&mw, pw, pwlen);
 }
 
 static void test_none_and_unknown(void)
@@ -226,41 +284,89 @@ static void test_none_and_unknown(void)
 	ok(next_reply(s) == SSH_MSG_USERAUTH_FAILURE && failure_lists("publickey,password"),
 	   "none: FAILURE listing publickey,password, partial false");
 	is_int(s->auth_failures, 0, "none is not counted as a failure");
-	ok(s->user_checked && !s->user_known, "unknown user looked up once");
+	ok(s->user_set && !strcmp(s->user, "nobody"), "the first request names the user");
 
 	pk_request("nobody", key_ok, "ssh-ed25519", 0, 0, 0);
-	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && failure_lists("publickey,password"),
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE &&
+	       failure_lists("publickey,password"),
 	   "unknown user, publickey query: FAILURE");
 	pk_request("nobody", key_ok, "ssh-ed25519", 1, s->kex.session_id, s->kex.session_id_len);
-	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "unknown user, signed publickey: FAILURE");
-	request("nobody", "ssh-connection", "password");
-	wire_put_bool(&mw, 0);
-	wire_put_cstring(&mw, "secret");
-	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "unknown user, password: FAILURE");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE,
+	   "unknown user, signed publickey: FAILURE");
+	password(s, "nobody", "secret", 6, 0);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE,
+	   "unknown user, password: FAILURE");
 	request("nobody", "ssh-connection", "keyboard-interactive");
-	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "keyboard-interactive: FAILURE");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE,
+	   "keyboard-interactive: FAILURE");
 	is_int(s->auth_failures, 4, "four failures counted");
-	ok(!s->authed && !confined && !s->closing, "not authenticated, not confined, still open");
+	ok(!s->authed && !s->closing, "not authenticated, still open");
+	is_int(monitor_end(s), MONITOR_CHILD_EOF,
+	       "the monitor answered an unknown user without giving up");
 	session_free(s);
 
 	s = session_new("publickey", "6");
 	request("nobody", "ssh-connection", "none");
-	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && failure_lists("publickey"),
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE &&
+	       failure_lists("publickey"),
 	   "publickey only: FAILURE lists publickey");
-	request("nobody", "ssh-connection", "password");
-	wire_put_bool(&mw, 0);
-	wire_put_cstring(&mw, "secret");
+	password(s, "nobody", "secret", 6, 0);
 	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && s->auth_failures == 1,
 	   "publickey only: password refused and counted");
+	is_int(monitor_end(s), MONITOR_CHILD_EOF,
+	       "publickey only: the password never reached the monitor");
 	session_free(s);
 
 	s = session_new("publickey,password", "6");
 	request("../../etc", "ssh-connection", "none");
-	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && s->user_checked && !s->user_known,
-	   "invalid user name: FAILURE, never looked up");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE,
+	   "invalid user name: FAILURE");
 	pk_request("../../etc", key_ok, "ssh-ed25519", 0, 0, 0);
-	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "invalid user name, publickey: FAILURE");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE,
+	   "invalid user name, publickey: FAILURE");
+	password(s, "../../etc", "secret", 6, 0);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && !s->closing,
+	   "invalid user name, password: FAILURE");
 	session_free(s);
+}
+
+/* What a client sees for one user: the replies to a wrong password, a
+ * query for a key not listed and a signature by it, as bytes. */
+static size_t replies_for(const char *user, unsigned char *out, size_t cap)
+{
+	struct session *s = session_new("publickey,password", "6");
+	size_t n = 0;
+
+	password(s, user, "wrong", 5, 0);
+	handle(s);
+	pk_request(user, key_other, "ssh-ed25519", 0, 0, 0);
+	handle(s);
+	pk_request(user, key_other, "ssh-ed25519", 1, s->kex.session_id, s->kex.session_id_len);
+	handle(s);
+	while (next_reply(s) && n + 4 + reply_len <= cap) {
+		wire_store_u32(out + n, (uint32_t)reply_len);
+		memcpy(out + n + 4, reply, reply_len);
+		n += 4 + reply_len;
+	}
+	if (s->closing || monitor_end(s) != MONITOR_CHILD_EOF) n = 0;
+	session_free(s);
+	return n;
+}
+
+/* The monitor looks users up, not the network child; either way a client
+ * must not learn from the answers whether a user exists. */
+static void test_unknown_alike(void)
+{
+	static const char *users[] = {"nobody", "../../etc", "locked"};
+	unsigned char known[1024], other[1024];
+	size_t kn = replies_for("alice", known, sizeof known);
+
+	ok(kn > 0, "alice: wrong password, unlisted key and its signature answered");
+	for (size_t i = 0; i < ARRAY_LEN(users); i++) {
+		size_t on = replies_for(users[i], other, sizeof other);
+		ok(on == kn && !memcmp(known, other, kn),
+		   "%s: the same bytes as for alice, whose account exists", users[i]);
+	}
 }
 
 static void test_malformed(void)
@@ -275,7 +381,8 @@ static void test_malformed(void)
 	ok(handle(s) == 0 && errno == EPROTO && no_reply(s), "user name of 65 bytes: EPROTO");
 	longname[SLUICE_MAX_USERNAME] = 0;
 	request(longname, "ssh-connection", "none");
-	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "user name of 64 bytes accepted");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE,
+	   "user name of 64 bytes accepted");
 	session_free(s);
 
 	s = session_new("publickey,password", "6");
@@ -322,7 +429,8 @@ static void test_malformed(void)
 	wire_put_cstring(&mw, "pw");
 	wire_put_u8(&mw, 7);
 	ok(handle(s) == 0 && errno == EPROTO, "password with a trailing byte: EPROTO");
-	ok(s->auth_failures == 0 && !confined, "malformed requests are not counted and never authenticate");
+	ok(s->auth_failures == 0 && !s->authed,
+	   "malformed requests are not counted and never authenticate");
 	session_free(s);
 
 	s = session_new("publickey,password", "6");
@@ -336,7 +444,9 @@ static void test_malformed(void)
 	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && s->auth_failures == 2,
 	   "algorithm that does not fit the key: FAILURE, counted");
 	pk_request("alice", key_ok, "ssh-ed25519", 0, 0, 0);
-	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_PK_OK, "same user, authorized key: PK_OK");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_PK_OK,
+	   "same user, authorized key: PK_OK");
+	is_int(monitor_end(s), MONITOR_CHILD_EOF, "the monitor saw only the well-formed query");
 	session_free(s);
 }
 
@@ -348,9 +458,20 @@ static void test_user_change_and_service(void)
 	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "alice: none");
 	request("bob", "ssh-connection", "none");
 	ok(handle(s) == 1 && s->closing, "user name changed: closing");
-	ok(next_reply(s) == SSH_MSG_DISCONNECT && disconnect_reason() == SSH_DISCONNECT_PROTOCOL_ERROR,
+	ok(next_reply(s) == SSH_MSG_DISCONNECT &&
+	       disconnect_reason() == SSH_DISCONNECT_PROTOCOL_ERROR,
 	   "  DISCONNECT protocol error");
 	is_str(s->user, "alice", "  the first user name is kept");
+	session_free(s);
+
+	s = session_new("publickey,password", "6");
+	password(s, "alice", "wrong", 5, 0);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "alice: wrong password");
+	password(s, "bob", "secret", 6, 0);
+	ok(handle(s) == 1 && s->closing && next_reply(s) == SSH_MSG_DISCONNECT &&
+	       disconnect_reason() == SSH_DISCONNECT_PROTOCOL_ERROR,
+	   "then a password for bob: DISCONNECT protocol error");
+	is_int(monitor_end(s), MONITOR_CHILD_EOF, "  bob never reached the monitor");
 	session_free(s);
 
 	s = session_new("publickey,password", "6");
@@ -373,7 +494,8 @@ static void test_max_tries(void)
 	ok(r1 && r2 && !s->closing, "SFTPD_MAX_AUTH_TRIES=3: two failures answered with FAILURE");
 	request("nobody", "ssh-connection", "hostbased");
 	r3 = handle(s);
-	ok(r3 == 1 && s->closing && s->exit_code == EXIT_PEER, "third failure: closing, exit code EXIT_PEER");
+	ok(r3 == 1 && s->closing && s->exit_code == EXIT_PEER,
+	   "third failure: closing, exit code EXIT_PEER");
 	ok(next_reply(s) == SSH_MSG_DISCONNECT &&
 	       disconnect_reason() == SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE,
 	   "  DISCONNECT reason 14 (no more auth methods)");
@@ -398,14 +520,23 @@ static void test_banner(void)
 	const unsigned char *p;
 	uint32_t n;
 
-	userauth_set_banner(text, sizeof text - 1);
+	s->banner = text; /* from the monitor's MON_INIT in sftpd */
+	s->banner_len = sizeof text - 1;
 	request("nobody", "ssh-connection", "none");
-	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_BANNER, "banner before the first reply");
-	ok(wire_get_string(&rin, &p, &n) && n == sizeof text - 1 && !memcmp(p, text, n), "  banner text");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_BANNER,
+	   "banner before the first reply");
+	ok(wire_get_string(&rin, &p, &n) && n == sizeof text - 1 && !memcmp(p, text, n),
+	   "  banner text");
 	ok(next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "  then FAILURE");
 	request("nobody", "ssh-connection", "none");
-	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "no banner the second time");
-	userauth_set_banner(0, 0);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE,
+	   "no banner the second time");
+	session_free(s);
+
+	s = session_new("publickey,password", "6");
+	request("nobody", "ssh-connection", "none");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && s->banner_sent,
+	   "no banner configured: FAILURE only");
 	session_free(s);
 }
 
@@ -419,73 +550,148 @@ static void test_publickey(void)
 	unsigned char wrong_sid[32];
 
 	pk_request("alice", key_ok, "ssh-ed25519", 0, 0, 0);
-	ok(handle(s) == 1 && s->user_known, "alice is known from the users file");
+	ok(handle(s) == 1, "authorized key query for alice handled");
 	is_int(next_reply(s), SSH_MSG_USERAUTH_PK_OK, "authorized key query: PK_OK");
-	ok(wire_get_cstring(&rin, alg, sizeof alg) && wire_get_string(&rin, &blob, &bloblen) && wire_done(&rin) &&
-	       !strcmp(alg, "ssh-ed25519") && bloblen == pub->bloblen && !memcmp(blob, pub->blob, bloblen),
+	ok(wire_get_cstring(&rin, alg, sizeof alg) && wire_get_string(&rin, &blob, &bloblen) &&
+	       wire_done(&rin) && !strcmp(alg, "ssh-ed25519") && bloblen == pub->bloblen &&
+	       !memcmp(blob, pub->blob, bloblen),
 	   "  PK_OK echoes algorithm and blob");
+	is_int(s->auth_failures, 0, "  not a failure");
 	pk_request("alice", key_other, "ssh-ed25519", 0, 0, 0);
-	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "another ed25519 key: FAILURE");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE,
+	   "another ed25519 key: FAILURE");
 	pk_request("alice", key_ecdsa, "ecdsa-sha2-nistp256", 0, 0, 0);
-	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "an ecdsa key not listed: FAILURE");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE,
+	   "an ecdsa key not listed: FAILURE");
 	pk_request("alice", key_other, "ssh-ed25519", 1, s->kex.session_id, s->kex.session_id_len);
-	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "signed by a key not listed: FAILURE");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE,
+	   "signed by a key not listed: FAILURE");
 	memset(wrong_sid, 0x55, sizeof wrong_sid);
 	pk_request("alice", key_ok, "ssh-ed25519", 1, wrong_sid, sizeof wrong_sid);
-	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "signature over another session id: FAILURE");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE,
+	   "signature over another session id: FAILURE");
 	pk_request("alice", key_ok, "ssh-ed25519", 1, s->kex.session_id, s->kex.session_id_len);
 	msg[mw.len - 1] ^= 0x80;
-	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "corrupted signature: FAILURE");
-	ok(!s->authed && !confined && s->auth_failures == 5, "five failures, not authenticated");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE,
+	   "corrupted signature: FAILURE");
+	ok(!s->authed && s->auth_failures == 5 && !s->closing, "five failures, not authenticated");
 
 	pk_request("alice", key_ok, "ssh-ed25519", 1, s->kex.session_id, s->kex.session_id_len);
-	ok(handle(s) == 1 && s->authed && confined == 1, "valid signature: authenticated, confined once");
+	ok(handle(s) == 1 && s->authed, "valid signature: authenticated");
 	is_int(next_reply(s), SSH_MSG_USERAUTH_SUCCESS, "  USERAUTH_SUCCESS");
 	ok(reply_len == 1, "  with nothing after the type");
 	pk_request("alice", key_ok, "ssh-ed25519", 1, s->kex.session_id, s->kex.session_id_len);
-	ok(handle(s) == 1 && no_reply(s) && confined == 1, "requests after success are ignored");
-	confined = 0;
+	ok(handle(s) == 1 && no_reply(s), "requests after success are ignored");
+	password(s, "alice", "secret", 6, 0);
+	ok(handle(s) == 1 && no_reply(s), "  a password too");
+	is_int(monitor_end(s), MONITOR_CHILD_EOF,
+	       "  and never reach the monitor (which refuses them after success)");
 	session_free(s);
 
 	s = session_new("password", "6");
 	pk_request("alice", key_ok, "ssh-ed25519", 1, s->kex.session_id, s->kex.session_id_len);
-	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && !s->authed && !confined,
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && !s->authed,
 	   "publickey disabled: even a valid signature fails");
+	is_int(monitor_end(s), MONITOR_CHILD_EOF, "  without asking the monitor");
 	session_free(s);
-}
-
-static void password(struct session *s, const char *user, const char *pw, size_t pwlen, int change)
-{
-	request(user, "ssh-connection", "password");
-	wire_put_bool(&mw, change);
-	wire_put_string(&mw, pw, pwlen);
 }
 
 static void test_password(void)
 {
 	struct session *s = session_new("publickey,password", "6");
 	char big[SLUICE_MAX_PASSWORD + 2];
+	int wiped = 1;
 
 	password(s, "alice", "wrong", 5, 0);
 	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "wrong password: FAILURE");
+	for (size_t i = mw.len - 5; i < mw.len; i++)
+		wiped &= msg[i] == 0;
+	ok(wiped, "  the password is wiped from the request");
 	password(s, "alice", "secret\0x", 8, 0);
-	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "password with an embedded NUL: FAILURE");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE,
+	   "password with an embedded NUL: FAILURE");
 	memset(big, 'a', sizeof big);
 	password(s, "alice", big, sizeof big, 0);
-	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "over-long password: FAILURE");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE,
+	   "over-long password: FAILURE");
 	password(s, "alice", "secret", 6, 1);
-	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "password change request: FAILURE");
-	ok(!s->authed && !confined && s->auth_failures == 4, "four failures counted");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE,
+	   "password change request: FAILURE");
+	ok(!s->authed && s->auth_failures == 4, "four failures counted");
 	password(s, "alice", "secret", 6, 0);
-	ok(handle(s) == 1 && s->authed && confined == 1 && next_reply(s) == SSH_MSG_USERAUTH_SUCCESS,
+	ok(handle(s) == 1 && s->authed && next_reply(s) == SSH_MSG_USERAUTH_SUCCESS,
 	   "right password: USERAUTH_SUCCESS");
-	confined = 0;
+	is_int(monitor_end(s), MONITOR_CHILD_EOF, "  the monitor refused nothing");
 	session_free(s);
 
 	s = session_new("publickey,password", "6");
 	password(s, "locked", "secret", 6, 0);
-	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && !confined,
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && !s->authed,
 	   "account with hash '!': password refused");
+	session_free(s);
+}
+
+/* The monitor counts failures itself and says when none is left; the
+ * session obeys even when its own count (configured higher here) is not
+ * there yet. */
+static void test_monitor_last(void)
+{
+	struct session *s = session_split("publickey,password", "6", "publickey,password", "2");
+
+	password(s, "alice", "wrong", 5, 0);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && !s->closing,
+	   "monitor limit 2: first wrong password: FAILURE");
+	password(s, "alice", "wrong", 5, 0);
+	ok(handle(s) == 1 && s->closing && s->exit_code == EXIT_PEER && s->auth_failures == 2,
+	   "second: the monitor says last: closing, exit code EXIT_PEER, at 2 of the session's 6");
+	ok(next_reply(s) == SSH_MSG_DISCONNECT &&
+	       disconnect_reason() == SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE,
+	   "  DISCONNECT reason 14 (no more auth methods)");
+	ok(next_reply(s) == 0, "  and no FAILURE after it");
+	is_int(monitor_end(s), MONITOR_CHILD_EOF, "  the monitor refused nothing");
+	session_free(s);
+
+	s = session_split("publickey,password", "6", "publickey,password", "1");
+	pk_request("alice", key_other, "ssh-ed25519", 0, 0, 0);
+	ok(handle(s) == 1 && s->closing && next_reply(s) == SSH_MSG_DISCONNECT &&
+	       disconnect_reason() == SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE,
+	   "monitor limit 1: a query for an unlisted key: the monitor says last, DISCONNECT");
+	session_free(s);
+
+	s = session_split("publickey,password", "6", "publickey,password", "1");
+	pk_request("alice", key_ok, "ssh-ed25519", 0, 0, 0);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_PK_OK && !s->closing,
+	   "monitor limit 1: an authorized key query is no failure: PK_OK");
+	pk_request("alice", key_ok, "ssh-ed25519", 1, s->kex.session_id, s->kex.session_id_len);
+	ok(handle(s) == 1 && s->authed && next_reply(s) == SSH_MSG_USERAUTH_SUCCESS,
+	   "  then its signature: USERAUTH_SUCCESS");
+	session_free(s);
+}
+
+/* A monitor that gives up (here: asked for a method it does not allow)
+ * or dies ends the connection: the request fails, nothing is sent. */
+static void test_monitor_gone(void)
+{
+	struct session *s = session_split("publickey,password", "6", "publickey", "6");
+
+	password(s, "alice", "secret", 6, 0);
+	ok(handle(s) == 0 && errno == EPROTO && no_reply(s) && !s->authed,
+	   "monitor refuses a method it does not allow: request fails (EPROTO), nothing sent");
+	is_int(monitor_end(s), MONITOR_CHILD_REFUSED, "  the monitor gave up");
+	session_free(s);
+
+	s = session_new("publickey,password", "6");
+	request("alice", "ssh-connection", "none");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE,
+	   "none before the monitor dies");
+	monitor_child_kill(s->mon);
+	password(s, "alice", "secret", 6, 0);
+	ok(handle(s) == 0 && no_reply(s) && !s->authed,
+	   "monitor dead: the right password fails, nothing sent");
+	pk_request("alice", key_ok, "ssh-ed25519", 0, 0, 0);
+	ok(handle(s) == 0 && no_reply(s), "  and so does an authorized key query");
+	pk_request("alice", key_ok, "ssh-ed25519", 1, s->kex.session_id, s->kex.session_id_len);
+	ok(handle(s) == 0 && no_reply(s) && !s->authed, "  and a valid signature");
 	session_free(s);
 }
 
@@ -507,10 +713,12 @@ static int setup(void)
 	snprintf(home, sizeof home, "%s/home", tmpdir);
 	snprintf(path, sizeof path, "%s/.ssh", home);
 	if (mkdir(home, 0700) || mkdir(path, 0700)) return 0;
-	if (!key_generate(&key_ok, KEY_ED25519, 0) || !key_generate(&key_other, KEY_ED25519, 0) ||
+	if (!key_generate(&host_key, KEY_ED25519, 0) || !key_generate(&key_ok, KEY_ED25519, 0) ||
+	    !key_generate(&key_other, KEY_ED25519, 0) ||
 	    !key_generate(&key_ecdsa, KEY_ECDSA_P256, 0))
 		return 0;
-	if (!key_public_format_openssh(key_private_public(key_ok), "alice@test", line, sizeof line)) return 0;
+	if (!key_public_format_openssh(key_private_public(key_ok), "alice@test", line, sizeof line))
+		return 0;
 	text = malloc(strlen(line) + 200);
 	if (!text) return 0;
 	sprintf(text, "# a comment\n\nnot a key line\n%s", line);
@@ -520,8 +728,8 @@ static int setup(void)
 	if (!account_hash_password("secret", 6, hash, sizeof hash)) return 0;
 	text = malloc(3 * SLUICE_MAX_PATH);
 	if (!text) return 0;
-	snprintf(text, 3 * SLUICE_MAX_PATH, "alice:%s:1000:1000:%s\nlocked:!%s:1001:1001:%s\n", hash, home, hash,
-		 home);
+	snprintf(text, 3 * SLUICE_MAX_PATH, "alice:%s:1000:1000:%s\nlocked:!%s:1001:1001:%s\n",
+		 hash, home, hash, home);
 	snprintf(path, sizeof path, "%s/users", tmpdir);
 	if (!write_file(path, text, 0600)) return 0;
 	free(text);
@@ -552,16 +760,20 @@ int main(void)
 		printf("Bail out! setup: %s\n", strerror(errno));
 		return 1;
 	}
-	reader = session_new("publickey", "6");
+	reader = session_split("publickey", "6", 0, 0);
 	test_service();
 	test_none_and_unknown();
+	test_unknown_alike();
 	test_malformed();
 	test_user_change_and_service();
 	test_max_tries();
 	test_banner();
 	test_publickey();
 	test_password();
+	test_monitor_last();
+	test_monitor_gone();
 	session_free(reader);
+	key_private_free(host_key);
 	key_private_free(key_ok);
 	key_private_free(key_other);
 	key_private_free(key_ecdsa);
