@@ -27,10 +27,12 @@ static struct fs_root fuzz_root = FS_ROOT_ZERO;
 static unsigned long fuzz_runs;
 static struct session fuzz_s;
 
-/* Unreachable: the session starts authenticated. */
-void session_confine(struct session *s)
+/* Unreachable: the session starts authenticated (and confined, as the
+ * session process is after privsep.c's session_confine). */
+void session_confine(struct session *s, const struct account *a)
 {
 	(void)s;
+	(void)a;
 	abort();
 }
 
@@ -50,7 +52,8 @@ static void fuzz_setup(void)
 	if (fuzz_root.fd >= 0) return;
 	log_init("fuzz_channel", "fuzz");
 	if (!algo_init()) abort();
-	if (!conf_load("SFTPD_", sftpd_conf_table, CF_COUNT, fuzz_cf, fuzz_env, err, sizeof err)) abort();
+	if (!conf_load("SFTPD_", sftpd_conf_table, CF_COUNT, fuzz_cf, fuzz_env, err, sizeof err))
+		abort();
 	if (!mkdtemp(fuzz_dir) || !fs_root_open(&fuzz_root, fuzz_dir, 0)) abort();
 }
 
@@ -64,6 +67,7 @@ static void session_start(struct session *s)
 	s->max_channels = SSH_MAX_CHANNELS;
 	s->kex.done_once = 1;
 	s->authed = 1;
+	s->mon = -1; /* the signer, needed only for a rekey, which never starts here */
 	strcpy(s->user, "fuzz");
 	s->root = fuzz_root;
 	strcpy(s->home_in_root, "/");
@@ -101,7 +105,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct session *s = &fuzz_s;
 
 	fuzz_setup();
-	if (++fuzz_runs % FUZZ_CHANNEL_CLEAN_EVERY == 0) nftw(fuzz_dir, fuzz_rm, 16, FTW_DEPTH | FTW_PHYS);
+	if (++fuzz_runs % FUZZ_CHANNEL_CLEAN_EVERY == 0)
+		nftw(fuzz_dir, fuzz_rm, 16, FTW_DEPTH | FTW_PHYS);
 	session_start(s);
 	while (size >= 2 && !s->closing) {
 		size_t n = (size_t)data[0] << 8 | data[1];
@@ -115,15 +120,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!p) abort();
 		memcpy(p, data, n);
 		data += n, size -= n;
-		/* main.c's dispatch sends only these types here */
-		ok = p[0] < SSH_MSG_GLOBAL_REQUEST || p[0] > SSH_MSG_CHANNEL_FAILURE || channel_handle(s, p[0], p, n);
+		/* connection.c's dispatch sends only these types here */
+		ok = p[0] < SSH_MSG_GLOBAL_REQUEST || p[0] > SSH_MSG_CHANNEL_FAILURE ||
+		     channel_handle(s, p[0], p, n);
 		free(p);
 		if (!ok) break;
 		if (!channel_pump(s)) break;
 		drop_output(s);
 		if (channel_any_open(s) > (int)s->cf[CF_MAX_SESSIONS].num) abort();
 	}
-	for (int i = 0; i < FUZZ_CHANNEL_FINAL_PUMPS && channel_pump(s); i++) drop_output(s);
+	for (int i = 0; i < FUZZ_CHANNEL_FINAL_PUMPS && channel_pump(s); i++)
+		drop_output(s);
 	session_end(s);
 	return 0;
 }
