@@ -3,19 +3,25 @@
 # this machine.  Both servers are launched per connection the same way
 # (through ssh's ProxyCommand, under tests/bench/cputime.c, which records
 # the server's CPU time and peak RSS, children included, like GNU time but
-# in microseconds), serve the same account and, as root, both chroot.  Measured: 1 GiB download and upload with chacha20-poly1305 and
+# in microseconds), serve the same account and, as root, both chroot.
+# Measured: 1 GiB download and upload with chacha20-poly1305 and
 # aes128-gcm, 1000 small files (put -r), connect+auth+ls latency, server
-# CPU per GiB and per session, PSS of an idle session.  Prints a table with
-# ratios sftpd/OpenSSH.
+# CPU per GiB and per session, processes and PSS of the server side before
+# authentication (at the password prompt) and of an idle logged-in
+# session.  Prints a table with ratios sftpd/OpenSSH.
 #   BENCH_SIZE=1G       size of the big file (64M for a quick run)
 #   BENCH_FILES=1000    small files
 #   BENCH_SESSIONS=30   logins for the latency mean
 #   BENCH_KEEP=1        keep the work directory
+#   SFTPD_BASE_BIN=     a second sftpd build (e.g. one without privilege
+#                       separation), measured the same way in a column
+#                       "sftpd (base)" with the difference sftpd - base
 set -u
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 SFTPD=${SFTPD_BIN:-$TOP/sftpd/sftpd}
 SSHD=${SSHD_BIN:-/usr/sbin/sshd}
+BASE=${SFTPD_BASE_BIN:-}
 SIZE_TEXT=${BENCH_SIZE:-1G}
 NFILES=${BENCH_FILES:-1000}
 NSESS=${BENCH_SESSIONS:-30}
@@ -30,6 +36,10 @@ done
 command -v "${CC:-cc}" >/dev/null 2>&1 || die "no C compiler for tests/bench/cputime.c"
 [ -x "$SFTPD" ] || die "$SFTPD is not built: make"
 [ -x "$SSHD" ] || die "$SSHD is missing: apt-get install openssh-server"
+[ -z "$BASE" ] || [ -x "$BASE" ] || die "SFTPD_BASE_BIN=$BASE is not an executable"
+# The servers, in the order they are measured; "base" is the second sftpd.
+SERVERS="sftpd sshd"
+[ -n "$BASE" ] && SERVERS="sftpd base sshd"
 SIZE=$(numfmt --from=iec "$SIZE_TEXT") || die "BENCH_SIZE=$SIZE_TEXT: use a size like 1G or 64M"
 GIB=$(awk -v s="$SIZE" 'BEGIN { printf "%.6f", s / 1073741824 }')
 
@@ -65,9 +75,11 @@ else
 	ACC_GID=$(id -g)
 fi
 
-# Roots: $B/root_sftpd and $B/root_sshd, root-owned, each with data/ for
-# the account; the big file is hard-linked into both (one copy on disk).
-for r in sftpd sshd; do
+# Roots: $B/root_SERVER (sftpd, sshd, base), root-owned, each with data/
+# for the account; the big file is hard-linked into each (one copy on
+# disk).  Each server has its own, so that every one of them creates the
+# small files rather than overwriting those of the one before.
+for r in $SERVERS; do
 	mkdir -p "$B/root_$r/data"
 	chmod 755 "$B/root_$r"
 	[ $AS_ROOT = 1 ] && chown "$ACC_UID:$ACC_GID" "$B/root_$r/data"
@@ -92,8 +104,9 @@ ssh-keygen -q -t ed25519 -N '' -f "$B/user_key" -C bench-user
 cp "$B/user_key.pub" "$B/authorized_keys"
 chmod 644 "$B/authorized_keys"
 head -c "$SIZE" /dev/urandom >"$B/big"
-ln "$B/big" "$B/root_sftpd/data/big"
-ln "$B/big" "$B/root_sshd/data/big"
+for r in $SERVERS; do
+	ln "$B/big" "$B/root_$r/data/big"
+done
 mkdir -p "$B/small"
 for i in $(seq 1 "$NFILES"); do
 	head -c $((1024 + (i * 37) % 7168)) /dev/urandom >"$B/small/f$i"
@@ -103,9 +116,13 @@ if [ $AS_ROOT = 1 ]; then
 	chmod 644 "$B/big"
 fi
 
-# sftpd: users file with publickey only ("*": no password login)
-echo "$ACC:*:$ACC_UID:$ACC_GID:$B/root_sftpd" >"$B/users"
-chmod 600 "$B/users"
+# sftpd: users file with publickey only ("*": no password login), one per
+# build for its root
+for r in $SERVERS; do
+	[ "$r" = sshd ] && continue
+	echo "$ACC:*:$ACC_UID:$ACC_GID:$B/root_$r" >"$B/users_$r"
+	chmod 600 "$B/users_$r"
+done
 SSHD_START=$B/root_sshd/data
 [ $AS_ROOT = 1 ] && [ $chroot_ok = 1 ] && SSHD_START=/data
 
@@ -136,36 +153,58 @@ SSHD_START=$B/root_sshd/data
 # CPU time and max RSS appended to $B/<name>.times ("user sys maxrss_kib
 # status").  ssh hangs up its ProxyCommand at the end: cputime ignores that
 # and waits, the server itself keeps default signals.
-cat >"$B/run_sftpd" <<EOF
+
+# sftpd_launchers NAME BINARY: run_NAME and pid_NAME for one sftpd build;
+# both builds use the same host key, the same account and the same kind of
+# root.
+sftpd_launchers() {
+	cat >"$B/run_$1" <<EOF
 #!/bin/sh
-exec $B/cputime "$B/\${TIMES:-sftpd}.times" \\
-	env -i SFTPD_HOST_KEYS=$B/host_sftpd SFTPD_USERS_FILE=$B/users \\
-	SFTPD_AUTHORIZED_KEYS=$B/authorized_keys $SFTPD 2>>$B/sftpd.log
+exec $B/cputime "$B/\${TIMES:-$1}.times" \\
+	env -i SFTPD_HOST_KEYS=$B/host_sftpd SFTPD_USERS_FILE=$B/users_$1 \\
+	SFTPD_AUTHORIZED_KEYS=$B/authorized_keys $2 2>>$B/$1.log
 EOF
+	# For the memory probes: the server's PID, nothing in between.
+	cat >"$B/pid_$1" <<EOF
+#!/bin/sh
+echo \$\$ >$B/idle.pid
+exec env -i SFTPD_HOST_KEYS=$B/host_sftpd SFTPD_USERS_FILE=$B/users_$1 \\
+	SFTPD_AUTHORIZED_KEYS=$B/authorized_keys $2 2>>$B/$1.log
+EOF
+}
+sftpd_launchers sftpd "$SFTPD"
+[ -n "$BASE" ] && sftpd_launchers base "$BASE"
 cat >"$B/run_sshd" <<EOF
 #!/bin/sh
 exec $B/cputime "$B/\${TIMES:-sshd}.times" \\
 	$SSHD -i -e -f $B/sshd_config 2>>$B/sshd.log
 EOF
-# For the idle-memory probe: the server's PID, nothing in between.
-cat >"$B/pid_sftpd" <<EOF
-#!/bin/sh
-echo \$\$ >$B/idle.pid
-exec env -i SFTPD_HOST_KEYS=$B/host_sftpd SFTPD_USERS_FILE=$B/users \\
-	SFTPD_AUTHORIZED_KEYS=$B/authorized_keys $SFTPD 2>>$B/sftpd.log
-EOF
+# Extra arguments go to sshd (the pre-authentication probe turns password
+# authentication on).
 cat >"$B/pid_sshd" <<EOF
 #!/bin/sh
 echo \$\$ >$B/idle.pid
-exec $SSHD -i -e -f $B/sshd_config 2>>$B/sshd.log
+exec $SSHD -i -e -f $B/sshd_config "\$@" 2>>$B/sshd.log
 EOF
-chmod 755 "$B"/run_* "$B"/pid_*
+# The pre-authentication probe's SSH_ASKPASS: ssh runs it once the key
+# exchange is done and the server has offered password authentication; it
+# tells bench.sh (preauth.ready), waits while the server side is measured
+# (preauth.done) and answers with a wrong password.
+cat >"$B/askpass" <<EOF
+#!/bin/sh
+: >$B/preauth.ready
+i=0
+while [ ! -e $B/preauth.done ] && [ \$i -lt 400 ]; do sleep 0.05; i=\$((i + 1)); done
+echo not-the-password
+EOF
+chmod 755 "$B"/run_* "$B"/pid_* "$B/askpass"
 
 # The same key exchange for both: OpenSSH would otherwise pick
 # sntrup761x25519, which sftpd does not offer and which costs more.
-SSHO=(-F /dev/null -o KexAlgorithms=curve25519-sha256 -o BatchMode=yes -o StrictHostKeyChecking=no
-	-o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes -o LogLevel=ERROR
-	-o ControlMaster=no -o ControlPath=none -i "$B/user_key")
+# SSHC: the options of every client; SSHO adds the key and batch mode.
+SSHC=(-F /dev/null -o KexAlgorithms=curve25519-sha256 -o StrictHostKeyChecking=no
+	-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ControlMaster=no -o ControlPath=none)
+SSHO=("${SSHC[@]}" -o BatchMode=yes -o IdentitiesOnly=yes -i "$B/user_key")
 
 now() { date +%s.%N; }
 
@@ -205,9 +244,10 @@ rss_max() {
 }
 
 declare -A R # R[metric,server] = value
+declare -A N # N[phase,server] = names of the server's processes
 
 cd_cmd() {
-	if [ "$1" = sftpd ]; then echo "cd /data"; else echo "cd $SSHD_START"; fi
+	if [ "$1" = sshd ]; then echo "cd $SSHD_START"; else echo "cd /data"; fi
 }
 
 bulk() { # SERVER CIPHER LABEL
@@ -234,17 +274,27 @@ put -r small") || return 1
 	R[smallcpu,$_s]=$(cpu_sum "$_s.sm")
 }
 
-latency() { # SERVER
-	_s=$1
-	rm -f "$B/$_s.lat.times"
-	_tot=0
-	for _i in $(seq 1 "$NSESS"); do
-		w=$(session "$_s" "$_s.lat" "ls") || return 1
-		_tot=$(awk -v a="$_tot" -v b="$w" 'BEGIN { print a + b }')
+# latency: NSESS logins to each server, taken in turn (sftpd, base, sshd,
+# sftpd, ...) so that a change in the machine's load falls on all of them.
+latency() {
+	declare -A _tot
+	for _s in $SERVERS; do
+		rm -f "$B/$_s.lat.times"
+		_tot[$_s]=0
 	done
-	R[lat,$_s]=$(awk -v t="$_tot" -v n="$NSESS" 'BEGIN { printf "%.1f", t / n * 1000 }')
-	R[sesscpu,$_s]=$(awk -v c="$(cpu_sum "$_s.lat")" -v n="$NSESS" 'BEGIN { printf "%.1f", c / n * 1000 }')
-	R[sessrss,$_s]=$(rss_max "$_s.lat")
+	for _i in $(seq 1 "$NSESS"); do
+		for _s in $SERVERS; do
+			w=$(session "$_s" "$_s.lat" "ls") || return 1
+			_tot[$_s]=$(awk -v a="${_tot[$_s]}" -v b="$w" 'BEGIN { print a + b }')
+		done
+	done
+	for _s in $SERVERS; do
+		R[lat,$_s]=$(awk -v t="${_tot[$_s]}" -v n="$NSESS" 'BEGIN { printf "%.1f", t / n * 1000 }')
+		R[sesscpu,$_s]=$(awk -v c="$(cpu_sum "$_s.lat")" -v n="$NSESS" 'BEGIN { printf "%.2f", c / n * 1000 }')
+		R[sesscpumed,$_s]=$(awk '{ print ($1 + $2) * 1000 }' "$B/$_s.lat.times" | sort -n |
+			awk '{ v[NR] = $1 } END { if (NR) printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+		R[sessrss,$_s]=$(rss_max "$_s.lat")
+	done
 }
 
 # pss_tree PID: PSS (KiB) of PID and all its descendants.
@@ -257,6 +307,53 @@ pss_tree() { # prints nothing when a process cannot be read (not dumpable)
 		_sum=$((_sum + _k))
 	done
 	echo "$_sum"
+}
+
+# tree_pids PID: PID and all its descendants, one a line.
+tree_pids() {
+	ps -e -o pid=,ppid= | awk -v r="$1" '{ up[$1] = $2 }
+		END { for (x in up) for (y = x; y > 1; y = up[y]) if (y == r) { print x; break } }'
+}
+
+# measure SERVER PHASE: processes, their names and PSS of the server whose
+# PID is in idle.pid, into R[PHASEprocs,SERVER], R[PHASEpss,SERVER] (KiB)
+# and N[PHASE,SERVER] (the names, ancestors first).
+measure() {
+	[ -s "$B/idle.pid" ] || return 0
+	_root=$(cat "$B/idle.pid")
+	[ -n "$(tree_pids "$_root")" ] || return 0 # the server is gone
+	_k=$(pss_tree "$_root")
+	[ -n "$_k" ] && R[${2}pss,$1]=$_k
+	R[${2}procs,$1]=$(tree_pids "$_root" | wc -l)
+	N[$2,$1]=$(ps -o comm= -p "$(tree_pids "$_root" | sort -n | paste -sd, -)" | paste -sd' ' -)
+}
+
+# preauth_pss SERVER: the server side of a connection that has done its key
+# exchange and waits at the password prompt (ssh's SSH_ASKPASS, $B/askpass,
+# holds the prompt open while we measure).
+preauth_pss() {
+	_s=$1
+	rm -f "$B/idle.pid" "$B/preauth.ready" "$B/preauth.done"
+	_pc=$B/pid_$_s
+	[ "$_s" = sshd ] && _pc="$_pc -o PasswordAuthentication=yes"
+	SSH_ASKPASS=$B/askpass SSH_ASKPASS_REQUIRE=force DISPLAY=:0 \
+		timeout 60 ssh "${SSHC[@]}" -o BatchMode=no -o PreferredAuthentications=password \
+		-o NumberOfPasswordPrompts=1 -o "ProxyCommand=$_pc" "$ACC@bench-$_s" true \
+		</dev/null >"$B/preauth.out" 2>&1 &
+	_cp=$!
+	_i=0
+	while [ ! -e "$B/preauth.ready" ] && kill -0 "$_cp" 2>/dev/null && [ $_i -lt 400 ]; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	if [ -e "$B/preauth.ready" ]; then
+		sleep 0.3 # the server has sent its USERAUTH_FAILURE; let it reach its read
+		measure "$_s" pre
+	else
+		echo "bench: $_s: no password prompt; PSS before authentication not measured" >&2
+	fi
+	: >"$B/preauth.done"
+	wait "$_cp" 2>/dev/null # the wrong password fails: ssh exits 255
 }
 
 idle_pss() { # SERVER: PSS of the server side of an idle, logged-in session
@@ -274,12 +371,7 @@ idle_pss() { # SERVER: PSS of the server side of an idle, logged-in session
 		_i=$((_i + 1))
 	done
 	sleep 0.5
-	if [ -s "$B/idle.pid" ]; then
-		_k=$(pss_tree "$(cat "$B/idle.pid")")
-		[ -n "$_k" ] && R[pss,$_s]=$(awk -v k="$_k" 'BEGIN { printf "%.2f", k / 1024 }')
-		R[procs,$_s]=$(ps -e -o pid=,ppid= | awk -v r="$(cat "$B/idle.pid")" '{ up[$1] = $2 }
-			END { for (x in up) for (y = x; y > 1; y = up[y]) if (y == r) { n++; break }; print n }')
-	fi
+	measure "$_s" idle
 	echo bye >&7
 	exec 7>&-
 	wait "$_cp" 2>/dev/null
@@ -308,26 +400,49 @@ mode="as $ACC (uid $ACC_UID)"
 [ $AS_ROOT = 1 ] && mode="started as root, serving $ACC; both chroot"
 [ $AS_ROOT = 1 ] && [ $chroot_ok = 0 ] && mode="started as root, serving $ACC; sshd without chroot ($B has a non-root or writable parent)"
 echo "bench: $(nproc) CPUs, $(uname -r), $(ssh -V 2>&1 | cut -d, -f1); $mode"
-for s in sftpd sshd; do
-	echo "bench: $s: bulk transfers"
+[ -n "$BASE" ] && echo "bench: sftpd (base): $BASE"
+# Each test runs on every server before the next test starts.
+for s in $SERVERS; do
+	echo "bench: $s: bulk transfers, chacha20-poly1305"
 	bulk "$s" chacha20-poly1305@openssh.com chacha || die "$s: bulk transfer failed"
+done
+for s in $SERVERS; do
+	echo "bench: $s: bulk transfers, aes128-gcm"
 	bulk "$s" aes128-gcm@openssh.com aesgcm || die "$s: bulk transfer failed"
+done
+for s in $SERVERS; do
 	echo "bench: $s: $NFILES small files"
 	small "$s" || die "$s: small files failed"
-	echo "bench: $s: $NSESS logins"
-	latency "$s" || die "$s: logins failed"
+done
+echo "bench: $SERVERS: $NSESS logins each, in turn"
+latency || die "logins failed"
+for s in $SERVERS; do
+	echo "bench: $s: memory before authentication and of an idle session"
+	preauth_pss "$s"
 	idle_pss "$s"
 done
 
 # --- the table ---------------------------------------------------------------
 
-row() { # LABEL METRIC BETTER(high|low)
-	a=${R[$2,sftpd]:-} b=${R[$2,sshd]:-}
+# row LABEL METRIC BETTER(higher|lower): sftpd, OpenSSH, their ratio and,
+# with a base build, its value and sftpd - base (same unit, same decimals).
+row() {
+	a=${R[$2,sftpd]:-} b=${R[$2,sshd]:-} c=${R[$2,base]:-}
 	ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f", a / b }')
-	printf '%-44s %10s %10s %7s  %s\n' "$1" "${a:--}" "${b:--}" "$ratio" "$3"
+	if [ -z "$BASE" ]; then
+		printf '%-44s %10s %10s %7s  %s\n' "$1" "${a:--}" "${b:--}" "$ratio" "$3"
+		return
+	fi
+	diff=$(awk -v a="$a" -v c="$c" 'BEGIN { if (a == "" || c == "") { print "-"; exit }
+		d = index(a, ".") ? length(a) - index(a, ".") : 0; printf "%+.*f", d, a - c }')
+	printf '%-44s %10s %10s %7s %12s %11s  %s\n' "$1" "${a:--}" "${b:--}" "$ratio" "${c:--}" "$diff" "$3"
 }
 echo
-printf '%-44s %10s %10s %7s  %s\n' "size $SIZE_TEXT" sftpd OpenSSH ratio better
+if [ -z "$BASE" ]; then
+	printf '%-44s %10s %10s %7s  %s\n' "size $SIZE_TEXT" sftpd OpenSSH ratio better
+else
+	printf '%-44s %10s %10s %7s %12s %11s  %s\n' "size $SIZE_TEXT" sftpd OpenSSH ratio "sftpd (base)" sftpd-base better
+fi
 row "download chacha20-poly1305 (MiB/s)" dl_chacha "higher"
 row "upload chacha20-poly1305 (MiB/s)" ul_chacha "higher"
 row "download aes128-gcm (MiB/s)" dl_aesgcm "higher"
@@ -339,13 +454,22 @@ row "server CPU s/GiB upload aes128-gcm" ulcpu_aesgcm "lower"
 row "$NFILES small files put -r (s)" small "lower"
 row "$NFILES small files: server CPU (s)" smallcpu "lower"
 row "connect+auth+ls, mean of $NSESS (ms)" lat "lower"
-row "server CPU per session (ms)" sesscpu "lower"
+row "server CPU per session, mean (ms)" sesscpu "lower"
+row "server CPU per session, median (ms)" sesscpumed "lower"
 row "max RSS of a session (MiB)" sessrss "lower"
 row "max RSS during a bulk download (MiB)" rss "lower"
-row "PSS of an idle session (MiB)" pss "lower"
-row "server processes per idle session" procs "lower"
+row "PSS before authentication (KiB)" prepss "lower"
+row "server processes before authentication" preprocs "lower"
+row "PSS of an idle session (KiB)" idlepss "lower"
+row "server processes per idle session" idleprocs "lower"
 echo
+for s in $SERVERS; do
+	printf '%-12s before authentication: %s; idle session: %s\n' "$s" "${N[pre,$s]:--}" "${N[idle,$s]:--}"
+done
 echo "CPU per GiB includes the session's set-up; per-session CPU is user+sys of"
-echo "the whole server side (OpenSSH: monitor + session child) for one sftp -b ls."
+echo "the whole server side (every process of the connection) for one sftp -b ls."
+echo "Before authentication: key exchange done, the server has offered password"
+echo "authentication and waits for it (sshd with PasswordAuthentication=yes)."
+echo "PSS is the sum over the processes listed above (KiB)."
 [ $AS_ROOT = 1 ] || echo "PSS needs root: sftpd is not dumpable, so its /proc/PID/smaps_rollup is root's."
 ftpsd_bench
