@@ -69,6 +69,9 @@ ifneq ($(FLAGS_NOW),$(FLAGS_OLD))
 $(shell echo '$(FLAGS_NOW)' > .build-flags)
 endif
 
+# Never the built-in %.o rule: .build-flags always exists by now.
+.build-flags: ;
+
 %.o: %.c .build-flags
 	$(CC) $(CPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
 
@@ -99,7 +102,12 @@ tests/unit/%.t: tests/unit/%.o $(LIB)
 tests/helpers/%: tests/helpers/%.c $(SFTPD_LIBOBJ) $(LIB)
 	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(SFTPD_LIBOBJ) $(LIB) $(LDLIBS)
 
-HELPERS := $(patsubst %.c,%,$(wildcard tests/helpers/*.c))
+# A test-only sftpd whose network child makes a forbidden system call
+# right after its sandbox is installed (tests/integration/sftpd_privsep.sh).
+tests/helpers/sftpd-sigsys: sftpd/privsep.c $(filter-out sftpd/privsep.o,$(SFTPD_OBJ)) $(LIB)
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) -DSFTPD_TEST_FORBIDDEN_SYSCALL $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+HELPERS := $(patsubst %.c,%,$(wildcard tests/helpers/*.c)) tests/helpers/sftpd-sigsys
 
 check: all $(UNIT_BIN) $(HELPERS)
 	prove -v --timer tests/unit/*.t tests/integration/*.sh
