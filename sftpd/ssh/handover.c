@@ -86,7 +86,10 @@ static int get_cipher(struct wire_in *in, const struct session *s, struct cipher
 
 static int version_line_ok(const char *v)
 {
-	if (strncmp(v, "SSH-2.0-", 8) && strncmp(v, "SSH-1.99-", 9)) return 0;
+	/* as packet_read_version: something after the prefix */
+	if (!(strlen(v) > 8 && !strncmp(v, "SSH-2.0-", 8)) &&
+	    !(strlen(v) > 9 && !strncmp(v, "SSH-1.99-", 9)))
+		return 0;
 	for (; *v; v++)
 		if (*v < 0x20 || *v > 0x7e) return 0;
 	return 1;
@@ -127,6 +130,9 @@ int transport_import(struct session *s, const unsigned char *p, size_t len)
 	k->started = (time_t)started;
 	k->done_once = 1;
 	t->got_version = 1;
+	if ((cin == COMP_ZLIB_DELAYED || cout == COMP_ZLIB_DELAYED) &&
+	    !conf_list_has(s->cf[CF_COMPRESSION].str, "zlib@openssh.com"))
+		return (errno = EPROTO, 0);
 	t->comp_in.kind = (enum comp_kind)cin;
 	t->comp_out.kind = (enum comp_kind)cout;
 	if (!get_cipher(&in, s, &t->in, 0) || !get_cipher(&in, s, &t->out, 1)) return 0;

@@ -118,7 +118,7 @@ struct mac_spec {
 enum comp_kind { COMP_NONE, COMP_ZLIB_DELAYED };
 
 /* One direction's compression: the kind negotiated and, once started, the
- * zlib stream (kept for the rest of the connection, across rekeys). */
+ * zlib stream, restarted at every NEWKEYS as OpenSSH does. */
 struct compress {
 	enum comp_kind kind;
 	int started;

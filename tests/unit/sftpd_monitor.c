@@ -406,6 +406,11 @@ static void test_malformed(void)
 	ok(refused(&m, rw.len, "malformed log line"), "MON_LOG with level LOG_DEBUG + 1 refused");
 	log_req(255, "a line", 6);
 	ok(refused(&m, rw.len, "malformed log line"), "MON_LOG with level 255 refused");
+	log_req(LOG_ALERT, "a line", 6);
+	ok(refused(&m, rw.len, "malformed log line"),
+	   "MON_LOG with level LOG_ALERT refused (above what log_die uses)");
+	log_req(LOG_CRIT, "a line", 6);
+	ok(send_rec(&m) == 1 && no_reply(), "MON_LOG with level LOG_CRIT accepted");
 	{
 		char line[LOG_LINE_MAX + 1];
 		memset(line, 'x', sizeof line);
@@ -446,13 +451,13 @@ static void test_sign(void)
 	memset(h, 0x42, sizeof h);
 	mon_open(&m, cf_both);
 	sign_req(0, 0, "ssh-ed25519", hash32, 32);
-	ok(refused(&m, rw.len, "second signature in one key exchange"),
+	ok(refused(&m, rw.len, "signature out of key exchange order"),
 	   "key exchange number 0 refused");
 	sign_req(2, 0, "ssh-ed25519", hash32, 32);
-	ok(refused(&m, rw.len, "second signature in one key exchange"),
+	ok(refused(&m, rw.len, "signature out of key exchange order"),
 	   "key exchange number 2 first (skipping 1) refused");
 	sign_req(0xffffffffu, 0, "ssh-ed25519", hash32, 32);
-	ok(refused(&m, rw.len, "second signature in one key exchange"),
+	ok(refused(&m, rw.len, "signature out of key exchange order"),
 	   "key exchange number 2^32-1 refused");
 	for (size_t i = 0; i < ARRAY_LEN(bad_lens); i++) {
 		sign_req(1, 0, "ssh-ed25519", h, bad_lens[i]);
@@ -484,10 +489,10 @@ static void test_sign(void)
 	ok(m.kex_number == 1 && m.session_id_len == 32 && !memcmp(m.session_id, hash32, 32),
 	   "  the first hash is the session id");
 	sign_req(1, 0, "ssh-ed25519", hash48, 48);
-	ok(refused(&m, rw.len, "second signature in one key exchange"),
+	ok(refused(&m, rw.len, "signature out of key exchange order"),
 	   "a second signature for key exchange 1 refused");
 	sign_req(3, 0, "ssh-ed25519", hash48, 48);
-	ok(refused(&m, rw.len, "second signature in one key exchange"),
+	ok(refused(&m, rw.len, "signature out of key exchange order"),
 	   "key exchange 3 after 1 refused");
 	ok(sign_ok(&m, 2, 1, hash48, sizeof hash48),
 	   "key exchange 2, ecdsa, 48-byte hash: signature verifies");
@@ -515,10 +520,10 @@ static void test_sign(void)
 	ok(sign_ok(&m, MON_PREAUTH_MAX_KEX + 1, 0, hash48, sizeof hash48),
 	   "signer: key exchange %d accepted", MON_PREAUTH_MAX_KEX + 1);
 	sign_req(MON_PREAUTH_MAX_KEX + 1, 0, "ssh-ed25519", hash48, 48);
-	ok(refused(&m, rw.len, "second signature in one key exchange"),
+	ok(refused(&m, rw.len, "signature out of key exchange order"),
 	   "signer: the same number again refused");
 	sign_req(MON_PREAUTH_MAX_KEX + 3, 0, "ssh-ed25519", hash48, 48);
-	ok(refused(&m, rw.len, "second signature in one key exchange"),
+	ok(refused(&m, rw.len, "signature out of key exchange order"),
 	   "signer: skipping a number refused");
 	all = 1;
 	for (uint32_t n = MON_PREAUTH_MAX_KEX + 2; n < MON_PREAUTH_MAX_KEX + 12; n++)
