@@ -323,6 +323,7 @@ void privsep_monitor(struct monitor *m, pid_t child)
 {
 	static unsigned char rec[MON_RECORD_MAX];
 	time_t deadline = time(0) + (time_t)m->cf[CF_LOGIN_GRACE_TIME].num + GRACE_MARGIN_SECS;
+	size_t used = 0; /* wiping only what records reached leaves the rest untouched */
 
 	while (m->state != MON_HANDED_OVER) {
 		time_t now = time(0);
@@ -337,9 +338,10 @@ void privsep_monitor(struct monitor *m, pid_t child)
 			snprintf(m->why, sizeof m->why, "%s", strerror(errno));
 			give_up(m, child, "network child");
 		}
+		if ((size_t)n > used) used = (size_t)n;
 		if (!monitor_request(m, rec, (size_t)n)) give_up(m, child, "network child");
 	}
-	algo_wipe(rec, sizeof rec);
+	algo_wipe(rec, used);
 	/* The child ends after its last record; it has nothing more to say. */
 	kill(child, SIGKILL);
 	waitpid(child, 0, 0);
