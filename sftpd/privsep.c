@@ -12,6 +12,7 @@
  * it reads a byte.  Without root, chroot and the uid switch are skipped. */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -407,6 +408,9 @@ void privsep_start_session(struct session *s, struct monitor *m, struct key_priv
 	/* The signer: host keys and nothing else. */
 	monitor_forget_account(m);
 	monitor_free(m);
+	/* Heap it will never use again goes back: every page it keeps and the
+	 * session writes ends up counted twice. */
+	malloc_trim(0);
 	close(0);
 	close(1);
 	confine_unprivileged(ids, "sftpd-signer");
