@@ -21,6 +21,8 @@ SFTPD=${SFTPD_BIN:-$T_TOP/sftpd/sftpd}
 SIGSYS=${SFTPD_SIGSYS_BIN:-$T_TOP/tests/helpers/sftpd-sigsys}
 INSPECT=$T_TOP/tests/integration/privsep_inspect.py
 [ -x "$SFTPD" ] || t_skip_all "sftpd/sftpd is not built"
+ASAN_BUILD=0
+grep -q __asan_init "$SFTPD" 2>/dev/null && ASAN_BUILD=1
 [ "$(id -u)" = 0 ] || t_skip_all "not root: reading another process's /proc/PID/mem needs root"
 for c in ssh sftp ssh-keygen timeout setsid python3; do
 	t_have "$c" || t_skip_all "$c is not installed (Debian: openssh-client, coreutils, util-linux, python3)"
@@ -131,6 +133,8 @@ memory_fact() {
 		t_skip "$1" "cannot read /proc/PID/mem of $3 ($_mem; CAP_SYS_PTRACE missing?)"
 	elif [ "$4" = none ] && [ "$_found" = none ]; then
 		t_ok "$1 ($(pf "$2" "$3" scanned) bytes searched)"
+	elif [ "$4" = none ] && [ "$3" = sftpd-session ] && [ "$ASAN_BUILD" = 1 ]; then
+		t_skip "$1" "AddressSanitizer build: freed memory stays in its quarantine and fake stacks unwiped (found $_found); the check holds for normal builds"
 	elif [ "$4" = some ] && [ "$_found" != none ]; then
 		t_ok "$1 (found: $_found)"
 	else
