@@ -625,10 +625,7 @@ int main(void)
 {
 	char err[256];
 
-	if (!getenv("SFTPD_TEST_VERBOSE")) {
-		FILE *devnull = freopen("/dev/null", "w", stderr);
-		(void)devnull;
-	}
+	tap_logs_aside();
 	log_init("sftpd_handover", "test");
 	if (!algo_init() ||
 	    !conf_load("SFTPD_", sftpd_conf_table, CF_COUNT, cf_all, env_all, err, sizeof err) ||

@@ -974,16 +974,7 @@ static void test_deferred_flush(void)
 
 int main(void)
 {
-	if (!getenv("SFTPD_TEST_VERBOSE")) {
-		/* logs go to an unlinked temporary file, not to prove's output */
-		char logname[] = "/tmp/sftpd_packet_log.XXXXXX";
-		int fd = mkstemp(logname);
-		if (fd >= 0) {
-			unlink(logname);
-			dup2(fd, 2);
-			close(fd);
-		}
-	}
+	tap_logs_aside();
 	log_init("sftpd_packet", "test");
 	if (!algo_init()) {
 		printf("Bail out! algo_init\n");

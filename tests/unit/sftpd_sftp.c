@@ -899,26 +899,9 @@ static void test_extensions(void)
 	sftp_server_free(srv);
 }
 
-static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
 int main(void)
 {
-	if (!getenv("SFTP_TEST_VERBOSE")) {
-		/* logs go to an unlinked temporary file, not to prove's output */
-		char logname[] = "/tmp/sftpd_sftp_log.XXXXXX";
-		int fd = mkstemp(logname);
-		if (fd >= 0) {
-			unlink(logname);
-			dup2(fd, 2);
-			close(fd);
-		}
-	}
+	tap_logs_aside();
 	log_init("sftpd_sftp", "test");
 	umask(0);
 	if (!mkdtemp(rootdir) || !fs_root_open(&root, rootdir, 0)) {
@@ -943,7 +926,6 @@ int main(void)
 	sftp_attr_names_allow(1);
 	is_str(sftp_attr_group_name(54321), "", "and they stay off");
 	fs_root_close(&root);
-	if (nftw(rootdir, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
-		printf("# cleanup of %s failed\n", rootdir);
+	if (tap_rm_tree(rootdir) != 0) printf("# cleanup of %s failed\n", rootdir);
 	return tap_done();
 }

@@ -737,24 +737,9 @@ static int setup(void)
 	return 1;
 }
 
-static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st, (void)type, (void)ftw;
-	return remove(path);
-}
-
 int main(void)
 {
-	if (!getenv("SFTPD_TEST_VERBOSE")) {
-		/* logs go to an unlinked temporary file, not to prove's output */
-		char logname[] = "/tmp/sftpd_userauth_log.XXXXXX";
-		int fd = mkstemp(logname);
-		if (fd >= 0) {
-			unlink(logname);
-			dup2(fd, 2);
-			close(fd);
-		}
-	}
+	tap_logs_aside();
 	log_init("sftpd_userauth", "test");
 	if (!algo_init() || !setup()) {
 		printf("Bail out! setup: %s\n", strerror(errno));
@@ -777,6 +762,6 @@ int main(void)
 	key_private_free(key_ok);
 	key_private_free(key_other);
 	key_private_free(key_ecdsa);
-	if (!getenv("SFTPD_TEST_KEEP")) nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	if (!getenv("SFTPD_TEST_KEEP")) tap_rm_tree(tmpdir);
 	return tap_done();
 }
