@@ -1,4 +1,5 @@
-/* sandbox: a seccomp-bpf allow-list per process role, with libseccomp. */
+/* sandbox: a seccomp-bpf allow-list per process role, with libseccomp, built
+ * at run time (sandbox_install) or at build time (sandbox_export, sandbox_load). */
 #ifndef SLUICE_SANDBOX_H
 #define SLUICE_SANDBOX_H
 
@@ -30,6 +31,19 @@ typedef void sandbox_report_fn(long nr);
  * need at exit and for a report (listed in sandbox.c).  Returns 1, or 0 with errno set (nothing
  * installed on failure; PR_SET_NO_NEW_PRIVS may stay set, it cannot be undone). */
 int sandbox_install(const struct sandbox_policy *p, sandbox_report_fn *report);
+
+/* Writes to fd the BPF program sandbox_install would load for p (same rules
+ * and attributes, the handler's calls, the sanitizer's in sanitizer builds):
+ * an array of struct sock_filter for this architecture, for sandbox_load in
+ * a program built the same way.  For a build-time generator: it allocates.
+ * Returns 1, or 0 with errno set (EINVAL for a policy install refuses). */
+int sandbox_export(const struct sandbox_policy *p, int fd);
+
+/* sandbox_install for a filter exported by sandbox_export (len bytes, a
+ * multiple of 8, else EINVAL): the same SIGSYS handler and report, then
+ * PR_SET_NO_NEW_PRIVS and PR_SET_SECCOMP.  Allocates nothing; no libseccomp
+ * at run time.  Returns 1, or 0 with errno set (nothing loaded). */
+int sandbox_load(const void *bpf, size_t len, sandbox_report_fn *report);
 
 /* The name of system call nr on this architecture, into buf ("socket"), or "syscall N" when
  * unknown.  Allocates: for the process that receives a report, not for the signal handler. */

@@ -45,6 +45,22 @@ static int in_child_status(int (*fn)(void))
 	return st;
 }
 
+/* in_child_status with a report pipe: the child's wait status (-1 when no
+ * pipe or no child), the number reported into *got, the bytes read into *n. */
+static int in_child_reported(int (*fn)(void), long *got, ssize_t *n)
+{
+	int fds[2], st;
+
+	*n = 0;
+	if (pipe(fds) < 0) return -1;
+	report_fd = fds[1];
+	st = in_child_status(fn);
+	close(fds[1]);
+	*n = read(fds[0], got, sizeof *got);
+	close(fds[0]);
+	return st;
+}
+
 /* For a failed check: how the child ended, unless as expected (EXIT_BUG). */
 static void print_status(int st)
 {
@@ -131,19 +147,11 @@ static int child_killed(void)
 
 static void test_killed(void)
 {
-	int fds[2], st;
+	int st;
 	long got = 0;
 	ssize_t r;
 
-	if (pipe(fds) < 0) {
-		ok(0, "pipe: %s", strerror(errno));
-		return;
-	}
-	report_fd = fds[1];
-	st = in_child_status(child_killed);
-	close(fds[1]);
-	r = read(fds[0], &got, sizeof got);
-	close(fds[0]);
+	st = in_child_reported(child_killed, &got, &r);
 	ok(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == EXIT_BUG && r == sizeof got && got == -1,
 	   "SIGSYS from kill(2): reported as -1, EXIT_BUG");
 	print_status(st);
@@ -152,20 +160,12 @@ static void test_killed(void)
 static void test_forbidden(int nr, const char *want)
 {
 	char name[64];
-	int fds[2], st;
+	int st;
 	long got = -1;
 	ssize_t r;
 
-	if (pipe(fds) < 0) {
-		ok(0, "pipe: %s", strerror(errno));
-		return;
-	}
-	report_fd = fds[1];
 	forbidden_call = nr;
-	st = in_child_status(child_forbidden);
-	close(fds[1]);
-	r = read(fds[0], &got, sizeof got);
-	close(fds[0]);
+	st = in_child_reported(child_forbidden, &got, &r);
 	ok(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == EXIT_BUG,
 	   "%s forbidden: exit %d (EXIT_BUG)", want, EXIT_BUG);
 	print_status(st);
@@ -234,6 +234,99 @@ static int child_refused(void)
 	return bad;
 }
 
+/* A filter exported by the parent (as gen_filters does at build time),
+ * loaded in children with sandbox_load. */
+#define EXPORT_MAX_BYTES 65536
+static unsigned char exported[EXPORT_MAX_BYTES];
+static size_t exported_len;
+
+/* Exports getpid allowed, open/openat/socket failing with EACCES, into a
+ * pipe (sandbox_export writes; a pipe holds this much); 1 or 0. */
+static int export_policy(void)
+{
+	static const char *const probes[] = {"open", "openat", "socket"};
+	struct sandbox_policy p = {only_getpid, ARRAY_LEN(only_getpid), probes, ARRAY_LEN(probes),
+				   EACCES};
+	int fds[2], good;
+	ssize_t n;
+
+	if (pipe(fds) < 0) return 0;
+	good = sandbox_export(&p, fds[1]);
+	close(fds[1]);
+	exported_len = 0;
+	while (good && exported_len < sizeof exported &&
+	       (n = read(fds[0], exported + exported_len, sizeof exported - exported_len)) > 0)
+		exported_len += (size_t)n;
+	close(fds[0]);
+	return good && exported_len > 0 && exported_len < sizeof exported;
+}
+
+/* Checks fail with _exit(bit); when all pass, the forbidden getuid ends the
+ * child with EXIT_BUG after a report. */
+static int child_loaded(void)
+{
+	long before = syscall(SYS_getpid);
+	int bad = 0;
+
+	if (!sandbox_load(exported, exported_len, report_to_pipe)) _exit(1);
+	if (proc_status_flags() != 4) bad |= 2; /* open fails: status unreadable */
+	if (syscall(SYS_getpid) != before) bad |= 4;
+	errno = 0;
+	if (open("/", O_RDONLY | O_DIRECTORY) != -1 || errno != EACCES) bad |= 8;
+	errno = 0;
+	if (socket(AF_UNIX, SOCK_DGRAM, 0) != -1 || errno != EACCES) bad |= 16;
+	if (bad) _exit(bad);
+	syscall(SYS_getuid);
+	_exit(32);
+}
+
+static void test_export_load(void)
+{
+	char name[64];
+	int st;
+	long got = -1;
+	ssize_t r;
+
+	ok(export_policy(), "sandbox_export: a program of %zu bytes", exported_len);
+	is_int((int)(exported_len % 8), 0, "exported length: whole sock_filter instructions");
+	st = in_child_reported(child_loaded, &got, &r);
+	ok(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == EXIT_BUG,
+	   "sandbox_load: getpid works, open and socket fail with EACCES, getuid forbidden");
+	print_status(st);
+	is_int(r, sizeof got, "sandbox_load: one report");
+	is_str(sandbox_syscall_name(got, name, sizeof name), "getuid",
+	       "sandbox_load: getuid reported by name");
+}
+
+/* Bad lengths load nothing: 0 + EINVAL, and no filter, no NNP. */
+static int child_load_refused(void)
+{
+	int bad = 0;
+
+	if (sandbox_load(exported, exported_len - 1, NULL) || errno != EINVAL) bad |= 1;
+	if (sandbox_load(exported, 4, NULL) || errno != EINVAL) bad |= 2;
+	if (sandbox_load(exported, 0, NULL) || errno != EINVAL) bad |= 4;
+	if (sandbox_load(NULL, 8, NULL) || errno != EINVAL) bad |= 8;
+	if (proc_status_flags() != 0) bad |= 16;
+	return bad;
+}
+
+/* child_status with sandbox_load: NoNewPrivs and the filter. */
+static int child_load_status(void)
+{
+	static const char *const allow[] = {"openat", "read", "close"};
+	struct sandbox_policy p = {allow, ARRAY_LEN(allow), NULL, 0, 0};
+	int fds[2];
+	ssize_t n;
+
+	if (pipe(fds) < 0 || !sandbox_export(&p, fds[1])) return 8;
+	close(fds[1]);
+	n = read(fds[0], exported, sizeof exported);
+	if (n <= 0 || proc_status_flags() != 0) return 16;
+	if (!sandbox_load(exported, (size_t)n, report_to_pipe)) return 32;
+	return proc_status_flags() ^ 3;
+}
+
 #if defined(__x86_64__)
 /* getpid through the i386 entry (int 0x80): another architecture. */
 static int child_other_arch(void)
@@ -281,6 +374,10 @@ int main(void)
 	is_int(in_child(child_status), 0, "/proc/self/status: NoNewPrivs 1, Seccomp 2");
 	is_int(in_child(child_refused), 0,
 	       "conflicting or bad policies: EINVAL, nothing installed");
+	test_export_load();
+	is_int(in_child(child_load_refused), 0,
+	       "sandbox_load: length not a multiple of 8, 0 or NULL: EINVAL, nothing loaded");
+	is_int(in_child(child_load_status), 0, "sandbox_load: NoNewPrivs 1, Seccomp 2");
 #if defined(__x86_64__)
 	test_other_arch();
 #endif
