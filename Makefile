@@ -32,7 +32,10 @@ LIB_SRC   := $(sort $(wildcard lib/*/*.c))
 LIB_OBJ   := $(LIB_SRC:.c=.o)
 LIB       := lib/libsluice.a
 
-SFTPD_SRC := $(sort $(wildcard sftpd/*.c sftpd/*/*.c))
+# The build-time generator of sftpd/filters.h and the policies it compiles
+# are not part of sftpd (it loads the compiled filters).
+SFTPD_GEN_SRC := sftpd/gen_filters.c sftpd/sandbox_policy.c
+SFTPD_SRC := $(sort $(filter-out $(SFTPD_GEN_SRC),$(wildcard sftpd/*.c sftpd/*/*.c)))
 SFTPD_OBJ := $(SFTPD_SRC:.c=.o)
 FTPSD_SRC := $(sort $(wildcard ftpsd/*.c))
 FTPSD_OBJ := $(FTPSD_SRC:.c=.o)
@@ -79,6 +82,17 @@ $(LIB): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
+# seccomp filters compiled at build time: a host program built like the rest
+# (sanitizer builds allow more calls) writes them as C arrays.  Explicit
+# dependencies: on a fresh clone no -MMD file says privsep.c includes it.
+sftpd/gen_filters: $(SFTPD_GEN_SRC:.c=.o) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+sftpd/filters.h: sftpd/gen_filters .build-flags
+	sftpd/gen_filters $@
+
+sftpd/privsep.o tests/fuzz/obj/sftpd/privsep.o: sftpd/filters.h
+
 sftpd/sftpd: $(SFTPD_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -104,8 +118,8 @@ tests/helpers/%: tests/helpers/%.c $(SFTPD_LIBOBJ) $(LIB)
 
 # A test-only sftpd whose network child makes a forbidden system call
 # right after its sandbox is installed (tests/integration/sftpd_privsep.sh).
-tests/helpers/sftpd-sigsys: sftpd/privsep.c $(filter-out sftpd/privsep.o,$(SFTPD_OBJ)) $(LIB)
-	$(CC) $(CPPFLAGS) $(ALLCFLAGS) -DSFTPD_TEST_FORBIDDEN_SYSCALL $(LDFLAGS) -o $@ $^ $(LDLIBS)
+tests/helpers/sftpd-sigsys: sftpd/privsep.c $(filter-out sftpd/privsep.o,$(SFTPD_OBJ)) $(LIB) sftpd/filters.h
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) -DSFTPD_TEST_FORBIDDEN_SYSCALL $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(LDLIBS)
 
 HELPERS := $(patsubst %.c,%,$(wildcard tests/helpers/*.c)) tests/helpers/sftpd-sigsys
 
@@ -164,10 +178,11 @@ install: all
 	fi
 
 format-check:
-	clang-format --dry-run --Werror $(LIB_SRC) $(SFTPD_SRC) $(FTPSD_SRC) $(KT_SRC) $(wildcard lib/*/*.h sftpd/*.h sftpd/*/*.h ftpsd/*.h keytools/*.h)
+	clang-format --dry-run --Werror $(LIB_SRC) $(SFTPD_SRC) $(SFTPD_GEN_SRC) $(FTPSD_SRC) $(KT_SRC) $(filter-out sftpd/filters.h,$(wildcard lib/*/*.h sftpd/*.h sftpd/*/*.h ftpsd/*.h keytools/*.h))
 
 clean:
 	rm -f $(LIB) $(PROGS) ftpsd/ftpsd $(UNIT_BIN) $(FUZZ_BIN) sftpd/libsftpd.a ftpsd/libftpsd.a tests/fuzz/libfuzzdeps.a
+	rm -f sftpd/gen_filters sftpd/filters.h sftpd/filters.h.tmp
 	rm -rf tests/fuzz/obj $(HELPERS)
 	find . -name '*.o' -delete -o -name '*.d' -delete
 

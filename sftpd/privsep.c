@@ -29,6 +29,7 @@
 #include "priv/priv.h"
 #include "privsep.h"
 #include "sandbox/sandbox.h"
+#include "filters.h"
 
 #define NETWORK_NOFILE 4 /* 0, 1, 2 and the monitor socket; poll needs nfds <= it */
 #define GRACE_MARGIN_SECS 5
@@ -36,42 +37,10 @@
 /* The socket a SIGSYS report goes to (the handler can reach no other state). */
 static int report_fd = -1;
 
-/* --- system call allow-lists ------------------------------------------- */
+/* --- sandboxes --------------------------------------------------------- */
 
-/* What every role needs: memory, time, its sockets, signals, exit. */
-#define BASE_CALLS                                                                                 \
-	"read", "write", "readv", "writev", "recvfrom", "sendto", "recvmsg", "sendmsg", "poll",    \
-	    "ppoll", "close", "brk", "mmap", "munmap", "mremap", "madvise", "mprotect", "mlock",   \
-	    "munlock", "getrandom", "clock_gettime", "gettimeofday", "time", "nanosleep",          \
-	    "clock_nanosleep", "rt_sigreturn", "rt_sigprocmask", "getpid", "exit", "exit_group",   \
-	    "fstat", "newfstatat", "futex"
-
-/* The network child: the SSH transport before authentication. */
-static const char *const network_calls[] = {BASE_CALLS};
-/* libcrypto looks for its configuration on first use; nothing is there. */
-static const char *const network_probes[] = {"open", "openat", "stat", "access", "readlink"};
-
-/* The signer: reads requests, signs, waits for the session process. */
-static const char *const signer_calls[] = {BASE_CALLS, "wait4", "kill"};
-/* syslog(3) reconnects after a lost connection; it may not. */
-static const char *const signer_probes[] = {"open", "openat", "socket",	 "connect",
-					    "stat", "access", "readlink"};
-
-/* The session process: SFTP's file system calls on its two descriptors. */
-static const char *const session_calls[] = {
-    BASE_CALLS,	 "openat",    "openat2",	 "lseek",    "pread64",	  "pwrite64",	"fsync",
-    "fdatasync", "ftruncate", "fstatfs",	 "statfs",   "statx",	  "getdents64", "mkdirat",
-    "unlinkat",	 "renameat",  "renameat2",	 "linkat",   "symlinkat", "readlinkat", "fchmod",
-    "fchmodat",	 "fchmodat2", "fchown",		 "fchownat", "utimensat", "fchdir",	"getcwd",
-    "umask",	 "fcntl",     "copy_file_range", "dup",	     "lstat",	  "stat",	"readlink",
-    "getuid",	 "getgid",    "geteuid",	 "getegid"};
-
-#define POLICY(calls, probes, e)                                                                   \
-	{                                                                                          \
-		calls, ARRAY_LEN(calls), probes, ARRAY_LEN(probes), e                              \
-	}
-/* The name service, asked for owner names, tries nscd's socket first. */
-static const char *const session_probes[] = {"socket", "connect"};
+/* Each role's seccomp filter, compiled at build time from
+ * sandbox_policy.c (which lists the system calls and why) by gen_filters. */
 
 /* sftpd -S has no monitor: the report goes to stderr, number only. */
 static void report_to_stderr(long nr)
@@ -98,9 +67,9 @@ static void report_violation(long nr)
 	if (report_fd >= 0) send(report_fd, rec, sizeof rec, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
-static void sandbox_or_die(const struct sandbox_policy *p, const char *role)
+static void sandbox_or_die(const unsigned char *bpf, size_t len, const char *role)
 {
-	if (!sandbox_install(p, report_violation))
+	if (!sandbox_load(bpf, len, report_violation))
 		log_die(EXIT_SYSTEM, "unable to install the %s sandbox: %s", role, strerror(errno));
 }
 
@@ -231,7 +200,6 @@ static void run_network_child(struct session *s, const struct privsep_ids *ids, 
 {
 	static unsigned char init[MON_RECORD_MAX];
 	struct rlimit nofile = {NETWORK_NOFILE, NETWORK_NOFILE}, zero = {0, 0};
-	const struct sandbox_policy policy = POLICY(network_calls, network_probes, EACCES);
 	const char *v = kex_version_line();
 
 	s->mon = report_fd = fd;
@@ -242,7 +210,7 @@ static void run_network_child(struct session *s, const struct privsep_ids *ids, 
 	confine_unprivileged(ids, "sftpd-net");
 	if (setrlimit(RLIMIT_FSIZE, &zero) < 0 || setrlimit(RLIMIT_NOFILE, &nofile) < 0)
 		log_die(EXIT_SYSTEM, "unable to set limits: %s", strerror(errno));
-	sandbox_or_die(&policy, "network");
+	sandbox_or_die(filter_network, sizeof filter_network, "network");
 #ifdef SFTPD_TEST_FORBIDDEN_SYSCALL
 	socket(AF_INET, SOCK_STREAM, 0); /* tests: the sandbox must stop this */
 #endif
@@ -351,16 +319,13 @@ void privsep_monitor(struct monitor *m, pid_t child)
 
 void privsep_sandbox_sftp_only(void)
 {
-	const struct sandbox_policy policy = POLICY(session_calls, session_probes, EACCES);
-	if (!sandbox_install(&policy, report_to_stderr))
+	if (!sandbox_load(filter_session, sizeof filter_session, report_to_stderr))
 		log_die(EXIT_SYSTEM, "unable to install the session sandbox: %s", strerror(errno));
 }
 
 static void run_session(struct session *s, struct monitor *m, struct key_private **keys,
 			unsigned nkeys, int fd)
 {
-	const struct sandbox_policy policy = POLICY(session_calls, session_probes, EACCES);
-
 	for (unsigned i = 0; i < nkeys; i++) {
 		s->host_pub[i] = *key_private_public(keys[i]);
 		key_private_free(keys[i]);
@@ -377,7 +342,7 @@ static void run_session(struct session *s, struct monitor *m, struct key_private
 	 * which waits for the signer, already thinks so). */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() == 1)
 		log_die(EXIT_SYSTEM, "the signer is gone");
-	sandbox_or_die(&policy, "session");
+	sandbox_or_die(filter_session, sizeof filter_session, "session");
 	s->authed = 1;
 	if (!transport_import(s, m->handover, m->handover_len))
 		log_die(EXIT_BUG, "bad transport state from the network child: %s",
@@ -392,7 +357,6 @@ void privsep_start_session(struct session *s, struct monitor *m, struct key_priv
 			   unsigned nkeys, const struct privsep_ids *ids)
 {
 	static unsigned char rec[MON_RECORD_MAX];
-	const struct sandbox_policy policy = POLICY(signer_calls, signer_probes, EACCES);
 	int sv[2];
 	pid_t pid;
 
@@ -415,7 +379,7 @@ void privsep_start_session(struct session *s, struct monitor *m, struct key_priv
 	close(1);
 	confine_unprivileged(ids, "sftpd-signer");
 	report_fd = sv[0];
-	sandbox_or_die(&policy, "signer");
+	sandbox_or_die(filter_signer, sizeof filter_signer, "signer");
 	m->fd = sv[0];
 	m->state = MON_SIGNER;
 	for (;;) {
