@@ -188,7 +188,10 @@ static void serve_connection(struct session *s, const char *peer)
 		exit(EXIT_SYSTEM);
 	}
 	load_banner(s);
-	if (!privsep_send_init(fd, host_keys, n_host_keys, banner, banner_len))
+	/* A child that is already gone (its sandbox stopped it) has left its
+	 * last words on the socket: privsep_monitor reads and reports them. */
+	if (!privsep_send_init(fd, host_keys, n_host_keys, banner, banner_len) && errno != EPIPE &&
+	    errno != ECONNRESET)
 		log_die(EXIT_SYSTEM, "unable to start the network process: %s", strerror(errno));
 	monitor_init(&m, fd, s->cf, host_keys, n_host_keys);
 	privsep_monitor(&m, child);

@@ -406,6 +406,7 @@ long monitor_recv(int fd, unsigned char *buf, size_t cap, int timeout_ms)
 {
 	struct pollfd pfd = {fd, POLLIN, 0};
 	ssize_t n;
+	int reset = 0;
 	for (;;) {
 		int r = poll(&pfd, 1, timeout_ms);
 		if (r < 0 && errno == EINTR) continue;
@@ -413,6 +414,13 @@ long monitor_recv(int fd, unsigned char *buf, size_t cap, int timeout_ms)
 		if (!r) return (errno = ETIMEDOUT, -1);
 		n = recv(fd, buf, cap, MSG_TRUNC);
 		if (n < 0 && errno == EINTR) continue;
+		/* A peer that exits with our records unread makes the next recv
+		 * fail once with ECONNRESET, even when its last records (such as
+		 * a sandbox report) are still queued: read on to them. */
+		if (n < 0 && errno == ECONNRESET && !reset) {
+			reset = 1;
+			continue;
+		}
 		if (n < 0) return -1;
 		if ((size_t)n > cap) return (errno = EMSGSIZE, -1);
 		return (long)n;
