@@ -28,8 +28,10 @@ const struct conf_var ftpsd_conf_table[FC_COUNT] = {
     [FC_TLS_PROTOCOLS] = {"FTPSD_TLS_PROTOCOLS", CONF_STRING, "tlsv1.2,tlsv1.3", 0, 0, 0,
 			  "TLS versions, as tls_config_parse_protocols(3) accepts"},
     [FC_TLS_CIPHERS] =
-	{"FTPSD_TLS_CIPHERS", CONF_STRING, "secure", 0, 0, 0,
-	 "TLS 1.2 cipher list, as tls_config_set_ciphers(3); server preference is used"},
+	{"FTPSD_TLS_CIPHERS", CONF_STRING, "ECDHE+AESGCM:ECDHE+CHACHA20", 0, 0, 0,
+	 "TLS 1.2 cipher list, as tls_config_set_ciphers(3); server preference is used; the "
+	 "default is AEAD with ECDHE only (libtls' secure also allows CBC suites, open to "
+	 "LUCKY13)"},
     [FC_TLS_ECDHE_CURVES] = {"FTPSD_TLS_ECDHE_CURVES", CONF_STRING, "default", 0, 0, 0,
 			     "ECDHE groups, as tls_config_set_ecdhecurves(3)"},
     [FC_TLS_DHE_PARAMS] = {"FTPSD_TLS_DHE_PARAMS", CONF_ENUM, "none", 0, 0, "none,auto,legacy",

@@ -48,6 +48,10 @@ fi
 # TLS versions and ALPN, FEAT before AUTH with openssl s_client
 check "TLS 1.2 control and data" sh -c "$C --ssl-reqd --tls-max 1.2 ftp://127.0.0.1:$P1/d.txt | grep -q 'some data'"
 check "TLS 1.3 control and data" sh -c "$C --ssl-reqd --tlsv1.3 ftp://127.0.0.1:$P1/d.txt | grep -q 'some data'"
+check "TLS 1.2 with only CBC suites offered is refused (AEAD-only default)" sh -c \
+	"! $C --ssl-reqd --tls-max 1.2 --ciphers ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES256-SHA384 ftp://127.0.0.1:$P1/d.txt"
+check "TLS 1.2 with ChaCha20-Poly1305 only works" sh -c \
+	"$C --ssl-reqd --tls-max 1.2 --ciphers ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305 ftp://127.0.0.1:$P1/d.txt | grep -q 'some data'"
 (sleep 1; printf 'FEAT\r\nQUIT\r\n') | timeout 10 openssl s_client -connect 127.0.0.1:$P1 -starttls ftp -alpn ftp \
 	> "$T/s_client.out" 2>&1
 check "openssl s_client -starttls ftp negotiates TLS 1.3" grep -q 'TLSv1.3' "$T/s_client.out"
