@@ -89,3 +89,10 @@ void compress_end(struct compress *c, int out)
 		inflateEnd(&c->z);
 	c->started = 0;
 }
+
+void compress_free(struct compress *c, int out)
+{
+	compress_end(c, out);
+	free(c->scratch);
+	c->scratch = 0;
+}

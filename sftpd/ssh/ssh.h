@@ -243,6 +243,8 @@ int compress_payload(struct compress *c, const unsigned char *in, size_t n,
 int uncompress_payload(struct compress *c, const unsigned char *in, size_t n,
 		       const unsigned char **out, size_t *outlen);
 void compress_end(struct compress *c, int out);
+/* Ends the stream and releases its scratch buffer (the end of a session). */
+void compress_free(struct compress *c, int out);
 
 /* kex.c */
 int kex_send_init(struct session *s);

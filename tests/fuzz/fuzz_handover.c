@@ -40,11 +40,8 @@ static void session_end(struct session *s)
 {
 	cipher_free(&s->t.in);
 	cipher_free(&s->t.out);
-	compress_end(&s->t.comp_in, 0);
-	compress_end(&s->t.comp_out, 1);
-	free(s->t.comp_in.scratch);
-	free(s->t.comp_out.scratch);
-	s->t.comp_in.scratch = s->t.comp_out.scratch = 0;
+	compress_free(&s->t.comp_in, 0);
+	compress_free(&s->t.comp_out, 1);
 }
 
 /* A 64-byte payload as packet_end lays it out for c, zero padding. */

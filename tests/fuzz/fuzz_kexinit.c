@@ -60,10 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!kex_handle(s, SSH_MSG_NEWKEYS, newkeys, 1) || !s->kex.done_once) abort();
 		if (fuzz_signed != 1 || s->kex.number != 1) abort(); /* one signature */
 	}
-	compress_end(&s->t.comp_in, 0);
-	compress_end(&s->t.comp_out, 1);
-	free(s->t.comp_in.scratch);
-	free(s->t.comp_out.scratch);
+	compress_free(&s->t.comp_in, 0);
+	compress_free(&s->t.comp_out, 1);
 	free(s->kex.i_c);
 	free(s->kex.i_s);
 	cipher_free(&s->t.in);

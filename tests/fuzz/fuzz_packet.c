@@ -41,10 +41,8 @@ static void session_start(struct session *s)
 
 static void session_end(struct session *s)
 {
-	compress_end(&s->t.comp_in, 0);
-	compress_end(&s->t.comp_out, 1);
-	free(s->t.comp_in.scratch);
-	free(s->t.comp_out.scratch);
+	compress_free(&s->t.comp_in, 0);
+	compress_free(&s->t.comp_out, 1);
 	free(s->kex.i_c);
 	free(s->kex.i_s);
 	cipher_free(&s->t.in);

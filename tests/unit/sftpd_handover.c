@@ -39,10 +39,8 @@ static void session_free(struct session *s)
 {
 	cipher_free(&s->t.in);
 	cipher_free(&s->t.out);
-	compress_end(&s->t.comp_in, 0);
-	compress_end(&s->t.comp_out, 1);
-	free(s->t.comp_in.scratch);
-	free(s->t.comp_out.scratch);
+	compress_free(&s->t.comp_in, 0);
+	compress_free(&s->t.comp_out, 1);
 	free(s);
 }
 

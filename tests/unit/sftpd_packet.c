@@ -38,10 +38,8 @@ static struct session *session_new(void)
 
 static void session_free(struct session *s)
 {
-	compress_end(&s->t.comp_in, 0);
-	compress_end(&s->t.comp_out, 1);
-	free(s->t.comp_in.scratch);
-	free(s->t.comp_out.scratch);
+	compress_free(&s->t.comp_in, 0);
+	compress_free(&s->t.comp_out, 1);
 	cipher_free(&s->t.in);
 	cipher_free(&s->t.out);
 	buf_free(&s->t.rx);
