@@ -60,6 +60,16 @@ static inline int tap_rm_one(const char *path, const struct stat *st, int type, 
 	return remove(path);
 }
 
+/* Writes text to path (created or truncated) with mode; 1 on success. */
+static inline int tap_write_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) return 0;
+	fputs(text, f);
+	if (fclose(f)) return 0;
+	return chmod(path, mode) == 0;
+}
+
 /* Removes a temporary tree (nothing outside it: no symlinks followed). */
 static inline int tap_rm_tree(const char *dir)
 {

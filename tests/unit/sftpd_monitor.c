@@ -854,15 +854,6 @@ static void test_log_violation(void)
 
 /* --- set-up ------------------------------------------------------------ */
 
-static int write_file(const char *path, const char *text, mode_t mode)
-{
-	FILE *f = fopen(path, "w");
-	if (!f) return 0;
-	fputs(text, f);
-	if (fclose(f)) return 0;
-	return chmod(path, mode) == 0;
-}
-
 static int setup(void)
 {
 	char path[SLUICE_MAX_PATH + 64], line[2 * KEY_BLOB_MAX + 256], hash[ACCOUNT_MAX_HASH];
@@ -882,14 +873,14 @@ static int setup(void)
 		return 0;
 	snprintf(text, sizeof text, "# alice's keys\n\nnot a key\n%s", line);
 	snprintf(path, sizeof path, "%s/keys/alice", tmpdir);
-	if (!write_file(path, text, 0600)) return 0;
+	if (!tap_write_file(path, text, 0600)) return 0;
 	/* nobody has a key file too: only the users file makes a user known */
 	snprintf(path, sizeof path, "%s/keys/nobody", tmpdir);
-	if (!write_file(path, text, 0600)) return 0;
+	if (!tap_write_file(path, text, 0600)) return 0;
 	if (!account_hash_password("secret", 6, hash, sizeof hash)) return 0;
 	snprintf(text, sizeof text, "alice:%s:1000:1000:%s/home\n", hash, tmpdir);
 	snprintf(path, sizeof path, "%s/users", tmpdir);
-	if (!write_file(path, text, 0600)) return 0;
+	if (!tap_write_file(path, text, 0600)) return 0;
 	snprintf(users_env, sizeof users_env, "SFTPD_USERS_FILE=%s", path);
 	snprintf(keys_env, sizeof keys_env, "SFTPD_AUTHORIZED_KEYS=%s/keys/%%u", tmpdir);
 	if (!conf_load("SFTPD_", sftpd_conf_table, CF_COUNT, cf_both, env_both, err, sizeof err) ||

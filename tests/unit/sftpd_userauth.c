@@ -695,15 +695,6 @@ static void test_monitor_gone(void)
 	session_free(s);
 }
 
-static int write_file(const char *path, const char *text, mode_t mode)
-{
-	FILE *f = fopen(path, "w");
-	if (!f) return 0;
-	fputs(text, f);
-	if (fclose(f)) return 0;
-	return chmod(path, mode) == 0;
-}
-
 static int setup(void)
 {
 	char path[SLUICE_MAX_PATH + 64], line[2 * KEY_BLOB_MAX + 256], hash[ACCOUNT_MAX_HASH];
@@ -723,7 +714,7 @@ static int setup(void)
 	if (!text) return 0;
 	sprintf(text, "# a comment\n\nnot a key line\n%s", line);
 	snprintf(path, sizeof path, "%s/.ssh/authorized_keys", home);
-	if (!write_file(path, text, 0600)) return 0;
+	if (!tap_write_file(path, text, 0600)) return 0;
 	free(text);
 	if (!account_hash_password("secret", 6, hash, sizeof hash)) return 0;
 	text = malloc(3 * SLUICE_MAX_PATH);
@@ -731,7 +722,7 @@ static int setup(void)
 	snprintf(text, 3 * SLUICE_MAX_PATH, "alice:%s:1000:1000:%s\nlocked:!%s:1001:1001:%s\n",
 		 hash, home, hash, home);
 	snprintf(path, sizeof path, "%s/users", tmpdir);
-	if (!write_file(path, text, 0600)) return 0;
+	if (!tap_write_file(path, text, 0600)) return 0;
 	free(text);
 	snprintf(users_env, sizeof users_env, "SFTPD_USERS_FILE=%s", path);
 	return 1;
