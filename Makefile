@@ -82,6 +82,16 @@ $(LIB): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
+# System call names for sandbox reports, from the C library's headers at
+# build time (numbers without a name print as "syscall N").
+lib/sandbox/syscall_names.h: .build-flags
+	printf '#include <sys/syscall.h>\n' | $(CC) $(CPPFLAGS) -E -dM -x c - | \
+	  awk '$$1 == "#define" && $$2 ~ /^__NR_/ && $$3 ~ /^[0-9]+$$/ { print $$3, substr($$2, 6) }' | \
+	  sort -n | awk '{ printf "SYSCALL_NAME(%s, \"%s\")\n", $$1, $$2 }' >$@.tmp
+	mv $@.tmp $@
+
+lib/sandbox/sandbox.o tests/fuzz/obj/lib/sandbox/sandbox.o: lib/sandbox/syscall_names.h
+
 # seccomp filters compiled at build time: a host program built like the rest
 # (sanitizer builds allow more calls) writes them as C arrays.  Explicit
 # dependencies: on a fresh clone no -MMD file says privsep.c includes it.
@@ -182,7 +192,7 @@ format-check:
 
 clean:
 	rm -f $(LIB) $(PROGS) ftpsd/ftpsd $(UNIT_BIN) $(FUZZ_BIN) sftpd/libsftpd.a ftpsd/libftpsd.a tests/fuzz/libfuzzdeps.a
-	rm -f sftpd/gen_filters sftpd/filters.h sftpd/filters.h.tmp
+	rm -f sftpd/gen_filters sftpd/filters.h sftpd/filters.h.tmp lib/sandbox/syscall_names.h*
 	rm -rf tests/fuzz/obj $(HELPERS)
 	find . -name '*.o' -delete -o -name '*.d' -delete
 

@@ -12,7 +12,6 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
-#include <seccomp.h>
 #include "base/base.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/sandbox_internal.h"
@@ -105,17 +104,24 @@ int sandbox_load(const void *bpf, size_t len, sandbox_report_fn *report)
 	return 1;
 }
 
+/* Generated at build time from <sys/syscall.h> (Makefile). */
+static const struct {
+	unsigned short nr;
+	const char *name;
+} syscall_names[] = {
+#define SYSCALL_NAME(nr, name) {nr, name},
+#include "sandbox/syscall_names.h"
+#undef SYSCALL_NAME
+};
+
 const char *sandbox_syscall_name(long nr, char *buf, size_t cap)
 {
-	char *name = NULL;
-
 	if (!cap) return "";
-	if (nr >= 0 && nr <= INT_MAX)
-		name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)nr);
-	if (name)
-		snprintf(buf, cap, "%s", name);
-	else
-		snprintf(buf, cap, "syscall %ld", nr);
-	free(name);
+	for (size_t i = 0; i < sizeof syscall_names / sizeof syscall_names[0]; i++)
+		if (syscall_names[i].nr == nr) {
+			snprintf(buf, cap, "%s", syscall_names[i].name);
+			return buf;
+		}
+	snprintf(buf, cap, "syscall %ld", nr);
 	return buf;
 }
