@@ -3,13 +3,17 @@
  *   monitor (as executed; root)  --fork-->  network child (privsep account,
  *       empty chroot, rlimits, seccomp): transport and userauth
  *   after the hand-over:
- *   monitor --fork--> session process (the account's ids, its root, seccomp)
- *   monitor becomes the signer (privsep account, empty chroot, seccomp):
+ *   monitor --fork--> signer (privsep account, empty chroot, seccomp):
  *       host keys only, signs rekey hashes for the session process
+ *   monitor becomes the session process (the account's ids, its root,
+ *       seccomp)
  *
  * The network child is forked before the host private keys are read, so
  * they are never in its memory; the session process frees its copy before
- * it reads a byte.  Without root, chroot and the uid switch are skipped. */
+ * it reads a byte.  The signer is the child because a fresh child maps only
+ * the pages it touches: the other way round, it kept every page of the
+ * monitor's start-up mapped, and its copy of each one the session later
+ * wrote.  Without root, chroot and the uid switch are skipped. */
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -323,8 +327,9 @@ void privsep_sandbox_sftp_only(void)
 		log_die(EXIT_SYSTEM, "unable to install the session sandbox: %s", strerror(errno));
 }
 
-static void run_session(struct session *s, struct monitor *m, struct key_private **keys,
-			unsigned nkeys, int fd)
+__attribute__((noreturn)) static void run_session(struct session *s, struct monitor *m,
+						   struct key_private **keys, unsigned nkeys,
+						   int fd)
 {
 	for (unsigned i = 0; i < nkeys; i++) {
 		s->host_pub[i] = *key_private_public(keys[i]);
@@ -338,10 +343,6 @@ static void run_session(struct session *s, struct monitor *m, struct key_private
 	memcpy(s->user, m->user, sizeof s->user);
 	session_confine(s, &m->account);
 	monitor_forget_account(m);
-	/* Without its signer the connection is over (and the super-server,
-	 * which waits for the signer, already thinks so). */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() == 1)
-		log_die(EXIT_SYSTEM, "the signer is gone");
 	sandbox_or_die(filter_session, sizeof filter_session, "session");
 	s->authed = 1;
 	if (!transport_import(s, m->handover, m->handover_len))
@@ -351,25 +352,14 @@ static void run_session(struct session *s, struct monitor *m, struct key_private
 	monitor_free(m);
 	s->last_activity = time(0);
 	connection_serve(s);
+	log_die(EXIT_BUG, "the session's event loop returned");
 }
 
-void privsep_start_session(struct session *s, struct monitor *m, struct key_private **keys,
-			   unsigned nkeys, const struct privsep_ids *ids)
+/* The signer: host keys and nothing else, until the session hangs up. */
+__attribute__((noreturn)) static void run_signer(struct monitor *m, const struct privsep_ids *ids, pid_t session, int fd)
 {
 	static unsigned char rec[MON_RECORD_MAX];
-	int sv[2];
-	pid_t pid;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		log_die(EXIT_SYSTEM, "socketpair: %s", strerror(errno));
-	pid = fork();
-	if (pid < 0) log_die(EXIT_SYSTEM, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		close(sv[0]);
-		run_session(s, m, keys, nkeys, sv[1]);
-	}
-	close(sv[1]);
-	/* The signer: host keys and nothing else. */
 	monitor_forget_account(m);
 	monitor_free(m);
 	/* Heap it will never use again goes back: every page it keeps and the
@@ -378,17 +368,42 @@ void privsep_start_session(struct session *s, struct monitor *m, struct key_priv
 	close(0);
 	close(1);
 	confine_unprivileged(ids, "sftpd-signer");
-	report_fd = sv[0];
+	/* After the uid change, which clears it: the signer must not outlive
+	 * the session it signs for. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != session)
+		_exit(0);
+	report_fd = fd;
 	sandbox_or_die(filter_signer, sizeof filter_signer, "signer");
-	m->fd = sv[0];
+	m->fd = fd;
 	m->state = MON_SIGNER;
 	for (;;) {
 		long n = monitor_recv(m->fd, rec, sizeof rec, -1);
-		if (n == 0) child_ended(pid, "session");
+		if (n == 0) _exit(0);
 		if (n < 0) {
 			snprintf(m->why, sizeof m->why, "%s", strerror(errno));
-			give_up(m, pid, "session");
+			give_up(m, 0, "session");
 		}
-		if (!monitor_request(m, rec, (size_t)n)) give_up(m, pid, "session");
+		if (!monitor_request(m, rec, (size_t)n)) give_up(m, 0, "session");
 	}
+}
+
+/* The monitor forks the signer and becomes the session process itself:
+ * the pages it has touched stay its own, and the signer, a fresh child,
+ * maps only what signing needs. */
+void privsep_start_session(struct session *s, struct monitor *m, struct key_private **keys,
+			   unsigned nkeys, const struct privsep_ids *ids)
+{
+	pid_t self = getpid(), pid;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		log_die(EXIT_SYSTEM, "socketpair: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0) log_die(EXIT_SYSTEM, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(sv[1]);
+		run_signer(m, ids, self, sv[0]);
+	}
+	close(sv[0]);
+	run_session(s, m, keys, nkeys, sv[1]);
 }

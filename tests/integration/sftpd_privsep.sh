@@ -6,8 +6,9 @@
 # network child sftpd-net as the privsep user, chrooted in the empty
 # directory, NoNewPrivs, seccomp, unable to read the host key, without it
 # in memory.  After it (sftp -b reading a FIFO, idle): the monitor's pid is
-# the signer, its child the session process with the account's ids, both
-# sandboxed, no process as uid 0, the key only in the signer.  Memory is
+# the session process with the account's ids, its child the signer, both
+# sandboxed, no process as uid 0, the key only in the signer; the signer
+# does not outlive a session that is killed.  Memory is
 # searched by privsep_inspect.py, which must find the key where it is (the
 # monitor, the signer) for its "not found" to mean anything.  Last, a
 # forbidden system call in the network child (tests/helpers/sftpd-sigsys)
@@ -143,6 +144,31 @@ memory_fact() {
 	fi
 }
 
+# signer_follows_session SNAPSHOT: kills the session process of SNAPSHOT;
+# its signer must be gone within 3 s (parent-death signal).
+signer_follows_session() {
+	_sess=$(pf "$1" sftpd-session pid)
+	_sign=$(pf "$1" sftpd-signer pid)
+	if [ -z "$_sess" ] || [ -z "$_sign" ]; then
+		t_notok "a killed session takes its signer with it"
+		t_diag "no session or signer in the snapshot"
+		return
+	fi
+	kill -KILL "$_sess"
+	_i=0
+	while [ -e "/proc/$_sign" ] && [ "$(awk '{ print $3 }' "/proc/$_sign/stat" 2>/dev/null)" != Z ] &&
+		[ $_i -lt 30 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	if [ ! -e "/proc/$_sign" ] || [ "$(awk '{ print $3 }' "/proc/$_sign/stat" 2>/dev/null)" = Z ]; then
+		t_ok "a killed session takes its signer with it"
+	else
+		t_notok "a killed session takes its signer with it"
+		t_diag "signer $_sign still alive 3 s after session $_sess was killed"
+	fi
+}
+
 # --- one login, inspected before and after authentication ---------------------
 
 # inspect_login LABEL HOSTKEYFILE HOSTKEYALG
@@ -176,12 +202,14 @@ inspect_login() {
 		t_diag_file "$out"
 		t_diag_file "$LOG" 6
 	fi
+	[ "$lab" = rsa ] && signer_follows_session "$post"
 	echo bye >&3
 	exec 3>&-
 	wait "$client"
 	rc=$?
 	T_PIDS=${T_PIDS% "$client"}
-	t_is "$rc" 0 "$lab: sftp ends with bye, exit 0"
+	# the rsa session was killed: "bye" then ends sftp with any status
+	[ "$lab" = rsa ] || t_is "$rc" 0 "$lab: sftp ends with bye, exit 0"
 
 	# before authentication
 	t_diag_file "$pre.err" 5
@@ -208,15 +236,15 @@ inspect_login() {
 
 	# after authentication
 	t_diag_file "$post.err" 5
-	fact "$lab: after authentication the monitor's pid is the signer (sftpd-signer)" \
-		"${mon:-?}" "$(pf "$post" sftpd-signer pid)" "$post"
+	fact "$lab: after authentication the monitor's pid is the session process (sftpd-session)" \
+		"${mon:-?}" "$(pf "$post" sftpd-session pid)" "$post"
 	fact "$lab: the signer runs as $PRIV_USER (uid, gid)" \
 		"$(all_ids "${PRIV_IDS%,*}") $(all_ids "${PRIV_IDS#*,}")" \
 		"$(pf "$post" sftpd-signer uid) $(pf "$post" sftpd-signer gid)"
 	fact "$lab: the signer has Seccomp: 2" 2 "$(pf "$post" sftpd-signer seccomp)"
 	memory_fact "$lab: control: the host private key is in the signer's memory" "$post" sftpd-signer some
-	fact "$lab: the session process (sftpd-session) is the signer's child" "${mon:-?}" \
-		"$(pf "$post" sftpd-session ppid)" "$post"
+	fact "$lab: the signer (sftpd-signer) is the session process's child" "${mon:-?}" \
+		"$(pf "$post" sftpd-signer ppid)" "$post"
 	fact "$lab: the session process runs as the account, $ACC_UID:$ACC_GID" \
 		"$(all_ids $ACC_UID) $(all_ids $ACC_GID)" \
 		"$(pf "$post" sftpd-session uid) $(pf "$post" sftpd-session gid)"
