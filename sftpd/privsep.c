@@ -328,8 +328,7 @@ void privsep_sandbox_sftp_only(void)
 }
 
 __attribute__((noreturn)) static void run_session(struct session *s, struct monitor *m,
-						   struct key_private **keys, unsigned nkeys,
-						   int fd)
+						  struct key_private **keys, unsigned nkeys, int fd)
 {
 	for (unsigned i = 0; i < nkeys; i++) {
 		s->host_pub[i] = *key_private_public(keys[i]);
@@ -356,7 +355,8 @@ __attribute__((noreturn)) static void run_session(struct session *s, struct moni
 }
 
 /* The signer: host keys and nothing else, until the session hangs up. */
-__attribute__((noreturn)) static void run_signer(struct monitor *m, const struct privsep_ids *ids, pid_t session, int fd)
+__attribute__((noreturn)) static void run_signer(struct monitor *m, const struct privsep_ids *ids,
+						 pid_t session, int fd)
 {
 	static unsigned char rec[MON_RECORD_MAX];
 
@@ -370,8 +370,7 @@ __attribute__((noreturn)) static void run_signer(struct monitor *m, const struct
 	confine_unprivileged(ids, "sftpd-signer");
 	/* After the uid change, which clears it: the signer must not outlive
 	 * the session it signs for. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != session)
-		_exit(0);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != session) _exit(0);
 	report_fd = fd;
 	sandbox_or_die(filter_signer, sizeof filter_signer, "signer");
 	m->fd = fd;
