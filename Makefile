@@ -188,7 +188,7 @@ install: all
 	fi
 
 format-check:
-	clang-format --dry-run --Werror $(LIB_SRC) $(SFTPD_SRC) $(SFTPD_GEN_SRC) $(FTPSD_SRC) $(KT_SRC) $(filter-out sftpd/filters.h,$(wildcard lib/*/*.h sftpd/*.h sftpd/*/*.h ftpsd/*.h keytools/*.h))
+	clang-format --dry-run --Werror $(LIB_SRC) $(SFTPD_SRC) $(SFTPD_GEN_SRC) $(FTPSD_SRC) $(KT_SRC) $(filter-out sftpd/filters.h lib/sandbox/syscall_names.h,$(wildcard lib/*/*.h sftpd/*.h sftpd/*/*.h ftpsd/*.h keytools/*.h))
 
 clean:
 	rm -f $(LIB) $(PROGS) ftpsd/ftpsd $(UNIT_BIN) $(FUZZ_BIN) sftpd/libsftpd.a ftpsd/libftpsd.a tests/fuzz/libfuzzdeps.a
