@@ -59,4 +59,11 @@ const struct conf_var sftpd_conf_table[CF_COUNT] = {
     [CF_PRIVSEP_DIR] = {"SFTPD_PRIVSEP_DIR", CONF_PATH, "/run/sluice/empty", 0, 0, 0,
 			"empty root-owned directory they are chrooted to (created mode 0555 if "
 			"missing)"},
+    [CF_PROXY_PROTOCOL] = {"SFTPD_PROXY_PROTOCOL", CONF_ENUM, "off", 0, 0, "off,v1,v2,any",
+			   "PROXY protocol header expected before the SSH version line (HAProxy "
+			   "send-proxy, send-proxy-v2); any: either version"},
+    [CF_PROXY_TRUSTED] =
+	{"SFTPD_PROXY_TRUSTED", CONF_STRING, "", 0, 0, 0,
+	 "comma-separated addresses or prefixes (192.0.2.0/24, ::1) of the proxies "
+	 "allowed to send it; required with SFTPD_PROXY_PROTOCOL"},
 };

@@ -63,6 +63,53 @@ static void load_config(struct session *s, int serving)
 	log_set_debug(!strcmp(s->cf[CF_LOG_LEVEL].str, "debug"));
 }
 
+/* The PROXY protocol settings: which header versions (0: none) and from
+ * which proxies.  Exits naming the variable when they do not hold. */
+static unsigned proxy_settings(const struct session *s, struct peer_cidr *trusted, size_t *n)
+{
+	const char *mode = s->cf[CF_PROXY_PROTOCOL].str, *list = s->cf[CF_PROXY_TRUSTED].str, *why;
+	unsigned versions = !strcmp(mode, "v1")	   ? PEER_PROXY_V1
+			    : !strcmp(mode, "v2")  ? PEER_PROXY_V2
+			    : !strcmp(mode, "any") ? PEER_PROXY_V1 | PEER_PROXY_V2
+						   : 0;
+	*n = 0;
+	if (list[0] && !peer_cidr_parse(list, trusted, PEER_CIDR_MAX, n, &why))
+		log_die(EXIT_USAGE, "configuration: SFTPD_PROXY_TRUSTED=%s: %s", list, why);
+	if (versions && !*n)
+		log_die(EXIT_USAGE,
+			"configuration: SFTPD_PROXY_TRUSTED must list the proxies "
+			"when SFTPD_PROXY_PROTOCOL is %s",
+			mode);
+	return versions;
+}
+
+/* Behind a load balancer: only a listed proxy may speak first, and its
+ * header names the client, who is then the peer in every log line.  The
+ * monitor reads it (as root, before any fork) only once the socket's own
+ * peer is known to be a trusted proxy. */
+static void accept_proxy_header(const struct session *s, struct peer *peer)
+{
+	struct peer_cidr trusted[PEER_CIDR_MAX];
+	struct peer proxy = *peer;
+	size_t n;
+	unsigned versions = proxy_settings(s, trusted, &n);
+	const char *why;
+
+	if (!versions) return;
+	if (!peer_cidr_match(trusted, n, peer)) {
+		log_error("PROXY protocol: connection from %s, which SFTPD_PROXY_TRUSTED does not "
+			  "list; closed",
+			  peer->text);
+		exit(EXIT_PEER);
+	}
+	if (!peer_proxy_read(0, versions, (int)s->cf[CF_LOGIN_GRACE_TIME].num * 1000, peer, &why)) {
+		log_error("PROXY protocol: from %s: %s; closed", proxy.text, why);
+		exit(EXIT_PEER);
+	}
+	log_init("sftpd", peer->text);
+	log_info("PROXY protocol: client %s through proxy %s", peer->text, proxy.text);
+}
+
 /* Returns 0 after logging why. */
 static int load_host_keys(const struct session *s)
 {
@@ -225,10 +272,14 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "-S")) return serve_raw_sftp(s);
 	if (!strcmp(mode, "-t")) {
 		struct privsep_ids ids;
+		struct peer_cidr trusted[PEER_CIDR_MAX];
+		size_t ntrusted;
+		proxy_settings(s, trusted, &ntrusted);
 		if (!privsep_prepare(s->cf, &ids)) exit(EXIT_USAGE);
 		if (!load_host_keys(s)) exit(EXIT_SYSTEM);
 		print_settings(s);
 		return 0;
 	}
+	accept_proxy_header(s, &peer);
 	serve_connection(s, peer.text);
 }

@@ -4,6 +4,7 @@
  * Environment values are validated and canonicalised; garbage is ignored. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +25,8 @@ int peer_fd_is_tcp(int fd)
 	return ss.ss_family == AF_INET || ss.ss_family == AF_INET6;
 }
 
-/* Fills ip/port/text from a binary address; an IPv4-mapped IPv6 address is
- * shown as IPv4. */
-static void peer_set(struct peer *p, int family, const void *bin, unsigned port)
+/* An IPv4-mapped IPv6 address is shown as IPv4. */
+void peer_assign(struct peer *p, int family, const void *bin, unsigned port)
 {
 	const unsigned char *b = bin;
 
@@ -41,6 +41,20 @@ static void peer_set(struct peer *p, int family, const void *bin, unsigned port)
 		return;
 	}
 	p->port = port;
+	memset(&p->addr, 0, sizeof p->addr);
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&p->addr;
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, b, 16);
+		s6->sin6_port = htons((uint16_t)port);
+		p->addrlen = sizeof *s6;
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&p->addr;
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, b, 4);
+		s4->sin_port = htons((uint16_t)port);
+		p->addrlen = sizeof *s4;
+	}
 	if (family == AF_INET6)
 		snprintf(p->text, sizeof p->text, "[%s]:%u", p->ip, port);
 	else
@@ -49,20 +63,24 @@ static void peer_set(struct peer *p, int family, const void *bin, unsigned port)
 
 static int peer_from_socket(int fd, struct peer *p)
 {
-	socklen_t len = sizeof p->addr;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
 
 	if (!peer_fd_is_tcp(fd)) return 0;
-	if (getpeername(fd, (struct sockaddr *)&p->addr, &len) < 0) return 0;
-	p->addrlen = len;
-	if (p->addr.ss_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)&p->addr;
-		peer_set(p, AF_INET, &s4->sin_addr, ntohs(s4->sin_port));
-	} else if (p->addr.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&p->addr;
-		peer_set(p, AF_INET6, &s6->sin6_addr, ntohs(s6->sin6_port));
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0) return 0;
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)&ss;
+		peer_assign(p, AF_INET, &s4->sin_addr, ntohs(s4->sin_port));
+	} else if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&ss;
+		peer_assign(p, AF_INET6, &s6->sin6_addr, ntohs(s6->sin6_port));
 	} else {
 		return 0;
 	}
+	/* The socket's own form (an IPv4-mapped address stays one), which
+	 * callers compare with other sockets' addresses. */
+	p->addr = ss;
+	p->addrlen = len;
 	p->is_socket = 1;
 	return 1;
 }
@@ -90,9 +108,9 @@ static int peer_from_env(struct peer *p, const char *ipvar, const char *portvar)
 
 	if (!ip || !port || !peer_scan_port(port, &n)) return 0;
 	if (inet_pton(AF_INET, ip, bin) == 1)
-		peer_set(p, AF_INET, bin, n);
+		peer_assign(p, AF_INET, bin, n);
 	else if (inet_pton(AF_INET6, ip, bin) == 1)
-		peer_set(p, AF_INET6, bin, n);
+		peer_assign(p, AF_INET6, bin, n);
 	else
 		return 0;
 	return 1;
