@@ -43,6 +43,11 @@ static void log_decide(void)
 	if (log_mode) openlog(log_prog, LOG_PID, LOG_DAEMON);
 }
 
+const char *log_peer_text(void)
+{
+	return log_peer;
+}
+
 void log_init(const char *prog, const char *peer)
 {
 	if (prog && *prog) log_copy(log_prog, sizeof log_prog, prog);

@@ -32,5 +32,29 @@ void log_write_formatted(int prio, const char *line, size_t len);
 
 /* 1 if lines go to syslog (fd 2 closed or the same file as fd 0). */
 int log_uses_syslog(void);
+/* The peer text given to log_init. */
+const char *log_peer_text(void);
+
+/* --- transfer records (log_transfer.c) ---------------------------------- */
+
+/* One line per completed or aborted file transfer, at info level, in a
+ * stable form for log processors (documented in sftpd.8 and ftpsd.8):
+ *   transfer proto=sftp direction=upload result=ok user=alice
+ *   client=192.0.2.7:51234 bytes=300000 seconds=0.012 path="/in/a.bin"
+ * path comes last; in it '"', '\', control characters and DEL are
+ * written as \xHH, other bytes (UTF-8 names) as they are. */
+struct log_transfer {
+	const char *proto; /* "sftp", "scp", "ftp" */
+	const char *user;
+	const char *path; /* as the client named it */
+	int upload;	  /* 1: to the server, 0: from it */
+	int ok;		  /* 0: aborted (connection lost, error, client gave up) */
+	unsigned long long bytes;
+	double seconds;
+};
+void log_transfer(const struct log_transfer *t);
+/* Escapes path into out (cap bytes, always terminated) as log_transfer
+ * does; returns out. */
+char *log_transfer_path(const char *path, char *out, size_t cap);
 
 #endif

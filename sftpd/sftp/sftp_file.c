@@ -92,6 +92,14 @@ int sftp_op_close(struct sftp_server *s, struct sftp_req *rq)
 	else
 		log_info("close \"%s\" bytes read %llu written %llu", lp,
 			 (unsigned long long)h->bytes_read, (unsigned long long)h->bytes_written);
+	if (h->kind == SFTP_HANDLE_FILE) {
+		/* A close that fails (a delayed write error): the upload is not done. */
+		int r = close(h->fd), e = errno;
+		h->fd = -1;
+		sftp_log_transfer(s, h, r == 0);
+		sftp_handle_close(&s->handles, h);
+		return r == 0 ? SSH_FX_OK : sftp_status_from_errno(e);
+	}
 	if (!sftp_handle_close(&s->handles, h)) return sftp_status_from_errno(errno);
 	return SSH_FX_OK;
 }

@@ -124,6 +124,7 @@ struct sftp_handle {
 	char *path;
 	uint32_t pflags;
 	uint64_t bytes_read, bytes_written;
+	struct timespec opened; /* CLOCK_MONOTONIC, for the transfer record */
 };
 
 struct sftp_handles {
@@ -211,6 +212,8 @@ struct wire_out *sftp_reply_begin(struct sftp_server *s, uint8_t type, uint32_t 
 int sftp_reply_one_name(struct sftp_server *s, uint32_t id, const char *path);
 /* Printable, truncated copy of a client string for log lines. */
 const char *sftp_log_str(char *buf, const char *str);
+/* The transfer record of file handle h (log_transfer), ok 0 when aborted. */
+void sftp_log_transfer(const struct sftp_server *s, const struct sftp_handle *h, int ok);
 /* Gets a C-string path from the request; 0 when malformed. */
 int sftp_get_path(struct wire_in *in, char *buf);
 /* Gets a handle of the given kind; NULL when absent/invalid (s->msg set). */

@@ -61,6 +61,20 @@ struct sftp_server *sftp_server_new(const struct fs_root *root, const struct sft
 	return s;
 }
 
+void sftp_log_transfer(const struct sftp_server *s, const struct sftp_handle *h, int ok)
+{
+	struct timespec now;
+	struct log_transfer t = {"sftp", s->user, h->path, 0, ok, 0, 0};
+
+	if (h->kind != SFTP_HANDLE_FILE) return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	t.upload = (h->pflags & SSH_FXF_WRITE) != 0;
+	t.bytes = t.upload ? h->bytes_written : h->bytes_read;
+	t.seconds = (double)(now.tv_sec - h->opened.tv_sec) +
+		    (double)(now.tv_nsec - h->opened.tv_nsec) / 1e9;
+	log_transfer(&t);
+}
+
 /* Logs the handles the client left open (they are closed by the caller). */
 static void sftp_log_forced_closes(struct sftp_server *s)
 {
@@ -73,6 +87,7 @@ static void sftp_log_forced_closes(struct sftp_server *s)
 		log_info("forced close \"%s\" bytes read %llu written %llu",
 			 sftp_log_str(s->logbuf1, h->path), (unsigned long long)h->bytes_read,
 			 (unsigned long long)h->bytes_written);
+		sftp_log_transfer(s, h, 0);
 	}
 }
 

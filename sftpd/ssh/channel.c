@@ -165,6 +165,12 @@ static void channel_free(struct channel *ch)
 	memset(ch, 0, sizeof *ch);
 }
 
+void channel_free_all(struct session *s)
+{
+	for (unsigned i = 0; i < s->max_channels; i++)
+		if (s->channels[i].state != CHANNEL_FREE) channel_free(&s->channels[i]);
+}
+
 static int send_close(struct session *s, struct channel *ch)
 {
 	struct wire_out w;

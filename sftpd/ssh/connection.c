@@ -19,6 +19,13 @@ static void send_unimplemented(struct session *s)
 	packet_end(s, &w);
 }
 
+/* The connection is over: what its channels still had open is recorded. */
+__attribute__((noreturn)) static void connection_exit(struct session *s, int code)
+{
+	if (s->authed && !s->until_auth) channel_free_all(s);
+	exit(code);
+}
+
 static int dispatch(struct session *s, const unsigned char *p, size_t len)
 {
 	uint8_t type = p[0];
@@ -29,7 +36,7 @@ static int dispatch(struct session *s, const unsigned char *p, size_t len)
 	switch (type) {
 	case SSH_MSG_DISCONNECT:
 		log_info("client disconnected");
-		exit(s->authed ? EXIT_OK : EXIT_PEER);
+		connection_exit(s, s->authed ? EXIT_OK : EXIT_PEER);
 	case SSH_MSG_IGNORE:
 	case SSH_MSG_DEBUG:
 	case SSH_MSG_UNIMPLEMENTED:
@@ -58,7 +65,7 @@ static void fail_protocol(struct session *s)
 	if (e == ENOMEM || e == EIO) log_die(EXIT_SYSTEM, "internal failure: %s", strerror(e));
 	if (e == EBADMSG) {
 		/* nothing more can be said safely on a corrupted stream */
-		exit(EXIT_PEER);
+		connection_exit(s, EXIT_PEER);
 	}
 	log_warn("protocol error: %s", strerror(e));
 	ssh_disconnect(s, SSH_DISCONNECT_PROTOCOL_ERROR, "protocol error");
@@ -138,11 +145,11 @@ static void read_input(struct session *s)
 	if (r < 0) {
 		if (errno == EAGAIN || errno == EINTR) return;
 		log_info("connection lost: %s", strerror(errno));
-		exit(s->authed ? EXIT_OK : EXIT_PEER);
+		connection_exit(s, s->authed ? EXIT_OK : EXIT_PEER);
 	}
 	if (!r) {
 		log_info("connection closed by client");
-		exit(s->authed ? EXIT_OK : EXIT_PEER);
+		connection_exit(s, s->authed ? EXIT_OK : EXIT_PEER);
 	}
 	rx->len += (size_t)r;
 }
@@ -154,7 +161,7 @@ static void write_output(struct session *s)
 	if (w < 0) {
 		if (errno == EAGAIN || errno == EINTR) return;
 		log_info("connection lost: %s", strerror(errno));
-		exit(s->closing ? s->exit_code : EXIT_PEER);
+		connection_exit(s, s->closing ? s->exit_code : EXIT_PEER);
 	}
 	buf_consume(tx, (size_t)w);
 }
@@ -176,14 +183,14 @@ void connection_serve(struct session *s)
 		if (s->authed && !handing_over && !s->closing && !channel_pump(s)) fail_protocol(s);
 		now = time(0);
 		check_deadlines(s, now);
-		if (s->closing && !buf_used(&s->t.tx)) exit(s->exit_code);
+		if (s->closing && !buf_used(&s->t.tx)) connection_exit(s, s->exit_code);
 		if (!s->closing && !handing_over && buf_used(&s->t.rx) < s->t.rx.max &&
 		    buf_used(&s->t.tx) < SSH_TX_HIGH_WATER)
 			pfd[0].events = POLLIN;
 		if (buf_used(&s->t.tx)) pfd[1].events = POLLOUT;
 		r = poll(pfd, 2, s->closing ? 5000 : poll_timeout_ms(s, now));
 		if (r < 0 && errno != EINTR) log_die(EXIT_SYSTEM, "poll: %s", strerror(errno));
-		if (r == 0 && s->closing) exit(s->exit_code);
+		if (r == 0 && s->closing) connection_exit(s, s->exit_code);
 		if (pfd[1].revents & (POLLOUT | POLLERR | POLLHUP)) write_output(s);
 		if (pfd[0].revents & (POLLIN | POLLERR | POLLHUP)) read_input(s);
 	}

@@ -265,6 +265,9 @@ void connection_serve(struct session *s);
 int channel_handle(struct session *s, uint8_t type, const unsigned char *p, size_t len);
 int channel_pump(struct session *s);
 int channel_any_open(const struct session *s);
+/* Ends every channel (an SFTP server still running logs its open files
+ * as aborted transfers), for a connection that ends without closing them. */
+void channel_free_all(struct session *s);
 
 /* ../authority.c: what needs the host keys or the account sources, asked
  * of the monitor over the socket mon.  Each returns 1 or 0 with errno

@@ -146,6 +146,21 @@ static void test_die(void)
 	is_str(captured(), "sftpd x: fatal: cannot go on\n", "fatal line");
 }
 
+/* log_transfer_path: the escaped form of a path in a transfer record. */
+static void test_transfer_path(void)
+{
+	char out[64];
+	is_str(log_transfer_path("/in/a b.bin", out, sizeof out), "/in/a b.bin",
+	       "transfer path: plain names as they are");
+	is_str(log_transfer_path("q\"b\\t\tn\n\x7f", out, sizeof out),
+	       "q\\x22b\\x5ct\\x09n\\x0a\\x7f", "transfer path: quote, backslash, controls, DEL as \\xHH");
+	is_str(log_transfer_path("caf\xc3\xa9", out, sizeof out), "caf\xc3\xa9",
+	       "transfer path: UTF-8 bytes kept");
+	is_str(log_transfer_path("abc\n", out, 6), "abc", "transfer path: an escape never cut in half");
+	is_str(log_transfer_path("abcdefgh", out, 4), "abc", "transfer path: truncated to fit");
+	is_str(log_transfer_path("x", out, 1), "", "transfer path: room for nothing but the end");
+}
+
 int main(void)
 {
 	int r;
@@ -159,6 +174,7 @@ int main(void)
 	test_truncate();
 	test_syslog_choice();
 	test_die();
+	test_transfer_path();
 	dup2(saved2, 2);
 	r = tap_done();
 	return r;
