@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "account/account.h"
 #include "log/log.h"
 #include "peer/peer.h"
 #include "priv/priv.h"
@@ -108,6 +109,21 @@ static void accept_proxy_header(const struct session *s, struct peer *peer)
 	}
 	log_init("sftpd", peer->text);
 	log_info("PROXY protocol: client %s through proxy %s", peer->text, proxy.text);
+}
+
+/* -t: every line of the users file that would cost its account is
+ * listed, and any makes the check fail. */
+static void check_users_file(const struct session *s)
+{
+	const char *file = s->cf[CF_USERS_FILE].str;
+	unsigned bad;
+
+	if (!file[0]) return;
+	if (!account_file_check(file, &bad))
+		log_die(EXIT_USAGE, "SFTPD_USERS_FILE %s: %s", file, strerror(errno));
+	if (bad)
+		log_die(EXIT_USAGE, "SFTPD_USERS_FILE %s: %u line%s above would be skipped", file,
+			bad, bad == 1 ? "" : "s");
 }
 
 /* Returns 0 after logging why. */
@@ -276,6 +292,7 @@ int main(int argc, char **argv)
 		size_t ntrusted;
 		proxy_settings(s, trusted, &ntrusted);
 		if (!privsep_prepare(s->cf, &ids)) exit(EXIT_USAGE);
+		check_users_file(s);
 		if (!load_host_keys(s)) exit(EXIT_SYSTEM);
 		print_settings(s);
 		return 0;

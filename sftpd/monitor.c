@@ -104,7 +104,8 @@ static int take_user(struct monitor *m, const char *user)
 	if (!account_name_valid(user)) return 1;
 	m->user_known = file[0] ? account_lookup_file(file, user, &m->account)
 				: account_lookup_system(user, &m->account);
-	if (!m->user_known && errno != ENOENT)
+	/* EPROTO (a name on two lines) was logged with the line by the lookup. */
+	if (!m->user_known && errno != ENOENT && errno != EPROTO)
 		log_error("unable to look up user %s: %s", user, strerror(errno));
 	return 1;
 }

@@ -3,9 +3,10 @@
  * (passwd/shadow, needs root).  Users file lines:
  *     name:hash:uid:gid:home
  * '#' starts a comment line; blank lines are skipped; any other line
- * that does not parse makes lookups fail (EPROTO), so an operator notices
- * a broken file instead of silently losing an account.  A name may appear
- * once (a lookup of a name that has a second line fails too).  hash is an argon2id
+ * that does not parse is skipped with a log line naming the file and line
+ * (it costs its own account only; -t lists them all and fails).  A name
+ * may appear once: a lookup of a name that has a second line fails
+ * (EPROTO).  hash is an argon2id
  * string from libsodium ($argon2id$...) or any crypt(3) hash ($y$, $6$,
  * ...), or "!" / "*" for "no password login" ("!" before a hash locks it).  home is the account's
  * directory (its default root). */
@@ -57,6 +58,12 @@ int account_hash_password(const char *pw, size_t pwlen, char *out, size_t cap);
 int account_file_set(const char *path, const struct account *a);
 /* Remove name's line; 0 + ENOENT if absent. */
 int account_file_remove(const char *path, const char *name);
+
+/* Reads the whole users file and logs (at error level) every line that a
+ * lookup would skip: malformed, over-long, or a name already seen (such an
+ * account is refused).  1 with their count in *bad; 0 + errno when the file
+ * cannot be read. */
+int account_file_check(const char *path, unsigned *bad);
 
 /* Parses one users-file line (without newline) into a; 0 + EPROTO if malformed.
  * A comment or blank line (empty, only blanks, or '#' first) gives 0 + ENOENT.

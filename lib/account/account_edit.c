@@ -50,7 +50,8 @@ static int account_edit_line(void *ctx, const char *line, size_t len, int has_nl
 {
 	struct account_edit *e = ctx;
 
-	(void)lineno;
+	if (!line) /* over-long: it cannot be copied through, and is not ours to drop */
+		return (account_error_line = lineno, errno = EPROTO, 0);
 	if (!account_line_is(line, len, e->name))
 		return account_out_put(e, line, len) && (!has_nl || account_out_put(e, "\n", 1));
 	if (e->newline && !e->matched)

@@ -273,6 +273,10 @@ static int conf_load_one(const struct conf_var *v, struct conf_value *val, char 
 		return 0;
 	}
 	val->str = s;
+	/* VAR= where the default is "unset" says "unset", as the manuals
+	 * document (SFTPD_USERS_FILE= for system accounts). */
+	if (!*s && (!v->def || !*v->def) && (v->type == CONF_PATH || v->type == CONF_STRING))
+		return 1;
 	if (conf_parse(v, s, &val->num, why, sizeof why)) return 1;
 	conf_show(show, sizeof show, s);
 	snprintf(err, errlen, "%s=%s: %s", v->name, show, why);

@@ -1,0 +1,91 @@
+#!/bin/bash
+# sftpd_usersfile.sh: a users file with broken lines costs only the
+# accounts on them.  A malformed line, an over-long line and a name on two
+# lines: the other accounts log in with OpenSSH sftp and transfer a file,
+# the broken ones are refused, and the log names the file and the line;
+# sftpd -t lists every such line and fails; SFTPD_USERS_FILE= (empty)
+# means system accounts and passes -t.  Prints TAP.
+
+. "$(dirname "$0")/lib.sh"
+
+SFTPD=${SFTPD_BIN:-$T_TOP/sftpd/sftpd}
+[ -x "$SFTPD" ] || t_skip_all "sftpd/sftpd is not built"
+for c in ssh sftp ssh-keygen timeout; do
+	t_have "$c" || t_skip_all "$c is not installed (Debian: openssh-client, coreutils)"
+done
+
+t_tmpdir
+T=$T_TMP
+mkdir -p "$T/keys" "$T/root" "$T/local"
+LOG=$T/sftpd.log
+if [ "$(id -u)" = 0 ]; then ACC_UID=65534 ACC_GID=65534; else ACC_UID=$(id -u) ACC_GID=$(id -g); fi
+t_hostkey ed25519 "$T/keys/hk" || t_bail "cannot make a host key"
+t_userkey ed25519 "$T/keys/uk"
+mkdir -p "$T/keys/ak"
+for u in bob carol alice dave; do cp "$T/keys/uk.pub" "$T/keys/ak/$u"; done
+U=$T/keys/users
+{
+	echo "# the users of this test"
+	echo "alice:*:$ACC_UID:$ACC_GID:$T/root"
+	echo "bob:*:$ACC_UID:$ACC_GID:$T/root"
+	echo "this line is not an account"
+	printf 'dave:*:%s:%s:%s/%s\n' "$ACC_UID" "$ACC_GID" "$T/root" "$(head -c 5000 /dev/zero | tr '\0' x)"
+	echo "alice:*:$ACC_UID:$ACC_GID:$T/elsewhere"
+	echo "carol:*:$ACC_UID:$ACC_GID:$T/root"
+} >"$U"
+chmod 600 "$U"
+[ "$(id -u)" = 0 ] && chown -R "$ACC_UID:$ACC_GID" "$T/root"
+t_privsep_env "$SFTPD"
+{
+	echo '#!/bin/sh'
+	printf 'exec env -i PATH=/usr/bin:/bin %s SFTPD_HOST_KEYS=%q SFTPD_USERS_FILE=%q ' \
+		"$T_PRIVSEP_ENV" "$T/keys/hk" "$U"
+	printf 'SFTPD_AUTHORIZED_KEYS=%q %q 2>>%q\n' "$T/keys/ak/%u" "$SFTPD" "$LOG"
+} >"$T/srv"
+chmod 755 "$T/srv"
+SSHO=(-q -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+	-i "$T/keys/uk" -o "ProxyCommand=$T/srv")
+
+head -c 50000 /dev/urandom >"$T/local/f"
+for u in bob carol; do
+	rm -f "$T/root/f.$u"
+	printf 'put %s f.%s\n' "$T/local/f" "$u" >"$T/batch"
+	if timeout 30 sftp "${SSHO[@]}" -b "$T/batch" "$u@x" >"$T/out" 2>&1 && cmp -s "$T/local/f" "$T/root/f.$u"; then
+		t_ok "$u logs in and uploads, despite the broken lines around"
+	else
+		t_notok "$u logs in and uploads, despite the broken lines around"
+		t_diag_file "$T/out"
+		t_diag_file "$LOG" 5
+	fi
+done
+for u in alice dave; do
+	if timeout 30 sftp "${SSHO[@]}" -b /dev/null "$u@x" >"$T/out" 2>&1; then
+		t_notok "$u (on a broken or repeated line) is refused"
+	else
+		t_ok "$u (on a broken or repeated line) is refused"
+	fi
+done
+grep -q "users file $U line 4: malformed, skipped" "$LOG" &&
+	t_ok "the log names the malformed line 4" || t_notok "the log names the malformed line 4"
+grep -q "users file $U line 5: longer than" "$LOG" &&
+	t_ok "the log names the over-long line 5" || t_notok "the log names the over-long line 5"
+grep -q "users file $U line 6: alice appears again; the account is refused" "$LOG" &&
+	t_ok "the log names alice's second line 6" || t_notok "the log names alice's second line 6"
+
+out=$(env -i $T_PRIVSEP_ENV SFTPD_HOST_KEYS="$T/keys/hk" SFTPD_USERS_FILE="$U" "$SFTPD" -t 2>&1 >/dev/null)
+rc=$?
+n=$(printf '%s\n' "$out" | grep -c "users file $U line [456]:")
+if [ $rc != 0 ] && [ "$n" = 3 ]; then
+	t_ok "sftpd -t lists the three lines and fails (exit $rc)"
+else
+	t_notok "sftpd -t lists the three lines and fails (exit $rc, $n lines listed)"
+	t_diag "$out"
+fi
+if env -i $T_PRIVSEP_ENV SFTPD_HOST_KEYS="$T/keys/hk" SFTPD_USERS_FILE= "$SFTPD" -t >/dev/null 2>"$T/err"; then
+	t_ok "SFTPD_USERS_FILE= (system accounts) passes sftpd -t"
+else
+	t_notok "SFTPD_USERS_FILE= (system accounts) passes sftpd -t"
+	t_diag_file "$T/err"
+fi
+
+t_done
