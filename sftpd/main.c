@@ -119,8 +119,12 @@ static void check_users_file(const struct session *s)
 	unsigned bad;
 
 	if (!file[0]) return;
-	if (!account_file_check(file, &bad))
-		log_die(EXIT_USAGE, "SFTPD_USERS_FILE %s: %s", file, strerror(errno));
+	if (!account_file_check(file, &bad)) {
+		if (errno != ENOENT)
+			log_die(EXIT_USAGE, "SFTPD_USERS_FILE %s: %s", file, strerror(errno));
+		log_warn("SFTPD_USERS_FILE %s does not exist (yet): no one can log in", file);
+		return;
+	}
 	if (bad)
 		log_die(EXIT_USAGE, "SFTPD_USERS_FILE %s: %u line%s above would be skipped", file,
 			bad, bad == 1 ? "" : "s");
@@ -256,6 +260,9 @@ static void serve_connection(struct session *s, const char *peer)
 	if (!privsep_send_init(fd, host_keys, n_host_keys, banner, banner_len) && errno != EPIPE &&
 	    errno != ECONNRESET)
 		log_die(EXIT_SYSTEM, "unable to start the network process: %s", strerror(errno));
+	/* System accounts: an unknown name must cost what a wrong password
+	 * costs against their hashes (yescrypt, sha512crypt), not argon2id's. */
+	if (!s->cf[CF_USERS_FILE].str[0]) account_system_dummy();
 	monitor_init(&m, fd, s->cf, host_keys, n_host_keys);
 	privsep_monitor(&m, child);
 	privsep_start_session(s, &m, host_keys, n_host_keys, &ids);

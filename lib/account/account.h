@@ -50,6 +50,15 @@ int account_lookup_system(const char *name, struct account *a);
  * returned, so an unknown user cannot be told from a wrong password. */
 int account_verify_password(const struct account *a, const char *pw, size_t pwlen);
 
+/* Makes failures without a real hash (unknown names, locked or refused
+ * accounts) cost what checking hash costs: crypt settings with hash's
+ * method and cost and a random salt (no part of hash is kept).  0 + EINVAL
+ * for an argon2 or non-crypt hash (the argon2id dummy then stays). */
+int account_dummy_like(const char *hash);
+/* account_dummy_like on the first crypt hash of the shadow database (as
+ * root); 0 + ENOENT when there is none. */
+int account_system_dummy(void);
+
 /* New argon2id hash string into out (cap >= ACCOUNT_MAX_HASH). */
 int account_hash_password(const char *pw, size_t pwlen, char *out, size_t cap);
 

@@ -13,7 +13,13 @@
 
 static char account_dummy[crypto_pwhash_STRBYTES];
 static int account_dummy_ready;
+/* With system accounts: crypt settings shaped like the real hashes (same
+ * method and cost, a random salt), so that a name that does not exist
+ * costs what a wrong password costs. */
+static char account_dummy_crypt[ACCOUNT_MAX_HASH];
 static volatile int account_sink; /* results computed only to spend time */
+
+static int account_verify_crypt(const char *hash, const char *pw, size_t pwlen);
 
 static int account_is_argon2(const char *hash)
 {
@@ -26,6 +32,10 @@ static void account_burn(const char *pw, size_t pwlen)
 {
 	unsigned char rnd[ACCOUNT_DUMMY_PW_BYTES];
 
+	if (account_dummy_crypt[0]) {
+		account_sink = account_verify_crypt(account_dummy_crypt, pw, pwlen);
+		return;
+	}
 	if (account_dummy_ready) {
 		account_sink = crypto_pwhash_str_verify(account_dummy, pw, pwlen);
 		return;
@@ -93,6 +103,31 @@ int account_verify_password(const struct account *a, const char *pw, size_t pwle
 		return (errno = EACCES, 0);
 	}
 	if (!account_check(a->hash, pw, pwlen)) return (errno = EACCES, 0);
+	return 1;
+}
+
+int account_dummy_like(const char *hash)
+{
+	static const char alphabet[] =
+	    "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	size_t len = strlen(hash), salt_start, salt_end;
+	const char *last;
+
+	/* "$id$[params$]salt$hash": the salt is the field before the last. */
+	if (hash[0] != '$' || account_is_argon2(hash) || len >= sizeof account_dummy_crypt)
+		return (errno = EINVAL, 0);
+	last = strrchr(hash, '$');
+	salt_end = (size_t)(last - hash);
+	salt_start = salt_end;
+	while (salt_start > 0 && hash[salt_start - 1] != '$')
+		salt_start--;
+	if (salt_start < 3 || salt_start == salt_end) return (errno = EINVAL, 0);
+	memcpy(account_dummy_crypt, hash, salt_end);
+	/* The last character stays: in yescrypt's encoding it holds the
+	 * salt's spare bits, which must be zero for crypt to accept it. */
+	for (size_t i = salt_start; i + 1 < salt_end; i++)
+		account_dummy_crypt[i] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
+	account_dummy_crypt[salt_end] = 0;
 	return 1;
 }
 

@@ -42,3 +42,15 @@ int account_lookup_system(const char *name, struct account *a)
 	*a = t;
 	return 1;
 }
+
+int account_system_dummy(void)
+{
+	struct spwd *sp;
+	int done = 0;
+
+	setspent();
+	while (!done && (sp = getspent()))
+		if (sp->sp_pwdp && sp->sp_pwdp[0] == '$') done = account_dummy_like(sp->sp_pwdp);
+	endspent();
+	return done ? 1 : (errno = ENOENT, 0);
+}

@@ -190,6 +190,27 @@ static void test_system(void)
 	ok(!account_lookup_system("bad name", &a) && errno == ENOENT, "system lookup invalid name: ENOENT");
 }
 
+/* The dummy for system accounts: crypt settings like a real hash. */
+static void test_dummy_like(void)
+{
+	struct account a;
+	char *real;
+
+	ok(!account_dummy_like("*") && errno == EINVAL, "dummy like '*': refused");
+	ok(!account_dummy_like("$argon2id$v=19$m=12288,t=3,p=1$c2FsdA$aGFzaA") && errno == EINVAL,
+	   "dummy like an argon2id hash: refused (the argon2id dummy stays)");
+	ok(!account_dummy_like("$$") && !account_dummy_like("$6$") && !account_dummy_like("$6$$x"),
+	   "dummy like a hash without a salt: refused");
+	real = crypt("pw", "$6$rounds=6000$abcdefgh$");
+	ok(real && account_dummy_like(real), "dummy like a sha512crypt hash with rounds");
+	memset(&a, 0, sizeof a);
+	snprintf(a.name, sizeof a.name, "x");
+	snprintf(a.hash, sizeof a.hash, "%s", real ? real : "*");
+	ok(account_verify_password(&a, "pw", 2), "the real hash still verifies");
+	ok(!account_verify_password(0, "pw", 2) && errno == EACCES,
+	   "an unknown name fails (against the dummy)");
+}
+
 static double now_ms(void)
 {
 	struct timespec t;
@@ -362,5 +383,6 @@ int main(void)
 	test_edit();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0) printf("# could not remove %s\n", dir);
+	test_dummy_like(); /* last: it replaces the dummy for the process */
 	return tap_done();
 }
