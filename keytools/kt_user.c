@@ -141,6 +141,25 @@ int keytool_userdel(int argc, char const *const *argv)
 	return EXIT_OK;
 }
 
+/* users-cdb: FILE compiled to FILE.cdb, which the servers then read
+ * instead of FILE (as long as it is newer) and edits keep current. */
+int keytool_userscdb(int argc, char const *const *argv)
+{
+	subgetopt l = SUBGETOPT_ZERO;
+	const char *file = 0;
+	unsigned n = 0, skipped = 0;
+	int opt;
+	while ((opt = subgetopt_r(argc, argv, "f:", &l)) != -1) {
+		if (opt != 'f') keytool_die_usage("users-cdb");
+		file = l.arg;
+	}
+	if (!file || l.ind != argc) keytool_die_usage("users-cdb");
+	if (!account_cdb_build(file, &n, &skipped)) strerr_diefusys(EXIT_SYSTEM, "compile ", file);
+	printf("%s.cdb: %u account%s%s\n", file, n, n == 1 ? "" : "s",
+	       skipped ? " (malformed lines left out: see above)" : "");
+	return skipped ? EXIT_USAGE : EXIT_OK;
+}
+
 int keytool_hash(int argc, char const *const *argv)
 {
 	subgetopt l = SUBGETOPT_ZERO;

@@ -15,6 +15,7 @@ static const struct keytool_cmd keytool_cmds[] = {
     {"useradd", keytool_useradd, "-f usersfile [-s] [-u uid] [-g gid] [-d home] name"},
     {"passwd", keytool_passwd, "-f usersfile [-s] name"},
     {"userdel", keytool_userdel, "-f usersfile name"},
+    {"users-cdb", keytool_userscdb, "-f usersfile"},
     {"hash", keytool_hash, "[-s]"},
     {"tls-cert", keytool_tls_cert,
      "[-t ec|rsa] [-b bits] [-d days] [-n name]... [-F] -k keyfile -c certfile"},

@@ -62,11 +62,20 @@ int account_system_dummy(void);
 /* New argon2id hash string into out (cap >= ACCOUNT_MAX_HASH). */
 int account_hash_password(const char *pw, size_t pwlen, char *out, size_t cap);
 
-/* Add or replace a's line in the users file, atomically (write + rename).
+/* Add or replace a's line in the users file, atomically (write + rename),
+ * holding an exclusive lock on FILE.lock so that concurrent edits queue.
  * Creates the file (mode 0600) if missing. */
 int account_file_set(const char *path, const struct account *a);
 /* Remove name's line; 0 + ENOENT if absent. */
 int account_file_remove(const char *path, const char *name);
+
+/* The users file compiled to FILE.cdb (account_cdb.c).  Lookups use
+ * FILE.cdb instead of FILE when it is newer; edits (account_file_set,
+ * account_file_remove) rebuild it when it exists. */
+int account_cdb_build(const char *path, unsigned *accounts, unsigned *skipped);
+/* 1 when path.cdb exists and is newer than path; its name in cdbpath. */
+int account_cdb_current(const char *path, char *cdbpath, size_t cap);
+int account_lookup_cdb(const char *cdbpath, const char *name, struct account *a);
 
 /* Reads the whole users file and logs (at error level) every line that a
  * lookup would skip: malformed, over-long, or a name already seen (such an

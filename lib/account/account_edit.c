@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <skalibs/allreadwrite.h>
 #include "account/account_internal.h"
+#include "log/log.h"
 
 struct account_edit {
 	const char *name;    /* whose line to replace or drop */
@@ -132,11 +134,46 @@ static int account_edit_read(const char *path, struct account_edit *e, struct st
 	return rc;
 }
 
+/* FILE.lock, held exclusively for a whole read-modify-write: two edits at
+ * once (two sluice-keytool runs) queue instead of one losing the other's
+ * line.  The lock file stays: removing it would let a third edit lock a
+ * new file while the second still holds the old one. */
+static int account_edit_lock(const char *path)
+{
+	char lock[SLUICE_MAX_PATH];
+	int fd;
+
+	if (snprintf(lock, sizeof lock, "%s.lock", path) >= (int)sizeof lock)
+		return (errno = ENAMETOOLONG, -1);
+	fd = open(lock, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	if (fd < 0) return -1;
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			int e = errno;
+			close(fd);
+			return (errno = e, -1);
+		}
+	return fd;
+}
+
+/* After an edit, a compiled FILE.cdb is brought up to date (lookups would
+ * otherwise fall back to the slower FILE, which is now newer). */
+static void account_edit_refresh_cdb(const char *path)
+{
+	char cdbpath[SLUICE_MAX_PATH];
+	struct stat st;
+
+	if (snprintf(cdbpath, sizeof cdbpath, "%s.cdb", path) >= (int)sizeof cdbpath) return;
+	if (stat(cdbpath, &st) == 0 && !account_cdb_build(path, 0, 0))
+		log_warn("users file %s: unable to rebuild %s: %s", path, cdbpath, strerror(errno));
+}
+
 static int account_edit_run(const char *path, struct account_edit *e)
 {
 	struct stat st;
-	int existed, rc = 0;
+	int existed, rc = 0, lock = account_edit_lock(path);
 
+	if (lock < 0) return 0;
 	if (!account_edit_read(path, e, &st, &existed)) goto done;
 	if (!e->newline && !e->matched) {
 		errno = ENOENT;
@@ -148,9 +185,11 @@ static int account_edit_run(const char *path, struct account_edit *e)
 			goto done;
 	}
 	rc = account_replace_file(path, e->out ? e->out : "", e->len, existed ? &st : NULL);
+	if (rc) account_edit_refresh_cdb(path);
 done : {
 	int err = errno;
 	free(e->out);
+	close(lock);
 	errno = err;
 }
 	return rc;

@@ -130,8 +130,12 @@ int account_lookup_file(const char *path, const char *name, struct account *a)
 	struct account tmp;
 	int fd, rc;
 
+	char cdbpath[SLUICE_MAX_PATH];
+
 	account_error_line = 0;
 	if (!account_name_valid(name)) return (errno = ENOENT, 0);
+	if (account_cdb_current(path, cdbpath, sizeof cdbpath))
+		return account_lookup_cdb(cdbpath, name, a);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) return 0;
 	f.path = path;

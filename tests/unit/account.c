@@ -190,6 +190,49 @@ static void test_system(void)
 	ok(!account_lookup_system("bad name", &a) && errno == ENOENT, "system lookup invalid name: ENOENT");
 }
 
+/* FILE.cdb answers as FILE does, and is used only while newer. */
+static void test_cdb(void)
+{
+	struct account a;
+	char cdbpath[512];
+	unsigned n = 0, skipped = 0;
+	struct timespec old[2] = {{1000000000, 0}, {1000000000, 0}};
+
+	write_file("# c\nalice:!:1:1:/a\nbroken\nbob:*:2:2:/b\ncarol:*:3:3:/c\nbob:*:4:4:/d\n");
+	ok(account_cdb_build(path, &n, &skipped) && n == 3 && skipped == 1,
+	   "cdb built: 3 names (bob's two lines count once), 1 malformed line left out");
+	utimensat(AT_FDCWD, path, old, 0); /* the text file older than the cdb */
+	ok(account_cdb_current(path, cdbpath, sizeof cdbpath), "the cdb is newer: current");
+	ok(account_lookup_file(path, "alice", &a) && a.uid == 1 && !strcmp(a.home, "/a"),
+	   "alice through the cdb");
+	ok(!account_lookup_file(path, "bob", &a) && errno == EPROTO,
+	   "bob, on two lines: refused through the cdb too");
+	ok(!account_lookup_file(path, "dave", &a) && errno == ENOENT, "unknown name: ENOENT");
+	ok(!account_lookup_file(path, "../x", &a) && errno == ENOENT, "invalid name: ENOENT");
+	write_file("alice:!:7:7:/a\n");
+	utimensat(AT_FDCWD, path, old, 0);
+	ok(account_lookup_file(path, "carol", &a) && a.uid == 3,
+	   "a text file older than the cdb is not read (carol still found)");
+	write_file("alice:!:7:7:/a\n");
+	ok(!account_cdb_current(path, cdbpath, sizeof cdbpath) &&
+	       !account_lookup_file(path, "carol", &a) && errno == ENOENT &&
+	       account_lookup_file(path, "alice", &a) && a.uid == 7,
+	   "a newer text file wins over the cdb");
+	ok(account_file_set(path, &(struct account){.name = "zed", .hash = "*", .uid = 9, .gid = 9,
+						   .home = "/z"}) &&
+	       account_cdb_current(path, cdbpath, sizeof cdbpath) &&
+	       account_lookup_cdb(cdbpath, "zed", &a) && a.uid == 9,
+	   "an edit rebuilds the existing cdb");
+	write_file("x");
+	{
+		FILE *f = fopen(cdbpath, "w");
+		fputs("not a cdb at all", f);
+		fclose(f);
+	}
+	ok(!account_lookup_cdb(cdbpath, "alice", &a), "a damaged cdb: refused, no crash");
+	unlink(cdbpath);
+}
+
 /* The dummy for system accounts: crypt settings like a real hash. */
 static void test_dummy_like(void)
 {
@@ -359,7 +402,7 @@ static void test_edit(void)
 	a = mk("x", "!", 3, "/x3");
 	ok(account_file_set(path, &a), "set over duplicates and a malformed line");
 	is_str(read_file(), "x:!:3:3:/x3\nbroken\n", "first replaced, duplicate dropped, other line kept");
-	is_int(count_dir_entries(), 1, "no temporary files left behind");
+	is_int(count_dir_entries(), 2, "no temporary files left behind (the file and FILE.lock)");
 	a = mk("x", "!", 3, "/x3");
 	ok(account_format_line(&a, line, sizeof line) && !strcmp(line, "x:!:3:3:/x3"), "format_line");
 	ok(!account_format_line(&a, line, 5) && errno == EMSGSIZE, "format_line small buffer: EMSGSIZE");
@@ -378,6 +421,7 @@ int main(void)
 	test_parse_bad();
 	test_lookup();
 	test_system();
+	test_cdb();
 	test_verify_argon2();
 	test_verify_crypt();
 	test_edit();
