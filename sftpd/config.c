@@ -66,4 +66,7 @@ const struct conf_var sftpd_conf_table[CF_COUNT] = {
 	{"SFTPD_PROXY_TRUSTED", CONF_STRING, "", 0, 0, 0,
 	 "comma-separated addresses or prefixes (192.0.2.0/24, ::1) of the proxies "
 	 "allowed to send it; required with SFTPD_PROXY_PROTOCOL"},
+    [CF_MAX_UPLOAD_BYTES] = {"SFTPD_MAX_UPLOAD_BYTES", CONF_BYTES, "0", 0, 1ull << 50, 0,
+			     "largest size a file may reach through the session (the kernel's "
+			     "RLIMIT_FSIZE); 0: no limit"},
 };

@@ -216,6 +216,7 @@ static int serve_raw_sftp(struct session *s)
 	s->sftp_opt.user = a->name;
 	s->sftp_opt.home = !strcmp(dir, "/") ? a->home : "/";
 	umask(s->sftp_opt.umask);
+	session_limit_uploads(s);
 	if (!priv_no_new_privs())
 		log_die(EXIT_SYSTEM, "unable to set no_new_privs: %s", strerror(errno));
 	privsep_sandbox_sftp_only();

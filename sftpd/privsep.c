@@ -341,6 +341,7 @@ __attribute__((noreturn)) static void run_session(struct session *s, struct moni
 	if (log_uses_syslog()) log_set_sink(log_to_monitor);
 	memcpy(s->user, m->user, sizeof s->user);
 	session_confine(s, &m->account);
+	session_limit_uploads(s);
 	monitor_forget_account(m);
 	sandbox_or_die(filter_session, sizeof filter_session, "session");
 	s->authed = 1;

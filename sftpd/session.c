@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include "log/log.h"
 #include "priv/priv.h"
@@ -87,4 +89,18 @@ void session_confine(struct session *s, const struct account *a)
 	s->sftp_opt.home = s->home_in_root;
 	log_info("confined to %s%s as %u:%u", dir, as_root ? " (chroot)" : "", (unsigned)a->uid,
 		 (unsigned)a->gid);
+}
+
+/* SFTPD_MAX_UPLOAD_BYTES as the kernel's file size limit: every way of
+ * growing a file (write, copy-data, truncate) stops there with EFBIG. */
+void session_limit_uploads(const struct session *s)
+{
+	unsigned long long max = s->cf[CF_MAX_UPLOAD_BYTES].num;
+	struct rlimit r = {(rlim_t)max, (rlim_t)max};
+
+	if (!max) return;
+	/* EFBIG from write instead of a SIGXFSZ that would end the session. */
+	signal(SIGXFSZ, SIG_IGN);
+	if (setrlimit(RLIMIT_FSIZE, &r) < 0)
+		log_die(EXIT_SYSTEM, "unable to limit file sizes: %s", strerror(errno));
 }

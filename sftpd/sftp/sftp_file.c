@@ -96,7 +96,7 @@ int sftp_op_close(struct sftp_server *s, struct sftp_req *rq)
 		/* A close that fails (a delayed write error): the upload is not done. */
 		int r = close(h->fd), e = errno;
 		h->fd = -1;
-		sftp_log_transfer(s, h, r == 0);
+		sftp_log_transfer(s, h, r == 0 && !h->write_failed);
 		sftp_handle_close(&s->handles, h);
 		return r == 0 ? SSH_FX_OK : sftp_status_from_errno(e);
 	}
@@ -152,7 +152,11 @@ int sftp_op_write(struct sftp_server *s, struct sftp_req *rq)
 	while (done < len) {
 		n = pwrite(h->fd, data + done, len - done, (off_t)(off + done));
 		if (n < 0 && errno == EINTR) continue;
-		if (n < 0) return sftp_status_from_errno(errno);
+		if (n < 0 && errno == EFBIG) s->msg = "file too large (upload size limit)";
+		if (n < 0) {
+			h->write_failed = 1;
+			return sftp_status_from_errno(errno);
+		}
 		if (n == 0) return SSH_FX_FAILURE;
 		done += (uint32_t)n;
 	}

@@ -61,6 +61,7 @@ int sftp_handle_new(struct sftp_handles *t, enum sftp_handle_kind kind, int fd, 
 	h->path = copy;
 	h->pflags = 0;
 	h->bytes_read = h->bytes_written = 0;
+	h->write_failed = 0;
 	clock_gettime(CLOCK_MONOTONIC, &h->opened);
 	t->used++;
 	id[0] = i >> 8;

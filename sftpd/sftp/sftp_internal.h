@@ -125,6 +125,7 @@ struct sftp_handle {
 	uint32_t pflags;
 	uint64_t bytes_read, bytes_written;
 	struct timespec opened; /* CLOCK_MONOTONIC, for the transfer record */
+	int write_failed;	/* a write was refused: the upload is not whole */
 };
 
 struct sftp_handles {

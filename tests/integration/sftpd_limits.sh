@@ -1,0 +1,108 @@
+#!/bin/bash
+# sftpd_limits.sh: SFTPD_MAX_UPLOAD_BYTES, enforced by the kernel
+# (RLIMIT_FSIZE on the session process): with OpenSSH sftp, an upload
+# within the limit arrives whole, one past it fails with the server's
+# message, leaves at most the limit on disk and is recorded as aborted;
+# a truncate past it (paramiko) is refused too; the session goes on.
+# Prints TAP.
+
+. "$(dirname "$0")/lib.sh"
+
+SFTPD=${SFTPD_BIN:-$T_TOP/sftpd/sftpd}
+[ -x "$SFTPD" ] || t_skip_all "sftpd/sftpd is not built"
+for c in ssh sftp ssh-keygen timeout; do
+	t_have "$c" || t_skip_all "$c is not installed (Debian: openssh-client, coreutils)"
+done
+
+t_tmpdir
+T=$T_TMP
+mkdir -p "$T/keys" "$T/root" "$T/local"
+LOG=$T/sftpd.log
+LIMIT=100000
+if [ "$(id -u)" = 0 ]; then ACC_UID=65534 ACC_GID=65534; else ACC_UID=$(id -u) ACC_GID=$(id -g); fi
+t_hostkey ed25519 "$T/keys/hk" || t_bail "cannot make a host key"
+t_userkey ed25519 "$T/keys/uk"
+cp "$T/keys/uk.pub" "$T/keys/authorized_keys"
+t_useradd "$T/keys/users" tester 'pw-Limit-1!' "$ACC_UID" "$ACC_GID" "$T/root" ||
+	t_bail "cannot write the users file"
+[ "$(id -u)" = 0 ] && chown -R "$ACC_UID:$ACC_GID" "$T/root"
+t_privsep_env "$SFTPD"
+{
+	echo '#!/bin/sh'
+	printf 'exec env -i PATH=/usr/bin:/bin %s SFTPD_HOST_KEYS=%q SFTPD_USERS_FILE=%q ' \
+		"$T_PRIVSEP_ENV" "$T/keys/hk" "$T/keys/users"
+	printf 'SFTPD_AUTHORIZED_KEYS=%q SFTPD_MAX_UPLOAD_BYTES=%s %q 2>>%q\n' \
+		"$T/keys/authorized_keys" "$LIMIT" "$SFTPD" "$LOG"
+} >"$T/srv"
+chmod 755 "$T/srv"
+SSHO=(-o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+	-i "$T/keys/uk" -o "ProxyCommand=$T/srv")
+
+head -c 50000 /dev/urandom >"$T/local/small"
+head -c 300000 /dev/urandom >"$T/local/big"
+printf 'put %s/local/small small\n-put %s/local/big big\nput %s/local/small small2\n' \
+	"$T" "$T" "$T" >"$T/batch"
+timeout 60 sftp "${SSHO[@]}" -b "$T/batch" tester@x >"$T/out" 2>&1
+cmp -s "$T/local/small" "$T/root/small" && t_ok "an upload within the limit arrives whole" ||
+	t_notok "an upload within the limit arrives whole"
+size=$(stat -c %s "$T/root/big" 2>/dev/null || echo missing)
+if [ "$size" != missing ] && [ "$size" -le $LIMIT ]; then
+	t_ok "an upload past the limit stops at it ($size bytes on disk, limit $LIMIT)"
+else
+	t_notok "an upload past the limit stops at it ($size bytes on disk, limit $LIMIT)"
+fi
+if grep -q 'write remote "/big": Failure' "$T/out"; then
+	t_ok "sftp reports the refused write (Failure)"
+else
+	t_notok "sftp reports the refused write (Failure)"
+	t_diag_file "$T/out"
+fi
+cmp -s "$T/local/small" "$T/root/small2" && t_ok "the session goes on: the next upload arrives" ||
+	t_notok "the session goes on: the next upload arrives"
+if grep -q 'transfer proto=sftp direction=upload result=aborted .* path="/big"\|transfer proto=sftp direction=upload result=aborted .*path="big"' "$LOG"; then
+	t_ok "the cut upload is recorded as aborted"
+else
+	t_notok "the cut upload is recorded as aborted"
+	t_diag "$(grep transfer "$LOG")"
+fi
+
+PY=
+for c in python3 /usr/bin/python3; do
+	if t_have "$c" && "$c" -c 'import paramiko' 2>/dev/null; then PY=$c; break; fi
+done
+if [ -n "$PY" ]; then
+	res=$("$PY" - "$T/keys/uk" "$T/srv" <<'PYEOF' 2>&1
+import sys, paramiko
+key, srv = sys.argv[1:]
+t = paramiko.Transport(paramiko.ProxyCommand(srv))
+t.connect(username="tester", pkey=paramiko.Ed25519Key.from_private_key_file(key))
+s = paramiko.SFTPClient.from_transport(t)
+try:
+    s.truncate("small", 10**7)
+    print("truncated")
+except IOError as e:
+    print("refused", e)
+print("size", s.stat("small").st_size)
+f = s.open("big2", "w")
+try:
+    f.write(b"x" * 200000)
+    f.close()
+    print("written")
+except IOError as e:
+    print("write refused:", e)
+PYEOF
+)
+	case "$res" in
+	*refused*"size 50000"*) t_ok "a truncate past the limit is refused, the file unchanged" ;;
+	*) t_notok "a truncate past the limit is refused, the file unchanged"; t_diag "$res" ;;
+	esac
+	case "$res" in
+	*"write refused:"*"file too large (upload size limit)"*)
+		t_ok "paramiko gets the server's reason: file too large (upload size limit)" ;;
+	*) t_notok "paramiko gets the server's reason: file too large (upload size limit)"; t_diag "$res" ;;
+	esac
+else
+	t_skip "a truncate past the limit" "python3-paramiko is not installed"
+fi
+
+t_done
