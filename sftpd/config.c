@@ -69,4 +69,8 @@ const struct conf_var sftpd_conf_table[CF_COUNT] = {
     [CF_MAX_UPLOAD_BYTES] = {"SFTPD_MAX_UPLOAD_BYTES", CONF_BYTES, "0", 0, 1ull << 50, 0,
 			     "largest size a file may reach through the session (the kernel's "
 			     "RLIMIT_FSIZE); 0: no limit"},
+    [CF_CLIENT_ALIVE] = {"SFTPD_CLIENT_ALIVE", CONF_STRING, "0", 0, 0, 0,
+			 "SECONDS[,COUNT]: after SECONDS without a packet from the client, a "
+			 "keepalive@openssh.com probe; disconnect when COUNT (default 3) go "
+			 "unanswered; 0: never"},
 };

@@ -53,6 +53,28 @@ static void early_disconnect(const char *why)
 	if (buf_used(&s->t.tx) && write(1, buf_data(&s->t.tx), buf_used(&s->t.tx)) < 0) return;
 }
 
+/* "SECONDS" or "SECONDS,COUNT", plain decimals; COUNT defaults to 3. */
+static int parse_client_alive(const char *v, unsigned *interval, unsigned *count)
+{
+	unsigned long n = 0, c = 3;
+	const char *p = v;
+
+	if (*p < '0' || *p > '9') return 0;
+	while (*p >= '0' && *p <= '9' && n <= 86400)
+		n = n * 10 + (unsigned long)(*p++ - '0');
+	if (*p == ',') {
+		p++;
+		if (*p < '0' || *p > '9') return 0;
+		c = 0;
+		while (*p >= '0' && *p <= '9' && c <= 100)
+			c = c * 10 + (unsigned long)(*p++ - '0');
+	}
+	if (*p || n > 86400 || c < 1 || c > 100) return 0;
+	*interval = (unsigned)n;
+	*count = (unsigned)c;
+	return 1;
+}
+
 static void load_config(struct session *s, int serving)
 {
 	char err[512];
@@ -62,6 +84,13 @@ static void load_config(struct session *s, int serving)
 		exit(EXIT_USAGE);
 	}
 	log_set_debug(!strcmp(s->cf[CF_LOG_LEVEL].str, "debug"));
+	if (!parse_client_alive(s->cf[CF_CLIENT_ALIVE].str, &s->alive_interval, &s->alive_max)) {
+		log_error("configuration: SFTPD_CLIENT_ALIVE=%s: expected SECONDS or SECONDS,COUNT "
+			  "(seconds 0 to 86400, count 1 to 100)",
+			  s->cf[CF_CLIENT_ALIVE].str);
+		if (serving) early_disconnect("server configuration error");
+		exit(EXIT_USAGE);
+	}
 }
 
 /* The PROXY protocol settings: which header versions (0: none) and from

@@ -93,6 +93,7 @@ static void process_input(struct session *s)
 			return;
 		}
 		s->last_activity = time(0);
+		s->alive_unanswered = 0;
 		if (!dispatch(s, p, len)) {
 			packet_consume(s);
 			fail_protocol(s);
@@ -113,11 +114,44 @@ static int poll_timeout_ms(const struct session *s, time_t now)
 		long r = (long)(s->kex.started + (time_t)s->cf[CF_REKEY_TIME].num - now);
 		if (r < t) t = r;
 	}
+	if (s->authed && s->alive_interval) {
+		time_t from =
+		    s->alive_sent_at > s->last_activity ? s->alive_sent_at : s->last_activity;
+		long a = (long)(from + (time_t)s->alive_interval - now);
+		if (a < t) t = a;
+	}
 	return t <= 0 ? 0 : (int)(t > 3600 ? 3600000 : t * 1000);
+}
+
+/* SFTPD_CLIENT_ALIVE, as OpenSSH's ClientAliveInterval/CountMax: after
+ * the interval without a packet, a probe that wants a reply; one more than
+ * the count unanswered (no packet at all in between) ends the connection. */
+static void check_client_alive(struct session *s, time_t now)
+{
+	static const char probe[] = "keepalive@openssh.com";
+	struct wire_out w;
+
+	if (!s->authed || s->until_auth || !s->alive_interval || s->closing) return;
+	if (now - s->last_activity < (time_t)s->alive_interval ||
+	    now - s->alive_sent_at < (time_t)s->alive_interval)
+		return;
+	if (++s->alive_unanswered > s->alive_max) {
+		log_info("client not responding: %u keep-alive probes unanswered", s->alive_max);
+		ssh_disconnect(s, SSH_DISCONNECT_BY_APPLICATION, "client not responding");
+		s->exit_code = EXIT_PEER;
+		return;
+	}
+	s->alive_sent_at = now;
+	if (!packet_begin(s, &w, SSH_MSG_GLOBAL_REQUEST, sizeof probe + 8)) return;
+	wire_put_string(&w, probe, sizeof probe - 1);
+	wire_put_u8(&w, 1);
+	if (!packet_end(s, &w)) log_die(EXIT_SYSTEM, "unable to send a keep-alive probe");
+	log_debug("keep-alive probe %u sent", s->alive_unanswered);
 }
 
 static void check_deadlines(struct session *s, time_t now)
 {
+	check_client_alive(s, now);
 	if (!s->authed && now - s->start >= (time_t)s->cf[CF_LOGIN_GRACE_TIME].num) {
 		log_warn("login grace time exceeded");
 		ssh_disconnect(s, SSH_DISCONNECT_PROTOCOL_ERROR, "login grace time exceeded");

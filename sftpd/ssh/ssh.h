@@ -196,6 +196,9 @@ struct session {
 	unsigned max_channels;
 	int no_more_sessions;
 	time_t last_activity;
+	unsigned alive_interval, alive_max; /* SFTPD_CLIENT_ALIVE; interval 0: off */
+	unsigned alive_unanswered;
+	time_t alive_sent_at;
 	int closing; /* disconnect sent; flush and exit */
 	int exit_code;
 };
