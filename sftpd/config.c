@@ -73,4 +73,8 @@ const struct conf_var sftpd_conf_table[CF_COUNT] = {
 			 "SECONDS[,COUNT]: after SECONDS without a packet from the client, a "
 			 "keepalive@openssh.com probe; disconnect when COUNT (default 3) go "
 			 "unanswered; 0: never"},
+    [CF_STRICT_MODES] = {"SFTPD_STRICT_MODES", CONF_BOOL, "yes", 0, 1, 0,
+			 "refuse an authorized keys file behind a symbolic link, or that it or a "
+			 "directory above it is owned by another user or writable by group or "
+			 "others (OpenSSH's StrictModes)"},
 };

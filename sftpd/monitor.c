@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <syslog.h>
 #include <unistd.h>
+#include "fs/fs.h"
 #include "log/log.h"
 #include "monitor.h"
 #include "ssh/ssh.h"
@@ -174,9 +175,24 @@ static void warn_entry(const char *reason, unsigned lineno)
 	if (warn_count++ < 10) log_warn("authorized keys line %u skipped: %s", lineno, reason);
 }
 
-static char *read_small_file(const char *path, size_t max, size_t *len)
+/* The authorized keys file, opened as SFTPD_STRICT_MODES says: -1 after
+ * logging why when it may not be trusted. */
+static int open_authorized_keys(const struct monitor *m, const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	char bad[SLUICE_MAX_PATH];
+	const char *why;
+	int fd;
+
+	if (!m->cf[CF_STRICT_MODES].num) return open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = fs_open_strict(path, m->account.uid, bad, sizeof bad, &why);
+	if (fd < 0 && why)
+		log_warn("authorized keys %s refused: %s is %s (SFTPD_STRICT_MODES)", path, bad,
+			 why);
+	return fd;
+}
+
+static char *read_small_file(int fd, size_t max, size_t *len)
+{
 	char *p = 0;
 	size_t n = 0;
 	if (fd < 0) return 0;
@@ -222,9 +238,10 @@ static int authorized(struct monitor *m, const char *sigalg, const unsigned char
 	k->bloblen = len;
 	if (!session_expand_path(m->cf[CF_AUTHORIZED_KEYS].str, &m->account, path, sizeof path))
 		return 0;
-	text = read_small_file(path, AUTHORIZED_KEYS_MAX_BYTES, &tlen);
+	text = read_small_file(open_authorized_keys(m, path), AUTHORIZED_KEYS_MAX_BYTES, &tlen);
 	if (!text) {
-		if (errno != ENOENT) log_warn("unable to read %s: %s", path, strerror(errno));
+		if (errno != ENOENT && errno != EPERM)
+			log_warn("unable to read %s: %s", path, strerror(errno));
 		return 0;
 	}
 	warn_count = 0;

@@ -60,4 +60,12 @@ int fs_statvfs(const struct fs_root *r, const char *path, struct statvfs *sv);
  * (ENAMETOOLONG when out is too small, ELOOP after 40 symlinks). */
 int fs_realpath(const struct fs_root *r, const char *path, char *out, size_t cap);
 
+/* Opens path for reading only if it would pass OpenSSH's StrictModes:
+ * no symbolic link on the way, every directory and the file owned by root
+ * or owner and writable by neither group nor others (root-owned sticky
+ * directories excepted), a regular file.  -1 + errno on failure, with why
+ * (a phrase) and the offending path prefix in bad when the modes were the
+ * reason. */
+int fs_open_strict(const char *path, uid_t owner, char *bad, size_t badcap, const char **why);
+
 #endif

@@ -105,7 +105,7 @@ kill -KILL "$client" 2>/dev/null
 pkill -KILL -f "ProxyCommand=$T/srv" 2>/dev/null
 wait "$client" 2>/dev/null
 i=0
-while ! grep -q 'direction=upload result=aborted' "$LOG" && [ $i -lt 60 ]; do
+while ! grep -q "direction=upload result=aborted" "$LOG" && [ $i -lt 150 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done

@@ -323,6 +323,30 @@ static void test_limits(const struct fs_root *r)
 	ok(fs_rmdir(r, "/x") && !exists("root/x"), "remove root/x made earlier");
 }
 
+/* fs_open_strict on paths that must be refused before any trust check. */
+static void test_strict_paths(void)
+{
+	char bad[64];
+	const char *why;
+	int fd;
+
+	ok(fs_open_strict("relative/file", getuid(), bad, sizeof bad, &why) < 0 && errno == EINVAL,
+	   "strict: a relative path refused");
+	ok(fs_open_strict("/", getuid(), bad, sizeof bad, &why) < 0 && errno == EISDIR,
+	   "strict: / refused (a directory)");
+	ok(fs_open_strict("/etc/", getuid(), bad, sizeof bad, &why) < 0,
+	   "strict: a trailing slash refused");
+	ok(fs_open_strict("/nonexistent-sluice/x", getuid(), bad, sizeof bad, &why) < 0 &&
+	       errno == ENOENT,
+	   "strict: a missing directory: ENOENT");
+	fd = fs_open_strict("//etc///passwd", 0, bad, sizeof bad, &why);
+	ok(fd >= 0, "strict: repeated slashes walk as one (/etc/passwd, root's)");
+	if (fd >= 0) close(fd);
+	fd = fs_open_strict("/dev/null", 0, bad, sizeof bad, &why);
+	ok(fd < 0 && why && !strcmp(why, "not a regular file"), "strict: a device refused");
+	if (fd >= 0) close(fd);
+}
+
 int main(void)
 {
 	struct fs_root r = FS_ROOT_ZERO;
@@ -330,6 +354,7 @@ int main(void)
 	char cmd[128];
 
 	build_tree();
+	test_strict_paths();
 	ok(!fs_root_open(&bad, at("missing"), 0) && errno == ENOENT, "open missing root: ENOENT");
 	ok(fs_root_open(&r, at("root"), 0), "open root without chroot");
 	is_str(r.cwd, "/", "cwd starts at /");
