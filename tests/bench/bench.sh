@@ -377,6 +377,45 @@ idle_pss() { # SERVER: PSS of the server side of an idle, logged-in session
 	wait "$_cp" 2>/dev/null
 }
 
+# phases: where each server's CPU goes in one session (connect, key login,
+# ls, quit), from exec to exit: BENCH_PHASE_SESSIONS sessions (default 20)
+# under `perf record -g -e cpu-clock`, sorted into phases by
+# tests/bench/phases.py (dynamic linking, libc start-up, fork, exit,
+# seccomp, page faults, crypto libraries, ...).  Sampling slows the
+# sessions down: the total is above the table's CPU per session, the split
+# is what matters.  Skipped without perf (Debian: linux-perf) or when
+# BENCH_PHASES=0.
+phases() {
+	[ "${BENCH_PHASES:-1}" = 0 ] && return 0
+	if ! command -v perf >/dev/null 2>&1 ||
+		! perf record -q -e cpu-clock -o "$B/perf.probe" true >/dev/null 2>&1; then
+		echo
+		echo "bench: phases: perf is missing or cannot record here: skipped"
+		return 0
+	fi
+	_n=${BENCH_PHASE_SESSIONS:-20}
+	mkdir -p "$B/phases"
+	for _s in $SERVERS; do
+		{
+			echo '#!/bin/sh'
+			echo "trap '' HUP TERM INT"
+			echo "exec perf record -q -g -e cpu-clock -F 20000 -o $B/phases/$_s.\$\$.data $B/pid_$_s \"\$@\""
+		} >"$B/rec_$_s"
+		chmod 755 "$B/rec_$_s"
+		for _i in $(seq 1 "$_n"); do
+			(cd "$B" && printf 'ls\n' | timeout 120 sftp -q "${SSHO[@]}" \
+				-o "ProxyCommand=$B/rec_$_s" -b - "$ACC@bench-$_s") >/dev/null 2>&1
+		done
+		sleep 1
+		echo
+		echo "bench: phases of a session, $_s ($_n sessions under perf, 0.05 ms per sample):"
+		for _f in "$B"/phases/"$_s".*.data; do
+			perf script -F comm,ip,sym,dso -i "$_f" 2>/dev/null
+			echo
+		done | python3 "$TOP/tests/bench/phases.py" "$_n" 0.05
+	done
+}
+
 # ftpsd_bench: ftpsd's numbers come from tests/bench/bench_ftps.sh (ftpsd
 # against pure-ftpd, vsftpd and ProFTPD over FTPS), run after this table in
 # the same `make bench` when ftpsd is built and we are root; BENCH_FTPS=0
@@ -472,4 +511,5 @@ echo "Before authentication: key exchange done, the server has offered password"
 echo "authentication and waits for it (sshd with PasswordAuthentication=yes)."
 echo "PSS is the sum over the processes listed above (KiB)."
 [ $AS_ROOT = 1 ] || echo "PSS needs root: sftpd is not dumpable, so its /proc/PID/smaps_rollup is root's."
+phases
 ftpsd_bench
