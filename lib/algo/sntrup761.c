@@ -622,7 +622,7 @@ int sntrup761_dec(unsigned char *ss, const unsigned char *ct, const unsigned cha
 	mask = (unsigned char)(0U - ((0U - (unsigned int)diff) >> 31));
 	for (i = 0; i < SNTRUP_SMALLBYTES; i++)
 		w.r_enc[i] = (unsigned char)(w.r_enc[i] ^ (mask & (w.r_enc[i] ^ rho[i])));
-	hash_session(ss, (unsigned char)(1 + (signed char)mask), w.r_enc, ct);
+	hash_session(ss, (unsigned char)(1 & ~mask), w.r_enc, ct);
 	algo_wipe(&w, sizeof w);
 	return 1;
 }
