@@ -170,6 +170,10 @@ fuzz: $(FUZZ_BIN)
 bench: all
 	tests/bench/bench.sh
 
+# Per-operation CPU time of the post-quantum KEMs, run by hand.
+tests/bench/pqkem_bench: tests/bench/pqkem_bench.c $(LIB)
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
 demo: all
 	sh service/demo.sh
 
@@ -193,7 +197,7 @@ format-check:
 clean:
 	rm -f $(LIB) $(PROGS) ftpsd/ftpsd $(UNIT_BIN) $(FUZZ_BIN) sftpd/libsftpd.a ftpsd/libftpsd.a tests/fuzz/libfuzzdeps.a
 	rm -f sftpd/gen_filters sftpd/filters.h sftpd/filters.h.tmp lib/sandbox/syscall_names.h*
-	rm -rf tests/fuzz/obj $(HELPERS)
+	rm -rf tests/fuzz/obj $(HELPERS) tests/bench/pqkem_bench
 	find . -name '*.o' -delete -o -name '*.d' -delete
 
 .PHONY: all check check-unit fuzz bench demo install clean format-check
