@@ -49,13 +49,18 @@ struct modulus {
 	size_t hexlen;
 };
 
+static int blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
 static int next_field(const char **p, const char *end, const char **f, size_t *n)
 {
 	const char *s = *p;
-	while (s < end && (*s == ' ' || *s == '\t'))
+	while (s < end && blank(*s))
 		s++;
 	*f = s;
-	while (s < end && *s != ' ' && *s != '\t')
+	while (s < end && !blank(*s))
 		s++;
 	*n = (size_t)(s - *f);
 	*p = s;
@@ -101,12 +106,13 @@ static int parse_line(const char *p, const char *end, struct modulus *m)
 	const char *f[7];
 	size_t n[7], gn;
 	unsigned long type, tests, tries, size;
+	unsigned gbits;
 	const char *g;
 	int i;
 
 	for (i = 0; i < 7; i++)
 		if (!next_field(&p, end, &f[i], &n[i])) return 0;
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+	while (p < end && blank(*p))
 		p++;
 	if (p != end || f[0][0] == '#') return 0;
 	if (!dec(f[1], n[1], &type) || !dec(f[2], n[2], &tests) || !dec(f[3], n[3], &tries) ||
@@ -117,7 +123,8 @@ static int parse_line(const char *p, const char *end, struct modulus *m)
 	    size > 64 * 1024)
 		return 0;
 	g = f[5], gn = n[5];
-	if (hex_bits(&g, &gn) > 32 || !gn) return 0;
+	gbits = hex_bits(&g, &gn);
+	if (!gbits || gbits > 32) return 0;
 	m->g = 0;
 	for (size_t k = 0; k < gn; k++)
 		m->g = m->g << 4 | (uint32_t)hexval(g[k]);
