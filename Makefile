@@ -169,6 +169,7 @@ fuzz: $(FUZZ_BIN)
 
 bench: all
 	tests/bench/bench.sh
+	tests/bench/bench_kex.sh
 
 demo: all
 	sh service/demo.sh

@@ -77,7 +77,7 @@ static int parse_client_alive(const char *v, unsigned *interval, unsigned *count
 
 static void load_config(struct session *s, int serving)
 {
-	char err[512];
+	char err[1024];
 	if (!conf_load("SFTPD_", sftpd_conf_table, CF_COUNT, s->cf, environ, err, sizeof err)) {
 		log_error("configuration: %s", err);
 		if (serving) early_disconnect("server configuration error");
