@@ -29,8 +29,12 @@ const struct conf_var sftpd_conf_table[CF_COUNT] = {
 			       "milliseconds of delay after each failed password or key signature"},
     [CF_MAX_SESSIONS] = {"SFTPD_MAX_SESSIONS", CONF_UINT, "10", 1, 100, 0,
 			 "session channels open at once per connection"},
-    [CF_KEX] = {"SFTPD_KEX", CONF_LIST, KEX_ALL, 0, 0, KEX_ALL,
-		"key exchange algorithms, in order of preference"},
+    [CF_KEX] =
+	{"SFTPD_KEX", CONF_LIST, SSH_KEX_DEFAULT_NAMES, 0, 0, KEX_ALL,
+	 "key exchange algorithms, in order of preference (the NIST curves only when named)"},
+    [CF_MODULI] = {"SFTPD_MODULI", CONF_PATH, "/etc/ssh/moduli", 0, 0, 0,
+		   "safe primes for diffie-hellman-group-exchange-sha256 (OpenSSH moduli format), "
+		   "read at start; the default missing: the RFC 3526 groups"},
     [CF_CIPHERS] = {"SFTPD_CIPHERS", CONF_LIST, CIPHERS_ALL, 0, 0, CIPHERS_ALL,
 		    "ciphers, in order of preference"},
     [CF_MACS] = {"SFTPD_MACS", CONF_LIST, MACS_ALL, 0, 0, MACS_ALL,

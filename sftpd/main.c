@@ -20,7 +20,7 @@
 #include "priv/priv.h"
 #include "privsep.h"
 #include "sandbox/sandbox.h"
-#include "ssh/ssh.h"
+#include "ssh/kex.h"
 
 #define BANNER_MAX_BYTES 8192
 
@@ -77,7 +77,7 @@ static int parse_client_alive(const char *v, unsigned *interval, unsigned *count
 
 static void load_config(struct session *s, int serving)
 {
-	char err[512];
+	char err[1024];
 	if (!conf_load("SFTPD_", sftpd_conf_table, CF_COUNT, s->cf, environ, err, sizeof err)) {
 		log_error("configuration: %s", err);
 		if (serving) early_disconnect("server configuration error");
@@ -91,6 +91,18 @@ static void load_config(struct session *s, int serving)
 		if (serving) early_disconnect("server configuration error");
 		exit(EXIT_USAGE);
 	}
+}
+
+/* Group exchange needs the moduli file in processes that cannot open it
+ * (chrooted): the descriptor opened here is theirs. */
+static void load_moduli(struct session *s, int serving)
+{
+	const struct conf_value *v = &s->cf[CF_MODULI];
+	if (!conf_list_has(s->cf[CF_KEX].str, "diffie-hellman-group-exchange-sha256")) return;
+	if (moduli_load(&s->moduli, v->str, v->from_env)) return;
+	log_error("configuration: SFTPD_MODULI=%s: %s", v->str, strerror(errno));
+	if (serving) early_disconnect("server configuration error");
+	exit(EXIT_USAGE);
 }
 
 /* The PROXY protocol settings: which header versions (0: none) and from
@@ -210,6 +222,12 @@ static void print_settings(struct session *s)
 		key_fingerprint(k, fp);
 		printf("# host key %u: %s %s\n", i + 1, key_type_name(k->type), fp);
 	}
+	if (s->moduli.fd > 0)
+		printf("# moduli: %u usable groups in %s\n", moduli_count(&s->moduli),
+		       s->cf[CF_MODULI].str);
+	else if (conf_list_has(s->cf[CF_KEX].str, "diffie-hellman-group-exchange-sha256"))
+		printf("# moduli: %s is missing: group exchange uses the RFC 3526 groups\n",
+		       s->cf[CF_MODULI].str);
 }
 
 static void set_nonblocking(int fd)
@@ -322,6 +340,7 @@ int main(int argc, char **argv)
 	s->t.deferred = (struct buf)BUF_ZERO(SSH_DEFERRED_MAX);
 	s->max_channels = SSH_MAX_CHANNELS;
 	load_config(s, !mode[0]);
+	load_moduli(s, !mode[0]);
 	if (!strcmp(mode, "-S")) return serve_raw_sftp(s);
 	if (!strcmp(mode, "-t")) {
 		struct privsep_ids ids;

@@ -13,8 +13,10 @@
 	    "clock_nanosleep", "rt_sigreturn", "rt_sigprocmask", "getpid", "exit", "exit_group",   \
 	    "fstat", "newfstatat", "futex"
 
-/* The network child: the SSH transport before authentication. */
-static const char *const network_calls[] = {BASE_CALLS};
+/* The network child: the SSH transport before authentication; pread64
+ * reads the moduli file (group exchange) on the descriptor the monitor
+ * opened before the chroot. */
+static const char *const network_calls[] = {BASE_CALLS, "pread64"};
 /* libcrypto looks for its configuration on first use; nothing is there. */
 static const char *const network_probes[] = {"open", "openat", "stat", "access", "readlink"};
 

@@ -14,6 +14,8 @@ enum algo_hash { ALGO_SHA256, ALGO_SHA384, ALGO_SHA512 };
 
 int algo_init(void);
 void algo_random(void *p, size_t n);
+/* Uniform in [0, n), n > 0. */
+uint32_t algo_random_uniform(uint32_t n);
 void algo_wipe(void *p, size_t n);
 /* 1 when equal; constant time in n. */
 int algo_memeq(const void *a, const void *b, size_t n);

@@ -19,6 +19,11 @@ void algo_random(void *p, size_t n)
 	randombytes_buf(p, n);
 }
 
+uint32_t algo_random_uniform(uint32_t n)
+{
+	return randombytes_uniform(n);
+}
+
 void algo_wipe(void *p, size_t n)
 {
 	sodium_memzero(p, n);

@@ -64,7 +64,7 @@ void conf_print(int fd, const struct conf_var *table, size_t n, const struct con
 void conf_print_mdoc(int fd, const struct conf_var *table, size_t n)
 {
 	size_t i;
-	char what[256];
+	char what[1024];
 
 	for (i = 0; i < n; i++) {
 		const struct conf_var *v = table + i;

@@ -4,8 +4,26 @@
 #ifndef SFTPD_ALGORITHMS_H
 #define SFTPD_ALGORITHMS_H
 
-/* X(name) */
-#define SSH_KEX_LIST(X) X("curve25519-sha256") X("curve25519-sha256@libssh.org")
+/* X(name, family, hash, parameter, offered by default)
+ * family: the kex_*.c file that implements it (kex.h); parameter: the
+ * curve's bits (ECDH) or the RFC 3526 group number (DH).  The order is the
+ * default order of preference: OpenSSH 10's, less the NIST curves, which
+ * ssh-audit fails ("weak elliptic curves") and which stay available by name.
+ * The hybrid post-quantum methods take the first rows when their KEMs are
+ * in lib/algo (family KEX_HYBRID, kex.h):
+ *   X("mlkem768x25519-sha256", KEX_HYBRID, ALGO_SHA256, KEM_MLKEM768, 1)
+ *   X("sntrup761x25519-sha512", KEX_HYBRID, ALGO_SHA512, KEM_SNTRUP761, 1)
+ *   X("sntrup761x25519-sha512@openssh.com", KEX_HYBRID, ALGO_SHA512, KEM_SNTRUP761, 1) */
+#define SSH_KEX_LIST(X)                                                                            \
+	X("curve25519-sha256", KEX_X25519, ALGO_SHA256, 0, 1)                                      \
+	X("curve25519-sha256@libssh.org", KEX_X25519, ALGO_SHA256, 0, 1)                           \
+	X("ecdh-sha2-nistp256", KEX_ECDH, ALGO_SHA256, 256, 0)                                     \
+	X("ecdh-sha2-nistp384", KEX_ECDH, ALGO_SHA384, 384, 0)                                     \
+	X("ecdh-sha2-nistp521", KEX_ECDH, ALGO_SHA512, 521, 0)                                     \
+	X("diffie-hellman-group-exchange-sha256", KEX_DHGEX, ALGO_SHA256, 0, 1)                    \
+	X("diffie-hellman-group16-sha512", KEX_DH, ALGO_SHA512, 16, 1)                             \
+	X("diffie-hellman-group18-sha512", KEX_DH, ALGO_SHA512, 18, 1)                             \
+	X("diffie-hellman-group14-sha256", KEX_DH, ALGO_SHA256, 14, 1)
 
 /* X(name, kind, key bytes, iv bytes, block bytes, tag bytes) */
 #define SSH_CIPHER_LIST(X)                                                                         \
@@ -27,6 +45,11 @@
 /* "a,b,c": each name with a comma before it, then the first comma skipped. */
 #define SSH_NAME_COMMA(name, ...) "," name
 #define SSH_KEX_NAMES (SSH_KEX_LIST(SSH_NAME_COMMA) + 1)
+/* The same for the rows offered by default (last column 1). */
+#define SSH_KEX_DEFAULT_0(name)
+#define SSH_KEX_DEFAULT_1(name) "," name
+#define SSH_KEX_DEFAULT_ITEM(name, family, hash, param, dflt) SSH_KEX_DEFAULT_##dflt(name)
+#define SSH_KEX_DEFAULT_NAMES (SSH_KEX_LIST(SSH_KEX_DEFAULT_ITEM) + 1)
 #define SSH_CIPHER_NAMES (SSH_CIPHER_LIST(SSH_NAME_COMMA) + 1)
 #define SSH_MAC_NAMES (SSH_MAC_LIST(SSH_NAME_COMMA) + 1)
 

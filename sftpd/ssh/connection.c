@@ -33,6 +33,8 @@ static int dispatch(struct session *s, const unsigned char *p, size_t len)
 		log_warn("unexpected message %u during key exchange", type);
 		return (errno = EPROTO, 0);
 	}
+	if (type >= SSH_MSG_KEX_FIRST && type <= SSH_MSG_KEX_LAST)
+		return kex_handle(s, type, p, len);
 	switch (type) {
 	case SSH_MSG_DISCONNECT:
 		log_info("client disconnected");
@@ -44,7 +46,6 @@ static int dispatch(struct session *s, const unsigned char *p, size_t len)
 		return 1;
 	case SSH_MSG_KEXINIT:
 	case SSH_MSG_NEWKEYS:
-	case SSH_MSG_KEX_ECDH_INIT:
 		return kex_handle(s, type, p, len);
 	case SSH_MSG_SERVICE_REQUEST:
 	case SSH_MSG_USERAUTH_REQUEST:

@@ -1,18 +1,35 @@
-/* kex: algorithm negotiation and key exchange (RFC 4253 s7-9, RFC 8731
- * curve25519-sha256), rekeying in either direction, OpenSSH's strict key
- * exchange (the Terrapin fix) and RFC 8308 ext-info. */
+/* kex: algorithm negotiation and the key exchange driver (RFC 4253 s7-9):
+ * the method's family (kex_*.c, chosen from the table in algorithms.h)
+ * computes its values; here the exchange hash is built, signed by the
+ * monitor, answered, and the keys derived.  Rekeying in either direction,
+ * OpenSSH's strict key exchange (the Terrapin fix) and RFC 8308 ext-info. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "log/log.h"
 #include "algorithms.h"
-#include "ssh.h"
+#include "kex.h"
 
 #define KEX_NAMELIST_MAX 4096
 #define SSH_VERSION_LINE "SSH-2.0-sluice_0.1"
 
-#define KEX_NAME(name) name,
-static const char *const kex_supported[] = {SSH_KEX_LIST(KEX_NAME)};
+#define KEX_ROW(name, family, hash, param, dflt) {name, family, hash, param},
+static const struct kex_method kex_methods[] = {SSH_KEX_LIST(KEX_ROW)};
+
+static const struct kex_family *family_of(const struct kex_method *m)
+{
+	switch (m->family) {
+	case KEX_X25519:
+		return &kex_family_x25519;
+	case KEX_ECDH:
+		return &kex_family_ecdh;
+	case KEX_DH:
+		return &kex_family_dh;
+	case KEX_DHGEX:
+		return &kex_family_dhgex;
+	}
+	return 0;
+}
 
 /* Appends host key algorithm names for every loaded key. */
 static void host_key_algs(const struct session *s, char *out, size_t cap)
@@ -116,10 +133,10 @@ static int host_key_for(struct session *s, const char *alg)
 	return -1;
 }
 
-static const char *static_name(const char *name)
+static const struct kex_method *method_find(const char *name)
 {
-	for (size_t i = 0; i < ARRAY_LEN(kex_supported); i++)
-		if (!strcmp(name, kex_supported[i])) return kex_supported[i];
+	for (size_t i = 0; i < ARRAY_LEN(kex_methods); i++)
+		if (!strcmp(name, kex_methods[i].name)) return &kex_methods[i];
 	return 0;
 }
 
@@ -182,11 +199,11 @@ static int handle_kexinit(struct session *s, const unsigned char *p, size_t len)
 	k->i_c_len = len;
 	k->got_kexinit = 1;
 
-	if (!negotiate(kl->l[0], s->cf[CF_KEX].str, name, sizeof name)) {
+	if (!negotiate(kl->l[0], s->cf[CF_KEX].str, name, sizeof name) ||
+	    !(k->method = method_find(name))) {
 		ok = kex_fail(s, "key exchange");
 		goto out;
 	}
-	k->kex_alg = static_name(name);
 	host_key_algs(s, hk, sizeof hk);
 	if (!negotiate(kl->l[1], hk, hkname, sizeof hkname)) {
 		ok = kex_fail(s, "host key algorithm");
@@ -231,9 +248,9 @@ static int handle_kexinit(struct session *s, const unsigned char *p, size_t len)
 	k->comp_s2c = compress_kind(name);
 	/* A wrong guessed first packet is skipped (RFC 4253 s7). */
 	k->ignore_guess =
-	    kl->follows && (strcmp(first_item(kl->l[0], guess, sizeof guess), k->kex_alg) ||
+	    kl->follows && (strcmp(first_item(kl->l[0], guess, sizeof guess), k->method->name) ||
 			    strcmp(first_item(kl->l[1], guess, sizeof guess), hkname));
-	log_debug("kex %s hostkey %s cipher %s/%s", k->kex_alg, k->host_sigalg, k->c2s->name,
+	log_debug("kex %s hostkey %s cipher %s/%s", k->method->name, k->host_sigalg, k->c2s->name,
 		  k->s2c->name);
 	ok = 1;
 out:
@@ -242,46 +259,50 @@ out:
 }
 
 /* K1 = HASH(K || H || X || session_id), Kn+1 = HASH(K || H || K1..Kn). */
-static void derive(const unsigned char *kmp, size_t kmplen, const unsigned char *h, size_t hlen,
-		   char x, const unsigned char *sid, size_t sidlen, unsigned char *out, size_t need)
+int kex_derive(enum algo_hash h, const unsigned char *k, size_t klen, const unsigned char *hh,
+	       size_t hlen, char letter, const unsigned char *sid, size_t sidlen,
+	       unsigned char *out, size_t need)
 {
-	unsigned char buf[2 * 64 + 512], acc[4 * 64];
-	size_t have = 0;
+	unsigned char buf[KEX_SECRET_MAX + 2 * ALGO_HASH_MAX + KEX_DERIVE_MAX + ALGO_HASH_MAX];
+	unsigned char acc[KEX_DERIVE_MAX + ALGO_HASH_MAX];
+	size_t have = 0, step = algo_hash_len(h);
+
+	if (!step || klen > KEX_SECRET_MAX || hlen > ALGO_HASH_MAX || sidlen > ALGO_HASH_MAX ||
+	    need > KEX_DERIVE_MAX)
+		return (errno = EINVAL, 0);
 	while (have < need) {
 		size_t n = 0;
-		memcpy(buf + n, kmp, kmplen), n += kmplen;
-		memcpy(buf + n, h, hlen), n += hlen;
+		memcpy(buf + n, k, klen), n += klen;
+		memcpy(buf + n, hh, hlen), n += hlen;
 		if (!have) {
-			buf[n++] = (unsigned char)x;
+			buf[n++] = (unsigned char)letter;
 			memcpy(buf + n, sid, sidlen), n += sidlen;
 		} else {
 			memcpy(buf + n, acc, have), n += have;
 		}
-		algo_hash(ALGO_SHA256, buf, n, acc + have);
-		have += 32;
+		algo_hash(h, buf, n, acc + have);
+		have += step;
 	}
 	memcpy(out, acc, need);
 	algo_wipe(buf, sizeof buf);
 	algo_wipe(acc, sizeof acc);
+	return 1;
 }
 
-static int setup_keys(struct session *s, const unsigned char *kmp, size_t kmplen,
-		      const unsigned char *h)
+static int setup_keys(struct session *s, const struct wire_out *secret, const unsigned char *h,
+		      size_t hlen)
 {
 	struct kex *k = &s->kex;
-	unsigned char iv_c[64], iv_s[64], key_c[64], key_s[64], mac_c[64], mac_s[64];
-	int ok;
+	enum { N = KEX_DERIVE_MAX };
+	unsigned char key[6][N]; /* A..F: IV, key and MAC key, client to server first */
+	int ok = 1;
 
-	derive(kmp, kmplen, h, 32, 'A', k->session_id, k->session_id_len, iv_c, 64);
-	derive(kmp, kmplen, h, 32, 'B', k->session_id, k->session_id_len, iv_s, 64);
-	derive(kmp, kmplen, h, 32, 'C', k->session_id, k->session_id_len, key_c, 64);
-	derive(kmp, kmplen, h, 32, 'D', k->session_id, k->session_id_len, key_s, 64);
-	derive(kmp, kmplen, h, 32, 'E', k->session_id, k->session_id_len, mac_c, 64);
-	derive(kmp, kmplen, h, 32, 'F', k->session_id, k->session_id_len, mac_s, 64);
-	ok = cipher_setup(&k->next_in, k->c2s, k->mac_c2s, key_c, iv_c, mac_c, 0) &&
-	     cipher_setup(&k->next_out, k->s2c, k->mac_s2c, key_s, iv_s, mac_s, 1);
-	algo_wipe(iv_c, 64), algo_wipe(iv_s, 64), algo_wipe(key_c, 64);
-	algo_wipe(key_s, 64), algo_wipe(mac_c, 64), algo_wipe(mac_s, 64);
+	for (int i = 0; i < 6; i++)
+		ok &= kex_derive(k->method->hash, secret->p, secret->len, h, hlen, (char)('A' + i),
+				 k->session_id, k->session_id_len, key[i], N);
+	ok = ok && cipher_setup(&k->next_in, k->c2s, k->mac_c2s, key[2], key[0], key[4], 0) &&
+	     cipher_setup(&k->next_out, k->s2c, k->mac_s2c, key[3], key[1], key[5], 1);
+	algo_wipe(key, sizeof key);
 	return ok;
 }
 
@@ -314,78 +335,125 @@ static int send_newkeys(struct session *s)
 	return 1;
 }
 
-static int handle_ecdh_init(struct session *s, const unsigned char *p, size_t len)
+/* H = HASH(V_C || V_S || I_C || I_S || K_S || the method's fields || K). */
+static int exchange_hash(const struct session *s, const struct kex_result *r, unsigned char *h)
+{
+	const struct kex *k = &s->kex;
+	const struct key_public *hostpub = &s->host_pub[k->host_key];
+	size_t cap =
+	    1024 + k->i_c_len + k->i_s_len + hostpub->bloblen + r->hash.len + r->secret.len;
+	unsigned char *buf = malloc(cap);
+	struct wire_out w;
+	int ok;
+
+	if (!buf) return (errno = ENOMEM, 0);
+	wire_out_init(&w, buf, cap);
+	wire_put_cstring(&w, k->v_c);
+	wire_put_cstring(&w, SSH_VERSION_LINE);
+	wire_put_string(&w, k->i_c, k->i_c_len);
+	wire_put_string(&w, k->i_s, k->i_s_len);
+	wire_put_string(&w, hostpub->blob, hostpub->bloblen);
+	wire_put_bytes(&w, r->hash.p, r->hash.len);
+	wire_put_bytes(&w, r->secret.p, r->secret.len);
+	ok = !w.bad;
+	if (ok) algo_hash(k->method->hash, buf, w.len, h);
+	algo_wipe(buf, w.len);
+	free(buf);
+	return ok ? 1 : (errno = EMSGSIZE, 0);
+}
+
+/* The client's init message: the family computes, the monitor signs H,
+ * the reply and NEWKEYS go out, and the next keys are ready. */
+static int handle_exchange(struct session *s, const struct kex_family *f, struct wire_in *in)
 {
 	struct kex *k = &s->kex;
-	struct wire_in in;
-	const unsigned char *qc;
-	uint32_t qclen;
-	unsigned char pk[32], sk[32], shared[32], kmp[40], h[32], sig[KEY_SIG_MAX];
-	struct wire_out hb, kw;
-	unsigned char *hbuf;
-	size_t hcap, siglen;
-	const struct key_public *hostpub;
+	const struct key_public *hostpub = &s->host_pub[k->host_key];
+	enum { MEM = KEX_HASH_PART_MAX + KEX_REPLY_MAX + KEX_SECRET_MAX };
+	unsigned char *mem = malloc(MEM), h[ALGO_HASH_MAX], sig[KEY_SIG_MAX];
+	size_t hlen = algo_hash_len(k->method->hash), siglen;
+	struct kex_result r;
+	struct wire_out w;
 	int ok = 0;
 
-	wire_in_init(&in, p, len);
-	wire_get_string(&in, &qc, &qclen);
-	/* One ECDH_INIT per exchange: a second would redo it and leak next_in. */
-	if (!wire_done(&in) || qclen != 32 || !k->got_kexinit || k->awaiting_newkeys)
-		return (errno = EPROTO, 0);
-	algo_x25519_keypair(pk, sk);
-	if (!algo_x25519_shared(shared, sk, qc)) {
-		algo_wipe(sk, 32);
-		log_warn("client sent a low-order curve25519 point");
-		return (errno = EPROTO, 0);
+	if (!mem) return (errno = ENOMEM, 0);
+	wire_out_init(&r.hash, mem, KEX_HASH_PART_MAX);
+	wire_out_init(&r.reply, mem + KEX_HASH_PART_MAX, KEX_REPLY_MAX);
+	wire_out_init(&r.secret, mem + KEX_HASH_PART_MAX + KEX_REPLY_MAX, KEX_SECRET_MAX);
+	if (!f->exchange(k, in, &r)) goto out;
+	if (r.hash.bad || r.reply.bad || r.secret.bad) {
+		errno = EMSGSIZE;
+		goto out;
 	}
-	algo_wipe(sk, 32);
-	wire_out_init(&kw, kmp, sizeof kmp);
-	wire_put_mpint(&kw, shared, 32);
-	algo_wipe(shared, 32);
-
-	hostpub = &s->host_pub[k->host_key];
-	hcap = 4096 + k->i_c_len + k->i_s_len + hostpub->bloblen;
-	hbuf = malloc(hcap);
-	if (!hbuf) return (errno = ENOMEM, 0);
-	wire_out_init(&hb, hbuf, hcap);
-	wire_put_cstring(&hb, k->v_c);
-	wire_put_cstring(&hb, SSH_VERSION_LINE);
-	wire_put_string(&hb, k->i_c, k->i_c_len);
-	wire_put_string(&hb, k->i_s, k->i_s_len);
-	wire_put_string(&hb, hostpub->blob, hostpub->bloblen);
-	wire_put_string(&hb, qc, 32);
-	wire_put_string(&hb, pk, 32);
-	wire_put_bytes(&hb, kmp, kw.len);
-	if (hb.bad || kw.bad) goto out;
-	algo_hash(ALGO_SHA256, hbuf, hb.len, h);
+	if (!exchange_hash(s, &r, h)) goto out;
 	if (!k->session_id_len) {
-		memcpy(k->session_id, h, 32);
-		k->session_id_len = 32;
+		memcpy(k->session_id, h, hlen);
+		k->session_id_len = hlen;
 	}
 	k->number++;
-	if (!authority_sign(s->mon, k->number, (unsigned)k->host_key, k->host_sigalg, h, 32, sig,
+	if (!authority_sign(s->mon, k->number, (unsigned)k->host_key, k->host_sigalg, h, hlen, sig,
 			    &siglen)) {
 		log_error("unable to sign the exchange hash: %s", strerror(errno));
 		goto out;
 	}
-	{
-		struct wire_out w;
-		if (!packet_begin(s, &w, SSH_MSG_KEX_ECDH_REPLY, 64 + hostpub->bloblen + siglen))
-			goto out;
-		wire_put_string(&w, hostpub->blob, hostpub->bloblen);
-		wire_put_string(&w, pk, 32);
-		wire_put_string(&w, sig, siglen);
-		if (!packet_end(s, &w)) goto out;
-	}
-	if (!setup_keys(s, kmp, kw.len, h)) goto out;
-	if (!send_newkeys(s)) goto out;
+	if (!packet_begin(s, &w, f->reply_msg, 64 + hostpub->bloblen + r.reply.len + siglen))
+		goto out;
+	wire_put_string(&w, hostpub->blob, hostpub->bloblen);
+	wire_put_bytes(&w, r.reply.p, r.reply.len);
+	wire_put_string(&w, sig, siglen);
+	if (!packet_end(s, &w)) goto out;
+	if (!setup_keys(s, &r.secret, h, hlen) || !send_newkeys(s)) goto out;
 	k->awaiting_newkeys = 1;
 	ok = 1;
 out:
-	algo_wipe(kmp, sizeof kmp);
-	algo_wipe(hbuf, hcap);
-	free(hbuf);
+	algo_wipe(mem, MEM);
+	algo_wipe(h, sizeof h);
+	free(mem);
 	return ok;
+}
+
+/* GEX: the client's request, answered with a group (kex_dhgex.c). */
+static int handle_request(struct session *s, const struct kex_family *f, struct wire_in *in)
+{
+	struct wire_out w;
+	if (!packet_begin(s, &w, f->group_msg, 2 * KEX_MPINT_MAX + 16)) return 0;
+	if (!f->request(&s->kex, &s->moduli, in, &w) || !packet_end(s, &w)) return 0;
+	s->kex.gex_group_sent = 1;
+	return 1;
+}
+
+static int send_unimplemented(struct session *s)
+{
+	struct wire_out w;
+	if (!packet_begin(s, &w, SSH_MSG_UNIMPLEMENTED, 8)) return 0;
+	wire_put_u32(&w, s->t.seq_in - 1);
+	return packet_end(s, &w);
+}
+
+/* A message of the method's range (30..49): the one the family expects
+ * next, or a protocol error.  OpenSSH's server answers an unexpected one
+ * (such as GEX_REQUEST_OLD, which it no longer serves) with UNIMPLEMENTED,
+ * or disconnects during a strict initial exchange; so does sftpd for the
+ * old request, and disconnects for the rest. */
+static int handle_method_msg(struct session *s, uint8_t type, const unsigned char *p, size_t len)
+{
+	struct kex *k = &s->kex;
+	const struct kex_family *f;
+	struct wire_in in;
+	int want_request;
+
+	if (!k->got_kexinit || k->awaiting_newkeys || !k->method) return (errno = EPROTO, 0);
+	f = family_of(k->method);
+	want_request = f->request_msg && !k->gex_group_sent;
+	wire_in_init(&in, p + 1, len - 1);
+	if (want_request && type == f->request_msg) return handle_request(s, f, &in);
+	if (!want_request && type == f->init_msg) return handle_exchange(s, f, &in);
+	if (want_request && type == SSH_MSG_KEX_ECDH_INIT) {
+		log_warn("client sent KEX_DH_GEX_REQUEST_OLD, which is not supported");
+		if (k->strict && !k->done_once) return (errno = EPROTO, 0);
+		return send_unimplemented(s);
+	}
+	log_warn("unexpected key exchange message %u for %s", type, k->method->name);
+	return (errno = EPROTO, 0);
 }
 
 static int handle_newkeys(struct session *s, size_t len)
@@ -402,6 +470,8 @@ static int handle_newkeys(struct session *s, size_t len)
 	k->got_kexinit = 0;
 	k->in_progress = 0;
 	k->done_once = 1;
+	kex_dh_group_free(&k->gex_group);
+	k->gex_group_sent = 0;
 	free(k->i_c), k->i_c = 0;
 	free(k->i_s), k->i_s = 0;
 	s->t.bytes_in = s->t.bytes_out = 0;
@@ -414,8 +484,8 @@ static int handle_newkeys(struct session *s, size_t len)
 int kex_allows(const struct session *s, uint8_t type)
 {
 	const struct kex *k = &s->kex;
-	int kexmsg =
-	    type == SSH_MSG_KEXINIT || type == SSH_MSG_NEWKEYS || type == SSH_MSG_KEX_ECDH_INIT;
+	int kexmsg = type == SSH_MSG_KEXINIT || type == SSH_MSG_NEWKEYS ||
+		     (type >= SSH_MSG_KEX_FIRST && type <= SSH_MSG_KEX_LAST);
 	if (!k->done_once && k->strict) return kexmsg;
 	if (!k->done_once && !kexmsg && type != SSH_MSG_IGNORE && type != SSH_MSG_DEBUG &&
 	    type != SSH_MSG_UNIMPLEMENTED && type != SSH_MSG_DISCONNECT)
@@ -427,15 +497,15 @@ int kex_allows(const struct session *s, uint8_t type)
 
 int kex_handle(struct session *s, uint8_t type, const unsigned char *p, size_t len)
 {
-	if (s->kex.ignore_guess && type == SSH_MSG_KEX_ECDH_INIT) {
+	int method_msg = type >= SSH_MSG_KEX_FIRST && type <= SSH_MSG_KEX_LAST;
+	if (s->kex.ignore_guess && method_msg) {
 		s->kex.ignore_guess = 0;
 		return 1;
 	}
+	if (method_msg) return handle_method_msg(s, type, p, len);
 	switch (type) {
 	case SSH_MSG_KEXINIT:
 		return handle_kexinit(s, p, len);
-	case SSH_MSG_KEX_ECDH_INIT:
-		return handle_ecdh_init(s, p + 1, len - 1);
 	case SSH_MSG_NEWKEYS:
 		return handle_newkeys(s, len);
 	}
@@ -460,4 +530,11 @@ int kex_rekey_due(const struct session *s, time_t now)
 const char *kex_version_line(void)
 {
 	return SSH_VERSION_LINE "\r\n";
+}
+
+void kex_free(struct kex *k)
+{
+	kex_dh_group_free(&k->gex_group);
+	free(k->i_c), k->i_c = 0;
+	free(k->i_s), k->i_s = 0;
 }

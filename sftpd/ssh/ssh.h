@@ -49,8 +49,14 @@ enum ssh_msg {
 	SSH_MSG_EXT_INFO = 7,
 	SSH_MSG_KEXINIT = 20,
 	SSH_MSG_NEWKEYS = 21,
-	SSH_MSG_KEX_ECDH_INIT = 30,
-	SSH_MSG_KEX_ECDH_REPLY = 31,
+	/* 30..49: the key exchange method's own (RFC 4250 s4.1.2) */
+	SSH_MSG_KEX_FIRST = 30,
+	SSH_MSG_KEX_ECDH_INIT = 30,  /* also KEXDH_INIT, KEX_DH_GEX_REQUEST_OLD */
+	SSH_MSG_KEX_ECDH_REPLY = 31, /* also KEXDH_REPLY, KEX_DH_GEX_GROUP */
+	SSH_MSG_KEX_DH_GEX_INIT = 32,
+	SSH_MSG_KEX_DH_GEX_REPLY = 33,
+	SSH_MSG_KEX_DH_GEX_REQUEST = 34,
+	SSH_MSG_KEX_LAST = 49,
 	SSH_MSG_USERAUTH_REQUEST = 50,
 	SSH_MSG_USERAUTH_FAILURE = 51,
 	SSH_MSG_USERAUTH_SUCCESS = 52,
@@ -139,6 +145,27 @@ struct transport {
 	int got_version;
 };
 
+/* A finite-field DH group: p a safe prime, g small (kex_dh.c). */
+struct kex_dh_group {
+	void *p; /* BIGNUM */
+	uint32_t g;
+	unsigned bits;
+};
+
+/* The moduli file, opened by the monitor at start: the chrooted processes
+ * that run key exchanges inherit the descriptor and read it with pread
+ * (a mapping would fault if the file were truncated in place).  Tests
+ * give the text itself instead (moduli.c). */
+struct moduli {
+	int fd; /* > 0; 0 (never the moduli: it is the client) when none */
+	const char *text;
+	size_t len;
+};
+#define MODULI_ZERO                                                                                \
+	{                                                                                          \
+		0, 0, 0                                                                            \
+	}
+
 struct kex {
 	int in_progress, sent_kexinit, got_kexinit, done_once, strict, ext_info_c;
 	int ignore_guess;
@@ -147,7 +174,11 @@ struct kex {
 	unsigned char *i_c, *i_s;
 	size_t i_c_len, i_s_len;
 	char v_c[SSH_MAX_VERSION_LINE + 1];
-	const char *kex_alg;
+	const struct kex_method *method;
+	/* GEX: the client's request and the group sent in answer */
+	uint32_t gex_min, gex_n, gex_max;
+	struct kex_dh_group gex_group;
+	int gex_group_sent;
 	int host_key; /* index into session.host_pub */
 	const char *host_sigalg;
 	const struct cipher_spec *c2s, *s2c;
@@ -176,6 +207,7 @@ struct session {
 	struct transport t;
 	struct kex kex;
 	struct key_public host_pub[SSH_MAX_HOST_KEYS]; /* the private halves stay in the monitor */
+	struct moduli moduli;
 	unsigned n_host_keys;
 	int mon;	/* socket to the monitor (before authentication) or the signer */
 	int until_auth; /* the network child: connection_serve returns at success */
@@ -256,6 +288,12 @@ int kex_allows(const struct session *s, uint8_t type);
 int kex_rekey_due(const struct session *s, time_t now);
 /* Our version line with CRLF. */
 const char *kex_version_line(void);
+/* Ends an exchange in progress (the end of a session). */
+void kex_free(struct kex *k);
+
+/* moduli.c: opens path (SFTPD_MODULI); a missing file is an error only
+ * when must_exist (the variable was set), otherwise mf stays empty. */
+int moduli_load(struct moduli *mf, const char *path, int must_exist);
 
 /* userauth.c */
 int userauth_handle(struct session *s, uint8_t type, const unsigned char *p, size_t len);

@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s->t.seq_in = 1; /* the client's KEXINIT was its first packet */
 	if (!kex_send_init(s)) abort();
 	if (kex_handle(s, SSH_MSG_KEXINIT, p, size)) {
-		if (!s->kex.c2s || !s->kex.s2c || !s->kex.kex_alg || !s->kex.host_sigalg) abort();
+		if (!s->kex.c2s || !s->kex.s2c || !s->kex.method || !s->kex.host_sigalg) abort();
 		if (s->kex.c2s->kind == CIPHER_CTR && !s->kex.mac_c2s) abort();
 		if (s->kex.s2c->kind == CIPHER_CTR && !s->kex.mac_s2c) abort();
 		/* a wrong guess skips the next ECDH_INIT; then the real one */
@@ -62,8 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	compress_free(&s->t.comp_in, 0);
 	compress_free(&s->t.comp_out, 1);
-	free(s->kex.i_c);
-	free(s->kex.i_s);
+	kex_free(&s->kex);
 	cipher_free(&s->t.in);
 	cipher_free(&s->t.out);
 	cipher_free(&s->kex.next_in);

@@ -43,8 +43,7 @@ static void session_end(struct session *s)
 {
 	compress_free(&s->t.comp_in, 0);
 	compress_free(&s->t.comp_out, 1);
-	free(s->kex.i_c);
-	free(s->kex.i_s);
+	kex_free(&s->kex);
 	cipher_free(&s->t.in);
 	cipher_free(&s->t.out);
 	cipher_free(&s->kex.next_in);
@@ -91,7 +90,8 @@ static int handle(struct session *s, const unsigned char *p, size_t len)
 {
 	uint8_t type = p[0];
 	if (!kex_allows(s, type)) return 0;
-	if (type == SSH_MSG_KEXINIT || type == SSH_MSG_NEWKEYS || type == SSH_MSG_KEX_ECDH_INIT)
+	if (type == SSH_MSG_KEXINIT || type == SSH_MSG_NEWKEYS ||
+	    (type >= SSH_MSG_KEX_FIRST && type <= SSH_MSG_KEX_LAST))
 		return kex_handle(s, type, p, len);
 	return 1;
 }

@@ -768,8 +768,7 @@ static struct session *kex_session(struct key_private *const *hk)
 
 static void kex_session_free(struct session *s)
 {
-	free(s->kex.i_c);
-	free(s->kex.i_s);
+	kex_free(&s->kex);
 	cipher_free(&s->kex.next_in);
 	cipher_free(&s->kex.next_out);
 	if (s->mon >= 0) monitor_child_stop(s->mon);
