@@ -83,6 +83,7 @@ node_up() {
 		-e "s| 0\.0\.0\.0 22 | 10.233.$1.2 2222 |" "$RUN" >"$T/node$1.run"
 	grep -q "10.233.$1.2 2222" "$T/node$1.run" || return 1
 	setsid ip netns exec "$ns" sh "$T/node$1.run" </dev/null >"$T/node$1.log" 2>&1 &
+	disown $! 2>/dev/null # its death later is the test's doing, not news
 	_i=0
 	while ! ip netns exec "$ns" ss -Hltn 'sport = :2222' 2>/dev/null | grep -q . && [ $_i -lt 100 ]; do
 		sleep 0.05
@@ -146,24 +147,28 @@ client() {
 }
 
 pids=
+# sessions_in NODE: how many session processes (sftpd-session) run there
+sessions_in() {
+	_c=0
+	for _p in $(ip netns pids "slc${TAG}$1"); do
+		[ "$(cat "/proc/$_p/comm" 2>/dev/null)" = sftpd-session ] && _c=$((_c + 1))
+	done
+	echo $_c
+}
 for k in $(seq 1 "$CLIENTS"); do
 	client "$k" &
 	pids="$pids $!"
-	# the victim goes once a third of the clients are on their way and it
-	# serves some of them (more processes in it than its tcpserver)
-	if [ "$k" = $((CLIENTS / 3)) ]; then
-		_i=0
-		while [ "$(ip netns pids "slc${TAG}2" | wc -l)" -lt 3 ] && [ $_i -lt 100 ]; do
-			sleep 0.02
-			_i=$((_i + 1))
-		done
-		in_flight=$(($(ip netns pids "slc${TAG}2" | wc -l) - 1))
-		for p in $(ip netns pids "slc${TAG}2"); do kill -KILL "$p" 2>/dev/null; done
-		killed_at=$k
-	fi
 done
+# The victim goes while it serves logged-in sessions (transfers in flight).
+i=0
+while [ "$(sessions_in 2)" -lt 1 ] && [ $i -lt 200 ]; do
+	sleep 0.02
+	i=$((i + 1))
+done
+in_flight=$(sessions_in 2)
+for p in $(ip netns pids "slc${TAG}2"); do kill -KILL "$p" 2>/dev/null; done
 for p in $pids; do wait "$p"; done
-t_diag "node 2 killed after client $killed_at of $CLIENTS started, with $in_flight processes of sessions in it"
+t_diag "node 2 killed with $in_flight logged-in sessions in it"
 [ -z "$(ip netns pids "slc${TAG}2")" ] && t_ok "node 2 is gone" || t_notok "node 2 is gone"
 
 done_n=$(ls "$T"/local/c*.done 2>/dev/null | wc -l)
