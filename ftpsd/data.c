@@ -95,10 +95,11 @@ void ftp_cmd_pasv(struct ftp_session *s, const char *arg)
 	}
 	ftp_data_reset(s);
 	uint8_t ip[16];
-	/* both were resolved at start (settings.c) */
-	int tls_masq = s->tls && *s->cf[FC_TLS_PASV_ADDRESS].str;
-	if (tls_masq || *s->cf[FC_PASV_ADDRESS].str) {
-		memcpy(ip, tls_masq ? s->tls_pasv_ip : s->pasv_ip, 4);
+	const char *masq = s->tls && *s->cf[FC_TLS_PASV_ADDRESS].str
+			       ? s->cf[FC_TLS_PASV_ADDRESS].str
+			       : s->cf[FC_PASV_ADDRESS].str;
+	if (*masq) {
+		ftp_pasv_resolved(s, masq, ip);
 	} else if (sa_ip(&s->local, ip) != AF_INET) {
 		ftp_reply(s, 522, "PASV needs IPv4: use EPSV");
 		return;

@@ -139,6 +139,9 @@ size_t ftp_list_facts(const struct ftp_session *s, const char *name, const struc
  * FTPSD_TLS_CRL_FILE and FTPSD_TLS_CRL_DIR read into s->crl.  0 with a
  * message naming the variable otherwise. */
 int ftp_settings_resolve(struct ftp_session *s, char *err, size_t errlen);
+/* The IPv4 address that value, the text of FTPSD_PASV_ADDRESS or of
+ * FTPSD_TLS_PASV_ADDRESS, resolved to at start. */
+void ftp_pasv_resolved(const struct ftp_session *s, const char *value, uint8_t ip[4]);
 /* tls.c: ftpsd's OpenSSL settings (no renegotiation, the TLS 1.3 suites,
  * no tickets unless FTPSD_TLS_SESSION_LIFETIME), loaded before the first
  * use of OpenSSL in the process, after which OpenSSL reads no more. */

@@ -48,6 +48,13 @@ static int pasv_resolve(const char *var, const char *value, uint8_t ip[4], char 
 	return 1;
 }
 
+void ftp_pasv_resolved(const struct ftp_session *s, const char *value, uint8_t ip[4])
+{
+	/* the same text in both resolves alike: either copy will do */
+	int tls = !strcmp(value, s->cf[FC_TLS_PASV_ADDRESS].str);
+	memcpy(ip, tls ? s->tls_pasv_ip : s->pasv_ip, 4);
+}
+
 static int tls_files(struct ftp_session *s, char *err, size_t errlen)
 {
 	const struct conf_value *v = s->cf;

@@ -27,27 +27,6 @@ static int cfg_fail(struct ftp_session *s, char *err, size_t errlen, const char 
 	return 0;
 }
 
-/* With FTPSD_TLS_CRL_DIR, the CRLs read at start (they include the CRL
- * file); without it libtls reads the CRL file itself.  A directory whose
- * CRLs are missing fails closed. */
-static int tls_crl_fill(struct ftp_session *s, struct tls_config *c, char *err, size_t errlen)
-{
-	const struct conf_value *v = s->cf;
-	if (*v[FC_TLS_CRL_DIR].str) {
-		if (!s->crl.pem) {
-			snprintf(err, errlen, "FTPSD_TLS_CRL_DIR=%s: CRLs not loaded",
-				 v[FC_TLS_CRL_DIR].str);
-			return 0;
-		}
-		if (tls_config_set_crl_mem(c, s->crl.pem, s->crl.len) < 0)
-			return cfg_fail(s, err, errlen, "FTPSD_TLS_CRL_DIR");
-	} else if (*v[FC_TLS_CRL_FILE].str &&
-		   tls_config_set_crl_file(c, v[FC_TLS_CRL_FILE].str) < 0) {
-		return cfg_fail(s, err, errlen, "FTPSD_TLS_CRL_FILE");
-	}
-	return 1;
-}
-
 static int tls_config_fill(struct ftp_session *s, struct tls_config *c, char *err, size_t errlen)
 {
 	uint32_t protos;
@@ -97,7 +76,9 @@ static int tls_config_fill(struct ftp_session *s, struct tls_config *c, char *er
 			return cfg_fail(s, err, errlen, "FTPSD_TLS_CA_FILE");
 		if (*v[FC_TLS_CA_DIR].str && tls_config_set_ca_path(c, v[FC_TLS_CA_DIR].str) < 0)
 			return cfg_fail(s, err, errlen, "FTPSD_TLS_CA_DIR");
-		if (!tls_crl_fill(s, c, err, errlen)) return 0;
+		if (!ftp_crl_configure(c, v[FC_TLS_CRL_FILE].str, v[FC_TLS_CRL_DIR].str, &s->crl,
+				       err, errlen))
+			return 0;
 		if (tls_config_set_verify_depth(c, (int)v[FC_TLS_VERIFY_DEPTH].num) < 0)
 			return cfg_fail(s, err, errlen, "FTPSD_TLS_VERIFY_DEPTH");
 		if (!strcmp(verify, "required"))

@@ -16,6 +16,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <tls.h>
 
 #include "algo/algo.h"
 #include "tlsfiles.h"
@@ -310,6 +311,25 @@ void ftp_crl_blob_free(struct ftp_crl_blob *b)
 	free(b->pem);
 	struct ftp_crl_blob z = FTP_CRL_BLOB_ZERO;
 	*b = z;
+}
+
+int ftp_crl_configure(struct tls_config *c, const char *file, const char *dir,
+		      const struct ftp_crl_blob *b, char *err, size_t errlen)
+{
+	if (*dir) {
+		if (!b->pem) {
+			snprintf(err, errlen, "FTPSD_TLS_CRL_DIR=%s: CRLs not loaded", dir);
+			return 0;
+		}
+		if (tls_config_set_crl_mem(c, b->pem, b->len) < 0) {
+			snprintf(err, errlen, "FTPSD_TLS_CRL_DIR=%s: %s", dir, tls_config_error(c));
+			return 0;
+		}
+	} else if (*file && tls_config_set_crl_file(c, file) < 0) {
+		snprintf(err, errlen, "FTPSD_TLS_CRL_FILE: %s", tls_config_error(c));
+		return 0;
+	}
+	return 1;
 }
 
 int ftp_tls_key_check(const char *path, char *err, size_t errlen)

@@ -47,6 +47,13 @@ int ftp_crl_load(const char *file, const char *dir, struct ftp_crl_blob *b, char
 		 size_t errlen);
 void ftp_crl_blob_free(struct ftp_crl_blob *b);
 
+/* Gives libtls its CRLs: with dir (FTPSD_TLS_CRL_DIR) the blob b, which
+ * holds the file's CRLs too, and fails closed when b was not read; else
+ * the file (when not "") for libtls to read itself. */
+struct tls_config;
+int ftp_crl_configure(struct tls_config *c, const char *file, const char *dir,
+		      const struct ftp_crl_blob *b, char *err, size_t errlen);
+
 /* 0 with a message naming FTPSD_TLS_KEY when the key file at path is
  * encrypted or too large; 1 when it is not, or cannot be opened (then
  * the readability check or libtls says why). */
