@@ -58,6 +58,13 @@ const struct conf_var ftpsd_conf_table[FC_COUNT] = {
 		       "directory of hashed CA certificates for client certificates"},
     [FC_TLS_CRL_FILE] = {"FTPSD_TLS_CRL_FILE", CONF_PATH, "", 0, 0, 0,
 			 "certificate revocation lists (PEM) for client certificates"},
+    [FC_TLS_CRL_DIR] =
+	{"FTPSD_TLS_CRL_DIR", CONF_PATH, "", 0, 0, 0,
+	 "directory of hashed CRLs (HASH.rN, openssl rehash) for client certificates, "
+	 "read at start with FTPSD_TLS_CRL_FILE; every CA of a chain then needs a CRL"},
+    [FC_TLS_VERIFY_DEPTH] = {"FTPSD_TLS_VERIFY_DEPTH", CONF_UINT, "9", 0, 100, 0,
+			     "most CA certificates between a client certificate and the trusted "
+			     "CA (as mod_tls TLSVerifyDepth)"},
     [FC_TLS_USER_FROM_CERT] =
 	{"FTPSD_TLS_USER_FROM_CERT", CONF_ENUM, "off", 0, 0, "off,cn,email",
 	 "log in as the user named by the verified client certificate's CN, or "
@@ -70,10 +77,11 @@ const struct conf_var ftpsd_conf_table[FC_COUNT] = {
     [FC_PASV_PORTS] = {"FTPSD_PASV_PORTS", CONF_STRING, "", 0, 0, 0,
 		       "passive port range lo-hi (1024..65535); empty: any port the kernel picks"},
     [FC_PASV_ADDRESS] = {"FTPSD_PASV_ADDRESS", CONF_STRING, "", 0, 0, 0,
-			 "IPv4 address announced in PASV replies (NAT); empty: the local address"},
+			 "IPv4 address or host name (resolved at start, IPv4) announced in PASV "
+			 "replies (NAT); empty: the local address"},
     [FC_TLS_PASV_ADDRESS] = {"FTPSD_TLS_PASV_ADDRESS", CONF_STRING, "", 0, 0, 0,
-			     "IPv4 address announced in PASV replies when the control channel is "
-			     "protected; empty: FTPSD_PASV_ADDRESS"},
+			     "IPv4 address or host name announced in PASV replies when the control "
+			     "channel is protected; empty: FTPSD_PASV_ADDRESS"},
     [FC_ALLOW_ACTIVE] = {"FTPSD_ALLOW_ACTIVE", CONF_BOOL, "yes", 0, 1, 0,
 			 "allow PORT/EPRT (only to the client's own address, port >= 1024)"},
     [FC_MAX_LOGIN_ATTEMPTS] = {"FTPSD_MAX_LOGIN_ATTEMPTS", CONF_UINT, "3", 1, 100, 0,

@@ -99,10 +99,7 @@ void ftp_cmd_pasv(struct ftp_session *s, const char *arg)
 			       ? s->cf[FC_TLS_PASV_ADDRESS].str
 			       : s->cf[FC_PASV_ADDRESS].str;
 	if (*masq) {
-		if (inet_pton(AF_INET, masq, ip) != 1) {
-			ftp_reply(s, 425, "Passive address misconfigured");
-			return;
-		}
+		ftp_pasv_resolved(s, masq, ip);
 	} else if (sa_ip(&s->local, ip) != AF_INET) {
 		ftp_reply(s, 522, "PASV needs IPv4: use EPSV");
 		return;

@@ -12,6 +12,7 @@
 #include "fs/fs.h"
 #include "parse.h"
 #include "peer/peer.h"
+#include "tlsfiles.h"
 
 #define FTP_REPLY_MAX 8192	    /* one buffered reply (multi-line flushed as it fills) */
 #define FTP_XFER_CHUNK (128u << 10) /* bytes per read on the bulk path */
@@ -42,6 +43,7 @@ struct ftp_session {
 	unsigned policy;
 	int pbsz, prot_p;
 	char cert_user[SLUICE_MAX_USERNAME + 1];
+	struct ftp_crl_blob crl; /* read at start, until libtls has it (tlsfiles.c) */
 	/* login */
 	int logged_in, anonymous, have_user;
 	char user[SLUICE_MAX_USERNAME + 1];
@@ -56,6 +58,7 @@ struct ftp_session {
 	char rnfr[SLUICE_MAX_PATH];
 	int have_rnfr;
 	int pasv_fd;
+	uint8_t pasv_ip[4], tls_pasv_ip[4]; /* FTPSD_(TLS_)PASV_ADDRESS, resolved at start */
 	struct ftp_hostport active;
 	int have_active, epsv_all;
 	unsigned pasv_lo, pasv_hi;
@@ -129,5 +132,19 @@ size_t ftp_list_format(const struct ftp_session *s, int kind, const char *name,
 		       const struct stat *st, char *buf, size_t cap);
 size_t ftp_list_facts(const struct ftp_session *s, const char *name, const struct stat *st,
 		      int is_cdir, char *buf, size_t cap);
+
+/* settings.c: the checks at start that read files or resolve names */
+/* FTPSD_PASV_ADDRESS and FTPSD_TLS_PASV_ADDRESS into s (a name resolved
+ * once, the result logged); the TLS key is not encrypted; the CRLs of
+ * FTPSD_TLS_CRL_FILE and FTPSD_TLS_CRL_DIR read into s->crl.  0 with a
+ * message naming the variable otherwise. */
+int ftp_settings_resolve(struct ftp_session *s, char *err, size_t errlen);
+/* The IPv4 address that value, the text of FTPSD_PASV_ADDRESS or of
+ * FTPSD_TLS_PASV_ADDRESS, resolved to at start. */
+void ftp_pasv_resolved(const struct ftp_session *s, const char *value, uint8_t ip[4]);
+/* tls.c: ftpsd's OpenSSL settings (no renegotiation, the TLS 1.3 suites,
+ * no tickets unless FTPSD_TLS_SESSION_LIFETIME), loaded before the first
+ * use of OpenSSL in the process, after which OpenSSL reads no more. */
+void ftp_tls_openssl_conf(const struct ftp_session *s);
 
 #endif

@@ -46,23 +46,11 @@ static unsigned policy_bits(const char *p)
 static int check_settings(struct ftp_session *s, char *err, size_t errlen)
 {
 	const struct conf_value *v = s->cf;
-	unsigned char ip[4];
 	if (*v[FC_PASV_PORTS].str &&
 	    !ftp_parse_port_range(v[FC_PASV_PORTS].str, &s->pasv_lo, &s->pasv_hi)) {
 		snprintf(err, errlen,
 			 "FTPSD_PASV_PORTS=%s: expected lo-hi with 1024 <= lo <= hi <= 65535",
 			 v[FC_PASV_PORTS].str);
-		return 0;
-	}
-	if (*v[FC_PASV_ADDRESS].str && inet_pton(AF_INET, v[FC_PASV_ADDRESS].str, ip) != 1) {
-		snprintf(err, errlen, "FTPSD_PASV_ADDRESS=%s: expected an IPv4 address",
-			 v[FC_PASV_ADDRESS].str);
-		return 0;
-	}
-	if (*v[FC_TLS_PASV_ADDRESS].str &&
-	    inet_pton(AF_INET, v[FC_TLS_PASV_ADDRESS].str, ip) != 1) {
-		snprintf(err, errlen, "FTPSD_TLS_PASV_ADDRESS=%s: expected an IPv4 address",
-			 v[FC_TLS_PASV_ADDRESS].str);
 		return 0;
 	}
 	if (v[FC_ANONYMOUS].num && !*v[FC_ANON_ROOT].str) {
@@ -88,7 +76,7 @@ static int check_settings(struct ftp_session *s, char *err, size_t errlen)
 			 v[FC_TLS_CERT].str, v[FC_TLS_KEY].str);
 		return 0;
 	}
-	return 1;
+	return ftp_settings_resolve(s, err, errlen);
 }
 
 static int print_test(struct ftp_session *s)

@@ -4,6 +4,7 @@
 #include "parse.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -245,6 +246,32 @@ int ftp_parse_epsv(const char *arg, int *what)
 	}
 	errno = EPROTO;
 	return 0;
+}
+
+/* A label: 1..63 letters, digits, '-' or '_', not starting or ending with '-'. */
+static size_t host_label_len(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_");
+	if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-') return 0;
+	return n;
+}
+
+int ftp_parse_pasv_address(const char *s, uint8_t ip[4])
+{
+	size_t len = strnlen(s, FTP_MAX_HOSTNAME + 2);
+	errno = EPROTO;
+	if (len == 0 || len > FTP_MAX_HOSTNAME + (s[len - 1] == '.')) return 0;
+	if (s[strspn(s, "0123456789.")] == 0) return inet_pton(AF_INET, s, ip) == 1;
+	for (const char *p = s;;) {
+		size_t n = host_label_len(p);
+		if (!n) return 0;
+		const char *label = p;
+		p += n;
+		/* a last label with a letter first cannot be read as inet_aton's
+		 * number forms (0x7f.1), which getaddrinfo would accept */
+		if (!*p || (p[0] == '.' && !p[1])) return isalpha((unsigned char)label[0]) ? 2 : 0;
+		if (*p++ != '.') return 0;
+	}
 }
 
 const char *const ftp_fact_names[8] = {"type",	 "size",      "modify",	    "perm",

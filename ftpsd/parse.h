@@ -59,6 +59,13 @@ int ftp_parse_type(const char *arg, char *type);
 /* EPSV argument: "" -> 0, "1"/"2" -> family number, "ALL" -> -1. */
 int ftp_parse_epsv(const char *arg, int *what);
 
+/* FTPSD_PASV_ADDRESS: 1 for a dotted-quad IPv4 address (in ip); 2 for a
+ * host name to resolve (RFC 1123 labels, underscores allowed, the last one
+ * starting with a letter, at most 253 bytes, one final dot allowed);
+ * 0 + EPROTO otherwise: no inet_aton shorthand (1.2.3, 0x7f.1). */
+#define FTP_MAX_HOSTNAME 253
+int ftp_parse_pasv_address(const char *s, uint8_t ip[4]);
+
 /* MLST facts. */
 enum ftp_fact {
 	FTP_FACT_TYPE = 1u << 0,

@@ -76,9 +76,11 @@ static int tls_config_fill(struct ftp_session *s, struct tls_config *c, char *er
 			return cfg_fail(s, err, errlen, "FTPSD_TLS_CA_FILE");
 		if (*v[FC_TLS_CA_DIR].str && tls_config_set_ca_path(c, v[FC_TLS_CA_DIR].str) < 0)
 			return cfg_fail(s, err, errlen, "FTPSD_TLS_CA_DIR");
-		if (*v[FC_TLS_CRL_FILE].str &&
-		    tls_config_set_crl_file(c, v[FC_TLS_CRL_FILE].str) < 0)
-			return cfg_fail(s, err, errlen, "FTPSD_TLS_CRL_FILE");
+		if (!ftp_crl_configure(c, v[FC_TLS_CRL_FILE].str, v[FC_TLS_CRL_DIR].str, &s->crl,
+				       err, errlen))
+			return 0;
+		if (tls_config_set_verify_depth(c, (int)v[FC_TLS_VERIFY_DEPTH].num) < 0)
+			return cfg_fail(s, err, errlen, "FTPSD_TLS_VERIFY_DEPTH");
 		if (!strcmp(verify, "required"))
 			tls_config_verify_client(c);
 		else
@@ -95,9 +97,12 @@ static int tls_config_fill(struct ftp_session *s, struct tls_config *c, char *er
  * for every SSL_CTX before libtls creates one.  It also refuses TLS 1.2
  * renegotiation (a CPU sink a client could start).  LibreSSL sends no TLS 1.3
  * tickets and needs none of this. */
-static void tls_openssl_conf(struct ftp_session *s)
+void ftp_tls_openssl_conf(const struct ftp_session *s)
 {
 #ifndef LIBRESSL_VERSION_NUMBER
+	static int done; /* OpenSSL reads its configuration once per process */
+	if (done) return;
+	done = 1;
 	char cnf[512];
 	int n = snprintf(cnf, sizeof cnf,
 			 "openssl_conf = ftpsd_init\n[ftpsd_init]\nssl_conf = ftpsd_ssl\n"
@@ -122,7 +127,7 @@ static void tls_openssl_conf(struct ftp_session *s)
 int ftp_tls_setup(struct ftp_session *s, char *err, size_t errlen)
 {
 	if (s->tls_ready) return 1;
-	tls_openssl_conf(s);
+	ftp_tls_openssl_conf(s);
 	if (tls_init() < 0) {
 		snprintf(err, errlen, "tls_init failed");
 		return 0;
@@ -139,6 +144,7 @@ int ftp_tls_setup(struct ftp_session *s, char *err, size_t errlen)
 		snprintf(err, errlen, "TLS configuration: %s", tls_error(s->tls_srv));
 		return 0;
 	}
+	ftp_crl_blob_free(&s->crl); /* libtls keeps its own copy */
 	s->tls_ready = 1;
 	return 1;
 }
@@ -149,7 +155,15 @@ int ftp_tls_handshake(struct ftp_session *s, struct tls *ctx, int fd, int64_t de
 		int r = tls_handshake(ctx);
 		if (r == 0) return 1;
 		if (r != TLS_WANT_POLLIN && r != TLS_WANT_POLLOUT) {
-			log_info("TLS handshake: %s", tls_error(ctx));
+			/* libtls puts why a client certificate failed verification
+			 * (revoked, chain too long ...) on the server context */
+			const char *why = tls_error(ctx);
+			const char *cert =
+			    why && strstr(why, "certificate verify failed") && s->tls_srv
+				? tls_error(s->tls_srv)
+				: NULL;
+			log_info("TLS handshake: %s%s%s", why ? why : "failed", cert ? "; " : "",
+				 cert ? cert : "");
 			return 0;
 		}
 		if (!ftp_wait_fd(fd, r == TLS_WANT_POLLIN ? POLLIN : POLLOUT, deadline_ms)) {

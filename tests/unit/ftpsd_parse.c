@@ -170,11 +170,64 @@ static void test_small(void)
 	ok(!ftp_parse_chmod("644", &m, &p), "CHMOD no path");
 }
 
+static void test_pasv_address(void)
+{
+	uint8_t ip[4] = {0};
+	char name[300];
+	is_int(ftp_parse_pasv_address("192.0.2.7", ip), 1, "dotted quad");
+	ok(ip[0] == 192 && ip[1] == 0 && ip[2] == 2 && ip[3] == 7, "its bytes");
+	is_int(ftp_parse_pasv_address("localhost", ip), 2, "host name");
+	is_int(ftp_parse_pasv_address("ftp.example.org", ip), 2, "dotted host name");
+	is_int(ftp_parse_pasv_address("ftp.example.org.", ip), 2, "one final dot");
+	is_int(ftp_parse_pasv_address("node_1.internal", ip), 2, "underscore allowed");
+	is_int(ftp_parse_pasv_address("1st.example", ip), 2, "label starting with a digit");
+	errno = 0;
+	is_int(ftp_parse_pasv_address("", ip), 0, "empty refused");
+	is_int(errno, EPROTO, "EPROTO");
+	is_int(ftp_parse_pasv_address("1.2.3", ip), 0, "inet_aton shorthand refused");
+	is_int(ftp_parse_pasv_address("256.1.1.1", ip), 0, "octet over 255");
+	is_int(ftp_parse_pasv_address("1.2.3.4.5", ip), 0, "five numbers");
+	is_int(ftp_parse_pasv_address("1.2.3.4.", ip), 0, "address with a final dot");
+	is_int(ftp_parse_pasv_address("0x7f.1", ip), 0, "hex shorthand refused");
+	is_int(ftp_parse_pasv_address("0x7f000001", ip), 0, "one hex number refused");
+	is_int(ftp_parse_pasv_address("ftp.123", ip), 0, "last label starting with a digit");
+	is_int(ftp_parse_pasv_address("::1", ip), 0, "IPv6 refused");
+	is_int(ftp_parse_pasv_address("a..b", ip), 0, "empty label");
+	is_int(ftp_parse_pasv_address(".example", ip), 0, "leading dot");
+	is_int(ftp_parse_pasv_address(".", ip), 0, "only a dot");
+	is_int(ftp_parse_pasv_address("example..", ip), 0, "two final dots");
+	is_int(ftp_parse_pasv_address("-a.example", ip), 0, "label starting with -");
+	is_int(ftp_parse_pasv_address("a-.example", ip), 0, "label ending with -");
+	is_int(ftp_parse_pasv_address("host name", ip), 0, "space");
+	is_int(ftp_parse_pasv_address("host:21", ip), 0, "port suffix");
+	is_int(ftp_parse_pasv_address("h\x01st", ip), 0, "control byte");
+	is_int(ftp_parse_pasv_address("h\xc3\xa9.example", ip), 0,
+	       "non-ASCII (IDN must be A-labels)");
+	is_int(ftp_parse_pasv_address("x", ip), 2, "one-letter name");
+	memset(name, 'a', 63);
+	name[63] = 0;
+	is_int(ftp_parse_pasv_address(name, ip), 2, "63-byte label");
+	name[63] = 'a';
+	name[64] = 0;
+	is_int(ftp_parse_pasv_address(name, ip), 0, "64-byte label refused");
+	for (int i = 0; i < 253; i++)
+		name[i] = i % 2 ? '.' : 'a';
+	name[253] = 0;
+	name[252] = 'a';
+	is_int(ftp_parse_pasv_address(name, ip), 2, "253-byte name");
+	name[253] = '.';
+	name[254] = 0;
+	is_int(ftp_parse_pasv_address(name, ip), 2, "253 bytes and a final dot");
+	name[253] = 'a';
+	is_int(ftp_parse_pasv_address(name, ip), 0, "254-byte name refused");
+}
+
 int main(void)
 {
 	test_lines();
 	test_cmdline();
 	test_port();
 	test_small();
+	test_pasv_address();
 	return tap_done();
 }
