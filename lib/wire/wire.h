@@ -48,6 +48,9 @@ int wire_get_cstring(struct wire_in *in, char *buf, size_t bufsize);
 int wire_get_mpint(struct wire_in *in, const unsigned char **p, uint32_t *len);
 /* 1 if the whole input was consumed and nothing failed. */
 int wire_done(const struct wire_in *in);
+/* 1 if nothing failed; unread bytes may remain (for messages whose
+ * reference implementation ignores what follows the last field). */
+int wire_ok(const struct wire_in *in);
 size_t wire_left(const struct wire_in *in);
 
 void wire_out_init(struct wire_out *out, void *p, size_t cap);

@@ -134,6 +134,11 @@ int wire_done(const struct wire_in *in)
 	return !in->bad && in->pos == in->len;
 }
 
+int wire_ok(const struct wire_in *in)
+{
+	return !in->bad;
+}
+
 size_t wire_left(const struct wire_in *in)
 {
 	return in->bad ? 0 : in->len - in->pos;

@@ -38,7 +38,7 @@ static int sftp_op_posix_rename(struct sftp_server *s, struct sftp_req *rq)
 {
 	sftp_get_path(&rq->in, s->path1);
 	sftp_get_path(&rq->in, s->path2);
-	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	log_info("posix-rename \"%s\" to \"%s\"", sftp_log_str(s->logbuf1, s->path1),
 		 sftp_log_str(s->logbuf2, s->path2));
 	if (!fs_rename(s->root, s->path1, s->path2, 0)) return sftp_status_from_errno(errno);
@@ -71,7 +71,7 @@ static int sftp_op_statvfs(struct sftp_server *s, struct sftp_req *rq)
 	struct statvfs sv;
 
 	sftp_get_path(&rq->in, s->path1);
-	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	if (!fs_statvfs(s->root, s->path1, &sv)) return sftp_status_from_errno(errno);
 	return sftp_reply_statvfs(s, rq->id, &sv);
 }
@@ -81,7 +81,7 @@ static int sftp_op_fstatvfs(struct sftp_server *s, struct sftp_req *rq)
 	struct sftp_handle *h = sftp_get_handle(s, &rq->in, SFTP_HANDLE_FREE);
 	struct statvfs sv;
 
-	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	if (!h) return SSH_FX_FAILURE;
 	if (fstatvfs(sftp_handle_fd(h), &sv) < 0) return sftp_status_from_errno(errno);
 	return sftp_reply_statvfs(s, rq->id, &sv);
@@ -91,7 +91,7 @@ static int sftp_op_hardlink(struct sftp_server *s, struct sftp_req *rq)
 {
 	sftp_get_path(&rq->in, s->path1);
 	sftp_get_path(&rq->in, s->path2);
-	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	log_info("hardlink \"%s\" to \"%s\"", sftp_log_str(s->logbuf1, s->path1),
 		 sftp_log_str(s->logbuf2, s->path2));
 	if (!fs_link(s->root, s->path1, s->path2)) return sftp_status_from_errno(errno);
@@ -102,7 +102,7 @@ static int sftp_op_fsync(struct sftp_server *s, struct sftp_req *rq)
 {
 	struct sftp_handle *h = sftp_get_handle(s, &rq->in, SFTP_HANDLE_FILE);
 
-	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	if (!h) return SSH_FX_FAILURE;
 	if (fsync(h->fd) < 0) return sftp_status_from_errno(errno);
 	return SSH_FX_OK;
@@ -114,7 +114,7 @@ static int sftp_op_lsetstat(struct sftp_server *s, struct sftp_req *rq)
 
 	sftp_get_path(&rq->in, s->path1);
 	sftp_attr_get(&rq->in, &a);
-	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	if (a.flags & SSH_FILEXFER_ATTR_SIZE)
 		return SSH_FX_BAD_MESSAGE; /* nonsensical for a link */
 	if (!sftp_attr_apply_path(s, s->path1, &a, 0)) return sftp_status_from_errno(errno);
@@ -125,7 +125,7 @@ static int sftp_op_limits(struct sftp_server *s, struct sftp_req *rq)
 {
 	struct wire_out *w;
 
-	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	w = sftp_reply_begin(s, SSH_FXP_EXTENDED_REPLY, rq->id);
 	wire_put_u64(w, SFTP_MAX_PACKET);
 	wire_put_u64(w, SFTP_MAX_READ);
@@ -160,7 +160,7 @@ static int sftp_op_expand_path(struct sftp_server *s, struct sftp_req *rq)
 	const char *p = s->path1;
 
 	sftp_get_path(&rq->in, s->path1);
-	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	if (s->path1[0] == '~') {
 		if (!sftp_expand_tilde(s, s->path1, s->path2)) return sftp_status_from_errno(errno);
 		p = s->path2;
@@ -209,7 +209,7 @@ static int sftp_op_copy_data(struct sftp_server *s, struct sftp_req *rq)
 	wire_get_u64(&rq->in, &len);
 	wh = sftp_get_handle(s, &rq->in, SFTP_HANDLE_FILE);
 	wire_get_u64(&rq->in, &woff);
-	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	if (!rh || !wh) return SSH_FX_FAILURE;
 	if (roff > (uint64_t)INT64_MAX / 2 || woff > (uint64_t)INT64_MAX / 2 ||
 	    len > (uint64_t)INT64_MAX / 2)
@@ -240,7 +240,7 @@ static int sftp_op_copy_data(struct sftp_server *s, struct sftp_req *rq)
 static int sftp_op_home_directory(struct sftp_server *s, struct sftp_req *rq)
 {
 	sftp_get_path(&rq->in, s->path1);
-	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	if (s->path1[0] && strcmp(s->path1, s->user)) {
 		s->msg = "unknown user";
 		return SSH_FX_FAILURE;
@@ -271,7 +271,7 @@ static int sftp_op_users_groups(struct sftp_server *s, struct sftp_req *rq)
 
 	wire_get_string(&rq->in, &uids, &ulen);
 	wire_get_string(&rq->in, &gids, &glen);
-	if (!wire_done(&rq->in) || ulen % 4 || glen % 4) return SSH_FX_BAD_MESSAGE;
+	if (!wire_ok(&rq->in) || ulen % 4 || glen % 4) return SSH_FX_BAD_MESSAGE;
 	if (ulen / 4 + glen / 4 > SFTP_MAX_ID_LOOKUPS) {
 		s->msg = "too many ids";
 		return SSH_FX_FAILURE;

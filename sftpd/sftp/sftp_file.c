@@ -50,7 +50,7 @@ int sftp_op_open(struct sftp_server *s, struct sftp_req *rq)
 	sftp_get_path(&rq->in, s->path1);
 	wire_get_u32(&rq->in, &pf);
 	sftp_attr_get(&rq->in, &a);
-	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	mode = (a.flags & SSH_FILEXFER_ATTR_PERMISSIONS) ? (a.perm & 07777) : 0666;
 	mode &= ~s->umask;
 	if (pf & SSH_FXF_CREAT)
@@ -84,7 +84,7 @@ int sftp_op_close(struct sftp_server *s, struct sftp_req *rq)
 	struct sftp_handle *h = sftp_get_handle(s, &rq->in, SFTP_HANDLE_FREE);
 	const char *lp;
 
-	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	if (!h) return SSH_FX_FAILURE;
 	lp = sftp_log_str(s->logbuf1, h->path);
 	if (h->kind == SFTP_HANDLE_DIR)
@@ -116,7 +116,7 @@ int sftp_op_read(struct sftp_server *s, struct sftp_req *rq)
 
 	wire_get_u64(&rq->in, &off);
 	wire_get_u32(&rq->in, &len);
-	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	if (!h) return SSH_FX_FAILURE;
 	if (off > (uint64_t)INT64_MAX) return SSH_FX_BAD_MESSAGE;
 	if (len > SFTP_MAX_READ) len = SFTP_MAX_READ;
@@ -146,7 +146,7 @@ int sftp_op_write(struct sftp_server *s, struct sftp_req *rq)
 
 	wire_get_u64(&rq->in, &off);
 	wire_get_string(&rq->in, &data, &len);
-	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	if (!h) return SSH_FX_FAILURE;
 	if (off > (uint64_t)INT64_MAX - len) return SSH_FX_BAD_MESSAGE;
 	while (done < len) {
@@ -179,7 +179,7 @@ int sftp_op_fstat(struct sftp_server *s, struct sftp_req *rq)
 	struct sftp_handle *h = sftp_get_handle(s, &rq->in, SFTP_HANDLE_FREE);
 	struct stat st;
 
-	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	if (!h) return SSH_FX_FAILURE;
 	if (fstat(sftp_handle_fd(h), &st) < 0) return sftp_status_from_errno(errno);
 	return sftp_reply_attrs(s, rq->id, &st);
@@ -191,7 +191,7 @@ int sftp_op_fsetstat(struct sftp_server *s, struct sftp_req *rq)
 	struct sftp_attr a;
 
 	sftp_attr_get(&rq->in, &a);
-	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	if (!h) return SSH_FX_FAILURE;
 	if (!sftp_attr_apply_fd(s, sftp_handle_fd(h), h->path, &a))
 		return sftp_status_from_errno(errno);
@@ -204,7 +204,7 @@ int sftp_op_opendir(struct sftp_server *s, struct sftp_req *rq)
 	unsigned char hid[SFTP_HANDLE_LEN];
 
 	sftp_get_path(&rq->in, s->path1);
-	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	log_info("opendir \"%s\"", sftp_log_str(s->logbuf1, s->path1));
 	if (s->handles.used >= s->handles.cap) {
 		log_warn("refused opendir: too many open handles");
@@ -244,7 +244,7 @@ int sftp_op_readdir(struct sftp_server *s, struct sftp_req *rq)
 	uint32_t count = 0;
 	time_t now = time(0);
 
-	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	if (!h) return SSH_FX_FAILURE;
 	w = sftp_reply_begin(s, SSH_FXP_NAME, rq->id);
 	at = w->len;

@@ -88,6 +88,7 @@ enum sftp_attr_flags {
 #define SFTP_OUT_INITIAL (64u * 1024)
 #define SFTP_COPY_CHUNK (64u * 1024)
 #define SFTP_LOG_PATH 512
+#define SFTP_LOG_NAME 64 /* bytes of an extension name in a log line */
 
 /* --- attributes (sftp_attr.c) --- */
 struct sftp_attr {

@@ -16,7 +16,7 @@ static int sftp_path_stat(struct sftp_server *s, struct sftp_req *rq, int follow
 	int ok;
 
 	sftp_get_path(&rq->in, s->path1);
-	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	ok = follow ? fs_stat(s->root, s->path1, &st) : fs_lstat(s->root, s->path1, &st);
 	if (!ok) return sftp_status_from_errno(errno);
 	w = sftp_reply_begin(s, SSH_FXP_ATTRS, rq->id);
@@ -41,7 +41,7 @@ int sftp_op_setstat(struct sftp_server *s, struct sftp_req *rq)
 
 	sftp_get_path(&rq->in, s->path1);
 	sftp_attr_get(&rq->in, &a);
-	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	if (!sftp_attr_apply_path(s, s->path1, &a, 1)) return sftp_status_from_errno(errno);
 	return SSH_FX_OK;
 }
@@ -49,7 +49,7 @@ int sftp_op_setstat(struct sftp_server *s, struct sftp_req *rq)
 int sftp_op_remove(struct sftp_server *s, struct sftp_req *rq)
 {
 	sftp_get_path(&rq->in, s->path1);
-	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	log_info("remove \"%s\"", sftp_log_str(s->logbuf1, s->path1));
 	if (!fs_unlink(s->root, s->path1)) return sftp_status_from_errno(errno);
 	return SSH_FX_OK;
@@ -62,7 +62,7 @@ int sftp_op_mkdir(struct sftp_server *s, struct sftp_req *rq)
 
 	sftp_get_path(&rq->in, s->path1);
 	sftp_attr_get(&rq->in, &a);
-	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	mode = (a.flags & SSH_FILEXFER_ATTR_PERMISSIONS) ? (a.perm & 07777) : 0777;
 	mode &= ~s->umask;
 	log_info("mkdir \"%s\" mode 0%o", sftp_log_str(s->logbuf1, s->path1), (unsigned)mode);
@@ -73,7 +73,7 @@ int sftp_op_mkdir(struct sftp_server *s, struct sftp_req *rq)
 int sftp_op_rmdir(struct sftp_server *s, struct sftp_req *rq)
 {
 	sftp_get_path(&rq->in, s->path1);
-	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	log_info("rmdir \"%s\"", sftp_log_str(s->logbuf1, s->path1));
 	if (!fs_rmdir(s->root, s->path1)) return sftp_status_from_errno(errno);
 	return SSH_FX_OK;
@@ -96,7 +96,7 @@ int sftp_canonical(struct sftp_server *s, const char *path)
 int sftp_op_realpath(struct sftp_server *s, struct sftp_req *rq)
 {
 	sftp_get_path(&rq->in, s->path1);
-	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	if (!sftp_canonical(s, s->path1)) return sftp_status_from_errno(errno);
 	return sftp_reply_one_name(s, rq->id, s->pathout);
 }
@@ -105,7 +105,7 @@ int sftp_op_rename(struct sftp_server *s, struct sftp_req *rq)
 {
 	sftp_get_path(&rq->in, s->path1);
 	sftp_get_path(&rq->in, s->path2);
-	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	log_info("rename \"%s\" to \"%s\"", sftp_log_str(s->logbuf1, s->path1),
 		 sftp_log_str(s->logbuf2, s->path2));
 	if (!fs_rename(s->root, s->path1, s->path2, RENAME_NOREPLACE))
@@ -118,7 +118,7 @@ int sftp_op_readlink(struct sftp_server *s, struct sftp_req *rq)
 	ssize_t n;
 
 	sftp_get_path(&rq->in, s->path1);
-	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	n = fs_readlink(s->root, s->path1, s->pathout, sizeof s->pathout);
 	if (n < 0) return sftp_status_from_errno(errno);
 	s->pathout[(size_t)n < sizeof s->pathout ? (size_t)n : sizeof s->pathout - 1] = 0;
@@ -130,7 +130,7 @@ int sftp_op_symlink(struct sftp_server *s, struct sftp_req *rq)
 {
 	sftp_get_path(&rq->in, s->path1);
 	sftp_get_path(&rq->in, s->path2);
-	if (!wire_done(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	log_info("symlink \"%s\" -> \"%s\"", sftp_log_str(s->logbuf2, s->path2),
 		 sftp_log_str(s->logbuf1, s->path1));
 	if (!fs_symlink(s->root, s->path1, s->path2)) return sftp_status_from_errno(errno);

@@ -292,6 +292,16 @@ const char *sftp_log_str(char *buf, const char *str)
 	return buf;
 }
 
+/* Printable copy of the first bytes of a client string, in logbuf1. */
+static const char *sftp_log_bytes(struct sftp_server *s, const unsigned char *p, uint32_t len)
+{
+	size_t n = len < SFTP_LOG_NAME ? len : SFTP_LOG_NAME;
+
+	memcpy(s->logbuf2, p, n);
+	s->logbuf2[n] = 0;
+	return sftp_log_str(s->logbuf1, s->logbuf2);
+}
+
 int sftp_get_path(struct wire_in *in, char *buf)
 {
 	return wire_get_cstring(in, buf, SLUICE_MAX_PATH);
@@ -310,6 +320,26 @@ struct sftp_handle *sftp_get_handle(struct sftp_server *s, struct wire_in *in,
 	return h;
 }
 
+/* INIT may carry the client's extension pairs (OpenSSH's server ignores
+ * them): named in the debug log.  What does not parse as pairs is left
+ * for the dispatcher to report as trailing bytes. */
+static void sftp_init_extensions(struct sftp_server *s, struct wire_in *in)
+{
+	const unsigned char *name, *data;
+	uint32_t nlen, dlen;
+	struct wire_in at;
+
+	while (wire_left(in)) {
+		at = *in;
+		if (!wire_get_string(in, &name, &nlen) || !wire_get_string(in, &data, &dlen)) {
+			*in = at;
+			return;
+		}
+		log_debug("client extension \"%s\" with %lu bytes of data",
+			  sftp_log_bytes(s, name, nlen), (unsigned long)dlen);
+	}
+}
+
 static int sftp_op_init(struct sftp_server *s, struct sftp_req *rq)
 {
 	struct wire_out *w;
@@ -324,6 +354,7 @@ static int sftp_op_init(struct sftp_server *s, struct sftp_req *rq)
 	s->initialised = 1;
 	log_info("session start: client version %u%s%s", (unsigned)rq->id, *s->user ? " user " : "",
 		 s->user);
+	sftp_init_extensions(s, &rq->in);
 	w = sftp_reply_start(s, SSH_FXP_VERSION);
 	wire_put_u32(w, SFTP_VERSION);
 	for (i = 0; i < sftp_ext_count; i++) {
@@ -381,16 +412,28 @@ static int sftp_resolve(struct sftp_server *s, struct sftp_req *rq, const struct
 		if (!wire_get_string(&rq->in, &name, &len)) return SSH_FX_BAD_MESSAGE;
 		op = sftp_find_ext(name, len);
 		if (!op) {
-			size_t n = len < 64 ? len : 64;
-			memcpy(s->logbuf2, name, n);
-			s->logbuf2[n] = 0;
-			log_warn("unsupported extension \"%s\"",
-				 sftp_log_str(s->logbuf1, s->logbuf2));
+			log_warn("unsupported extension \"%s\"", sftp_log_bytes(s, name, len));
 			return SSH_FX_OP_UNSUPPORTED;
 		}
 	}
 	*opp = op;
 	return SFTP_REPLIED;
+}
+
+/* Bytes after a request's last field are skipped, as OpenSSH's sftp-server
+ * does: Debian 12's rclone 1.60 (built with pkg/sftp 1.13.5) frames the last
+ * WRITE of a file as a full 32 KiB one, the stale rest of its buffer after
+ * the data.  A field that runs past the end is still a bad message. */
+static void sftp_skip_trailing(const struct sftp_op *op, const struct sftp_req *rq)
+{
+	size_t n = wire_left(&rq->in);
+
+	if (!n) return;
+	if (rq->type == SSH_FXP_INIT)
+		log_debug("init: %zu trailing bytes ignored", n);
+	else
+		log_debug("%s request %lu: %zu trailing bytes ignored", op->name,
+			  (unsigned long)rq->id, n);
 }
 
 static void sftp_dispatch(struct sftp_server *s, const unsigned char *pkt, uint32_t len)
@@ -418,8 +461,10 @@ static void sftp_dispatch(struct sftp_server *s, const unsigned char *pkt, uint3
 			if (st == SSH_FX_BAD_MESSAGE) {
 				log_warn("malformed %s request", op->name);
 				s->msg = 0;
-			} else if (st == SSH_FX_PERMISSION_DENIED) {
-				log_warn("%s refused: permission denied", op->name);
+			} else {
+				if (st == SSH_FX_PERMISSION_DENIED)
+					log_warn("%s refused: permission denied", op->name);
+				if (!s->fatal) sftp_skip_trailing(op, &rq);
 			}
 		}
 	}

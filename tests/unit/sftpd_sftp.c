@@ -507,7 +507,7 @@ static void test_malformed(void)
 	wire_put_cstring(&pb, "/");
 	wire_put_u8(&pb, 0);
 	xfer();
-	is_int(status(), SSH_FX_BAD_MESSAGE, "trailing garbage");
+	ok(rtype == SSH_FXP_ATTRS && rid == 42, "a trailing byte is ignored");
 	req(SSH_FXP_STAT, 43);
 	wire_put_string(&pb, "file.txt\0x", 10);
 	xfer();
@@ -555,6 +555,328 @@ static void test_malformed(void)
 		   "input over the room refused");
 	}
 	sftp_server_free(srv);
+}
+
+/* Bytes after a request's last field are ignored, as OpenSSH's sftp-server
+ * ignores them (rclone 1.60 depends on it); a request cut anywhere inside
+ * its fields is still a bad message. */
+static const unsigned char trailer[] = "\0\x01trailing bytes\xff";
+
+/* Sends the request built in pb: first each of its proper prefixes (every
+ * one must be refused as a bad message with the id kept, and change
+ * nothing), then the whole request followed by trailer. */
+static int cuts_then_trailing(const char *what)
+{
+	static unsigned char whole[4096];
+	size_t len = pb.len, cut, bad = 0;
+	uint32_t id = wire_load_u32(pbuf + 5);
+
+	if (len > sizeof whole) return 0;
+	memcpy(whole, pbuf, len);
+	for (cut = 9; cut < len; cut++) {
+		wire_store_u32(whole, (uint32_t)(cut - 4));
+		if (!feed(whole, cut) || status() != SSH_FX_BAD_MESSAGE || rid != id) bad++;
+	}
+	ok(bad == 0, "%s: each of its %zu truncations is a bad message", what, len - 9);
+	memcpy(pbuf, whole, len);
+	pb.len = len;
+	pb.bad = 0;
+	wire_put_bytes(&pb, trailer, sizeof trailer);
+	return xfer() && rid == id;
+}
+
+static void expect_status(const char *what, int want)
+{
+	if (status() == want)
+		ok(1, "%s with trailing bytes: status %d", what, want);
+	else
+		ok(0, "%s with trailing bytes: status %d (got type %u status %d \"%s\")", what,
+		   want, (unsigned)rtype, status(), status_msg());
+}
+
+static void expect_type(const char *what, uint8_t want)
+{
+	if (rtype == want)
+		ok(1, "%s with trailing bytes: reply type %u", what, (unsigned)want);
+	else
+		ok(0, "%s with trailing bytes: reply type %u (got %u status %d \"%s\")", what,
+		   (unsigned)want, (unsigned)rtype, status(), status_msg());
+}
+
+/* A HANDLE reply's handle into h. */
+static int got_handle(unsigned char h[SFTP_HANDLE_LEN])
+{
+	const unsigned char *p;
+	uint32_t n;
+
+	if (rtype != SSH_FXP_HANDLE || !wire_get_string(&rin, &p, &n) || n != SFTP_HANDLE_LEN)
+		return 0;
+	memcpy(h, p, n);
+	return 1;
+}
+
+static void put_attr_perm(uint32_t perm)
+{
+	wire_put_u32(&pb, SSH_FILEXFER_ATTR_PERMISSIONS);
+	wire_put_u32(&pb, perm);
+}
+
+static void test_trailing_handles(void)
+{
+	unsigned char hw[SFTP_HANDLE_LEN], hr[SFTP_HANDLE_LEN], hc[SFTP_HANDLE_LEN];
+	const unsigned char *p;
+	uint32_t n;
+	char path[600], back[64];
+	FILE *f;
+
+	req(SSH_FXP_OPEN, 500);
+	wire_put_cstring(&pb, "t/new");
+	wire_put_u32(&pb, SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_TRUNC);
+	put_attr_perm(0644);
+	cuts_then_trailing("open");
+	ok(got_handle(hw), "open with trailing bytes: a handle");
+	ok(exists("t/new"), "open created the file (and the cut ones did not stop it)");
+
+	req(SSH_FXP_WRITE, 501);
+	wire_put_string(&pb, hw, sizeof hw);
+	wire_put_u64(&pb, 0);
+	wire_put_string(&pb, "hello", 5);
+	cuts_then_trailing("write");
+	expect_status("write", SSH_FX_OK);
+
+	req(SSH_FXP_FSTAT, 502);
+	wire_put_string(&pb, hw, sizeof hw);
+	cuts_then_trailing("fstat");
+	expect_type("fstat", SSH_FXP_ATTRS);
+
+	req(SSH_FXP_FSETSTAT, 503);
+	wire_put_string(&pb, hw, sizeof hw);
+	wire_put_u32(&pb, SSH_FILEXFER_ATTR_ACMODTIME);
+	wire_put_u32(&pb, 1100000000);
+	wire_put_u32(&pb, 1100000000);
+	cuts_then_trailing("fsetstat");
+	expect_status("fsetstat", SSH_FX_OK);
+
+	ext(504, "fsync@openssh.com");
+	wire_put_string(&pb, hw, sizeof hw);
+	cuts_then_trailing("fsync@openssh.com");
+	expect_status("fsync@openssh.com", SSH_FX_OK);
+
+	ext(505, "fstatvfs@openssh.com");
+	wire_put_string(&pb, hw, sizeof hw);
+	cuts_then_trailing("fstatvfs@openssh.com");
+	expect_type("fstatvfs@openssh.com", SSH_FXP_EXTENDED_REPLY);
+
+	req(SSH_FXP_CLOSE, 506);
+	wire_put_string(&pb, hw, sizeof hw);
+	cuts_then_trailing("close");
+	expect_status("close", SSH_FX_OK);
+	snprintf(path, sizeof path, "%s/t/new", rootdir);
+	f = fopen(path, "rb");
+	n = f ? (uint32_t)fread(back, 1, sizeof back, f) : 0;
+	if (f) fclose(f);
+	ok(n == 5 && !memcmp(back, "hello", 5), "the file holds the data and no trailing byte");
+
+	req(SSH_FXP_OPEN, 507);
+	wire_put_cstring(&pb, "t/new");
+	wire_put_u32(&pb, SSH_FXF_READ);
+	wire_put_u32(&pb, 0);
+	cuts_then_trailing("open for read");
+	ok(got_handle(hr), "open for read with trailing bytes: a handle");
+
+	req(SSH_FXP_READ, 508);
+	wire_put_string(&pb, hr, sizeof hr);
+	wire_put_u64(&pb, 1);
+	wire_put_u32(&pb, 100);
+	cuts_then_trailing("read");
+	ok(rtype == SSH_FXP_DATA && wire_get_string(&rin, &p, &n) && n == 4 &&
+	       !memcmp(p, "ello", 4),
+	   "read with trailing bytes: the data");
+
+	ok(do_open(509, "t/copy", SSH_FXF_WRITE | SSH_FXF_CREAT, -1, hc), "open the copy");
+	ext(510, "copy-data");
+	wire_put_string(&pb, hr, sizeof hr);
+	wire_put_u64(&pb, 0);
+	wire_put_u64(&pb, 0);
+	wire_put_string(&pb, hc, sizeof hc);
+	wire_put_u64(&pb, 0);
+	cuts_then_trailing("copy-data");
+	expect_status("copy-data", SSH_FX_OK);
+	do_handle_req(SSH_FXP_CLOSE, 511, hc);
+	do_handle_req(SSH_FXP_CLOSE, 512, hr);
+	snprintf(path, sizeof path, "%s/t/copy", rootdir);
+	f = fopen(path, "rb");
+	n = f ? (uint32_t)fread(back, 1, sizeof back, f) : 0;
+	if (f) fclose(f);
+	ok(n == 5 && !memcmp(back, "hello", 5), "copy-data copied the whole file");
+
+	req(SSH_FXP_OPENDIR, 513);
+	wire_put_cstring(&pb, "t");
+	cuts_then_trailing("opendir");
+	ok(got_handle(hr), "opendir with trailing bytes: a handle");
+	req(SSH_FXP_READDIR, 514);
+	wire_put_string(&pb, hr, sizeof hr);
+	cuts_then_trailing("readdir");
+	expect_type("readdir", SSH_FXP_NAME);
+	do_handle_req(SSH_FXP_CLOSE, 515, hr);
+}
+
+static void test_trailing_paths(void)
+{
+	struct stat st;
+	char path[600];
+
+	req(SSH_FXP_STAT, 520);
+	wire_put_cstring(&pb, "t/new");
+	cuts_then_trailing("stat");
+	expect_type("stat", SSH_FXP_ATTRS);
+
+	req(SSH_FXP_LSTAT, 521);
+	wire_put_cstring(&pb, "t/new");
+	cuts_then_trailing("lstat");
+	expect_type("lstat", SSH_FXP_ATTRS);
+
+	req(SSH_FXP_SETSTAT, 522);
+	wire_put_cstring(&pb, "t/new");
+	put_attr_perm(0600);
+	cuts_then_trailing("setstat");
+	expect_status("setstat", SSH_FX_OK);
+	snprintf(path, sizeof path, "%s/t/new", rootdir);
+	ok(stat(path, &st) == 0 && (st.st_mode & 07777) == 0600, "setstat applied the mode");
+
+	ext(523, "lsetstat@openssh.com");
+	wire_put_cstring(&pb, "t/new");
+	put_attr_perm(0640);
+	cuts_then_trailing("lsetstat@openssh.com");
+	expect_status("lsetstat@openssh.com", SSH_FX_OK);
+
+	req(SSH_FXP_MKDIR, 524);
+	wire_put_cstring(&pb, "t/d");
+	put_attr_perm(0755);
+	cuts_then_trailing("mkdir");
+	expect_status("mkdir", SSH_FX_OK);
+	ok(exists("t/d"), "mkdir made the directory");
+
+	req(SSH_FXP_RMDIR, 525);
+	wire_put_cstring(&pb, "t/d");
+	cuts_then_trailing("rmdir");
+	expect_status("rmdir", SSH_FX_OK);
+	ok(!exists("t/d"), "rmdir removed it");
+
+	req(SSH_FXP_REALPATH, 526);
+	wire_put_cstring(&pb, "t/../t");
+	cuts_then_trailing("realpath");
+	is_str(name_reply(), "/t", "realpath with trailing bytes: the name");
+
+	req(SSH_FXP_RENAME, 527);
+	wire_put_cstring(&pb, "t/new");
+	wire_put_cstring(&pb, "t/ren");
+	cuts_then_trailing("rename");
+	expect_status("rename", SSH_FX_OK);
+	ok(exists("t/ren") && !exists("t/new"), "rename moved the file");
+
+	ext(528, "posix-rename@openssh.com");
+	wire_put_cstring(&pb, "t/ren");
+	wire_put_cstring(&pb, "t/ren2");
+	cuts_then_trailing("posix-rename@openssh.com");
+	expect_status("posix-rename@openssh.com", SSH_FX_OK);
+
+	req(SSH_FXP_SYMLINK, 529);
+	wire_put_cstring(&pb, "ren2");
+	wire_put_cstring(&pb, "t/link");
+	cuts_then_trailing("symlink");
+	expect_status("symlink", SSH_FX_OK);
+
+	req(SSH_FXP_READLINK, 530);
+	wire_put_cstring(&pb, "t/link");
+	cuts_then_trailing("readlink");
+	is_str(name_reply(), "ren2", "readlink with trailing bytes: the target");
+
+	ext(531, "hardlink@openssh.com");
+	wire_put_cstring(&pb, "t/ren2");
+	wire_put_cstring(&pb, "t/hard");
+	cuts_then_trailing("hardlink@openssh.com");
+	expect_status("hardlink@openssh.com", SSH_FX_OK);
+
+	req(SSH_FXP_REMOVE, 532);
+	wire_put_cstring(&pb, "t/hard");
+	cuts_then_trailing("remove");
+	expect_status("remove", SSH_FX_OK);
+	ok(!exists("t/hard"), "remove removed it");
+}
+
+static void test_trailing_queries(void)
+{
+	static const unsigned char ids[4] = {0, 0, 0, 0};
+
+	ext(540, "statvfs@openssh.com");
+	wire_put_cstring(&pb, "t");
+	cuts_then_trailing("statvfs@openssh.com");
+	expect_type("statvfs@openssh.com", SSH_FXP_EXTENDED_REPLY);
+
+	ext(541, "limits@openssh.com");
+	cuts_then_trailing("limits@openssh.com");
+	expect_type("limits@openssh.com", SSH_FXP_EXTENDED_REPLY);
+
+	ext(542, "expand-path@openssh.com");
+	wire_put_cstring(&pb, "~/t");
+	cuts_then_trailing("expand-path@openssh.com");
+	is_str(name_reply(), "/t", "expand-path with trailing bytes: the path");
+
+	ext(543, "home-directory");
+	wire_put_cstring(&pb, "alice");
+	cuts_then_trailing("home-directory");
+	is_str(name_reply(), "/", "home-directory with trailing bytes: the home");
+
+	ext(544, "users-groups-by-id@openssh.com");
+	wire_put_string(&pb, ids, sizeof ids);
+	wire_put_string(&pb, ids, sizeof ids);
+	cuts_then_trailing("users-groups-by-id@openssh.com");
+	expect_type("users-groups-by-id@openssh.com", SSH_FXP_EXTENDED_REPLY);
+
+	/* its arguments are unknown: cut or not, it is unsupported */
+	ext(545, "nonexistent@example.com");
+	wire_put_cstring(&pb, "argument");
+	wire_put_bytes(&pb, trailer, sizeof trailer);
+	xfer();
+	expect_status("an unknown extension", SSH_FX_OP_UNSUPPORTED);
+}
+
+/* INIT as SFTP v4-v6 clients send it: a higher version, extension pairs
+ * (draft-ietf-secsh-filexfer-13 section 4), then bytes that are no pair. */
+static void test_trailing_init(void)
+{
+	uint32_t v;
+
+	srv = sftp_server_new(&root, 0);
+	pkt(SSH_FXP_INIT);
+	wire_put_u32(&pb, 6);
+	wire_put_cstring(&pb, "version-select");
+	wire_put_cstring(&pb, "");
+	wire_put_cstring(&pb, "vendor-id");
+	wire_put_string(&pb, "\0\0\0\4test", 8);
+	wire_put_bytes(&pb, "\0\0", 2);
+	ok(xfer() && rtype == SSH_FXP_VERSION && wire_get_u32(&rin, &v) && v == 3,
+	   "INIT v6 with extension pairs and stray bytes: VERSION 3");
+	do_path_req(SSH_FXP_STAT, 550, "/");
+	ok(rtype == SSH_FXP_ATTRS && rid == 550, "and the session goes on");
+	sftp_server_free(srv);
+}
+
+static void test_trailing(void)
+{
+	char d[600];
+
+	snprintf(d, sizeof d, "%s/t", rootdir);
+	mkdir(d, 0755);
+	new_server(0, 0);
+	test_trailing_handles();
+	test_trailing_paths();
+	test_trailing_queries();
+	do_path_req(SSH_FXP_STAT, 560, "/");
+	ok(rtype == SSH_FXP_ATTRS && rid == 560 && run_rc, "the session is still well");
+	sftp_server_free(srv);
+	test_trailing_init();
 }
 
 static void test_read_only(void)
@@ -914,6 +1236,7 @@ int main(void)
 	test_backpressure();
 	test_input_stream();
 	test_malformed();
+	test_trailing();
 	test_read_only();
 	test_handle_limit();
 	test_paths();

@@ -87,8 +87,9 @@ static void test_short(void)
 	wire_in_init(&in, full, sizeof full);
 	ok(wire_get_string(&in, &p, &n), "string ok");
 	ok(!wire_done(&in) && wire_left(&in) == 8, "not done, 8 left");
+	ok(wire_ok(&in), "but ok: bytes may remain");
 	ok(!wire_get_u64(&in, &u64) || 1, "consume");
-	ok(wire_done(&in), "done after u64");
+	ok(wire_done(&in) && wire_ok(&in), "done after u64");
 
 	/* length field larger than the rest */
 	{
@@ -101,6 +102,7 @@ static void test_short(void)
 	ok(!wire_get_bytes(&in, &p, 100), "fail once");
 	ok(!wire_get_u8(&in, &u8) && errno == EPROTO, "then u8 fails on valid data");
 	ok(!wire_done(&in) && wire_left(&in) == 0, "bad cursor not done");
+	ok(!wire_ok(&in), "nor ok");
 	wire_in_init(&in, 0, 5);
 	ok(!wire_get_u8(&in, &u8), "NULL input has no bytes");
 }
