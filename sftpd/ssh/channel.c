@@ -105,13 +105,31 @@ static int start_sftp(struct session *s, struct channel *ch)
 	return 1;
 }
 
+/* A request name as a C string.  One that cannot be any name we know (too
+ * long for buf, or holding a NUL) becomes "": like any unknown request it
+ * gets a failure reply, as OpenSSH gives, rather than a disconnect. */
+static int get_request_name(struct wire_in *in, char *buf, size_t cap)
+{
+	const unsigned char *p;
+	uint32_t n;
+
+	if (!wire_get_string(in, &p, &n)) return 0;
+	if (n >= cap || memchr(p, 0, n)) {
+		log_info("refused a request with a %lu-byte name", (unsigned long)n);
+		n = 0;
+	}
+	memcpy(buf, p, n);
+	buf[n] = 0;
+	return 1;
+}
+
 static int handle_request(struct session *s, struct wire_in *in)
 {
 	struct channel *ch = channel_get(s, in);
 	char type[64], arg[256];
 	int want;
 
-	if (!ch || !wire_get_cstring(in, type, sizeof type) || !wire_get_bool(in, &want))
+	if (!ch || !get_request_name(in, type, sizeof type) || !wire_get_bool(in, &want))
 		return (errno = EPROTO, 0);
 	if (!strcmp(type, "subsystem")) {
 		if (!wire_get_cstring(in, arg, sizeof arg) || !wire_done(in))
@@ -185,12 +203,15 @@ static int handle_global(struct session *s, struct wire_in *in)
 {
 	char name[128];
 	int want;
-	unsigned char fail = SSH_MSG_REQUEST_FAILURE;
-	if (!wire_get_cstring(in, name, sizeof name) || !wire_get_bool(in, &want))
+	unsigned char answer = SSH_MSG_REQUEST_FAILURE;
+	if (!get_request_name(in, name, sizeof name) || !wire_get_bool(in, &want))
 		return (errno = EPROTO, 0);
-	if (!strcmp(name, "no-more-sessions@openssh.com")) s->no_more_sessions = 1;
+	if (!strcmp(name, "no-more-sessions@openssh.com")) {
+		s->no_more_sessions = 1;
+		answer = SSH_MSG_REQUEST_SUCCESS;
+	}
 	/* keepalive@openssh.com and everything else: a failure reply is the answer. */
-	return want ? packet_send(s, &fail, 1) : 1;
+	return want ? packet_send(s, &answer, 1) : 1;
 }
 
 int channel_handle(struct session *s, uint8_t type, const unsigned char *p, size_t len)

@@ -26,6 +26,15 @@ __attribute__((noreturn)) static void connection_exit(struct session *s, int cod
 	exit(code);
 }
 
+/* The numbers RFC 4254 assigns; 83-89 are unassigned and, like any
+ * unknown number, get SSH_MSG_UNIMPLEMENTED (RFC 4253 11.4), as OpenSSH
+ * answers them, not a disconnect. */
+static int connection_protocol_msg(uint8_t type)
+{
+	return (type >= SSH_MSG_GLOBAL_REQUEST && type <= SSH_MSG_REQUEST_FAILURE) ||
+	       (type >= SSH_MSG_CHANNEL_OPEN && type <= SSH_MSG_CHANNEL_FAILURE);
+}
+
 static int dispatch(struct session *s, const unsigned char *p, size_t len)
 {
 	uint8_t type = p[0];
@@ -52,7 +61,7 @@ static int dispatch(struct session *s, const unsigned char *p, size_t len)
 		if (!s->kex.done_once) return (errno = EPROTO, 0);
 		return userauth_handle(s, type, p, len);
 	}
-	if (type >= SSH_MSG_GLOBAL_REQUEST && type <= SSH_MSG_CHANNEL_FAILURE) {
+	if (connection_protocol_msg(type)) {
 		if (!s->authed) return (errno = EPROTO, 0);
 		return channel_handle(s, type, p, len);
 	}
