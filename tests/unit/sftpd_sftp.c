@@ -863,6 +863,37 @@ static void test_trailing_init(void)
 	sftp_server_free(srv);
 }
 
+/* Flag bits SFTP v3 does not define are ignored, as OpenSSH ignores them:
+ * in pflags, and in attributes (they announce no field in v3). */
+static void test_unknown_flags(void)
+{
+	unsigned char h[SFTP_HANDLE_LEN];
+	struct stat st;
+	char path[600];
+
+	ok(do_open(570, "t/flags", SSH_FXF_WRITE | SSH_FXF_CREAT | 0xffffffc0u, 0640, h),
+	   "OPEN with undefined pflags bits: a handle");
+	do_handle_req(SSH_FXP_CLOSE, 571, h);
+	req(SSH_FXP_SETSTAT, 572);
+	wire_put_cstring(&pb, "t/flags");
+	wire_put_u32(&pb, SSH_FILEXFER_ATTR_PERMISSIONS | 0x7ffffff0u);
+	wire_put_u32(&pb, 0604);
+	xfer();
+	is_int(status(), SSH_FX_OK, "SETSTAT with undefined attribute flag bits: OK");
+	snprintf(path, sizeof path, "%s/t/flags", rootdir);
+	ok(stat(path, &st) == 0 && (st.st_mode & 07777) == 0604, "and the mode is applied");
+	req(SSH_FXP_SETSTAT, 573);
+	wire_put_cstring(&pb, "t/flags");
+	wire_put_u32(&pb, SSH_FILEXFER_ATTR_EXTENDED);
+	wire_put_u32(&pb, 2);
+	wire_put_cstring(&pb, "acl@example.com");
+	wire_put_cstring(&pb, "data");
+	wire_put_cstring(&pb, "mime@example.com");
+	wire_put_cstring(&pb, "text/plain");
+	xfer();
+	is_int(status(), SSH_FX_OK, "SETSTAT with two extended attributes: OK (ignored)");
+}
+
 static void test_trailing(void)
 {
 	char d[600];
@@ -873,6 +904,7 @@ static void test_trailing(void)
 	test_trailing_handles();
 	test_trailing_paths();
 	test_trailing_queries();
+	test_unknown_flags();
 	do_path_req(SSH_FXP_STAT, 560, "/");
 	ok(rtype == SSH_FXP_ATTRS && rid == 560 && run_rc, "the session is still well");
 	sftp_server_free(srv);
