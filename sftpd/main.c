@@ -335,6 +335,7 @@ int main(int argc, char **argv)
 	priv_harden();
 	/* A client that goes away must show up as EPIPE from write, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
+	connection_catch_hangup();
 	s->t.rx = (struct buf)BUF_ZERO(SSH_RX_MAX);
 	s->t.tx = (struct buf)BUF_ZERO(SSH_TX_MAX);
 	s->t.deferred = (struct buf)BUF_ZERO(SSH_DEFERRED_MAX);

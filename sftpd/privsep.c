@@ -369,9 +369,12 @@ __attribute__((noreturn)) static void run_signer(struct monitor *m, const struct
 	close(0);
 	close(1);
 	confine_unprivileged(ids, "sftpd-signer");
-	/* After the uid change, which clears it: the signer must not outlive
-	 * the session it signs for. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != session) _exit(0);
+	/* The signer ends when the session does: the session holds the only
+	 * other end of fd, so its death is an end of file here, read after the
+	 * records it sent last (a violation report from its SIGSYS handler,
+	 * which a parent-death signal would have cut off).  A session already
+	 * gone before this point is seen the same way. */
+	(void)session;
 	report_fd = fd;
 	sandbox_or_die(filter_signer, sizeof filter_signer, "signer");
 	m->fd = fd;

@@ -4,6 +4,7 @@
  * authentication succeeds, the session process from there to the end. */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 #include "log/log.h"
@@ -210,6 +211,26 @@ static void write_output(struct session *s)
 	buf_consume(tx, (size_t)w);
 }
 
+/* SIGHUP: the other end hung up (ssh sends it to its ProxyCommand when it
+ * exits).  Dying of it would lose the record of what was open; the loop
+ * ends the connection as if the client had closed it. */
+static volatile sig_atomic_t hung_up;
+
+static void on_hangup(int sig)
+{
+	(void)sig;
+	hung_up = 1;
+}
+
+void connection_catch_hangup(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_hangup; /* no SA_RESTART: poll returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, 0);
+}
+
 void connection_serve(struct session *s)
 {
 	for (;;) {
@@ -217,6 +238,11 @@ void connection_serve(struct session *s)
 		int handing_over;
 		time_t now;
 		int r;
+
+		if (hung_up) {
+			log_info("hang-up signal: connection closed");
+			connection_exit(s, s->authed ? EXIT_OK : EXIT_PEER);
+		}
 
 		process_input(s);
 		handing_over = s->until_auth && s->authed;

@@ -301,6 +301,9 @@ int userauth_handle(struct session *s, uint8_t type, const unsigned char *p, siz
 /* connection.c: serves until the connection ends (exits), or, with
  * until_auth set, returns once USERAUTH_SUCCESS has been written. */
 void connection_serve(struct session *s);
+/* SIGHUP ends the connection through connection_serve's loop (logged, open
+ * files recorded as aborted) instead of killing the process. */
+void connection_catch_hangup(void);
 
 /* channel.c */
 int channel_handle(struct session *s, uint8_t type, const unsigned char *p, size_t len);

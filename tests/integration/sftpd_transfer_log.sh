@@ -90,7 +90,9 @@ else
 	t_skip "a name with a quote, backslash, tab, newline and UTF-8" "python3-paramiko is not installed"
 fi
 
-# An upload cut short: sftp is killed while it sends (slowed with -l).
+# An upload cut short: sftp is killed while it sends (slowed with -l); its
+# ssh then sends SIGHUP to sftpd, its ProxyCommand, which must still record
+# the upload as aborted.
 head -c 4000000 /dev/urandom >"$T/local/big.bin"
 printf 'put %s/local/big.bin big.bin\n' "$T" >"$T/batch2"
 timeout 60 sftp "${SSHO[@]}" -l 800 -b "$T/batch2" "$USER_NAME@x" >/dev/null 2>&1 &
@@ -101,8 +103,12 @@ while [ ! -s "$T/root/big.bin" ] && [ $i -lt 100 ]; do
 	i=$((i + 1))
 done
 sleep 0.5
-kill -KILL "$client" 2>/dev/null
-pkill -KILL -f "ProxyCommand=$T/srv" 2>/dev/null
+# the client's own processes (timeout, sftp, ssh), not the server below them
+victims=$(ps -e -o pid=,ppid=,comm= | awk -v r="$client" '{ up[$1] = $2; c[$1] = $3 }
+	END { print r; for (x in up) if (c[x] == "sftp" || c[x] == "ssh")
+		for (y = up[x]; y > 1; y = up[y]) if (y == r) { print x; break } }')
+# shellcheck disable=SC2086 # a list of PIDs
+kill -KILL $victims 2>/dev/null
 wait "$client" 2>/dev/null
 i=0
 while ! grep -q "direction=upload result=aborted" "$LOG" && [ $i -lt 150 ]; do
@@ -116,7 +122,40 @@ if [ -n "$got" ] && [ "$got" -gt 0 ] && [ "$got" -lt 4000000 ] && [ "$got" = "$s
 	t_ok "an upload cut short is recorded as aborted with the $got bytes that arrived"
 else
 	t_notok "an upload cut short is recorded as aborted with the bytes that arrived (got '${got:-none}', file has $size)"
-	t_diag "$(grep transfer "$LOG" | tail -n 3)"
+	t_diag "$(tail -n 4 "$LOG")"
+	t_diag "sftpd processes: $(ps -e -o pid=,stat=,comm= | grep sftpd | tr '\n' ' ')"
+fi
+
+# The same with SIGHUP sent to the session process itself (what ssh sends
+# its ProxyCommand on the way out): the connection ends, logged, and the
+# open upload is recorded as aborted.
+rm -f "$T/root/big.bin"
+l0=$(($(wc -l <"$LOG") + 1))
+timeout 60 sftp "${SSHO[@]}" -l 800 -b "$T/batch2" "$USER_NAME@x" >/dev/null 2>&1 &
+client=$!
+i=0
+while [ ! -s "$T/root/big.bin" ] && [ $i -lt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+sess=$(ps -e -o pid=,comm= | awk '$2 == "sftpd-session" { print $1 }')
+for p in $sess; do
+	# only the one serving this test: its root is this test's
+	[ "$(readlink "/proc/$p/root")" = "$T/root" ] || [ "$(readlink "/proc/$p/cwd")" = "$T/root" ] &&
+		kill -HUP "$p"
+done
+wait "$client" 2>/dev/null
+i=0
+while ! tail -n +"$l0" "$LOG" | grep -q 'result=aborted' && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if tail -n +"$l0" "$LOG" | grep -q 'hang-up signal: connection closed' &&
+	tail -n +"$l0" "$LOG" | grep -q 'direction=upload result=aborted .*path="/big.bin"'; then
+	t_ok "SIGHUP ends the session with a log line and the upload recorded as aborted"
+else
+	t_notok "SIGHUP ends the session with a log line and the upload recorded as aborted"
+	t_diag "$(tail -n +"$l0" "$LOG" | tail -n 4)"
 fi
 
 t_done
