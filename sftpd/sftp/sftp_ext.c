@@ -199,10 +199,32 @@ static int sftp_copy_range(struct sftp_server *s, struct sftp_handle *rh, uint64
 	return 1;
 }
 
+/* Limits a copy to the source as it is now ("to the end" when len is 0),
+ * so no copy can chase its own tail, whether the two handles are one or
+ * two opens of the same file, and refuses an overlap within one file.
+ * Returns SSH_FX_OK or the status to answer. */
+static int sftp_copy_bounds(struct sftp_server *s, struct sftp_handle *rh, uint64_t roff,
+			    uint64_t *len, struct sftp_handle *wh, uint64_t woff)
+{
+	struct stat rst, wst;
+	uint64_t left;
+
+	if (fstat(rh->fd, &rst) < 0 || fstat(wh->fd, &wst) < 0) return sftp_status_from_errno(errno);
+	left = (uint64_t)rst.st_size > roff ? (uint64_t)rst.st_size - roff : 0;
+	if (*len == 0 || *len > left) *len = left;
+	if (rst.st_dev == wst.st_dev && rst.st_ino == wst.st_ino && roff < woff + *len &&
+	    woff < roff + *len) {
+		s->msg = "overlapping copy";
+		return SSH_FX_FAILURE;
+	}
+	return SSH_FX_OK;
+}
+
 static int sftp_op_copy_data(struct sftp_server *s, struct sftp_req *rq)
 {
 	struct sftp_handle *rh, *wh;
 	uint64_t roff, len, woff;
+	int st;
 
 	rh = sftp_get_handle(s, &rq->in, SFTP_HANDLE_FILE);
 	wire_get_u64(&rq->in, &roff);
@@ -218,17 +240,7 @@ static int sftp_op_copy_data(struct sftp_server *s, struct sftp_req *rq)
 		s->msg = "destination not opened for writing";
 		return SSH_FX_FAILURE;
 	}
-	if (len == 0) {
-		/* "to the end": the end as it is now, so a copy into the same
-		 * file cannot chase its own tail */
-		struct stat st;
-		if (fstat(rh->fd, &st) < 0) return sftp_status_from_errno(errno);
-		len = (uint64_t)st.st_size > roff ? (uint64_t)st.st_size - roff : 0;
-	}
-	if (rh == wh && roff < woff + len && woff < roff + len) {
-		s->msg = "overlapping copy";
-		return SSH_FX_FAILURE;
-	}
+	if ((st = sftp_copy_bounds(s, rh, roff, &len, wh, woff)) != SSH_FX_OK) return st;
 	log_info("copy-data \"%s\" offset %llu length %llu to \"%s\" offset %llu",
 		 sftp_log_str(s->logbuf1, rh->path), (unsigned long long)roff,
 		 (unsigned long long)len, sftp_log_str(s->logbuf2, wh->path),

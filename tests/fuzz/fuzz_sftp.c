@@ -3,17 +3,23 @@
  * as the server accepts it, with replies drained, until the end or a fatal
  * protocol error. */
 #include <ftw.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fs/fs.h"
 #include "log/log.h"
 #include "../../sftpd/sftp/sftp.h"
 
 #define FUZZ_SFTP_CLEAN_EVERY 4096
+/* what a file may grow to: a SETSTAT size or a WRITE far out fails with
+ * EFBIG, as under SFTPD_MAX_UPLOAD_BYTES, instead of filling /tmp */
+#define FUZZ_SFTP_MAX_FILE (1 << 20)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -30,11 +36,22 @@ static int fuzz_rm(const char *path, const struct stat *st, int type, struct FTW
 	return 0;
 }
 
+static void fuzz_cleanup(void)
+{
+	nftw(fuzz_dir, fuzz_rm, 16, FTW_DEPTH | FTW_PHYS);
+	rmdir(fuzz_dir);
+}
+
 static int fuzz_setup(void)
 {
+	struct rlimit fsize = {FUZZ_SFTP_MAX_FILE, FUZZ_SFTP_MAX_FILE};
+
 	if (fuzz_root.fd >= 0) return 1;
 	log_init("fuzz_sftp", "fuzz");
+	signal(SIGXFSZ, SIG_IGN);
+	if (setrlimit(RLIMIT_FSIZE, &fsize) < 0) return 0;
 	if (!mkdtemp(fuzz_dir)) return 0;
+	atexit(fuzz_cleanup);
 	return fs_root_open(&fuzz_root, fuzz_dir, 0);
 }
 

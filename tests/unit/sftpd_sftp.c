@@ -1156,6 +1156,43 @@ static void test_readdir_batches(void)
 	sftp_server_free(srv);
 }
 
+static void copy_data_req(uint32_t id, const unsigned char *from, uint64_t roff, uint64_t len,
+			  const unsigned char *to, uint64_t woff)
+{
+	ext(id, "copy-data");
+	wire_put_string(&pb, from, SFTP_HANDLE_LEN);
+	wire_put_u64(&pb, roff);
+	wire_put_u64(&pb, len);
+	wire_put_string(&pb, to, SFTP_HANDLE_LEN);
+	wire_put_u64(&pb, woff);
+	xfer();
+}
+
+/* Two handles on one file: a copy is limited to the source's size when it
+ * starts, so it cannot chase its own tail until the disk is full. */
+static void test_copy_same_file(void)
+{
+	unsigned char r[SFTP_HANDLE_LEN], w[SFTP_HANDLE_LEN];
+	char pth[512];
+	struct stat st;
+
+	put_file("twice.txt", "0123456789");
+	new_server(0, 0);
+	ok(do_open(600, "twice.txt", SSH_FXF_READ, -1, r), "open twice.txt to read");
+	ok(do_open(601, "twice.txt", SSH_FXF_READ | SSH_FXF_WRITE, -1, w),
+	   "open twice.txt again to write");
+	copy_data_req(602, r, 0, (uint64_t)1 << 40, w, 10);
+	is_int(status(), SSH_FX_OK, "copy-data to its own end through a second handle");
+	snprintf(pth, sizeof pth, "%s/twice.txt", rootdir);
+	ok(stat(pth, &st) == 0 && st.st_size == 20, "it copied the 10 bytes there were, once");
+	copy_data_req(603, r, 0, 0, w, 5);
+	is_int(status(), SSH_FX_FAILURE, "an overlapping copy through two handles is refused");
+	ok(stat(pth, &st) == 0 && st.st_size == 20, "and wrote nothing");
+	do_handle_req(SSH_FXP_CLOSE, 604, r);
+	do_handle_req(SSH_FXP_CLOSE, 605, w);
+	sftp_server_free(srv);
+}
+
 static void test_extensions(void)
 {
 	unsigned char h[SFTP_HANDLE_LEN], h2[SFTP_HANDLE_LEN];
@@ -1275,6 +1312,7 @@ int main(void)
 	test_readdir();
 	test_readdir_batches();
 	test_extensions();
+	test_copy_same_file();
 	/* last: turning NSS off is for good (as after chroot) */
 	sftp_attr_names_allow(0);
 	is_str(sftp_attr_user_name(54321), "", "no NSS lookups once names are off");
