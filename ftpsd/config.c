@@ -103,4 +103,10 @@ const struct conf_var ftpsd_conf_table[FC_COUNT] = {
 	 "offer MODE Z (zlib, level 1); off by default: lftp uses it whenever offered, and "
 	 "compression costs far more CPU than TLS"},
     [FC_LOG_LEVEL] = {"FTPSD_LOG_LEVEL", CONF_ENUM, "info", 0, 0, "info,debug", "log verbosity"},
+    [FC_PRIVSEP_USER] = {"FTPSD_PRIVSEP_USER", CONF_STRING, "sluice", 0, 0, 0,
+			 "unprivileged account of the network process, which owns the control "
+			 "connection and parses every command before login (when started as root)"},
+    [FC_PRIVSEP_DIR] = {"FTPSD_PRIVSEP_DIR", CONF_PATH, "/run/sluice/empty", 0, 0, 0,
+			"empty root-owned directory the network process is chrooted to (created "
+			"mode 0555 if missing)"},
 };
