@@ -136,11 +136,11 @@ tests/helpers/sftpd-sigsys: sftpd/privsep.c $(filter-out sftpd/privsep.o,$(SFTPD
 
 # The same for ftpsd: its network process (FTPSD_TEST_FORBIDDEN_SYSCALL=1)
 # or its session process (=2) makes a forbidden call (ftpsd_privsep.sh).
-tests/helpers/ftpsd-sigsys-%: ftpsd/privsep.c $(filter-out ftpsd/privsep.o,$(FTPSD_OBJ)) $(LIB) ftpsd/filters.h
+FTPSD_SIGSYS := tests/helpers/ftpsd-sigsys-net tests/helpers/ftpsd-sigsys-session
+$(FTPSD_SIGSYS): tests/helpers/ftpsd-sigsys-%: ftpsd/privsep.c $(filter-out ftpsd/privsep.o,$(FTPSD_OBJ)) $(LIB) ftpsd/filters.h
 	$(CC) $(CPPFLAGS) $(ALLCFLAGS) -DFTPSD_TEST_FORBIDDEN_SYSCALL=$(if $(filter net,$*),1,2) $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(LDLIBS)
 
-HELPERS := $(patsubst %.c,%,$(wildcard tests/helpers/*.c)) tests/helpers/sftpd-sigsys \
-	tests/helpers/ftpsd-sigsys-net tests/helpers/ftpsd-sigsys-session
+HELPERS := $(patsubst %.c,%,$(wildcard tests/helpers/*.c)) tests/helpers/sftpd-sigsys $(FTPSD_SIGSYS)
 
 check: all $(UNIT_BIN) $(HELPERS)
 	prove -v --timer tests/unit/*.t tests/integration/*.sh
