@@ -174,8 +174,13 @@ void ftp_serve(struct ftp_session *s)
 
 /* The monitor no longer holds the control connection: its 0 and 1 (and 2
  * when that is the client socket, classic inetd) become /dev/null. */
-static void monitor_drop_connection(int null_fd)
+static void monitor_drop_connection(pid_t child)
 {
+	int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null_fd < 0) {
+		kill(child, SIGKILL);
+		log_die(EXIT_SYSTEM, "unable to open /dev/null: %s", strerror(errno));
+	}
 	dup2(null_fd, 0);
 	dup2(null_fd, 1);
 	if (log_uses_syslog()) dup2(null_fd, 2);
@@ -190,9 +195,8 @@ static void serve_connection(struct ftp_session *s)
 	struct ftp_monitor m;
 	char err[SLUICE_MAX_PATH + 256];
 	pid_t child;
-	int fd, null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int fd;
 
-	if (null_fd < 0) log_die(EXIT_SYSTEM, "unable to open /dev/null: %s", strerror(errno));
 	if (!priv_sep_prepare(s->cf[FC_PRIVSEP_USER].str, s->cf[FC_PRIVSEP_DIR].str,
 			      "FTPSD_PRIVSEP", &ids, err, sizeof err)) {
 		log_error("configuration: %s", err);
@@ -209,7 +213,7 @@ static void serve_connection(struct ftp_session *s)
 	fd = ftp_privsep_fork_network(s, &ids, &child);
 	if (fd < 0)
 		log_die(EXIT_SYSTEM, "unable to start the network process: %s", strerror(errno));
-	monitor_drop_connection(null_fd);
+	monitor_drop_connection(child);
 	ftp_tls_check_resumption(s);
 	ftp_mon_init(&m, fd, s->cf);
 	ftp_privsep_monitor(&m, child);
