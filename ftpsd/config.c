@@ -8,9 +8,9 @@
 const struct conf_var ftpsd_conf_table[FC_COUNT] = {
     [FC_USERS_FILE] = {"FTPSD_USERS_FILE", CONF_PATH, "", 0, 0, 0,
 		       "sluice users file; empty: system accounts (passwd/shadow)"},
-    [FC_ROOT] =
-	{"FTPSD_ROOT", CONF_PATH, "", 0, 0, 0,
-	 "directory each account is confined to (%u = user name); empty: the account's home"},
+    [FC_ROOT] = {"FTPSD_ROOT", CONF_PATH, "", 0, 0, 0,
+		 "directory each account is confined to (%u: user name, ~ or %h: home, %%: %); "
+		 "empty: the account's home; the session starts in the home when it lies inside"},
     [FC_READ_ONLY] = {"FTPSD_READ_ONLY", CONF_BOOL, "no", 0, 1, 0,
 		      "refuse every command that would change the filesystem"},
     [FC_UMASK] = {"FTPSD_UMASK", CONF_OCTAL, "022", 0, 0777, 0,

@@ -75,6 +75,7 @@ struct ftp_session {
 	int relay;
 	unsigned char rin[FM_DATA_MAX];
 	size_t rin_len, rin_off;
+	int busy_pages; /* a transfer ran since the code pages were handed back */
 	/* control input */
 	struct ftp_linebuf lb;
 	char pending[FTP_MAX_LINE + 1];
@@ -140,6 +141,12 @@ void ftp_privsep_ask(struct ftp_session *s, const unsigned char *req, size_t len
 /* After an accepted login: hands the state to the monitor and relays the
  * control channel to the session process until either end closes. */
 __attribute__((noreturn)) void ftp_privsep_hand_over(struct ftp_session *s);
+/* Session process, before it waits for a command: once no command has come
+ * for FTP_IDLE_RELEASE_MS after a transfer, it hands back the code pages
+ * and free heap the transfer used (an idle session keeps only what waiting
+ * needs; the next transfer faults them back in). */
+#define FTP_IDLE_RELEASE_MS 1000
+void ftp_privsep_idle(struct ftp_session *s);
 /* Session process: CCC's reply goes with the request to end TLS, so that
  * the network process sends it under TLS and then clears the channel. */
 void ftp_privsep_ccc(struct ftp_session *s, const char *reply);

@@ -164,6 +164,7 @@ void ftp_serve(struct ftp_session *s)
 		int64_t deadline = now + (int64_t)s->cf[FC_IDLE_TIMEOUT].num * 1000;
 		if (!s->logged_in && s->login_deadline_ms < deadline)
 			deadline = s->login_deadline_ms;
+		ftp_privsep_idle(s);
 		ftp_ctrl_read_line(s, deadline);
 		s->has_pending = 0;
 		ftp_dispatch(s, s->pending, s->pending_len);

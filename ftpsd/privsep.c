@@ -432,6 +432,15 @@ void ftp_privsep_become_session(struct ftp_session *s, struct ftp_monitor *m)
 	ftp_serve(s);
 }
 
+void ftp_privsep_idle(struct ftp_session *s)
+{
+	if (!s->relay || !s->busy_pages || s->has_pending || s->lb.len || s->rin_off < s->rin_len)
+		return;
+	if (ftp_wait_fd(s->fd_in, POLLIN, ftp_now_ms() + FTP_IDLE_RELEASE_MS)) return;
+	code_maps_release();
+	s->busy_pages = 0;
+}
+
 void ftp_privsep_ccc(struct ftp_session *s, const char *reply)
 {
 	unsigned char rec[1 + 128];

@@ -427,7 +427,9 @@ idle_pss() { # SERVER [list]: PSS of the server side of an idle, logged-in sessi
 		sleep 0.05
 		_i=$((_i + 1))
 	done
-	sleep 0.5
+	# idle: 2 s after the client's last command (ftpsd hands back what a
+	# transfer used after 1 s without a command)
+	sleep 2
 	if grep -q ready "$B/idle.out"; then
 		# the tree below cputime: the server and whatever it forked
 		_sum=0 _np=0 _uss=0
