@@ -216,6 +216,9 @@ static void serve_connection(struct ftp_session *s)
 		log_die(EXIT_SYSTEM, "unable to start the network process: %s", strerror(errno));
 	monitor_drop_connection(child);
 	ftp_tls_check_resumption(s);
+	/* System accounts: an unknown name must cost what a wrong password
+	 * costs against their hashes (yescrypt, sha512crypt), not argon2id's. */
+	if (!s->cf[FC_USERS_FILE].str[0]) account_system_dummy();
 	ftp_mon_init(&m, fd, s->cf);
 	ftp_privsep_monitor(&m, child);
 	ftp_privsep_become_session(s, &m);
