@@ -32,12 +32,14 @@ LIB_SRC   := $(sort $(wildcard lib/*/*.c))
 LIB_OBJ   := $(LIB_SRC:.c=.o)
 LIB       := lib/libsluice.a
 
-# The build-time generator of sftpd/filters.h and the policies it compiles
-# are not part of sftpd (it loads the compiled filters).
-SFTPD_GEN_SRC := sftpd/gen_filters.c sftpd/sandbox_policy.c
+# The build-time filter generator (lib/sandbox/gen) and the policies it
+# compiles are not part of the servers (they load the compiled filters).
+GEN_SRC   := lib/sandbox/gen/gen_filters.c
+SFTPD_GEN_SRC := sftpd/sandbox_policy.c
+FTPSD_GEN_SRC := ftpsd/sandbox_policy.c
 SFTPD_SRC := $(sort $(filter-out $(SFTPD_GEN_SRC),$(wildcard sftpd/*.c sftpd/*/*.c)))
 SFTPD_OBJ := $(SFTPD_SRC:.c=.o)
-FTPSD_SRC := $(sort $(wildcard ftpsd/*.c))
+FTPSD_SRC := $(sort $(filter-out $(FTPSD_GEN_SRC),$(wildcard ftpsd/*.c)))
 FTPSD_OBJ := $(FTPSD_SRC:.c=.o)
 KT_SRC    := $(sort $(wildcard keytools/*.c))
 KT_OBJ    := $(KT_SRC:.c=.o)
@@ -95,13 +97,14 @@ lib/sandbox/sandbox.o tests/fuzz/obj/lib/sandbox/sandbox.o: lib/sandbox/syscall_
 # seccomp filters compiled at build time: a host program built like the rest
 # (sanitizer builds allow more calls) writes them as C arrays.  Explicit
 # dependencies: on a fresh clone no -MMD file says privsep.c includes it.
-sftpd/gen_filters: $(SFTPD_GEN_SRC:.c=.o) $(LIB)
+%/gen_filters: $(GEN_SRC:.c=.o) %/sandbox_policy.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-sftpd/filters.h: sftpd/gen_filters .build-flags
-	sftpd/gen_filters $@
+%/filters.h: %/gen_filters .build-flags
+	$*/gen_filters $@
 
 sftpd/privsep.o tests/fuzz/obj/sftpd/privsep.o: sftpd/filters.h
+ftpsd/privsep.o tests/fuzz/obj/ftpsd/privsep.o: ftpsd/filters.h
 
 sftpd/sftpd: $(SFTPD_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -131,7 +134,13 @@ tests/helpers/%: tests/helpers/%.c $(SFTPD_LIBOBJ) $(LIB)
 tests/helpers/sftpd-sigsys: sftpd/privsep.c $(filter-out sftpd/privsep.o,$(SFTPD_OBJ)) $(LIB) sftpd/filters.h
 	$(CC) $(CPPFLAGS) $(ALLCFLAGS) -DSFTPD_TEST_FORBIDDEN_SYSCALL $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(LDLIBS)
 
-HELPERS := $(patsubst %.c,%,$(wildcard tests/helpers/*.c)) tests/helpers/sftpd-sigsys
+# The same for ftpsd: its network process (FTPSD_TEST_FORBIDDEN_SYSCALL=1)
+# or its session process (=2) makes a forbidden call (ftpsd_privsep.sh).
+FTPSD_SIGSYS := tests/helpers/ftpsd-sigsys-net tests/helpers/ftpsd-sigsys-session
+$(FTPSD_SIGSYS): tests/helpers/ftpsd-sigsys-%: ftpsd/privsep.c $(filter-out ftpsd/privsep.o,$(FTPSD_OBJ)) $(LIB) ftpsd/filters.h
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) -DFTPSD_TEST_FORBIDDEN_SYSCALL=$(if $(filter net,$*),1,2) $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(LDLIBS)
+
+HELPERS := $(patsubst %.c,%,$(wildcard tests/helpers/*.c)) tests/helpers/sftpd-sigsys $(FTPSD_SIGSYS)
 
 check: all $(UNIT_BIN) $(HELPERS)
 	prove -v --timer tests/unit/*.t tests/integration/*.sh
@@ -193,11 +202,11 @@ install: all
 	fi
 
 format-check:
-	clang-format --dry-run --Werror $(LIB_SRC) $(SFTPD_SRC) $(SFTPD_GEN_SRC) $(FTPSD_SRC) $(KT_SRC) $(filter-out sftpd/filters.h lib/sandbox/syscall_names.h,$(wildcard lib/*/*.h sftpd/*.h sftpd/*/*.h ftpsd/*.h keytools/*.h))
+	clang-format --dry-run --Werror $(LIB_SRC) $(GEN_SRC) $(SFTPD_SRC) $(SFTPD_GEN_SRC) $(FTPSD_SRC) $(FTPSD_GEN_SRC) $(KT_SRC) $(filter-out %/filters.h lib/sandbox/syscall_names.h,$(wildcard lib/*/*.h sftpd/*.h sftpd/*/*.h ftpsd/*.h keytools/*.h))
 
 clean:
 	rm -f $(LIB) $(PROGS) ftpsd/ftpsd $(UNIT_BIN) $(FUZZ_BIN) sftpd/libsftpd.a ftpsd/libftpsd.a tests/fuzz/libfuzzdeps.a
-	rm -f sftpd/gen_filters sftpd/filters.h sftpd/filters.h.tmp lib/sandbox/syscall_names.h*
+	rm -f sftpd/gen_filters sftpd/filters.h sftpd/filters.h.tmp ftpsd/gen_filters ftpsd/filters.h ftpsd/filters.h.tmp lib/sandbox/syscall_names.h*
 	rm -rf tests/fuzz/obj $(HELPERS) tests/bench/pqkem_bench
 	find . -name '*.o' -delete -o -name '*.d' -delete
 

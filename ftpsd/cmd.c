@@ -93,7 +93,7 @@ static const struct ftp_command *cmd_find(const char *verb)
 /* 1 when policy lets the command through; otherwise replies. */
 static int cmd_policy_ok(struct ftp_session *s, const struct ftp_command *c)
 {
-	if (!s->tls && !(c->flags & CMD_CLEAR_OK)) {
+	if (!s->ctrl_protected && !(c->flags & CMD_CLEAR_OK)) {
 		if (s->policy & FTP_TLS_REQ_CTRL) {
 			ftp_reply(s, c->flags & CMD_AUTHCMD ? 530 : 534,
 				  "TLS required on the control channel: use AUTH TLS first");
@@ -297,7 +297,7 @@ void ftp_cmd_stat(struct ftp_session *s, const char *arg)
 	ftp_reply_begin(s, 211, "sluice ftpsd status");
 	ftp_reply_line(s, "Connected from %s", s->peer.text);
 	ftp_reply_line(s, "Logged in: %s", s->logged_in ? s->user : "no");
-	ftp_reply_line(s, "Control channel: %s", s->tls ? ftp_tls_version(s) : "clear");
+	ftp_reply_line(s, "Control channel: %s", ftp_tls_version(s));
 	ftp_reply_line(s, "Data protection: %s", s->prot_p ? "private" : "clear");
 	ftp_reply_line(s, "TYPE: %s, MODE: %s, STRU: F", s->type == 'A' ? "ASCII" : "BINARY",
 		       s->mode_z ? "Z" : "S");

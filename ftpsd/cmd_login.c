@@ -1,25 +1,17 @@
 /* cmd_login: USER, PASS, REIN and the RFC 4217 security commands AUTH,
- * PBSZ, PROT, CCC.  A login confines the session (chroot or openat2 root)
- * and drops privileges before any file is served. */
-#include <errno.h>
-#include <pwd.h>
-#include <stdio.h>
+ * PBSZ, PROT, CCC.  USER and PASS run in the network process, which asks
+ * the monitor; an accepted login hands the connection over (privsep.c). */
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
-#include <sodium.h>
-#include <tls.h>
-
+#include "algo/algo.h"
 #include "cmd.h"
 #include "log/log.h"
-#include "priv/priv.h"
+#include "wire/wire.h"
 
 const char *ftp_tls_version(struct ftp_session *s)
 {
-	return s->tls ? tls_conn_version(s->tls) : "clear";
+	return s->ctrl_protected ? s->tls_version : "clear";
 }
 
 static int is_anonymous_name(const char *name)
@@ -27,76 +19,38 @@ static int is_anonymous_name(const char *name)
 	return !strcasecmp(name, "anonymous") || !strcasecmp(name, "ftp");
 }
 
-/* Expands %u in FTPSD_ROOT; empty root means the account's home. */
-static int login_root_path(struct ftp_session *s, char *out, size_t cap)
+/* Asks the monitor (network process); builds the request in req. */
+static void ask_login(struct ftp_session *s, enum ftp_mon_type type, const void *p, size_t n,
+		      int *accepted, int *last)
 {
-	const char *t = s->anonymous ? s->cf[FC_ANON_ROOT].str : s->cf[FC_ROOT].str;
-	if (!*t) t = s->acct.home;
-	size_t n = 0;
-	for (const char *p = t; *p; p++) {
-		const char *add = p;
-		size_t al = 1;
-		if (p[0] == '%' && p[1] == 'u') {
-			add = s->user;
-			al = strlen(s->user);
-			p++;
-		}
-		if (n + al >= cap) return 0;
-		memcpy(out + n, add, al);
-		n += al;
+	static unsigned char req[16 + SLUICE_MAX_USERNAME + FM_CERT_MAX];
+	struct wire_out w;
+	wire_out_init(&w, req, sizeof req);
+	wire_put_u8(&w, (uint8_t)type);
+	wire_put_cstring(&w, s->user);
+	wire_put_string(&w, p, n);
+	if (w.bad) {
+		*accepted = *last = 0;
+		return;
 	}
-	out[n] = 0;
-	return n > 0;
+	ftp_privsep_ask(s, req, w.len, accepted, last);
+	algo_wipe(req, w.len);
 }
 
-static int login_confine(struct ftp_session *s)
+/* A verified client certificate may log its user in without a password;
+ * the monitor checks the chain again and decides. */
+static int cert_login(struct ftp_session *s)
 {
-	char dir[SLUICE_MAX_PATH];
-	if (!login_root_path(s, dir, sizeof dir)) {
-		log_error("no root directory for %s", s->user);
+	size_t len;
+	int accepted, last;
+	const unsigned char *pem;
+	if (!strcmp(s->cf[FC_TLS_USER_FROM_CERT].str, "off") || !s->tls ||
+	    !account_name_valid(s->user))
 		return 0;
-	}
-	if (priv_is_root() && !s->anonymous)
-		priv_groups_load(s->acct.name, s->acct.uid, s->acct.gid);
-	if (!fs_root_open(&s->root, dir, priv_is_root())) {
-		log_error("unable to open root %s for %s: %s", dir, s->user, strerror(errno));
-		return 0;
-	}
-	if (!priv_drop(s->acct.uid, s->acct.gid, s->anonymous ? NULL : s->acct.name)) {
-		log_error("unable to drop privileges to %s: %s", s->user, strerror(errno));
-		return 0;
-	}
-	priv_no_new_privs();
-	umask((mode_t)s->cf[FC_UMASK].num);
-	return 1;
-}
-
-static void login_success(struct ftp_session *s, int code, const char *how)
-{
-	if (!login_confine(s)) {
-		ftp_reply(s, 421, "Login failed: server error");
-		ftp_exit(s, EXIT_SYSTEM);
-	}
-	s->logged_in = 1;
-	log_info("login %s (%s) control %s", s->user, how, ftp_tls_version(s));
-	ftp_reply(s, code, "User %s logged in%s", s->user, s->anonymous ? ", read-only" : "");
-}
-
-static void login_failure(struct ftp_session *s)
-{
-	s->login_failures++;
-	log_info("login failed for %s (%u of %llu)", s->user, s->login_failures,
-		 s->cf[FC_MAX_LOGIN_ATTEMPTS].num);
-	unsigned long long ms = s->cf[FC_LOGIN_FAIL_DELAY_MS].num;
-	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
-	}
-	if (s->login_failures >= s->cf[FC_MAX_LOGIN_ATTEMPTS].num) {
-		ftp_reply(s, 421, "Too many failed logins, closing");
-		ftp_exit(s, EXIT_PEER);
-	}
-	s->have_user = 0;
-	ftp_reply(s, 530, "Login incorrect");
+	pem = ftp_tls_peer_chain(s, &len);
+	if (!pem || len > FM_CERT_MAX) return 0;
+	ask_login(s, FM_CERT_LOGIN, pem, len, &accepted, &last);
+	return accepted;
 }
 
 void ftp_cmd_user(struct ftp_session *s, const char *arg)
@@ -116,30 +70,13 @@ void ftp_cmd_user(struct ftp_session *s, const char *arg)
 		ftp_reply(s, 331, "Anonymous login ok, send your e-mail address as password");
 		return;
 	}
-	if (s->cert_user[0] && !strcmp(s->cert_user, s->user) && account_name_valid(s->user)) {
-		int found = *s->cf[FC_USERS_FILE].str
-				? account_lookup_file(s->cf[FC_USERS_FILE].str, s->user, &s->acct)
-				: account_lookup_system(s->user, &s->acct);
-		if (found) {
-			login_success(s, 232, "client certificate");
-			return;
-		}
-	}
+	if (cert_login(s)) ftp_privsep_hand_over(s);
 	ftp_reply(s, 331, "Password required for %s", s->user);
-}
-
-static void anon_account(struct ftp_session *s)
-{
-	memset(&s->acct, 0, sizeof s->acct);
-	memcpy(s->acct.name, "ftp", 4);
-	struct passwd *pw = priv_is_root() ? getpwnam("ftp") : NULL;
-	if (!pw && priv_is_root()) pw = getpwnam("nobody");
-	s->acct.uid = pw ? pw->pw_uid : getuid();
-	s->acct.gid = pw ? pw->pw_gid : getgid();
 }
 
 void ftp_cmd_pass(struct ftp_session *s, const char *arg)
 {
+	int accepted, last;
 	if (s->logged_in) {
 		ftp_reply(s, 503, "Already logged in");
 		return;
@@ -148,28 +85,15 @@ void ftp_cmd_pass(struct ftp_session *s, const char *arg)
 		ftp_reply(s, 503, "Send USER first");
 		return;
 	}
-	if (s->anonymous) {
-		memcpy(s->user, "anonymous", 10);
-		anon_account(s);
-		login_success(s, 230, "anonymous");
-		return;
+	ask_login(s, FM_PASSWORD, arg, strlen(arg), &accepted, &last);
+	if (accepted) ftp_privsep_hand_over(s);
+	if (last) {
+		ftp_reply(s, 421, "Too many failed logins, closing");
+		ftp_exit(s, EXIT_PEER);
 	}
-	struct account *a = &s->acct;
-	int found = 0;
-	if (account_name_valid(s->user)) {
-		found = *s->cf[FC_USERS_FILE].str
-			    ? account_lookup_file(s->cf[FC_USERS_FILE].str, s->user, a)
-			    : account_lookup_system(s->user, a);
-		if (!found && errno != ENOENT)
-			log_error("account lookup for %s: %s", s->user, strerror(errno));
-	}
-	int good = account_verify_password(found ? a : NULL, arg, strlen(arg));
-	if (found) sodium_memzero(a->hash, sizeof a->hash);
-	if (!good) {
-		login_failure(s);
-		return;
-	}
-	login_success(s, 230, "password");
+	s->have_user = 0;
+	s->anonymous = 0;
+	ftp_reply(s, 530, "Login incorrect");
 }
 
 void ftp_cmd_rein(struct ftp_session *s, const char *arg)
@@ -190,7 +114,7 @@ void ftp_cmd_rein(struct ftp_session *s, const char *arg)
 
 void ftp_cmd_auth(struct ftp_session *s, const char *arg)
 {
-	if (s->tls) {
+	if (s->ctrl_protected) {
 		ftp_reply(s, 503, "TLS already active");
 		return;
 	}
@@ -199,9 +123,8 @@ void ftp_cmd_auth(struct ftp_session *s, const char *arg)
 		ftp_reply(s, 504, "AUTH TLS only");
 		return;
 	}
-	char err[256];
-	if (!ftp_tls_setup(s, err, sizeof err)) {
-		log_error("%s", err);
+	if (!s->tls_ready) {
+		log_error("%s", s->tls_err);
 		ftp_reply(s, 431, "TLS not available");
 		return;
 	}
@@ -213,7 +136,7 @@ void ftp_cmd_auth(struct ftp_session *s, const char *arg)
 
 void ftp_cmd_pbsz(struct ftp_session *s, const char *arg)
 {
-	if (!s->tls) {
+	if (!s->ctrl_protected) {
 		ftp_reply(s, 503, "PBSZ needs AUTH TLS first");
 		return;
 	}
@@ -223,7 +146,7 @@ void ftp_cmd_pbsz(struct ftp_session *s, const char *arg)
 
 void ftp_cmd_prot(struct ftp_session *s, const char *arg)
 {
-	if (!s->tls) {
+	if (!s->ctrl_protected) {
 		ftp_reply(s, 503, "PROT needs AUTH TLS first");
 		return;
 	}
@@ -251,7 +174,7 @@ void ftp_cmd_prot(struct ftp_session *s, const char *arg)
 
 void ftp_cmd_ccc(struct ftp_session *s, const char *arg)
 {
-	if (!s->tls) {
+	if (!s->ctrl_protected) {
 		ftp_reply(s, 533, "Control channel is not protected");
 		return;
 	}
@@ -259,7 +182,5 @@ void ftp_cmd_ccc(struct ftp_session *s, const char *arg)
 		ftp_reply(s, 534, "CCC refused by policy");
 		return;
 	}
-	ftp_reply(s, 200, "Control channel cleared");
-	ftp_tls_ccc(s);
-	log_info("CCC: control channel now clear");
+	ftp_privsep_ccc(s, "200 Control channel cleared\r\n");
 }

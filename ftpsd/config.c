@@ -8,9 +8,9 @@
 const struct conf_var ftpsd_conf_table[FC_COUNT] = {
     [FC_USERS_FILE] = {"FTPSD_USERS_FILE", CONF_PATH, "", 0, 0, 0,
 		       "sluice users file; empty: system accounts (passwd/shadow)"},
-    [FC_ROOT] =
-	{"FTPSD_ROOT", CONF_PATH, "", 0, 0, 0,
-	 "directory each account is confined to (%u = user name); empty: the account's home"},
+    [FC_ROOT] = {"FTPSD_ROOT", CONF_PATH, "", 0, 0, 0,
+		 "directory each account is confined to (%u: user name, ~ or %h: home, %%: %); "
+		 "empty: the account's home; the session starts in the home when it lies inside"},
     [FC_READ_ONLY] = {"FTPSD_READ_ONLY", CONF_BOOL, "no", 0, 1, 0,
 		      "refuse every command that would change the filesystem"},
     [FC_UMASK] = {"FTPSD_UMASK", CONF_OCTAL, "022", 0, 0777, 0,
@@ -103,4 +103,10 @@ const struct conf_var ftpsd_conf_table[FC_COUNT] = {
 	 "offer MODE Z (zlib, level 1); off by default: lftp uses it whenever offered, and "
 	 "compression costs far more CPU than TLS"},
     [FC_LOG_LEVEL] = {"FTPSD_LOG_LEVEL", CONF_ENUM, "info", 0, 0, "info,debug", "log verbosity"},
+    [FC_PRIVSEP_USER] = {"FTPSD_PRIVSEP_USER", CONF_STRING, "sluice", 0, 0, 0,
+			 "unprivileged account of the network process, which owns the control "
+			 "connection and parses every command before login (when started as root)"},
+    [FC_PRIVSEP_DIR] = {"FTPSD_PRIVSEP_DIR", CONF_PATH, "/run/sluice/empty", 0, 0, 0,
+			"empty root-owned directory the network process is chrooted to (created "
+			"mode 0555 if missing)"},
 };

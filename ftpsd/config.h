@@ -45,6 +45,8 @@ enum ftpsd_setting {
 	FC_MAX_UPLOAD_BYTES,
 	FC_MODE_Z,
 	FC_LOG_LEVEL,
+	FC_PRIVSEP_USER,
+	FC_PRIVSEP_DIR,
 	FC_COUNT
 };
 

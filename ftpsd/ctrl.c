@@ -2,6 +2,7 @@
  * Replies are built in the session's buffer and written whole; command
  * lines come through the bounded line reader in parse.c. */
 #include <errno.h>
+#include <sys/socket.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 #include "ftpsd.h"
 #include "log/log.h"
+#include "sandbox/sandbox.h"
 
 int64_t ftp_now_ms(void)
 {
@@ -45,9 +47,35 @@ __attribute__((noreturn)) void ftp_exit(struct ftp_session *s, int code)
 	_exit(code);
 }
 
+/* Session process: replies go to the network process as FM_DATA records. */
+static void relay_write_all(struct ftp_session *s, const char *p, size_t n, int64_t deadline)
+{
+	unsigned char rec[1 + FM_DATA_MAX];
+	while (n) {
+		size_t k = n < FM_DATA_MAX ? n : FM_DATA_MAX;
+		rec[0] = FM_DATA;
+		memcpy(rec + 1, p, k);
+		ssize_t w = send(s->fd_out, rec, k + 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
+			if (!ftp_wait_fd(s->fd_out, POLLOUT, deadline)) {
+				log_info("control write timed out");
+				_exit(EXIT_PEER);
+			}
+			continue;
+		}
+		if (w != (ssize_t)(k + 1)) _exit(EXIT_PEER); /* the network process is gone */
+		p += k;
+		n -= k;
+	}
+}
+
 static void ctrl_write_all(struct ftp_session *s, const char *p, size_t n)
 {
 	int64_t deadline = ftp_now_ms() + (int64_t)s->cf[FC_STALL_TIMEOUT].num * 1000;
+	if (s->relay) {
+		relay_write_all(s, p, n, deadline);
+		return;
+	}
 	while (n) {
 		ssize_t w;
 		short ev = POLLOUT;
@@ -200,6 +228,53 @@ void ftp_ctrl_pollfd(const struct ftp_session *s, int *fd, short *events)
 	*events = POLLIN;
 }
 
+/* Session process: the next record from the network process.  1 a record
+ * was handled, 0 none yet, -1 end (the network process is gone, or said
+ * something it must not). */
+static int relay_take_record(struct ftp_session *s)
+{
+	unsigned char rec[1 + FM_DATA_MAX + 8];
+	char name[64];
+	ssize_t n = recv(s->fd_in, rec, sizeof rec, MSG_DONTWAIT | MSG_TRUNC);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR)) return 0;
+	if (n <= 0) return -1;
+	if ((size_t)n > sizeof rec) {
+		log_error("network process: control record too long");
+		return -1;
+	}
+	if (rec[0] == FM_DATA && n > 1 && (size_t)n <= 1 + FM_DATA_MAX) {
+		memcpy(s->rin, rec + 1, (size_t)n - 1);
+		s->rin_len = (size_t)n - 1;
+		s->rin_off = 0;
+		sodium_memzero(rec, (size_t)n);
+		return 1;
+	}
+	if (rec[0] == FM_VIOLATION && n == 5) {
+		long nr = (long)((uint32_t)rec[1] << 24 | (uint32_t)rec[2] << 16 |
+				 (uint32_t)rec[3] << 8 | rec[4]);
+		log_error("network process: forbidden system call %s; connection closed",
+			  sandbox_syscall_name(nr, name, sizeof name));
+		return -1;
+	}
+	log_error("network process: unexpected record %u; connection closed", rec[0]);
+	return -1;
+}
+
+/* Session process: control bytes from the network process. */
+static int relay_read_some(struct ftp_session *s, size_t room)
+{
+	if (s->rin_off == s->rin_len) {
+		int r = relay_take_record(s);
+		if (r <= 0) return r;
+	}
+	size_t k = s->rin_len - s->rin_off;
+	if (k > room) k = room;
+	ftp_line_feed(&s->lb, (const char *)s->rin + s->rin_off, k);
+	sodium_memzero(s->rin + s->rin_off, k);
+	s->rin_off += k;
+	return 1;
+}
+
 /* One non-blocking read into the line buffer: 1 read something, 0 would
  * block, -1 EOF or error.  *want gets the poll event to wait for. */
 static int ctrl_read_some(struct ftp_session *s, short *want)
@@ -210,6 +285,7 @@ static int ctrl_read_some(struct ftp_session *s, short *want)
 	if (!room) return 1;
 	ssize_t r;
 	*want = POLLIN;
+	if (s->relay) return relay_read_some(s, room);
 	if (s->tls) {
 		r = tls_read(s->tls, tmp, room);
 		if (r == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT) {

@@ -95,7 +95,7 @@ void ftp_cmd_pasv(struct ftp_session *s, const char *arg)
 	}
 	ftp_data_reset(s);
 	uint8_t ip[16];
-	const char *masq = s->tls && *s->cf[FC_TLS_PASV_ADDRESS].str
+	const char *masq = s->ctrl_protected && *s->cf[FC_TLS_PASV_ADDRESS].str
 			       ? s->cf[FC_TLS_PASV_ADDRESS].str
 			       : s->cf[FC_PASV_ADDRESS].str;
 	if (*masq) {

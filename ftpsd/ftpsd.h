@@ -10,6 +10,7 @@
 #include "base/base.h"
 #include "config.h"
 #include "fs/fs.h"
+#include "monitor.h"
 #include "parse.h"
 #include "peer/peer.h"
 #include "tlsfiles.h"
@@ -37,9 +38,14 @@ struct ftp_session {
 	/* TLS */
 	struct tls_config *tlscfg;
 	struct tls *tls_srv; /* long-lived server context: control and data */
-	struct tls *tls;     /* control connection, NULL when clear */
-	int tls_ready;	     /* tls_srv configured */
-	int resume_checked, resume_works;
+	struct tls *tls;     /* control connection, NULL when clear (network process) */
+	int tls_ready;	     /* tls_srv configured (by the monitor, before the fork) */
+	char tls_err[256];   /* why not, for the log when a client asks for TLS */
+	int resume_checked, resume_works, resume_warned;
+	/* the control channel is protected: TLS in the network process (the
+	 * session process is told at the hand-over and by CCC) */
+	int ctrl_protected;
+	char tls_version[FM_TLS_VERSION_MAX + 1];
 	unsigned policy;
 	int pbsz, prot_p;
 	char cert_user[SLUICE_MAX_USERNAME + 1];
@@ -62,6 +68,14 @@ struct ftp_session {
 	struct ftp_hostport active;
 	int have_active, epsv_all;
 	unsigned pasv_lo, pasv_hi;
+	/* privilege separation: the network process's socket to the monitor;
+	 * in the session process, relay = 1 and fd_in = fd_out = its socket to
+	 * the network process, which carries the control channel as FM_DATA */
+	int mon;
+	int relay;
+	unsigned char rin[FM_DATA_MAX];
+	size_t rin_len, rin_off;
+	int busy_pages; /* a transfer ran since the code pages were handed back */
 	/* control input */
 	struct ftp_linebuf lb;
 	char pending[FTP_MAX_LINE + 1];
@@ -103,13 +117,42 @@ void ftp_ctrl_pollfd(const struct ftp_session *s, int *fd, short *events);
 __attribute__((noreturn)) void ftp_exit(struct ftp_session *s, int code);
 
 /* tls.c */
+/* The long-lived server context, in the monitor before the fork: both
+ * processes inherit it, with one random ticket key per connection when
+ * FTPSD_TLS_SESSION_LIFETIME is set, so that a data connection in the
+ * session process can resume the control session of the network process. */
 int ftp_tls_setup(struct ftp_session *s, char *err, size_t errlen);
+/* The client's certificate chain (PEM) when it sent one, else NULL. */
+const unsigned char *ftp_tls_peer_chain(struct ftp_session *s, size_t *len);
 int ftp_tls_start_ctrl(struct ftp_session *s);
 int ftp_tls_handshake(struct ftp_session *s, struct tls *ctx, int fd, int64_t deadline_ms);
+/* Monitor, after the fork: probes once whether the linked libtls resumes
+ * sessions (when FTPSD_TLS_REQUIRE_REUSE), and says so in the log if not. */
+void ftp_tls_check_resumption(struct ftp_session *s);
 int ftp_tls_resume_works(struct ftp_session *s);
 /* For -t: 1 if the linked libtls resumes sessions with this configuration. */
 int ftp_tls_probe_resumption(struct ftp_session *s);
 void ftp_tls_ccc(struct ftp_session *s);
+
+/* privsep.c: the processes of one connection */
+/* The network process's request to the monitor; exits when it cannot ask. */
+void ftp_privsep_ask(struct ftp_session *s, const unsigned char *req, size_t len, int *accepted,
+		     int *last);
+/* After an accepted login: hands the state to the monitor and relays the
+ * control channel to the session process until either end closes. */
+__attribute__((noreturn)) void ftp_privsep_hand_over(struct ftp_session *s);
+/* Session process, before it waits for a command: once no command has come
+ * for FTP_IDLE_RELEASE_MS after a transfer, it hands back the code pages
+ * and free heap the transfer used (an idle session keeps only what waiting
+ * needs; the next transfer faults them back in). */
+#define FTP_IDLE_RELEASE_MS 1000
+void ftp_privsep_idle(struct ftp_session *s);
+/* Session process: CCC's reply goes with the request to end TLS, so that
+ * the network process sends it under TLS and then clears the channel. */
+void ftp_privsep_ccc(struct ftp_session *s, const char *reply);
+/* main.c: the command loop (network process before login, session process
+ * after it); ends the process. */
+__attribute__((noreturn)) void ftp_serve(struct ftp_session *s);
 
 /* cmd.c */
 void ftp_dispatch(struct ftp_session *s, const char *line, size_t len);

@@ -1,7 +1,10 @@
 /* main: ftpsd serves one FTP control connection on fds 0/1 (inetd style):
- * reads FTPSD_* settings, optionally starts implicit TLS, greets, then runs
- * one command loop with login and idle deadlines.  -t prints the effective
- * settings and TLS facts; -M prints the man page variable list. */
+ * reads the FTPSD_* settings, then becomes the monitor of a
+ * privilege-separated connection (privsep.c): an unprivileged network
+ * process greets, speaks TLS and parses commands until a login the monitor
+ * accepts; the monitor then becomes the confined session process.  -t
+ * prints the effective settings and TLS facts; -M prints the man page
+ * variable list. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +21,7 @@
 #include "ftpsd.h"
 #include "log/log.h"
 #include "priv/priv.h"
+#include "privsep.h"
 
 extern char **environ;
 
@@ -81,8 +85,19 @@ static int check_settings(struct ftp_session *s, char *err, size_t errlen)
 
 static int print_test(struct ftp_session *s)
 {
-	char err[512];
+	char err[SLUICE_MAX_PATH + 256];
+	struct priv_sep ids;
 	conf_print(1, ftpsd_conf_table, FC_COUNT, s->cf);
+	if (!priv_sep_prepare(s->cf[FC_PRIVSEP_USER].str, s->cf[FC_PRIVSEP_DIR].str,
+			      "FTPSD_PRIVSEP", &ids, err, sizeof err)) {
+		dprintf(2, "ftpsd: fatal: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (ids.as_root)
+		dprintf(1, "# privilege separation: network process as %s (%u:%u) in %s\n",
+			s->cf[FC_PRIVSEP_USER].str, (unsigned)ids.uid, (unsigned)ids.gid, ids.dir);
+	else
+		dprintf(1, "# privilege separation: not root, so no chroot and no uid switch\n");
 	if (!ftp_tls_setup(s, err, sizeof err)) {
 		dprintf(1, "# TLS: NOT available: %s\n", err);
 		return s->policy ? EXIT_USAGE : EXIT_OK;
@@ -132,19 +147,81 @@ static void session_sockets(struct ftp_session *s)
 	fcntl(s->fd_out, F_SETFL, fcntl(s->fd_out, F_GETFL) | O_NONBLOCK);
 }
 
-static void session_loop(struct ftp_session *s)
+/* The network process greets (after implicit TLS); either process then
+ * reads and dispatches commands until the connection ends. */
+void ftp_serve(struct ftp_session *s)
 {
+	if (!s->logged_in) {
+		if (s->cf[FC_IMPLICIT_TLS].num) {
+			if (!ftp_tls_start_ctrl(s)) ftp_exit(s, EXIT_PEER);
+			s->pbsz = 1;
+			s->prot_p = !(s->policy & FTP_TLS_FORBID_DATA);
+		}
+		ftp_reply(s, 220, "%s", s->cf[FC_BANNER].str);
+	}
 	for (;;) {
 		int64_t now = ftp_now_ms();
 		int64_t deadline = now + (int64_t)s->cf[FC_IDLE_TIMEOUT].num * 1000;
 		if (!s->logged_in && s->login_deadline_ms < deadline)
 			deadline = s->login_deadline_ms;
+		ftp_privsep_idle(s);
 		ftp_ctrl_read_line(s, deadline);
 		s->has_pending = 0;
 		ftp_dispatch(s, s->pending, s->pending_len);
 		sodium_memzero(s->pending, sizeof s->pending);
 		if (s->quit) ftp_exit(s, EXIT_OK);
 	}
+}
+
+/* The monitor no longer holds the control connection: its 0 and 1 (and 2
+ * when that is the client socket, classic inetd) become /dev/null. */
+static void monitor_drop_connection(pid_t child)
+{
+	int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null_fd < 0) {
+		kill(child, SIGKILL);
+		log_die(EXIT_SYSTEM, "unable to open /dev/null: %s", strerror(errno));
+	}
+	dup2(null_fd, 0);
+	dup2(null_fd, 1);
+	if (log_uses_syslog()) dup2(null_fd, 2);
+	if (null_fd > 2) close(null_fd);
+}
+
+/* The monitor: sets up TLS, forks the network process, answers it until a
+ * login, then becomes the session process (privsep.c). */
+static void serve_connection(struct ftp_session *s)
+{
+	struct priv_sep ids;
+	struct ftp_monitor m;
+	char err[SLUICE_MAX_PATH + 256];
+	pid_t child;
+	int fd;
+
+	if (!priv_sep_prepare(s->cf[FC_PRIVSEP_USER].str, s->cf[FC_PRIVSEP_DIR].str,
+			      "FTPSD_PRIVSEP", &ids, err, sizeof err)) {
+		log_error("configuration: %s", err);
+		ftp_reply(s, 421, "Service not available (configuration error)");
+		exit(EXIT_USAGE);
+	}
+	if (!ids.as_root)
+		log_info("not started as root: the network process keeps this uid and gets no "
+			 "chroot (limits and sandboxes still apply)");
+	/* Before the fork: both processes use this context and its ticket key. */
+	s->tls_ready = ftp_tls_setup(s, s->tls_err, sizeof s->tls_err);
+	s->login_deadline_ms = ftp_now_ms() + (int64_t)s->cf[FC_LOGIN_TIMEOUT].num * 1000;
+	log_info("connect");
+	fd = ftp_privsep_fork_network(s, &ids, &child);
+	if (fd < 0)
+		log_die(EXIT_SYSTEM, "unable to start the network process: %s", strerror(errno));
+	monitor_drop_connection(child);
+	ftp_tls_check_resumption(s);
+	/* System accounts: an unknown name must cost what a wrong password
+	 * costs against their hashes (yescrypt, sha512crypt), not argon2id's. */
+	if (!s->cf[FC_USERS_FILE].str[0]) account_system_dummy();
+	ftp_mon_init(&m, fd, s->cf);
+	ftp_privsep_monitor(&m, child);
+	ftp_privsep_become_session(s, &m);
 }
 
 int main(int argc, char **argv)
@@ -182,14 +259,6 @@ int main(int argc, char **argv)
 	log_set_debug(!strcmp(s->cf[FC_LOG_LEVEL].str, "debug"));
 	if (test) return print_test(s);
 	priv_harden();
-	s->login_deadline_ms = ftp_now_ms() + (int64_t)s->cf[FC_LOGIN_TIMEOUT].num * 1000;
-	if (s->cf[FC_IMPLICIT_TLS].num) {
-		if (!ftp_tls_start_ctrl(s)) return EXIT_PEER;
-		s->pbsz = 1;
-		s->prot_p = !(s->policy & FTP_TLS_FORBID_DATA);
-	}
-	log_info("connect%s", s->tls ? " (implicit TLS)" : "");
-	ftp_reply(s, 220, "%s", s->cf[FC_BANNER].str);
-	session_loop(s);
+	serve_connection(s);
 	return EXIT_OK;
 }

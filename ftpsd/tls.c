@@ -13,10 +13,9 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
 #include <tls.h>
 
+#include "algo/algo.h"
 #include "ftpsd.h"
 #include "log/log.h"
 
@@ -25,6 +24,20 @@ static int cfg_fail(struct ftp_session *s, char *err, size_t errlen, const char 
 	snprintf(err, errlen, "%s: %s", what,
 		 s->tlscfg ? tls_config_error(s->tlscfg) : "out of memory");
 	return 0;
+}
+
+/* One random ticket key for this connection, made before the fork: the
+ * network process (control connection) and the session process (data
+ * connections) share it, so a ticket from one is accepted by the other,
+ * and it dies with the connection.  libtls stops rotating keys then. */
+static int tls_ticket_key(struct ftp_session *s, struct tls_config *c, char *err, size_t errlen)
+{
+	unsigned char key[TLS_TICKET_KEY_SIZE];
+	int r;
+	algo_random(key, sizeof key);
+	r = tls_config_add_ticket_key(c, 1, key, sizeof key);
+	algo_wipe(key, sizeof key);
+	return r < 0 ? cfg_fail(s, err, errlen, "TLS session ticket key") : 1;
 }
 
 static int tls_config_fill(struct ftp_session *s, struct tls_config *c, char *err, size_t errlen)
@@ -62,6 +75,7 @@ static int tls_config_fill(struct ftp_session *s, struct tls_config *c, char *er
 		}
 		if (tls_config_set_session_lifetime(c, (int)v[FC_TLS_SESSION_LIFETIME].num) < 0)
 			return cfg_fail(s, err, errlen, "FTPSD_TLS_SESSION_LIFETIME");
+		if (!tls_ticket_key(s, c, err, errlen)) return 0;
 	}
 	const char *verify = v[FC_TLS_VERIFY_CLIENT].str;
 	if (strcmp(verify, "off")) {
@@ -173,75 +187,16 @@ int ftp_tls_handshake(struct ftp_session *s, struct tls *ctx, int fd, int64_t de
 	}
 }
 
-/* Takes "CN=" or "emailAddress=" out of an X509_NAME_oneline subject. */
-static int subject_field(const char *subj, const char *key, char *out, size_t cap)
+const unsigned char *ftp_tls_peer_chain(struct ftp_session *s, size_t *len)
 {
-	size_t kl = strlen(key);
-	for (const char *p = subj; p && *p; p = strchr(p + 1, '/')) {
-		const char *q = *p == '/' ? p + 1 : p;
-		if (!strncmp(q, key, kl) && q[kl] == '=') {
-			q += kl + 1;
-			size_t n = strcspn(q, "/");
-			if (n == 0 || n >= cap) return 0;
-			memcpy(out, q, n);
-			out[n] = 0;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-/* The local part of the first e-mail subjectAltName of the client's
- * certificate (the CA that signed it is the operator's, so its domain is). */
-static int san_email_user(struct ftp_session *s, char *out, size_t cap)
-{
-	size_t len;
-	const uint8_t *pem = tls_peer_cert_chain_pem(s->tls, &len);
-	int found = 0;
-	if (!pem || len > INT32_MAX) return 0;
-	BIO *bio = BIO_new_mem_buf(pem, (int)len);
-	X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
-	GENERAL_NAMES *names = x ? X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL) : NULL;
-	for (int i = 0; names && i < sk_GENERAL_NAME_num(names) && !found; i++) {
-		const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
-		if (g->type != GEN_EMAIL) continue;
-		const char *e = (const char *)ASN1_STRING_get0_data(g->d.rfc822Name);
-		int el = ASN1_STRING_length(g->d.rfc822Name);
-		const char *at = e ? memchr(e, '@', (size_t)el) : NULL;
-		if (!at || at == e || (size_t)(at - e) >= cap) continue;
-		memcpy(out, e, (size_t)(at - e));
-		out[at - e] = 0;
-		found = 1;
-	}
-	if (names) GENERAL_NAMES_free(names);
-	if (x) X509_free(x);
-	if (bio) BIO_free(bio);
-	return found;
-}
-
-static void tls_take_cert_user(struct ftp_session *s)
-{
-	const char *how = s->cf[FC_TLS_USER_FROM_CERT].str;
-	s->cert_user[0] = 0;
-	if (!strcmp(how, "off") || !tls_peer_cert_provided(s->tls)) return;
-	const char *subj = tls_peer_cert_subject(s->tls);
-	if (!subj) return;
-	char name[SLUICE_MAX_USERNAME + 1];
-	int got = !strcmp(how, "cn") ? subject_field(subj, "CN", name, sizeof name)
-				     : san_email_user(s, name, sizeof name);
-	if (!got || !account_name_valid(name)) {
-		log_info("client certificate %s names no valid user", subj);
-		return;
-	}
-	memcpy(s->cert_user, name, strlen(name) + 1);
-	log_info("client certificate %s maps to user %s", subj, name);
+	if (!s->tls || !tls_peer_cert_provided(s->tls)) return NULL;
+	return tls_peer_cert_chain_pem(s->tls, len);
 }
 
 int ftp_tls_start_ctrl(struct ftp_session *s)
 {
-	char err[256];
-	if (!ftp_tls_setup(s, err, sizeof err)) {
-		log_error("%s", err);
+	if (!s->tls_ready) {
+		log_error("%s", s->tls_err);
 		return 0;
 	}
 	if (tls_accept_fds(s->tls_srv, &s->tls, s->fd_in, s->fd_out) < 0) {
@@ -249,10 +204,13 @@ int ftp_tls_start_ctrl(struct ftp_session *s)
 		return 0;
 	}
 	int64_t deadline = ftp_now_ms() + (int64_t)s->cf[FC_DATA_TIMEOUT].num * 1000;
+	if (s->login_deadline_ms && s->login_deadline_ms < deadline)
+		deadline = s->login_deadline_ms;
 	if (!ftp_tls_handshake(s, s->tls, s->fd_in, deadline)) ftp_exit(s, EXIT_PEER);
 	log_info("TLS %s %s on control connection", tls_conn_version(s->tls),
 		 tls_conn_cipher(s->tls));
-	tls_take_cert_user(s);
+	snprintf(s->tls_version, sizeof s->tls_version, "%s", tls_conn_version(s->tls));
+	s->ctrl_protected = 1;
 	return 1;
 }
 
@@ -325,21 +283,24 @@ out:
 	return works;
 }
 
+void ftp_tls_check_resumption(struct ftp_session *s)
+{
+	if (!s->resume_checked && s->tls_ready && s->cf[FC_TLS_REQUIRE_REUSE].num)
+		s->resume_works = ftp_tls_probe_resumption(s);
+	s->resume_checked = 1;
+}
+
 int ftp_tls_resume_works(struct ftp_session *s)
 {
-	if (!s->resume_checked) {
-		s->resume_checked = 1;
-		s->resume_works = ftp_tls_probe_resumption(s);
-		if (s->cf[FC_TLS_REQUIRE_REUSE].num && !s->resume_works)
-			log_warn("TLS session reuse on data connections NOT enforced: the linked "
-				 "libtls does not "
-				 "resume sessions%s; data connections are accepted only from the "
-				 "client's address",
-				 s->cf[FC_TLS_SESSION_LIFETIME].num
-				     ? ""
-				     : " (FTPSD_TLS_SESSION_LIFETIME=0)");
+	if (!s->resume_works && !s->resume_warned && s->cf[FC_TLS_REQUIRE_REUSE].num) {
+		s->resume_warned = 1;
+		log_warn("TLS session reuse on data connections NOT enforced: the linked libtls "
+			 "does not resume sessions%s; data connections are accepted only from the "
+			 "client's address",
+			 s->cf[FC_TLS_SESSION_LIFETIME].num ? ""
+							    : " (FTPSD_TLS_SESSION_LIFETIME=0)");
 	}
-	return s->resume_works;
+	return s->resume_checked && s->resume_works;
 }
 
 /* CCC: close TLS on the control connection, keep the TCP connection. */
@@ -353,6 +314,7 @@ void ftp_tls_ccc(struct ftp_session *s)
 			break;
 	tls_free(s->tls);
 	s->tls = NULL;
+	s->ctrl_protected = 0;
 	/* swallow the client's close_notify record, if it sends one */
 	unsigned char hdr[5];
 	if (ftp_wait_fd(s->fd_in, POLLIN, ftp_now_ms() + 1000) &&

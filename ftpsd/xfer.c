@@ -378,6 +378,7 @@ static void xfer_run(struct xfer *x, const char *what)
 	}
 	s->xfer_bytes = 0;
 	s->in_xfer = 1;
+	s->busy_pages = 1;
 	enum xfer_end e = x->sending ? xfer_send(x) : xfer_recv(x);
 	s->in_xfer = 0;
 	ftp_data_close(s, &x->dc, e == XFER_OK);

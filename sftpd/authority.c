@@ -13,8 +13,8 @@ static int ask(int mon, const struct wire_out *req, enum mon_type want, unsigned
 {
 	long n;
 	if (req->bad) return (errno = EMSGSIZE, 0);
-	if (!monitor_send(mon, req->p, req->len)) return 0;
-	n = monitor_recv(mon, reply, cap, -1);
+	if (!priv_record_send(mon, req->p, req->len)) return 0;
+	n = priv_record_recv(mon, reply, cap, -1);
 	if (n <= 0 || reply[0] != want) return (errno = EPROTO, 0);
 	*len = (size_t)n;
 	return 1;
@@ -115,14 +115,14 @@ int authority_handover(int mon, const unsigned char *state, size_t len, const un
 	wire_put_u8(&w, MON_HANDOVER);
 	wire_put_string(&w, state, len);
 	wire_put_u32(&w, (uint32_t)inlen);
-	ok = !w.bad && monitor_send(mon, req, w.len);
+	ok = !w.bad && priv_record_send(mon, req, w.len);
 	algo_wipe(req, sizeof req);
 	while (ok && off < inlen) {
 		size_t n = inlen - off > MON_RECORD_MAX - 1 ? MON_RECORD_MAX - 1 : inlen - off;
 		unsigned char rec[MON_RECORD_MAX];
 		rec[0] = MON_HANDOVER_DATA;
 		memcpy(rec + 1, input + off, n);
-		ok = monitor_send(mon, rec, n + 1);
+		ok = priv_record_send(mon, rec, n + 1);
 		off += n;
 	}
 	return ok;

@@ -16,9 +16,9 @@ const struct conf_var sftpd_conf_table[CF_COUNT] = {
 			 "publickey,password", "authentication methods offered"},
     [CF_AUTHORIZED_KEYS] = {"SFTPD_AUTHORIZED_KEYS", CONF_PATH, "~/.ssh/authorized_keys", 0, 0, 0,
 			    "authorized keys file; ~ is the account's home, %u the user name"},
-    [CF_ROOT] =
-	{"SFTPD_ROOT", CONF_PATH, "", 0, 0, 0,
-	 "directory each account is confined to (%u = user name); empty: the account's home"},
+    [CF_ROOT] = {"SFTPD_ROOT", CONF_PATH, "", 0, 0, 0,
+		 "directory each account is confined to (%u: user name, ~ or %h: home, %%: %); "
+		 "empty: the account's home; the session starts in the home when it lies inside"},
     [CF_BANNER] = {"SFTPD_BANNER", CONF_PATH, "", 0, 0, 0,
 		   "file sent to the client before authentication; empty: none"},
     [CF_MAX_AUTH_TRIES] = {"SFTPD_MAX_AUTH_TRIES", CONF_UINT, "6", 1, 100, 0,

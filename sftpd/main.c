@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include "account/account.h"
 #include "log/log.h"
+#include "login/login.h"
 #include "peer/peer.h"
 #include "priv/priv.h"
 #include "privsep.h"
@@ -248,7 +249,7 @@ static int serve_raw_sftp(struct session *s)
 	snprintf(a->name, sizeof a->name, "%s", getenv("USER") ? getenv("USER") : "");
 	snprintf(a->home, sizeof a->home, "%s", home && home[0] == '/' ? home : "/");
 	if (pattern[0]) {
-		if (!session_expand_path(pattern, a, dir, sizeof dir))
+		if (!login_expand_path(pattern, a, dir, sizeof dir))
 			log_die(EXIT_USAGE, "SFTPD_ROOT too long");
 	} else {
 		strcpy(dir, "/");
@@ -274,7 +275,7 @@ static int serve_raw_sftp(struct session *s)
  * read, answers it, then hands the connection to the session process. */
 static void serve_connection(struct session *s, const char *peer)
 {
-	struct privsep_ids ids;
+	struct priv_sep ids;
 	struct monitor m;
 	pid_t child;
 	int fd;
@@ -344,7 +345,7 @@ int main(int argc, char **argv)
 	load_moduli(s, !mode[0]);
 	if (!strcmp(mode, "-S")) return serve_raw_sftp(s);
 	if (!strcmp(mode, "-t")) {
-		struct privsep_ids ids;
+		struct priv_sep ids;
 		struct peer_cidr trusted[PEER_CIDR_MAX];
 		size_t ntrusted;
 		proxy_settings(s, trusted, &ntrusted);

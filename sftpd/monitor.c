@@ -6,7 +6,6 @@
  * its own count of authentication failures whatever the child claims. */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 #include "fs/fs.h"
 #include "log/log.h"
+#include "login/login.h"
 #include "monitor.h"
 #include "ssh/ssh.h"
 
@@ -39,7 +39,7 @@ static int refuse(struct monitor *m, const char *why)
 static int reply_answer(struct monitor *m, int accepted, int last)
 {
 	unsigned char r[3] = {MON_ANSWER, (unsigned char)!!accepted, (unsigned char)!!last};
-	return monitor_send(m->fd, r, sizeof r) ? 1 : refuse(m, "unable to answer");
+	return priv_record_send(m->fd, r, sizeof r) ? 1 : refuse(m, "unable to answer");
 }
 
 /* --- signatures -------------------------------------------------------- */
@@ -85,7 +85,7 @@ static int answer_sign(struct monitor *m, struct wire_in *in)
 		return refuse(m, "signing failed");
 	}
 	wire_patch_u32(&w, 1, (uint32_t)siglen);
-	return monitor_send(m->fd, rec, w.len + siglen) ? 1 : refuse(m, "unable to answer");
+	return priv_record_send(m->fd, rec, w.len + siglen) ? 1 : refuse(m, "unable to answer");
 }
 
 /* --- authentication ---------------------------------------------------- */
@@ -102,9 +102,7 @@ static int take_user(struct monitor *m, const char *user)
 	if (m->user_set) return strcmp(user, m->user) ? refuse(m, "change of user name") : 1;
 	m->user_set = 1;
 	memcpy(m->user, user, strlen(user) + 1);
-	if (!account_name_valid(user)) return 1;
-	m->user_known = file[0] ? account_lookup_file(file, user, &m->account)
-				: account_lookup_system(user, &m->account);
+	m->user_known = login_lookup(file, user, &m->account);
 	/* EPROTO (a name on two lines) was logged with the line by the lookup. */
 	if (!m->user_known && errno != ENOENT && errno != EPROTO)
 		log_error("unable to look up user %s: %s", user, strerror(errno));
@@ -119,14 +117,6 @@ static int attempt_allowed(struct monitor *m, const char *method, const char *us
 	return take_user(m, user);
 }
 
-static void failure_delay(const struct monitor *m)
-{
-	unsigned long long ms = m->cf[CF_AUTH_FAIL_DELAY_MS].num;
-	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 static int failed(struct monitor *m, const char *method, int delay)
 {
 	m->failures++;
@@ -134,7 +124,7 @@ static int failed(struct monitor *m, const char *method, int delay)
 		 m->user, m->failures, m->cf[CF_MAX_AUTH_TRIES].num);
 	if (m->failures >= m->cf[CF_MAX_AUTH_TRIES].num)
 		log_warn("too many authentication failures for %s", m->user);
-	if (delay) failure_delay(m);
+	if (delay) login_fail_delay(m->cf[CF_AUTH_FAIL_DELAY_MS].num);
 	return reply_answer(m, 0, m->failures >= m->cf[CF_MAX_AUTH_TRIES].num);
 }
 
@@ -236,7 +226,7 @@ static int authorized(struct monitor *m, const char *sigalg, const unsigned char
 	if (k->type == KEY_NONE) return 0;
 	memcpy(k->blob, blob, len);
 	k->bloblen = len;
-	if (!session_expand_path(m->cf[CF_AUTHORIZED_KEYS].str, &m->account, path, sizeof path))
+	if (!login_expand_path(m->cf[CF_AUTHORIZED_KEYS].str, &m->account, path, sizeof path))
 		return 0;
 	text = read_small_file(open_authorized_keys(m, path), AUTHORIZED_KEYS_MAX_BYTES, &tlen);
 	if (!text) {
@@ -418,38 +408,4 @@ void monitor_free(struct monitor *m)
 	free(m->input);
 	m->handover = 0;
 	m->input = 0;
-}
-
-long monitor_recv(int fd, unsigned char *buf, size_t cap, int timeout_ms)
-{
-	struct pollfd pfd = {fd, POLLIN, 0};
-	ssize_t n;
-	int reset = 0;
-	for (;;) {
-		int r = poll(&pfd, 1, timeout_ms);
-		if (r < 0 && errno == EINTR) continue;
-		if (r < 0) return -1;
-		if (!r) return (errno = ETIMEDOUT, -1);
-		n = recv(fd, buf, cap, MSG_TRUNC);
-		if (n < 0 && errno == EINTR) continue;
-		/* A peer that exits with our records unread makes the next recv
-		 * fail once with ECONNRESET, even when its last records (such as
-		 * a sandbox report) are still queued: read on to them. */
-		if (n < 0 && errno == ECONNRESET && !reset) {
-			reset = 1;
-			continue;
-		}
-		if (n < 0) return -1;
-		if ((size_t)n > cap) return (errno = EMSGSIZE, -1);
-		return (long)n;
-	}
-}
-
-int monitor_send(int fd, const unsigned char *rec, size_t len)
-{
-	ssize_t n;
-	do
-		n = send(fd, rec, len, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	return n == (ssize_t)len;
 }

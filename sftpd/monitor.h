@@ -14,6 +14,7 @@
 #include "algo/algo.h"
 #include "conf/conf.h"
 #include "key/key.h"
+#include "priv/priv.h"
 
 enum mon_type {
 	/* monitor -> network child, once: u32 n, n x string host key blob,
@@ -98,11 +99,6 @@ int monitor_request(struct monitor *m, const unsigned char *rec, size_t len);
 void monitor_forget_account(struct monitor *m);
 void monitor_free(struct monitor *m);
 
-/* Reads one record (at most cap bytes) from fd into buf, waiting at most
- * timeout_ms (-1: forever).  Returns its length; 0 at end of file; -1 with
- * errno (EMSGSIZE over cap, ETIMEDOUT, or the system's). */
-long monitor_recv(int fd, unsigned char *buf, size_t cap, int timeout_ms);
-/* Sends one record. */
-int monitor_send(int fd, const unsigned char *rec, size_t len);
+/* Records go through priv_record_recv / priv_record_send (lib/priv). */
 
 #endif

@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +24,6 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "log/log.h"
@@ -79,71 +77,23 @@ static void sandbox_or_die(const unsigned char *bpf, size_t len, const char *rol
 
 /* --- the privsep account and directory --------------------------------- */
 
-int privsep_prepare(const struct conf_value *cf, struct privsep_ids *ids)
+int privsep_prepare(const struct conf_value *cf, struct priv_sep *ids)
 {
-	const char *dir = cf[CF_PRIVSEP_DIR].str, *user = cf[CF_PRIVSEP_USER].str;
-	struct passwd *pw;
-	struct stat st;
-
-	memset(ids, 0, sizeof *ids);
-	ids->as_root = priv_is_root();
-	snprintf(ids->dir, sizeof ids->dir, "%s", dir);
-	if (!ids->as_root) return 1;
-	pw = getpwnam(user);
-	if (!pw) {
-		log_error("SFTPD_PRIVSEP_USER: no account %s; create it with: useradd --system "
-			  "--no-create-home --home-dir %s --shell /usr/sbin/nologin %s",
-			  user, dir, user);
-		return 0;
-	}
-	if (!pw->pw_uid || !pw->pw_gid) {
-		log_error("SFTPD_PRIVSEP_USER: %s has uid or gid 0", user);
-		return 0;
-	}
-	ids->uid = pw->pw_uid;
-	ids->gid = pw->pw_gid;
-	if (stat(dir, &st) < 0 && errno == ENOENT) {
-		char parent[SLUICE_MAX_PATH];
-		char *slash;
-		snprintf(parent, sizeof parent, "%s", dir);
-		slash = strrchr(parent, '/');
-		if (slash && slash != parent) {
-			*slash = 0;
-			if (mkdir(parent, 0755) < 0 && errno != EEXIST) goto fail;
-		}
-		if (mkdir(dir, 0555) < 0 && errno != EEXIST) goto fail;
-		if (chmod(dir, 0555) < 0) goto fail;
-	}
-	if (stat(dir, &st) < 0) goto fail;
-	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 0022)) {
-		log_error("SFTPD_PRIVSEP_DIR %s must be a directory owned by root and writable by "
-			  "no one else",
-			  dir);
-		return 0;
-	}
-	return 1;
-fail:
-	log_error("SFTPD_PRIVSEP_DIR %s: %s", dir, strerror(errno));
+	char err[SLUICE_MAX_PATH + 256];
+	if (priv_sep_prepare(cf[CF_PRIVSEP_USER].str, cf[CF_PRIVSEP_DIR].str, "SFTPD_PRIVSEP", ids,
+			     err, sizeof err))
+		return 1;
+	log_error("%s", err);
 	return 0;
 }
 
 /* Chroot to the empty directory and become the privsep account (as root),
  * then the limits; the sandbox comes last, by the caller. */
-static void confine_unprivileged(const struct privsep_ids *ids, const char *name)
+static void confine_unprivileged(const struct priv_sep *ids, const char *name)
 {
-	struct rlimit zero = {0, 0};
-	prctl(PR_SET_NAME, name, 0, 0, 0);
-	if (ids->as_root) {
-		if (chroot(ids->dir) < 0 || chdir("/") < 0)
-			log_die(EXIT_SYSTEM, "unable to chroot to %s: %s", ids->dir,
-				strerror(errno));
-		priv_note_chroot();
-		if (!priv_drop(ids->uid, ids->gid, 0))
-			log_die(EXIT_SYSTEM, "unable to become %u:%u: %s", (unsigned)ids->uid,
-				(unsigned)ids->gid, strerror(errno));
-	}
-	if (setrlimit(RLIMIT_NPROC, &zero) < 0 || !priv_harden())
-		log_die(EXIT_SYSTEM, "unable to set limits: %s", strerror(errno));
+	if (!priv_sep_confine(ids, name))
+		log_die(EXIT_SYSTEM, "unable to confine %s to %s as %u:%u: %s", name, ids->dir,
+			(unsigned)ids->uid, (unsigned)ids->gid, strerror(errno));
 }
 
 /* --- the network child ------------------------------------------------- */
@@ -156,13 +106,13 @@ static void log_to_monitor(int prio, const char *line, size_t len)
 	wire_put_u8(&w, MON_LOG);
 	wire_put_u8(&w, (uint8_t)prio);
 	wire_put_string(&w, line, len);
-	if (!w.bad) monitor_send(report_fd, rec, w.len);
+	if (!w.bad) priv_record_send(report_fd, rec, w.len);
 }
 
 /* The host public keys and the banner, from the monitor. */
 static void receive_init(struct session *s, unsigned char *buf, size_t cap)
 {
-	long n = monitor_recv(s->mon, buf, cap, -1);
+	long n = priv_record_recv(s->mon, buf, cap, -1);
 	struct wire_in in;
 	uint32_t count, len;
 	const unsigned char *p;
@@ -200,7 +150,7 @@ static void hand_over(struct session *s)
 	_exit(EXIT_OK);
 }
 
-static void run_network_child(struct session *s, const struct privsep_ids *ids, int fd)
+static void run_network_child(struct session *s, const struct priv_sep *ids, int fd)
 {
 	static unsigned char init[MON_RECORD_MAX];
 	struct rlimit nofile = {NETWORK_NOFILE, NETWORK_NOFILE}, zero = {0, 0};
@@ -226,7 +176,7 @@ static void run_network_child(struct session *s, const struct privsep_ids *ids, 
 	hand_over(s);
 }
 
-int privsep_fork_network(struct session *s, const struct privsep_ids *ids, pid_t *child)
+int privsep_fork_network(struct session *s, const struct priv_sep *ids, pid_t *child)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) return -1;
@@ -253,7 +203,7 @@ int privsep_send_init(int fd, struct key_private *const *keys, unsigned n, const
 		wire_put_string(&w, k->blob, k->bloblen);
 	}
 	wire_put_string(&w, banner, banner_len);
-	return !w.bad && monitor_send(fd, rec, w.len);
+	return !w.bad && priv_record_send(fd, rec, w.len);
 }
 
 /* --- the monitor's loops ----------------------------------------------- */
@@ -300,8 +250,8 @@ void privsep_monitor(struct monitor *m, pid_t child)
 
 	while (m->state != MON_HANDED_OVER) {
 		time_t now = time(0);
-		long n = monitor_recv(m->fd, rec, sizeof rec,
-				      now >= deadline ? 0 : (int)(deadline - now) * 1000);
+		long n = priv_record_recv(m->fd, rec, sizeof rec,
+					  now >= deadline ? 0 : (int)(deadline - now) * 1000);
 		if (n == 0) child_ended(child, "network child");
 		if (n < 0 && errno == ETIMEDOUT) {
 			snprintf(m->why, sizeof m->why, "login grace time exceeded");
@@ -356,7 +306,7 @@ __attribute__((noreturn)) static void run_session(struct session *s, struct moni
 }
 
 /* The signer: host keys and nothing else, until the session hangs up. */
-__attribute__((noreturn)) static void run_signer(struct monitor *m, const struct privsep_ids *ids,
+__attribute__((noreturn)) static void run_signer(struct monitor *m, const struct priv_sep *ids,
 						 pid_t session, int fd)
 {
 	static unsigned char rec[MON_RECORD_MAX];
@@ -380,7 +330,7 @@ __attribute__((noreturn)) static void run_signer(struct monitor *m, const struct
 	m->fd = fd;
 	m->state = MON_SIGNER;
 	for (;;) {
-		long n = monitor_recv(m->fd, rec, sizeof rec, -1);
+		long n = priv_record_recv(m->fd, rec, sizeof rec, -1);
 		if (n == 0) _exit(0);
 		if (n < 0) {
 			snprintf(m->why, sizeof m->why, "%s", strerror(errno));
@@ -394,7 +344,7 @@ __attribute__((noreturn)) static void run_signer(struct monitor *m, const struct
  * the pages it has touched stay its own, and the signer, a fresh child,
  * maps only what signing needs. */
 void privsep_start_session(struct session *s, struct monitor *m, struct key_private **keys,
-			   unsigned nkeys, const struct privsep_ids *ids)
+			   unsigned nkeys, const struct priv_sep *ids)
 {
 	pid_t self = getpid(), pid;
 	int sv[2];

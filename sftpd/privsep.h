@@ -4,21 +4,15 @@
 
 #include <sys/types.h>
 #include "monitor.h"
+#include "priv/priv.h"
 #include "ssh/ssh.h"
-
-struct privsep_ids {
-	int as_root; /* 0: no chroot and no uid switch, only limits and sandboxes */
-	uid_t uid;
-	gid_t gid;
-	char dir[SLUICE_MAX_PATH];
-};
 
 /* Looks up SFTPD_PRIVSEP_USER and makes sure SFTPD_PRIVSEP_DIR is an empty
  * root-owned directory (creating it when missing).  0 after logging why. */
-int privsep_prepare(const struct conf_value *cf, struct privsep_ids *ids);
+int privsep_prepare(const struct conf_value *cf, struct priv_sep *ids);
 /* Forks the network child, which confines itself and serves s until
  * authentication.  Returns the monitor's end of their socket, or -1. */
-int privsep_fork_network(struct session *s, const struct privsep_ids *ids, pid_t *child);
+int privsep_fork_network(struct session *s, const struct priv_sep *ids, pid_t *child);
 /* The first message to the network child: host public keys and banner. */
 int privsep_send_init(int fd, struct key_private *const *keys, unsigned n, const char *banner,
 		      size_t banner_len);
@@ -27,7 +21,7 @@ int privsep_send_init(int fd, struct key_private *const *keys, unsigned n, const
 void privsep_monitor(struct monitor *m, pid_t child);
 /* Forks the session process and becomes the signer.  Never returns. */
 void privsep_start_session(struct session *s, struct monitor *m, struct key_private **keys,
-			   unsigned nkeys, const struct privsep_ids *ids) __attribute__((noreturn));
+			   unsigned nkeys, const struct priv_sep *ids) __attribute__((noreturn));
 /* sftpd -S: the session process's system calls, reported on stderr. */
 void privsep_sandbox_sftp_only(void);
 

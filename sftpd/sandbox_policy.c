@@ -1,6 +1,7 @@
 /* sandbox_policy.c: the system call allow-lists of the network child, the
  * signer and the session process (sftpd/privsep.c says what each does).
- * Compiled into BPF at build time by gen_filters.c; not linked into sftpd. */
+ * Compiled into BPF at build time by lib/sandbox/gen/gen_filters.c, which
+ * this file is linked with; not linked into sftpd. */
 #include <errno.h>
 #include "base/base.h"
 #include "sandbox_policy.h"
@@ -45,3 +46,12 @@ static const char *const session_probes[] = {"socket", "connect"};
 const struct sandbox_policy sftpd_policy_network = POLICY(network_calls, network_probes, EACCES);
 const struct sandbox_policy sftpd_policy_signer = POLICY(signer_calls, signer_probes, EACCES);
 const struct sandbox_policy sftpd_policy_session = POLICY(session_calls, session_probes, EACCES);
+
+const struct sandbox_gen sandbox_gen_filters[] = {
+    {"filter_network", &sftpd_policy_network},
+    {"filter_signer", &sftpd_policy_signer},
+    {"filter_session", &sftpd_policy_session},
+};
+const size_t sandbox_gen_count = ARRAY_LEN(sandbox_gen_filters);
+const char sandbox_gen_guard[] = "SFTPD_FILTERS_H";
+const char sandbox_gen_source[] = "sftpd/sandbox_policy.c";

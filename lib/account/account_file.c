@@ -114,13 +114,17 @@ static int account_find_line(void *ctx, const char *line, size_t len, int has_nl
 			log_warn("users file %s line %u: malformed, skipped", f->path, lineno);
 		return 1;
 	}
-	if (strcmp(a.name, f->name)) return 1;
-	if (f->found) {
-		f->dup_line = lineno;
-		return 1;
+	if (!strcmp(a.name, f->name)) {
+		if (f->found) {
+			f->dup_line = lineno;
+		} else {
+			*f->out = a;
+			f->found = 1;
+		}
 	}
-	*f->out = a;
-	f->found = 1;
+	/* other accounts' hashes (and this one's copy) leave no trace on the
+	 * stack of a process that later becomes a session */
+	sodium_memzero(&a, sizeof a);
 	return 1;
 }
 
@@ -149,16 +153,16 @@ int account_lookup_file(const char *path, const char *name, struct account *a)
 		close(fd);
 		errno = e;
 	}
+	if (rc && f.found && !f.dup_line) *a = tmp;
+	sodium_memzero(&tmp, sizeof tmp);
 	if (!rc) return 0;
 	if (f.dup_line) {
 		/* Which line would win is not for us to guess: the account is refused. */
 		log_warn("users file %s line %u: %s appears again; the account is refused", path,
 			 f.dup_line, name);
-		sodium_memzero(&tmp, sizeof tmp);
 		return (account_error_line = f.dup_line, errno = EPROTO, 0);
 	}
 	if (!f.found) return (errno = ENOENT, 0);
-	*a = tmp;
 	a->from_system = 0;
 	return 1;
 }

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <sodium.h>
 #include "account/account.h"
 
 #define ACCOUNT_FIELDS 5
@@ -114,11 +116,16 @@ int account_parse_line(const char *line, size_t len, struct account *a)
 
 	if (len > ACCOUNT_MAX_LINE || (len && memchr(line, 0, len))) return (errno = EPROTO, 0);
 	if (account_line_blank(line, len)) return (errno = ENOENT, 0);
+	int ok;
+
 	memset(&t, 0, sizeof t);
-	if (!account_split(line, len, f, flen) || !account_fill(f, flen, &t))
-		return (errno = EPROTO, 0);
-	*a = t;
-	return 1;
+	ok = account_split(line, len, f, flen) && account_fill(f, flen, &t);
+	if (ok) *a = t;
+	/* no copy of a hash stays on the stack (a session process is forked
+	 * from, or becomes, the process that looked the account up) */
+	sodium_memzero(&t, sizeof t);
+	if (!ok) errno = EPROTO;
+	return ok;
 }
 
 int account_format_line(const struct account *a, char *out, size_t cap)

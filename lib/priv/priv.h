@@ -2,7 +2,9 @@
 #ifndef SLUICE_PRIV_H
 #define SLUICE_PRIV_H
 
+#include <stddef.h>
 #include <sys/types.h>
+#include "base/base.h"
 
 /* No core dumps, not ptrace-able (PR_SET_DUMPABLE 0). */
 int priv_harden(void);
@@ -33,5 +35,33 @@ int priv_is_root(void);
 int priv_groups_load(const char *user, uid_t uid, gid_t gid);
 /* Called by fs_root_open after chroot(): from then on, no NSS. */
 void priv_note_chroot(void);
+
+/* Privilege separation: the unprivileged account and the empty directory
+ * that the processes talking to the client before login run as and in. */
+struct priv_sep {
+	int as_root; /* 0: no chroot and no uid switch, only limits and sandboxes */
+	uid_t uid;
+	gid_t gid;
+	char dir[SLUICE_MAX_PATH];
+};
+
+/* Looks up user (when root) and makes sure dir is an empty-looking
+ * directory owned by root and writable by no one else, creating it (mode
+ * 0555, its parent 0755) when missing.  what names the settings in err
+ * ("SFTPD_PRIVSEP").  1, or 0 with a message in err. */
+int priv_sep_prepare(const char *user, const char *dir, const char *what, struct priv_sep *ids,
+		     char *err, size_t errlen);
+/* Names the process (prctl), then as root chroots to ids->dir and becomes
+ * ids->uid/gid for good; then no forks (RLIMIT_NPROC 0), no core dumps,
+ * not ptrace-able.  The sandbox is the caller's last step.  0 + errno. */
+int priv_sep_confine(const struct priv_sep *ids, const char *procname);
+
+/* One record of a SOCK_SEQPACKET socket between the processes of one
+ * connection: reads at most cap bytes, waiting at most timeout_ms (-1:
+ * forever).  Its length; 0 at end of file; -1 with errno (EMSGSIZE over
+ * cap, ETIMEDOUT, or the system's). */
+long priv_record_recv(int fd, unsigned char *buf, size_t cap, int timeout_ms);
+/* Sends one record whole; 0 + errno. */
+int priv_record_send(int fd, const unsigned char *rec, size_t len);
 
 #endif

@@ -49,4 +49,15 @@ int sandbox_load(const void *bpf, size_t len, sandbox_report_fn *report);
  * unknown.  Allocates: for the process that receives a report, not for the signal handler. */
 const char *sandbox_syscall_name(long nr, char *buf, size_t cap);
 
+/* For the build-time generator (lib/sandbox/gen/gen_filters.c): a
+ * program's sandbox_policy.c defines these, one row per filter. */
+struct sandbox_gen {
+	const char *name; /* the C array gen_filters writes */
+	const struct sandbox_policy *policy;
+};
+extern const struct sandbox_gen sandbox_gen_filters[];
+extern const size_t sandbox_gen_count;
+extern const char sandbox_gen_guard[];	/* the header's include guard */
+extern const char sandbox_gen_source[]; /* named in its first comment */
+
 #endif

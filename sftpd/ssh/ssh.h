@@ -341,7 +341,5 @@ int transport_import(struct session *s, const unsigned char *p, size_t len);
 void session_confine(struct session *s, const struct account *a);
 /* SFTPD_MAX_UPLOAD_BYTES as RLIMIT_FSIZE (nothing when 0). */
 void session_limit_uploads(const struct session *s);
-/* Expands ~ / %h (home) and %u (user name) in a configured path. */
-int session_expand_path(const char *pattern, const struct account *a, char *out, size_t cap);
 
 #endif

@@ -69,6 +69,13 @@ HASH=$(openssl passwd -6 -salt ftpsdtst "$USER_PASS")
 echo "$USER_NAME:$HASH:$TUID:$TGID:$HOME_DIR" > "$T/users"
 chmod 644 "$T/cert.pem" "$T/users"
 chmod 600 "$T/key.pem"
+# As root ftpsd runs its network process as the system user sluice
+# (INSTALL); where it does not exist, as nobody.
+PRIVSEP_ENV=
+if [ "$(id -u)" = 0 ] && ! id sluice >/dev/null 2>&1; then
+	PRIVSEP_ENV=FTPSD_PRIVSEP_USER=nobody
+	echo "# no system user sluice (see INSTALL): ftpsd runs with FTPSD_PRIVSEP_USER=nobody"
+fi
 fix_owner() { [ "$(id -u)" = 0 ] && chown -R "$TUID:$TGID" "$HOME_DIR"; return 0; }
 fix_owner
 PASV=$(pasv_range)
@@ -77,7 +84,7 @@ PASV=$(pasv_range)
 start_server() {
 	port=$1; shift
 	set -- FTPSD_USERS_FILE="$T/users" FTPSD_TLS_CERT="$T/cert.pem" FTPSD_TLS_KEY="$T/key.pem" \
-		FTPSD_PASV_PORTS="$PASV" FTPSD_LOGIN_FAIL_DELAY_MS=50 "$@"
+		FTPSD_PASV_PORTS="$PASV" FTPSD_LOGIN_FAIL_DELAY_MS=50 $PRIVSEP_ENV "$@"
 	eflags=""
 	for kv in "$@"; do eflags="$eflags -E ${kv%%=*}"; done
 	# shellcheck disable=SC2086

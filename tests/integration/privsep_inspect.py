@@ -13,7 +13,8 @@
 #   scanned     bytes of memory searched
 #   found       which secret parts of KEYFILE are in its memory, or none
 # KEYFILE is an unencrypted OpenSSH private key (openssh-key-v1), ed25519
-# or RSA.  Needs root.  Exit 2 on a key it cannot parse.
+# or RSA.  Needs root.  Exit 2 on a key it cannot parse.  ftpsd_privsep.py
+# imports its helpers (status, scan, can_open_as, descendants).
 import base64
 import errno
 import hashlib
@@ -220,4 +221,5 @@ def main():
         print(" ".join("%s=%s" % kv for kv in fields), flush=True)
 
 
-main()
+if __name__ == "__main__":
+    main()

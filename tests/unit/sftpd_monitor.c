@@ -196,14 +196,14 @@ static long reply_len;
 /* The next reply, waiting at most a second. */
 static long next_reply(void)
 {
-	reply_len = monitor_recv(peer, reply, sizeof reply, 1000);
+	reply_len = priv_record_recv(peer, reply, sizeof reply, 1000);
 	return reply_len;
 }
 
 /* 1 if nothing is waiting on the child's end. */
 static int no_reply(void)
 {
-	long n = monitor_recv(peer, reply, sizeof reply, 0);
+	long n = priv_record_recv(peer, reply, sizeof reply, 0);
 	return n < 0 && errno == ETIMEDOUT;
 }
 
@@ -305,7 +305,7 @@ static void test_ceilings(void)
 	ceiling(MON_KEY_VERIFY, MON_PREAUTH, T_MAX_KEY_VERIFY, "MON_KEY_VERIFY");
 	ceiling(MON_HANDOVER, MON_AUTHED, T_MAX_HANDOVER, "MON_HANDOVER");
 
-	/* MON_HANDOVER_DATA's ceiling is a whole record: monitor_recv never
+	/* MON_HANDOVER_DATA's ceiling is a whole record: priv_record_recv never
 	 * hands over more. */
 	mon_open(&m, cf_both);
 	m.state = MON_RECEIVING;

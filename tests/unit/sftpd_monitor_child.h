@@ -37,7 +37,7 @@ static void monitor_child_serve(int fd, const struct conf_value *cf,
 		if (monitor_child_fds[i] >= 0) close(monitor_child_fds[i]);
 	monitor_init(&m, fd, cf, keys, nkeys);
 	for (;;) {
-		long n = monitor_recv(fd, rec, sizeof rec, -1);
+		long n = priv_record_recv(fd, rec, sizeof rec, -1);
 		if (n <= 0) _exit(MONITOR_CHILD_EOF);
 		if (!monitor_request(&m, rec, (size_t)n)) {
 			log_warn("test monitor: %s", m.why);

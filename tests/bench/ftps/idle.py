@@ -2,7 +2,8 @@
 # idle.py: one FTPS session (explicit AUTH TLS, PROT P) that logs in, asks
 # PWD, prints "ready" and then sits idle until its stdin closes, so that
 # bench_ftps.sh can read the server side's memory of an idle session.
-#   usage: idle.py HOST PORT USER PASSWORD
+# With "list", it lists the directory (a protected data connection) first.
+#   usage: idle.py HOST PORT USER PASSWORD [list]
 import ftplib
 import ssl
 import sys
@@ -16,6 +17,8 @@ f.connect(host, port)
 f.login(user, password)
 f.prot_p()
 f.pwd()
+if len(sys.argv) > 5 and sys.argv[5] == "list":
+    f.nlst()
 print("ready", flush=True)
 sys.stdin.read()
 try:

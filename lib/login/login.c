@@ -1,0 +1,115 @@
+/* login.c: account lookup, failure delay, root patterns and confinement,
+ * shared by sftpd and ftpsd (login.h says what each step does). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <sys/stat.h>
+#include "log/log.h"
+#include "login/login.h"
+#include "priv/priv.h"
+
+int login_lookup(const char *users_file, const char *name, struct account *a)
+{
+	if (!account_name_valid(name)) return (errno = ENOENT, 0);
+	return users_file && users_file[0] ? account_lookup_file(users_file, name, a)
+					   : account_lookup_system(name, a);
+}
+
+void login_fail_delay(unsigned long long ms)
+{
+	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int login_expand_path(const char *pattern, const struct account *a, char *out, size_t cap)
+{
+	size_t n = 0;
+	for (const char *p = pattern; *p; p++) {
+		const char *add;
+		char one[2] = {*p, 0};
+		if (p == pattern && *p == '~')
+			add = a->home;
+		else if (*p == '%' && p[1] == 'u')
+			add = a->name, p++;
+		else if (*p == '%' && p[1] == 'h')
+			add = a->home, p++;
+		else if (*p == '%' && p[1] == '%')
+			add = "%", p++;
+		else
+			add = one;
+		if (strlen(add) >= cap - n) return (errno = ENAMETOOLONG, 0);
+		memcpy(out + n, add, strlen(add));
+		n += strlen(add);
+	}
+	out[n] = 0;
+	return 1;
+}
+
+/* The home as a path inside dir, or "/" when it lies outside. */
+static void login_start_dir(const char *dir, const char *home, char *out, size_t cap)
+{
+	size_t dl = strlen(dir);
+	if (dl > 1 && !strncmp(home, dir, dl) && (home[dl] == '/' || !home[dl]))
+		snprintf(out, cap, "%s", home[dl] ? home + dl : "/");
+	else if (!strcmp(dir, "/"))
+		snprintf(out, cap, "%s", home);
+	else
+		snprintf(out, cap, "/");
+}
+
+static int login_fail(char *err, size_t errlen, const char *fmt, const char *arg)
+{
+	int e = errno;
+	snprintf(err, errlen, fmt, arg, strerror(e));
+	errno = e;
+	return 0;
+}
+
+int login_confine(const struct account *a, const char *root_pattern, mode_t mask,
+		  struct fs_root *root, struct login_place *out, char *err, size_t errlen)
+{
+	int as_root = priv_is_root();
+	size_t dl;
+
+	if (root_pattern && root_pattern[0]) {
+		if (!login_expand_path(root_pattern, a, out->dir, sizeof out->dir))
+			return login_fail(err, errlen, "root pattern %s: %s", root_pattern);
+	} else {
+		snprintf(out->dir, sizeof out->dir, "%s", a->home);
+	}
+	dl = strlen(out->dir);
+	while (dl > 1 && out->dir[dl - 1] == '/')
+		out->dir[--dl] = 0;
+	if (!out->dir[0] || out->dir[0] != '/') {
+		errno = EINVAL;
+		return login_fail(err, errlen, "root %s: %s", out->dir);
+	}
+	login_start_dir(out->dir, a->home, out->home_in_root, sizeof out->home_in_root);
+	if (as_root && (a->uid == 0 || a->gid == 0)) {
+		snprintf(err, errlen,
+			 "refusing to serve %s: uid or gid 0 (files are never served "
+			 "as root)",
+			 a->name);
+		return (errno = EACCES, 0);
+	}
+	/* Group lookups need NSS, which must not run inside the client's root. */
+	if (as_root && a->from_system && !priv_groups_load(a->name, a->uid, a->gid))
+		log_warn("unable to read the groups of %s: %s", a->name, strerror(errno));
+	*root = (struct fs_root)FS_ROOT_ZERO;
+	if (!fs_root_open(root, out->dir, as_root))
+		return login_fail(err, errlen, "unable to open root %s: %s", out->dir);
+	out->chrooted = as_root;
+	if (strcmp(out->home_in_root, "/") && !fs_root_set_cwd(root, out->home_in_root)) {
+		log_warn("home %s missing inside root %s; starting at /", out->home_in_root,
+			 out->dir);
+		strcpy(out->home_in_root, "/");
+	}
+	if (as_root && !priv_drop(a->uid, a->gid, a->from_system ? a->name : NULL))
+		return login_fail(err, errlen, "unable to drop privileges to %s: %s", a->name);
+	if (!priv_no_new_privs())
+		return login_fail(err, errlen, "unable to set no_new_privs%s: %s", "");
+	umask(mask);
+	return 1;
+}

@@ -1,0 +1,45 @@
+/* login: the steps from "who is this" to "confined as them" that sftpd and
+ * ftpsd share, so that both behave the same: account lookup (users file or
+ * system accounts), the delay after a failed attempt, root patterns with
+ * their % expansions, and confinement (groups, root, start directory,
+ * uid/gid, no_new_privs, umask). */
+#ifndef SLUICE_LOGIN_H
+#define SLUICE_LOGIN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include "account/account.h"
+#include "fs/fs.h"
+
+/* Looks name up in the users file, or in the system accounts when
+ * users_file is empty.  1 found; 0 + ENOENT (no such account, or a name
+ * account_name_valid refuses); 0 + another errno (unreadable or malformed
+ * source). */
+int login_lookup(const char *users_file, const char *name, struct account *a);
+
+/* Sleeps ms milliseconds (EINTR resumed): after every failed attempt. */
+void login_fail_delay(unsigned long long ms);
+
+/* Expands a path pattern for account a: a leading ~ is its home, %u its
+ * name, %h its home, %% a percent sign; anything else is copied.  0 +
+ * ENAMETOOLONG when out (cap bytes) is too small. */
+int login_expand_path(const char *pattern, const struct account *a, char *out, size_t cap);
+
+/* Where a confined account ended up. */
+struct login_place {
+	char dir[SLUICE_MAX_PATH];	    /* its root, on the host */
+	char home_in_root[SLUICE_MAX_PATH]; /* start directory, inside the root */
+	int chrooted;
+};
+
+/* Confines this process to account a: the root is root_pattern expanded
+ * (empty: the home); the start directory is the home when it lies inside
+ * the root, else "/".  As root: the supplementary groups of a system
+ * account are read (before chroot: NSS must not run inside the client's
+ * root), chroot, uid/gid 0 refused (EACCES), then groups, gid and uid for
+ * good.  Always: no_new_privs (its failure is a failure), umask.  Returns 1,
+ * or 0 with errno and a message in err. */
+int login_confine(const struct account *a, const char *root_pattern, mode_t mask,
+		  struct fs_root *root, struct login_place *out, char *err, size_t errlen);
+
+#endif
