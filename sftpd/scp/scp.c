@@ -18,14 +18,15 @@ static struct scp *scp_alloc(void)
 	return s;
 }
 
-struct scp *scp_new(const struct fs_root *root, mode_t umask, int read_only,
+struct scp *scp_new(const struct fs_root *root, const struct scp_options *opt,
 		    const struct scp_cmd *cmd)
 {
 	struct scp *s = scp_alloc();
 	if (!s) return (errno = ENOMEM, (struct scp *)0);
 	s->root = root;
-	s->umask = umask & 0777;
-	s->read_only = read_only;
+	s->umask = opt->umask & 0777;
+	s->read_only = opt->read_only;
+	if (opt->user && strlen(opt->user) < sizeof s->user) strcpy(s->user, opt->user);
 	s->cmd = *cmd;
 	if (cmd->sink)
 		scp_sink_start(s);
@@ -129,6 +130,17 @@ void scp_queue(struct scp *s, const void *p, size_t n)
 void scp_ack(struct scp *s)
 {
 	scp_queue(s, "", 1);
+}
+
+void scp_log_transfer(const struct scp *s, const char *path, int upload, int ok)
+{
+	struct log_transfer t = {"scp", s->user, path, upload, ok, s->moved, 0};
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	t.seconds = (double)(now.tv_sec - s->opened.tv_sec) +
+		    (double)(now.tv_nsec - s->opened.tv_nsec) / 1e9;
+	log_transfer(&t);
 }
 
 const char *scp_printable(char *buf, size_t cap, const char *str)

@@ -56,8 +56,15 @@ const char *scp_cmd_pattern(const struct scp_cmd *c, unsigned i);
 
 struct scp;
 
+/* What the session sets for every transfer. */
+struct scp_options {
+	mode_t umask;
+	int read_only;
+	const char *user; /* for the transfer records */
+};
+
 /* A transfer for a parsed command.  NULL + ENOMEM. */
-struct scp *scp_new(const struct fs_root *root, mode_t umask, int read_only,
+struct scp *scp_new(const struct fs_root *root, const struct scp_options *opt,
 		    const struct scp_cmd *cmd);
 /* A transfer that only tells the client why its command was refused (a
  * fatal protocol line) and ends with status 1. */

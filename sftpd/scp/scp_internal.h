@@ -85,6 +85,7 @@ struct scp {
 	const struct fs_root *root;
 	mode_t umask;
 	int read_only;
+	char user[SLUICE_MAX_USERNAME + 1];
 	enum scp_state state;
 	enum scp_wait wait;
 	unsigned errors;
@@ -99,6 +100,8 @@ struct scp {
 	int fd;
 	uint64_t size, left;
 	int file_errno; /* first read or write error: the bytes still flow */
+	uint64_t moved; /* bytes written or read for this file */
+	struct timespec opened;
 	int created;
 	unsigned mode;
 	int times_set; /* sink: a T line came for the next file or directory */
@@ -140,6 +143,9 @@ size_t scp_take_line(struct scp *s, const unsigned char *p, size_t n, int *compl
  * *complete and *answer when it is whole. */
 size_t scp_take_answer(struct scp *s, const unsigned char *p, size_t n, int *complete,
 		       enum scp_answer *answer);
+/* The file's transfer record (log_transfer): path as the client named
+ * it, ok 0 when it failed or was cut short. */
+void scp_log_transfer(const struct scp *s, const char *path, int upload, int ok);
 /* Printable copy of a path for messages and logs. */
 const char *scp_printable(char *buf, size_t cap, const char *s);
 /* Joins dir and name into out ("dir/name", or "name" when dir is "."). */

@@ -54,6 +54,7 @@ void scp_sink_close(struct scp *s)
 			 (unsigned long long)(s->size - s->left), (unsigned long long)s->size);
 		close(s->fd);
 		s->fd = -1;
+		scp_log_transfer(s, s->file, 1, 0);
 	}
 }
 
@@ -136,6 +137,8 @@ static void sink_file(struct scp *s, const struct scp_line *ln)
 	s->mode = mode;
 	s->size = s->left = ln->size;
 	s->file_errno = 0;
+	s->moved = 0;
+	clock_gettime(CLOCK_MONOTONIC, &s->opened);
 	scp_ack(s);
 	s->state = s->left ? SCP_SINK_DATA : SCP_SINK_STATUS;
 }
@@ -263,6 +266,7 @@ static size_t sink_data(struct scp *s, const unsigned char *p, size_t n)
 	}
 	s->left -= k;
 	s->bytes += done;
+	s->moved += done;
 	if (!s->left) s->state = SCP_SINK_STATUS;
 	return k;
 }
@@ -284,6 +288,7 @@ static void sink_finish(struct scp *s)
 	s->fd = -1;
 	s->times_set = 0;
 	scp_printable(pr, sizeof pr, s->file);
+	scp_log_transfer(s, s->file, 1, !e);
 	if (e) {
 		scp_warn(s, "%s: %s%s%s", pr, step ? step : "", step ? ": " : "", strerror(e));
 		return;

@@ -43,6 +43,7 @@ void scp_source_close(struct scp *s)
 			 (unsigned long long)(s->size - s->left), (unsigned long long)s->size);
 		close(s->fd);
 		s->fd = -1;
+		if (s->state == SCP_SRC_DATA) scp_log_transfer(s, s->path, 0, 0);
 	}
 	while (s->depth)
 		src_pop(s);
@@ -264,6 +265,7 @@ static void src_end_file(struct scp *s)
 	s->state = SCP_SRC_WAIT;
 	s->wait = SCP_WAIT_FILE_END;
 	scp_printable(pr, sizeof pr, s->path);
+	scp_log_transfer(s, s->path, 0, !s->file_errno);
 	if (s->file_errno) {
 		scp_warn(s, "%s: %s", pr,
 			 s->file_errno == SRC_SHRANK ? "the file shrank while it was sent"
@@ -287,10 +289,12 @@ size_t scp_source_data(struct scp *s, unsigned char *dst, size_t cap)
 		if (r > 0) k = (size_t)r;
 		if (r <= 0) s->file_errno = r < 0 ? errno : SRC_SHRANK;
 	}
-	if (r <= 0)
+	if (r <= 0) {
 		memset(dst, 0, k);
-	else
+	} else {
 		s->bytes += k;
+		s->moved += k;
+	}
 	s->left -= k;
 	if (!s->left) src_end_file(s);
 	return k;
@@ -324,6 +328,8 @@ static void src_answer(struct scp *s, enum scp_answer a)
 		s->state = SCP_SRC_DATA;
 		s->left = s->size;
 		s->file_errno = 0;
+		s->moved = 0;
+		clock_gettime(CLOCK_MONOTONIC, &s->opened);
 		if (!s->left) src_end_file(s);
 		return;
 	default: /* the start, and the ends of files and directories */

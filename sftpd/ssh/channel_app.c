@@ -129,6 +129,7 @@ static const char *exec_printable(char *buf, size_t cap, const char *cmd, size_t
 int channel_start_exec(struct session *s, struct channel *ch, const char *cmd, size_t len)
 {
 	char shown[EXEC_LOG_MAX + 4];
+	struct scp_options o = {s->sftp_opt.umask, s->sftp_opt.read_only, s->user};
 	struct scp_cmd *c;
 
 	exec_printable(shown, sizeof shown, cmd, len);
@@ -143,7 +144,7 @@ int channel_start_exec(struct session *s, struct channel *ch, const char *cmd, s
 	}
 	if (scp_cmd_parse(cmd, len, c)) {
 		log_info("scp session started for %s: %s", s->user, shown);
-		ch->ctx = scp_new(&s->root, s->sftp_opt.umask, s->sftp_opt.read_only, c);
+		ch->ctx = scp_new(&s->root, &o, c);
 	} else {
 		/* Accepted, to say why on the channel: a failed request tells the
 		 * user nothing. */

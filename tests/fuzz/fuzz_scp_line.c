@@ -22,6 +22,7 @@ static char fuzz_dir[] = "/tmp/fuzz_scp.XXXXXX";
 static struct fs_root fuzz_root = FS_ROOT_ZERO;
 static unsigned long fuzz_runs;
 static struct scp_cmd fuzz_cmd;
+static const struct scp_options fuzz_opt = {022, 0, "fuzz"};
 
 static int fuzz_rm(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
@@ -128,7 +129,7 @@ static void fuzz_transfer(const uint8_t *data, size_t size, const char *command)
 	uint32_t status;
 
 	if (!scp_cmd_parse(command, strlen(command), &fuzz_cmd)) abort();
-	s = scp_new(&fuzz_root, 022, 0, &fuzz_cmd);
+	s = scp_new(&fuzz_root, &fuzz_opt, &fuzz_cmd);
 	if (!s) abort();
 	drain(s);
 	while (off < size) {

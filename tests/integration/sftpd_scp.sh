@@ -171,6 +171,10 @@ suite() { # LABEL
 			cmp -s "$L/f_$s" "$d/up_$s" && cmp -s "$L/f_$s" "$L/down_$lab/f_$s"
 		v "$lab: scp -O $s bytes up and down identical (exit $rc, $rc2)"
 	done
+	for dir in upload download; do
+		grep -q "transfer proto=scp direction=$dir result=ok user=$USER_NAME client=[^ ]* bytes=1048583 seconds=[0-9.]* path=\"$lab/up_1048583\"" "$LOG"
+		v "$lab: the $dir has its transfer record"
+	done
 
 	xscp -r "$L/tree" "$DEST:$lab/tree"
 	test $? = 0
@@ -336,6 +340,14 @@ if t_have prlimit; then
 else
 	t_skip "an upload over RLIMIT_FSIZE" "prlimit missing (util-linux)"
 fi
+
+SRV_ENV="SFTPD_MAX_UPLOAD_BYTES=2M"
+mkdir -p "$ROOT/maxup"
+[ "$(id -u)" = 0 ] && chown "$ACC_UID:$ACC_GID" "$ROOT/maxup"
+full_case "SFTPD_MAX_UPLOAD_BYTES=2M" "$ROOT/maxup" "$LOG"
+grep -q 'transfer proto=scp direction=upload result=aborted .* path="maxup/f_10485760"' "$LOG"
+v "SFTPD_MAX_UPLOAD_BYTES=2M: the upload's transfer record says aborted"
+SRV_ENV=
 
 # --- settings ------------------------------------------------------------------
 

@@ -313,8 +313,9 @@ static void sent_msg(char kind, const char *text, const char *name)
 /* A transfer for command c; what it sends at once stays in got. */
 static void start(const char *c, int read_only)
 {
+	struct scp_options o = {022, read_only, "alice"};
 	if (!parse(c)) abort();
-	sc = scp_new(&root, 022, read_only, &cmd);
+	sc = scp_new(&root, &o, &cmd);
 	if (!sc) abort();
 	ngot = 0;
 	pull();
