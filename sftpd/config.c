@@ -56,6 +56,9 @@ const struct conf_var sftpd_conf_table[CF_COUNT] = {
 		      "refuse every request that would change the filesystem"},
     [CF_MAX_HANDLES] = {"SFTPD_MAX_HANDLES", CONF_UINT, "256", 1, 4096, 0,
 			"open SFTP file and directory handles per session"},
+    [CF_SCP] = {"SFTPD_SCP", CONF_BOOL, "yes", 0, 1, 0,
+		"serve legacy scp (the exec requests scp -t and scp -f, for scp -O, OpenSSH before "
+		"9.0, pscp -scp); no: every exec request is refused"},
     [CF_LOG_LEVEL] = {"SFTPD_LOG_LEVEL", CONF_ENUM, "info", 0, 0, "info,debug", "log verbosity"},
     [CF_PRIVSEP_USER] = {"SFTPD_PRIVSEP_USER", CONF_STRING, "sluice", 0, 0, 0,
 			 "unprivileged account of the pre-authentication process and the signer "

@@ -334,9 +334,11 @@ int main(int argc, char **argv)
 	log_init("sftpd", mode[0] ? "local" : peer.text);
 	if (!algo_init()) log_die(EXIT_SYSTEM, "unable to initialise libsodium");
 	priv_harden();
-	/* A client that goes away must show up as EPIPE from write, not kill us. */
+	/* A client that goes away must show up as EPIPE from write, not kill us;
+	 * a file size limit (RLIMIT_FSIZE) as EFBIG, an error for the client. */
 	signal(SIGPIPE, SIG_IGN);
 	connection_catch_hangup();
+	signal(SIGXFSZ, SIG_IGN);
 	s->t.rx = (struct buf)BUF_ZERO(SSH_RX_MAX);
 	s->t.tx = (struct buf)BUF_ZERO(SSH_TX_MAX);
 	s->t.deferred = (struct buf)BUF_ZERO(SSH_DEFERRED_MAX);

@@ -27,7 +27,10 @@ static const char *const signer_calls[] = {BASE_CALLS, "wait4", "kill"};
 static const char *const signer_probes[] = {"open", "openat", "socket",	 "connect",
 					    "stat", "access", "readlink"};
 
-/* The session process: SFTP's file system calls on its two descriptors. */
+/* The session process: SFTP's file system calls on its two descriptors.
+ * Legacy scp (sftpd/scp) needs none beyond them: it uses the same fs_*
+ * calls, read/write/ftruncate/fchmod/utimensat on its file and getdents64
+ * (readdir) for -r and wildcards. */
 static const char *const session_calls[] = {
     BASE_CALLS,	 "openat",    "openat2",	 "lseek",    "pread64",	  "pwrite64",	"fsync",
     "fdatasync", "ftruncate", "fstatfs",	 "statfs",   "statx",	  "getdents64", "mkdirat",

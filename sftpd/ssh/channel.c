@@ -1,7 +1,8 @@
 /* channel: the SSH connection protocol (RFC 4254) as far as a file
- * transfer server needs it: session channels running the sftp subsystem,
- * flow control in both directions, and polite refusal of everything else
- * (shells, ptys, exec, X11, agent and port forwarding). */
+ * transfer server needs it: session channels running the sftp subsystem
+ * or scp (channel_app.c), flow control in both directions, and polite
+ * refusal of everything else (shells, ptys, other commands, X11, agent and
+ * port forwarding). */
 #include <errno.h>
 #include <string.h>
 #include "log/log.h"
@@ -93,18 +94,6 @@ static int reply(struct session *s, struct channel *ch, int want, int ok)
 	return packet_end(s, &w);
 }
 
-static int start_sftp(struct session *s, struct channel *ch)
-{
-	if (ch->sftp) return 0;
-	ch->sftp = sftp_server_new(&s->root, &s->sftp_opt);
-	if (!ch->sftp) {
-		log_error("unable to start the sftp subsystem: %s", strerror(errno));
-		return 0;
-	}
-	log_info("sftp session started for %s", s->user);
-	return 1;
-}
-
 /* A request name as a C string.  One that cannot be any name we know (too
  * long for buf, or holding a NUL) becomes "": like any unknown request it
  * gets a failure reply, as OpenSSH gives, rather than a disconnect. */
@@ -127,6 +116,8 @@ static int handle_request(struct session *s, struct wire_in *in)
 {
 	struct channel *ch = channel_get(s, in);
 	char type[64], arg[256];
+	const unsigned char *cmd;
+	uint32_t len;
 	int want;
 
 	if (!ch || !get_request_name(in, type, sizeof type) || !wire_get_bool(in, &want))
@@ -138,14 +129,14 @@ static int handle_request(struct session *s, struct wire_in *in)
 			log_info("refused subsystem %s", arg);
 			return reply(s, ch, want, 0);
 		}
-		return reply(s, ch, want, start_sftp(s, ch));
+		return reply(s, ch, want, channel_start_sftp(s, ch));
 	}
 	if (!strcmp(type, "exec")) {
-		if (wire_get_cstring(in, arg, sizeof arg))
-			log_info("refused exec request: %s", arg);
-		else
-			log_info("refused exec request");
-		return reply(s, ch, want, 0);
+		if (!wire_get_string(in, &cmd, &len) || !wire_done(in)) {
+			log_info("refused a malformed exec request");
+			return reply(s, ch, want, 0);
+		}
+		return reply(s, ch, want, channel_start_exec(s, ch, (const char *)cmd, len));
 	}
 	if (!strcmp(type, "shell") || !strcmp(type, "pty-req") || !strcmp(type, "x11-req") ||
 	    !strcmp(type, "auth-agent-req@openssh.com"))
@@ -169,16 +160,23 @@ static int handle_data(struct session *s, struct wire_in *in, int extended)
 	}
 	ch->local_window -= n;
 	if (ch->eof_in || ch->close_received) return 1;
-	if (extended || !ch->sftp) {
+	if (extended || !ch->app) {
 		ch->consumed += n;
 		return 1;
 	}
-	return buf_append(&ch->in, p, n);
+	/* Straight from the packet when nothing waits before these bytes. */
+	if (!buf_used(&ch->in)) {
+		size_t taken = ch->app->input(ch->ctx, p, n);
+		ch->consumed += (uint32_t)taken;
+		p += taken;
+		n -= (uint32_t)taken;
+	}
+	return n ? buf_append(&ch->in, p, n) : 1;
 }
 
 static void channel_free(struct channel *ch)
 {
-	if (ch->sftp) sftp_server_free(ch->sftp);
+	if (ch->app) ch->app->free(ch->ctx);
 	buf_free(&ch->in);
 	memset(ch, 0, sizeof *ch);
 }
@@ -260,39 +258,45 @@ int channel_handle(struct session *s, uint8_t type, const unsigned char *p, size
 	return (errno = EPROTO, 0);
 }
 
-/* Moves queued client bytes into the sftp server; returns bytes moved. */
+/* Moves queued client bytes into the app; returns bytes moved. */
 static size_t feed(struct channel *ch)
 {
-	size_t n = buf_used(&ch->in), room = sftp_server_input_room(ch->sftp);
-	if (n > room) n = room;
+	size_t n = buf_used(&ch->in);
 	if (!n) return 0;
-	if (!sftp_server_input(ch->sftp, buf_data(&ch->in), n)) return 0;
+	n = ch->app->input(ch->ctx, buf_data(&ch->in), n);
 	buf_consume(&ch->in, n);
 	ch->consumed += (uint32_t)n;
 	return n;
 }
 
-/* Sends as much sftp output as the window, the peer's packet size and our
- * transmit queue allow; returns bytes sent. */
+/* Sends as much of the app's output as the window, the peer's packet size
+ * and our transmit queue allow, written by the app straight into the
+ * packets; returns bytes sent. */
 static size_t drain(struct session *s, struct channel *ch)
 {
-	size_t sent = 0;
+	size_t sent = 0, n;
 	while (!s->kex.sent_kexinit && !buf_used(&s->t.deferred) &&
-	       buf_used(&s->t.tx) < SSH_TX_HIGH_WATER && ch->remote_window) {
-		const unsigned char *p;
-		size_t n;
+	       buf_used(&s->t.tx) < SSH_TX_HIGH_WATER && ch->remote_window &&
+	       (n = ch->app->pending(ch->ctx)) > 0) {
 		struct wire_out w;
-		sftp_server_output(ch->sftp, &p, &n);
-		if (!n) break;
+		unsigned char *dst;
+		size_t at;
 		if (n > ch->remote_window) n = ch->remote_window;
 		if (n > ch->remote_max_packet) n = ch->remote_max_packet;
 		if (n > SSH_CHANNEL_MAX_PACKET) n = SSH_CHANNEL_MAX_PACKET;
 		if (!packet_begin(s, &w, SSH_MSG_CHANNEL_DATA, 9 + n))
 			log_die(EXIT_SYSTEM, "out of memory");
 		wire_put_u32(&w, ch->remote_id);
-		wire_put_string(&w, p, n);
+		at = w.len;
+		wire_put_u32(&w, 0);
+		dst = wire_put_reserve(&w, n);
+		if (!dst) log_die(EXIT_BUG, "channel packet larger than its room");
+		/* Nothing is committed before packet_end: an empty packet is dropped. */
+		n = ch->app->output(ch->ctx, dst, n);
+		if (!n) break;
+		w.len = at + 4 + n;
+		wire_patch_u32(&w, at, (uint32_t)n);
 		if (!packet_end(s, &w)) log_die(EXIT_SYSTEM, "unable to send: %s", strerror(errno));
-		sftp_server_consume(ch->sftp, n);
 		ch->remote_window -= (uint32_t)n;
 		sent += n;
 	}
@@ -330,24 +334,20 @@ static int finish(struct session *s, struct channel *ch, uint32_t status)
 
 static int pump_one(struct session *s, struct channel *ch)
 {
-	const unsigned char *p;
-	size_t n;
+	uint32_t status;
 	int progress;
 
-	if (!ch->sftp) return ch->eof_in ? finish(s, ch, 0) : 1;
+	if (!ch->app) return ch->eof_in ? finish(s, ch, 0) : 1;
 	if (ch->exit_sent) return 1;
 	do {
 		progress = feed(ch) > 0;
-		if (!sftp_server_run(ch->sftp)) {
-			log_warn("sftp protocol error: %s", strerror(errno));
-			return finish(s, ch, 1);
-		}
+		if (!ch->app->run(ch->ctx)) return finish(s, ch, 1);
 		progress |= drain(s, ch) > 0;
 	} while (progress);
 	if (!window_adjust(s, ch)) return 0;
-	sftp_server_output(ch->sftp, &p, &n);
-	if (ch->eof_in && !buf_used(&ch->in) && !sftp_server_pending(ch->sftp) && !n)
-		return finish(s, ch, 0);
+	if (!ch->app->pending(ch->ctx) &&
+	    ch->app->finished(ch->ctx, ch->eof_in && !buf_used(&ch->in), &status))
+		return finish(s, ch, status);
 	return 1;
 }
 

@@ -192,14 +192,35 @@ struct kex {
 
 enum channel_state { CHANNEL_FREE = 0, CHANNEL_OPEN, CHANNEL_CLOSING };
 
+/* What runs on a session channel, the sftp subsystem or an scp transfer
+ * (channel_app.c fits each to this): channel.c offers it the client's
+ * bytes and has it write what it sends straight into the packets, within
+ * the windows. */
+struct channel_app {
+	const char *name;
+	/* Takes up to n bytes; returns how many. */
+	size_t (*input)(void *ctx, const unsigned char *p, size_t n);
+	/* Works on what it has.  0: a fatal error (logged); the channel ends. */
+	int (*run)(void *ctx);
+	/* Bytes it could send now. */
+	size_t (*pending)(const void *ctx);
+	/* Writes up to cap bytes at dst; returns how many. */
+	size_t (*output)(void *ctx, unsigned char *dst, size_t cap);
+	/* 1 + *status once it is over (its output all taken); eof: the
+	 * client's EOF came and input took every byte. */
+	int (*finished)(void *ctx, int eof, uint32_t *status);
+	void (*free)(void *ctx);
+};
+
 struct channel {
 	enum channel_state state;
 	uint32_t remote_id, remote_window, remote_max_packet;
 	uint32_t local_window; /* what the client may still send */
 	uint32_t consumed;     /* bytes taken since the last window adjust */
 	int eof_in, eof_out, close_sent, close_received, exit_sent;
-	struct buf in; /* channel data not yet taken by the subsystem */
-	struct sftp_server *sftp;
+	struct buf in;		       /* channel data not yet taken by the app */
+	const struct channel_app *app; /* NULL until a subsystem or exec request */
+	void *ctx;
 };
 
 struct session {
@@ -312,6 +333,12 @@ int channel_any_open(const struct session *s);
 /* Ends every channel (an SFTP server still running logs its open files
  * as aborted transfers), for a connection that ends without closing them. */
 void channel_free_all(struct session *s);
+
+/* channel_app.c: starting what a channel runs; 1 started, 0 refused
+ * (logged; the request gets a failure reply). */
+int channel_start_sftp(struct session *s, struct channel *ch);
+/* An exec request: scp (SFTPD_SCP) or nothing. */
+int channel_start_exec(struct session *s, struct channel *ch, const char *cmd, size_t len);
 
 /* ../authority.c: what needs the host keys or the account sources, asked
  * of the monitor over the socket mon.  Each returns 1 or 0 with errno

@@ -16,6 +16,10 @@
 #   SFTPD_BASE_BIN=     a second sftpd build (e.g. one without privilege
 #                       separation), measured the same way in a column
 #                       "sftpd (base)" with the difference sftpd - base
+#   BENCH_SCP=0         skip the legacy scp (scp -O) rows
+# The scp -O rows need an account with a shell (OpenSSH runs scp(1) through
+# it): as root a system user sluice-bench is made for the run and removed
+# after it (an existing one is used and kept).
 set -u
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -52,9 +56,13 @@ else
 fi
 mkdir -p "$B" || die "cannot create $B"
 B=$(cd "$B" && pwd)
+SCP_DIR=
+SCP_MADE_USER=
 cleanup() {
-	[ "${BENCH_KEEP:-0}" = 1 ] && echo "bench: kept $B" && return
+	[ -n "$SCP_MADE_USER" ] && userdel "$SCP_MADE_USER" 2>/dev/null
+	[ "${BENCH_KEEP:-0}" = 1 ] && echo "bench: kept $B ${SCP_DIR:+and $SCP_DIR}" && return
 	rm -rf "$B"
+	[ -n "$SCP_DIR" ] && rm -rf "$SCP_DIR"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -416,6 +424,112 @@ phases() {
 	done
 }
 
+# --- legacy scp (scp -O) ------------------------------------------------------
+
+# OpenSSH serves scp -O by running scp(1) through the account's shell, so
+# these rows use an account with a shell and a directory it reaches without
+# chroot (sshd has no scp inside a chroot): as root a system user
+# sluice-bench (made here with no password and /bin/sh unless it exists;
+# removed at the end if made here), else the invoking user.  sftpd serves
+# the same account from the same directory, chrooted as root like the rest
+# of the run.
+scp_setup() {
+	[ "${BENCH_SCP:-1}" = 0 ] && return 1
+	command -v scp >/dev/null 2>&1 || { echo "bench: scp is not installed: scp -O rows skipped"; return 1; }
+	SCP_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-scp.XXXXXX") || return 1
+	chmod 755 "$SCP_DIR"
+	mkdir -p "$SCP_DIR/root" "$SCP_DIR/keys"
+	if [ $AS_ROOT = 1 ]; then
+		SCP_ACC=sluice-bench
+		if ! id "$SCP_ACC" >/dev/null 2>&1; then
+			useradd --system --no-create-home --home-dir "$SCP_DIR/root" --shell /bin/sh \
+				--password '*' "$SCP_ACC" || return 1
+			SCP_MADE_USER=$SCP_ACC
+		fi
+	else
+		SCP_ACC=$(id -un)
+		case "$(getent passwd "$SCP_ACC" | cut -d: -f7)" in
+		*/nologin | */false | "")
+			echo "bench: $SCP_ACC has no shell for OpenSSH's scp: scp -O rows skipped"
+			return 1
+			;;
+		esac
+	fi
+	SCP_UID=$(id -u "$SCP_ACC")
+	SCP_GID=$(id -g "$SCP_ACC")
+	ln "$B/big" "$SCP_DIR/root/big" 2>/dev/null || cp "$B/big" "$SCP_DIR/root/big"
+	chmod 644 "$SCP_DIR/root/big"
+	cp "$B/authorized_keys" "$SCP_DIR/keys/authorized_keys"
+	chmod 644 "$SCP_DIR/keys/authorized_keys"
+	[ $AS_ROOT = 1 ] && chown "$SCP_UID:$SCP_GID" "$SCP_DIR/root"
+	echo "$SCP_ACC:*:$SCP_UID:$SCP_GID:$SCP_DIR/root" >"$SCP_DIR/keys/users"
+	chmod 600 "$SCP_DIR/keys/users"
+	{
+		echo "HostKey $B/host_sshd"
+		echo "AuthorizedKeysFile $SCP_DIR/keys/authorized_keys"
+		echo "PubkeyAuthentication yes"
+		echo "PasswordAuthentication no"
+		echo "KbdInteractiveAuthentication no"
+		echo "UsePAM no"
+		echo "StrictModes no"
+		echo "UseDNS no"
+		echo "PidFile none"
+		echo "LogLevel ERROR"
+		echo "PermitRootLogin no"
+	} >"$B/sshd_scp_config"
+	"$SSHD" -t -f "$B/sshd_scp_config" || return 1
+	for r in $SERVERS; do
+		if [ "$r" = sshd ]; then
+			printf '#!/bin/sh\nexec %s "%s/${TIMES:-sshd}.times" %s -i -e -f %s 2>>%s\n' \
+				"$B/cputime" "$B" "$SSHD" "$B/sshd_scp_config" "$B/sshd.log" >"$B/scp_sshd"
+		else
+			bin=$SFTPD
+			[ "$r" = base ] && bin=$BASE
+			printf '#!/bin/sh\nexec %s "%s/${TIMES:-%s}.times" env -i SFTPD_HOST_KEYS=%s SFTPD_USERS_FILE=%s SFTPD_AUTHORIZED_KEYS=%s %s 2>>%s\n' \
+				"$B/cputime" "$B" "$r" "$B/host_sftpd" "$SCP_DIR/keys/users" \
+				"$SCP_DIR/keys/authorized_keys" "$bin" "$B/$r.log" >"$B/scp_$r"
+		fi
+		chmod 755 "$B/scp_$r"
+	done
+}
+
+# scp_run SERVER TIMESNAME ARGS...: one scp -O; prints its wall seconds.
+scp_run() {
+	_srv=$1 _tn=$2
+	shift 2
+	_before=$(cat "$B/$_tn.times" 2>/dev/null | wc -l)
+	_t0=$(now)
+	TIMES=$_tn timeout 3600 scp -O -q "${SSHO[@]}" \
+		-o "ProxyCommand=env TIMES=$_tn $B/scp_$_srv" "$@" >"$B/session.out" 2>&1 || {
+		echo "bench: $_srv: scp -O failed:" >&2
+		tail -n 5 "$B/session.out" >&2
+		tail -n 5 "$B/$_srv.log" >&2
+		return 1
+	}
+	_t1=$(now)
+	_i=0
+	while [ "$(cat "$B/$_tn.times" 2>/dev/null | wc -l)" -le "$_before" ] && [ $_i -lt 100 ]; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	awk -v a="$_t0" -v b="$_t1" 'BEGIN { printf "%.4f", b - a }'
+}
+
+scp_bulk() { # SERVER CIPHER LABEL
+	_s=$1 _c=$2 _l=$3
+	_src=big
+	[ "$_s" = sshd ] && _src=$SCP_DIR/root/big
+	rm -f "$B/$_s.scpdl.times" "$B/$_s.scpul.times"
+	w=$(scp_run "$_s" "$_s.scpdl" -c "$_c" "$SCP_ACC@bench-$_s:$_src" /dev/null) || return 1
+	R[scpdl_$_l,$_s]=$(awk -v s="$SIZE" -v w="$w" 'BEGIN { printf "%.1f", s / w / 1048576 }')
+	R[scpdlcpu_$_l,$_s]=$(awk -v c="$(cpu_sum "$_s.scpdl")" -v g="$GIB" 'BEGIN { printf "%.3f", c / g }')
+	[ "$_l" = chacha ] || return 0
+	R[scprss,$_s]=$(rss_max "$_s.scpdl")
+	w=$(scp_run "$_s" "$_s.scpul" -c "$_c" "$B/big" "$SCP_ACC@bench-$_s:${_src%big}up") || return 1
+	rm -f "$SCP_DIR/root/up"
+	R[scpulcpu_$_l,$_s]=$(awk -v c="$(cpu_sum "$_s.scpul")" -v g="$GIB" 'BEGIN { printf "%.3f", c / g }')
+}
+
 # ftpsd_bench: ftpsd's numbers come from tests/bench/bench_ftps.sh (ftpsd
 # against pure-ftpd, vsftpd and ProFTPD over FTPS), run after this table in
 # the same `make bench` when ftpsd is built and we are root; BENCH_FTPS=0
@@ -453,6 +567,15 @@ for s in $SERVERS; do
 	echo "bench: $s: $NFILES small files"
 	small "$s" || die "$s: small files failed"
 done
+if scp_setup; then
+	for c in chacha20-poly1305@openssh.com:chacha aes128-gcm@openssh.com:aesgcm; do
+		for s in $SERVERS; do
+			echo "bench: $s: scp -O, ${c%%:*}"
+			# a base build from before legacy scp leaves its cells empty
+			scp_bulk "$s" "${c%%:*}" "${c##*:}" || [ "$s" = base ] || die "$s: scp -O failed"
+		done
+	done
+fi
 echo "bench: $SERVERS: $NSESS logins each, in turn"
 latency || die "logins failed"
 for s in $SERVERS; do
@@ -490,6 +613,11 @@ row "server CPU s/GiB download chacha20" dlcpu_chacha "lower"
 row "server CPU s/GiB upload chacha20" ulcpu_chacha "lower"
 row "server CPU s/GiB download aes128-gcm" dlcpu_aesgcm "lower"
 row "server CPU s/GiB upload aes128-gcm" ulcpu_aesgcm "lower"
+row "scp -O download chacha20 (MiB/s)" scpdl_chacha "higher"
+row "server CPU s/GiB scp -O download chacha20" scpdlcpu_chacha "lower"
+row "server CPU s/GiB scp -O download aes128-gcm" scpdlcpu_aesgcm "lower"
+row "server CPU s/GiB scp -O upload chacha20" scpulcpu_chacha "lower"
+row "max RSS during a scp -O download (MiB)" scprss "lower"
 row "$NFILES small files put -r (s)" small "lower"
 row "$NFILES small files: server CPU (s)" smallcpu "lower"
 row "connect+auth+ls, mean of $NSESS (ms)" lat "lower"
@@ -507,6 +635,7 @@ for s in $SERVERS; do
 done
 echo "CPU per GiB includes the session's set-up; per-session CPU is user+sys of"
 echo "the whole server side (every process of the connection) for one sftp -b ls."
+[ -n "${SCP_ACC:-}" ] && echo "scp -O rows: account $SCP_ACC; OpenSSH without chroot (its scp(1) runs through the shell), sftpd as in the other rows."
 echo "Before authentication: key exchange done, the server has offered password"
 echo "authentication and waits for it (sshd with PasswordAuthentication=yes)."
 echo "PSS is the sum over the processes listed above (KiB)."

@@ -1,5 +1,5 @@
 /* fuzz_channel: the connection protocol (channel.c) with the sftp
- * subsystem behind it, for an authenticated session over a temporary root
+ * subsystem or scp (exec requests) behind it, for an authenticated session over a temporary root
  * made once (emptied now and then).  The input is a list of payloads, each
  * with a 2-byte big-endian length; each goes to channel_handle, then the
  * channels are pumped and the output dropped. */
@@ -82,10 +82,10 @@ static void session_end(struct session *s)
 	for (unsigned i = 0; i < s->max_channels; i++) {
 		struct channel *ch = &s->channels[i];
 		if (ch->state == CHANNEL_FREE) {
-			if (ch->sftp || ch->in.p) abort(); /* a free channel holds nothing */
+			if (ch->app || ch->in.p) abort(); /* a free channel holds nothing */
 			continue;
 		}
-		if (ch->sftp) sftp_server_free(ch->sftp);
+		if (ch->app) ch->app->free(ch->ctx);
 		buf_free(&ch->in);
 	}
 	buf_free(&s->t.rx);

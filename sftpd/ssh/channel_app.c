@@ -1,0 +1,161 @@
+/* channel_app: what a session channel runs, behind one interface (struct
+ * channel_app): the sftp subsystem, and scp for an exec request whose
+ * command is scp's (SFTPD_SCP).  Any other exec request is refused as
+ * before: nothing is ever executed. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "log/log.h"
+#include "../scp/scp.h"
+#include "ssh.h"
+
+#define EXEC_LOG_MAX 200 /* bytes of a command shown in the log */
+
+/* --- sftp ------------------------------------------------------------- */
+
+static size_t sftp_app_input(void *ctx, const unsigned char *p, size_t n)
+{
+	size_t room = sftp_server_input_room(ctx);
+	if (n > room) n = room;
+	if (!n || !sftp_server_input(ctx, p, n)) return 0;
+	return n;
+}
+
+static int sftp_app_run(void *ctx)
+{
+	if (sftp_server_run(ctx)) return 1;
+	log_warn("sftp protocol error: %s", strerror(errno));
+	return 0;
+}
+
+static size_t sftp_app_pending(const void *ctx)
+{
+	const unsigned char *p;
+	size_t n;
+	sftp_server_output(ctx, &p, &n);
+	return n;
+}
+
+static size_t sftp_app_output(void *ctx, unsigned char *dst, size_t cap)
+{
+	const unsigned char *p;
+	size_t n;
+	sftp_server_output(ctx, &p, &n);
+	if (n > cap) n = cap;
+	memcpy(dst, p, n);
+	sftp_server_consume(ctx, n);
+	return n;
+}
+
+static int sftp_app_finished(void *ctx, int eof, uint32_t *status)
+{
+	if (!eof || sftp_server_pending(ctx)) return 0;
+	*status = 0;
+	return 1;
+}
+
+static void sftp_app_free(void *ctx)
+{
+	sftp_server_free(ctx);
+}
+
+static const struct channel_app channel_app_sftp = {
+    "sftp",	     sftp_app_input,	sftp_app_run, sftp_app_pending,
+    sftp_app_output, sftp_app_finished, sftp_app_free};
+
+int channel_start_sftp(struct session *s, struct channel *ch)
+{
+	if (ch->app) return 0;
+	ch->ctx = sftp_server_new(&s->root, &s->sftp_opt);
+	if (!ch->ctx) {
+		log_error("unable to start the sftp subsystem: %s", strerror(errno));
+		return 0;
+	}
+	ch->app = &channel_app_sftp;
+	log_info("sftp session started for %s", s->user);
+	return 1;
+}
+
+/* --- scp -------------------------------------------------------------- */
+
+static size_t scp_app_input(void *ctx, const unsigned char *p, size_t n)
+{
+	return scp_input(ctx, p, n);
+}
+
+static int scp_app_run(void *ctx)
+{
+	if (scp_run(ctx)) return 1;
+	log_error("scp: %s", strerror(errno));
+	return 0;
+}
+
+static size_t scp_app_pending(const void *ctx)
+{
+	return scp_output_pending(ctx);
+}
+
+static size_t scp_app_output(void *ctx, unsigned char *dst, size_t cap)
+{
+	return scp_output(ctx, dst, cap);
+}
+
+static int scp_app_finished(void *ctx, int eof, uint32_t *status)
+{
+	return scp_finished(ctx, eof, status);
+}
+
+static void scp_app_free(void *ctx)
+{
+	scp_free(ctx);
+}
+
+static const struct channel_app channel_app_scp = {
+    "scp",	    scp_app_input,    scp_app_run, scp_app_pending,
+    scp_app_output, scp_app_finished, scp_app_free};
+
+/* A printable, shortened copy of a client's command for the log. */
+static const char *exec_printable(char *buf, size_t cap, const char *cmd, size_t len)
+{
+	size_t i, n = len < cap - 4 ? len : cap - 4;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)cmd[i];
+		buf[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	strcpy(buf + n, n < len ? "..." : "");
+	return buf;
+}
+
+int channel_start_exec(struct session *s, struct channel *ch, const char *cmd, size_t len)
+{
+	char shown[EXEC_LOG_MAX + 4];
+	struct scp_options o = {s->sftp_opt.umask, s->sftp_opt.read_only, s->user};
+	struct scp_cmd *c;
+
+	exec_printable(shown, sizeof shown, cmd, len);
+	if (ch->app || !s->cf[CF_SCP].num || !scp_cmd_is_scp(cmd, len)) {
+		log_info("refused exec request: %s", shown);
+		return 0;
+	}
+	c = malloc(sizeof *c);
+	if (!c) {
+		log_error("unable to start scp: %s", strerror(errno));
+		return 0;
+	}
+	if (scp_cmd_parse(cmd, len, c)) {
+		log_info("scp session started for %s: %s", s->user, shown);
+		ch->ctx = scp_new(&s->root, &o, c);
+	} else {
+		/* Accepted, to say why on the channel: a failed request tells the
+		 * user nothing. */
+		log_warn("scp: refused command %s: %s", shown, c->error);
+		ch->ctx = scp_new_refused(c->error);
+	}
+	free(c);
+	if (!ch->ctx) {
+		log_error("unable to start scp: %s", strerror(errno));
+		return 0;
+	}
+	ch->app = &channel_app_scp;
+	return 1;
+}
