@@ -90,8 +90,7 @@ int kex_ecdh_compute(unsigned bits, const unsigned char *priv, size_t privlen,
 size_t kex_ecdh_point_len(unsigned bits);
 
 /* kex_hybrid.c: the server's side of a hybrid method with the given KEM
- * and hash, from C_INIT (the client's string, its length already known
- * to be len).  fixed (known-answer tests) gives the server's X25519
+ * and hash, from C_INIT (the len bytes of the client's string).  fixed (known-answer tests) gives the server's X25519
  * secret and the KEM's random bytes: ML-KEM-768 asks for its 32-byte m,
  * sntrup761 as sntrup761.h says; NULL draws fresh ones.  0 with EPROTO
  * (logged) for a wrong length, an ML-KEM key that fails FIPS 203's
