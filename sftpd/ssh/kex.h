@@ -90,9 +90,10 @@ int kex_ecdh_compute(unsigned bits, const unsigned char *priv, size_t privlen,
 size_t kex_ecdh_point_len(unsigned bits);
 
 /* kex_hybrid.c: the server's side of a hybrid method with the given KEM
- * and hash, from C_INIT (the len bytes of the client's string).  fixed (known-answer tests) gives the server's X25519
- * secret and the KEM's random bytes: ML-KEM-768 asks for its 32-byte m,
- * sntrup761 as sntrup761.h says; NULL draws fresh ones.  0 with EPROTO
+ * and hash, from C_INIT (the len bytes of the client's string).  fixed
+ * (known-answer tests) gives the server's X25519 secret and the KEM's
+ * random bytes: ML-KEM-768 asks for its 32-byte m, sntrup761 as
+ * sntrup761.h says; NULL draws fresh ones.  0 with EPROTO
  * (logged) for a wrong length, an ML-KEM key that fails FIPS 203's
  * modulus check or a low-order X25519 key. */
 struct kex_hybrid_fixed {

@@ -71,7 +71,10 @@ set -- -o "Dir::Etc::SourceList=$apt/sources.list" -o "Dir::Etc::SourceParts=$ap
 	-o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt" -o "Dir::Cache::archives=$apt/archives" -q
 # As root apt drops to its _apt user, who cannot write the private lists.
 [ "$(id -u)" = 0 ] && set -- "$@" -o APT::Sandbox::User=root
-apt-get "$@" update >"$apt/update.log" 2>&1 || fail "apt-get update for $suite sources failed: $(tail -n 2 "$apt/update.log" | tr '\n' ' ')"
+# apt-get update may exit 0 when it could fetch nothing: the lists tell.
+if ! apt-get "$@" update >"$apt/update.log" 2>&1 || ! ls "$apt/lists/"*Sources* >/dev/null 2>&1; then
+	fail "cannot fetch Debian $suite's source lists from $mirror: $(grep -E '^(E|W|Err):' "$apt/update.log" | head -n 2 | tr '\n' ' ')"
+fi
 work=$(mktemp -d "$cache/build.XXXXXX") || fail "mktemp failed"
 [ -n "${OPENSSH_PQ_KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
 (cd "$work" && apt-get "$@" source openssh) >"$work/source.log" 2>&1 ||
