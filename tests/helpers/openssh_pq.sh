@@ -12,7 +12,9 @@
 # ${XDG_CACHE_HOME:-~/.cache}/sluice-test; one directory per Debian
 # version (openssh-VERSION/bin).  The sources come through apt-get with a
 # private source list and state (deb-src of $OPENSSH_PQ_SUITE, default
-# trixie) under the cache, so the system's apt configuration is untouched.
+# trixie, from $OPENSSH_PQ_MIRROR, default deb.debian.org) under the
+# cache, so the system's apt configuration is untouched.
+# OPENSSH_PQ_KEEP=1 keeps the build directory (for a failed build's logs).
 # Only ssh and sftp are built, against the system's OpenSSL (OpenSSH's
 # ML-KEM code is its own and needs nothing newer).
 set -u
