@@ -38,6 +38,8 @@ void algo_hmac2(const struct algo_hmac *m, const void *a, size_t alen, const voi
 
 /* X25519: 0 on a low-order peer key (shared secret all zero). */
 void algo_x25519_keypair(unsigned char pk[32], unsigned char sk[32]);
+/* The public key of a given secret (known-answer tests). */
+void algo_x25519_public(unsigned char pk[32], const unsigned char sk[32]);
 int algo_x25519_shared(unsigned char shared[32], const unsigned char sk[32],
 		       const unsigned char peer[32]);
 

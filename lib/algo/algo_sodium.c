@@ -96,6 +96,11 @@ void algo_x25519_keypair(unsigned char pk[32], unsigned char sk[32])
 	crypto_scalarmult_base(pk, sk);
 }
 
+void algo_x25519_public(unsigned char pk[32], const unsigned char sk[32])
+{
+	crypto_scalarmult_base(pk, sk);
+}
+
 int algo_x25519_shared(unsigned char shared[32], const unsigned char sk[32],
 		       const unsigned char peer[32])
 {

@@ -6,15 +6,15 @@
 
 /* X(name, family, hash, parameter, offered by default)
  * family: the kex_*.c file that implements it (kex.h); parameter: the
- * curve's bits (ECDH) or the RFC 3526 group number (DH).  The order is the
- * default order of preference: OpenSSH 10's, less the NIST curves, which
- * ssh-audit fails ("weak elliptic curves") and which stay available by name.
- * The hybrid post-quantum methods take the first rows when their KEMs are
- * in lib/algo (family KEX_HYBRID, kex.h):
- *   X("mlkem768x25519-sha256", KEX_HYBRID, ALGO_SHA256, KEM_MLKEM768, 1)
- *   X("sntrup761x25519-sha512", KEX_HYBRID, ALGO_SHA512, KEM_SNTRUP761, 1)
- *   X("sntrup761x25519-sha512@openssh.com", KEX_HYBRID, ALGO_SHA512, KEM_SNTRUP761, 1) */
+ * curve's bits (ECDH), the RFC 3526 group number (DH) or the KEM (hybrid).
+ * The order is the default order of preference: OpenSSH 10's (the hybrid
+ * post-quantum methods first), less the NIST curves, which ssh-audit fails
+ * ("weak elliptic curves") and which stay available by name, then the
+ * finite-field groups that OpenSSH 10's client still offers. */
 #define SSH_KEX_LIST(X)                                                                            \
+	X("mlkem768x25519-sha256", KEX_HYBRID, ALGO_SHA256, KEM_MLKEM768, 1)                       \
+	X("sntrup761x25519-sha512", KEX_HYBRID, ALGO_SHA512, KEM_SNTRUP761, 1)                     \
+	X("sntrup761x25519-sha512@openssh.com", KEX_HYBRID, ALGO_SHA512, KEM_SNTRUP761, 1)         \
 	X("curve25519-sha256", KEX_X25519, ALGO_SHA256, 0, 1)                                      \
 	X("curve25519-sha256@libssh.org", KEX_X25519, ALGO_SHA256, 0, 1)                           \
 	X("ecdh-sha2-nistp256", KEX_ECDH, ALGO_SHA256, 256, 0)                                     \

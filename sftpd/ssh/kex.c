@@ -27,6 +27,8 @@ static const struct kex_family *family_of(const struct kex_method *m)
 		return &kex_family_dh;
 	case KEX_DHGEX:
 		return &kex_family_dhgex;
+	case KEX_HYBRID:
+		return &kex_family_hybrid;
 	}
 	return 0;
 }
@@ -47,7 +49,7 @@ int kex_send_init(struct session *s)
 {
 	struct kex *k = &s->kex;
 	struct wire_out w;
-	char kexlist[512], hk[256];
+	char kexlist[1024], hk[256];
 	unsigned char cookie[16];
 	const char *ciphers = s->cf[CF_CIPHERS].str, *macs = s->cf[CF_MACS].str;
 	size_t start;
@@ -335,31 +337,44 @@ static int send_newkeys(struct session *s)
 	return 1;
 }
 
-/* H = HASH(V_C || V_S || I_C || I_S || K_S || the method's fields || K). */
-static int exchange_hash(const struct session *s, const struct kex_result *r, unsigned char *h)
+int kex_exchange_hash(enum algo_hash hash, const struct kex_hash_input *in,
+		      const struct kex_result *r, unsigned char *h)
 {
-	const struct kex *k = &s->kex;
-	const struct key_public *hostpub = &s->host_pub[k->host_key];
-	size_t cap =
-	    1024 + k->i_c_len + k->i_s_len + hostpub->bloblen + r->hash.len + r->secret.len;
+	size_t cap = 64 + strlen(in->v_c) + strlen(in->v_s) + in->i_c_len + in->i_s_len +
+		     in->k_s_len + r->hash.len + r->secret.len;
 	unsigned char *buf = malloc(cap);
 	struct wire_out w;
 	int ok;
 
 	if (!buf) return (errno = ENOMEM, 0);
 	wire_out_init(&w, buf, cap);
-	wire_put_cstring(&w, k->v_c);
-	wire_put_cstring(&w, SSH_VERSION_LINE);
-	wire_put_string(&w, k->i_c, k->i_c_len);
-	wire_put_string(&w, k->i_s, k->i_s_len);
-	wire_put_string(&w, hostpub->blob, hostpub->bloblen);
+	wire_put_cstring(&w, in->v_c);
+	wire_put_cstring(&w, in->v_s);
+	wire_put_string(&w, in->i_c, in->i_c_len);
+	wire_put_string(&w, in->i_s, in->i_s_len);
+	wire_put_string(&w, in->k_s, in->k_s_len);
 	wire_put_bytes(&w, r->hash.p, r->hash.len);
 	wire_put_bytes(&w, r->secret.p, r->secret.len);
 	ok = !w.bad;
-	if (ok) algo_hash(k->method->hash, buf, w.len, h);
+	if (ok) algo_hash(hash, buf, w.len, h);
 	algo_wipe(buf, w.len);
 	free(buf);
 	return ok ? 1 : (errno = EMSGSIZE, 0);
+}
+
+static int exchange_hash(const struct session *s, const struct kex_result *r, unsigned char *h)
+{
+	const struct kex *k = &s->kex;
+	const struct key_public *hostpub = &s->host_pub[k->host_key];
+	struct kex_hash_input in = {.v_c = k->v_c,
+				    .v_s = SSH_VERSION_LINE,
+				    .i_c = k->i_c,
+				    .i_c_len = k->i_c_len,
+				    .i_s = k->i_s,
+				    .i_s_len = k->i_s_len,
+				    .k_s = hostpub->blob,
+				    .k_s_len = hostpub->bloblen};
+	return kex_exchange_hash(k->method->hash, &in, r, h);
 }
 
 /* The client's init message: the family computes, the monitor signs H,

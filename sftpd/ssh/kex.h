@@ -8,21 +8,30 @@
 #define SFTPD_KEX_H
 
 #include "ssh.h"
+#include "algo/mlkem768.h"
+#include "algo/sntrup761.h"
 
-enum kex_family_id { KEX_X25519, KEX_ECDH, KEX_DH, KEX_DHGEX };
+enum kex_family_id { KEX_X25519, KEX_ECDH, KEX_DH, KEX_DHGEX, KEX_HYBRID };
+/* The KEM of a hybrid method (its parameter). */
+enum kex_kem { KEM_MLKEM768 = 1, KEM_SNTRUP761 };
 
 struct kex_method {
 	const char *name;
 	enum kex_family_id family;
 	enum algo_hash hash;
-	unsigned param; /* ECDH: the curve's bits; DH: the RFC 3526 group number */
+	unsigned param; /* ECDH: the curve's bits; DH: the RFC 3526 group number; hybrid: kex_kem */
 };
 
 /* An 8192-bit value as an mpint: the largest e, f, p and K. */
 #define KEX_MPINT_MAX (4 + 1 + 1024)
 #define KEX_SECRET_MAX KEX_MPINT_MAX
-#define KEX_REPLY_MAX KEX_MPINT_MAX
-/* GEX hashes min, n, max, p, g, e and f. */
+/* The hybrid methods' messages, as strings: the client's KEM public key
+ * and X25519 key (ML-KEM-768's 1184 + 32 the largest), the server's
+ * ciphertext and X25519 key (1088 + 32). */
+#define KEX_HYBRID_INIT_MAX (4 + MLKEM768_PUBLICKEYBYTES + 32)
+#define KEX_HYBRID_REPLY_MAX (4 + MLKEM768_CIPHERTEXTBYTES + 32)
+#define KEX_REPLY_MAX (KEX_HYBRID_REPLY_MAX > KEX_MPINT_MAX ? KEX_HYBRID_REPLY_MAX : KEX_MPINT_MAX)
+/* GEX hashes min, n, max, p, g, e and f; the hybrids C_INIT and S_REPLY. */
 #define KEX_HASH_PART_MAX (12 + 4 * KEX_MPINT_MAX)
 /* RFC 4419 s3 and OpenSSH: groups from 2048 to 8192 bits. */
 #define KEX_GEX_MIN_BITS 2048
@@ -49,7 +58,19 @@ struct kex_family {
 	int (*exchange)(struct kex *k, struct wire_in *in, struct kex_result *r);
 };
 
-extern const struct kex_family kex_family_x25519, kex_family_ecdh, kex_family_dh, kex_family_dhgex;
+extern const struct kex_family kex_family_x25519, kex_family_ecdh, kex_family_dh, kex_family_dhgex,
+    kex_family_hybrid;
+
+/* What the exchange hash covers besides the method's fields and K. */
+struct kex_hash_input {
+	const char *v_c, *v_s;		      /* version lines without CR LF */
+	const unsigned char *i_c, *i_s, *k_s; /* the KEXINIT payloads, the host key blob */
+	size_t i_c_len, i_s_len, k_s_len;
+};
+/* H = HASH(V_C || V_S || I_C || I_S || K_S || r's hash fields || K) into
+ * h (algo_hash_len(hash) bytes).  0 with ENOMEM or EMSGSIZE. */
+int kex_exchange_hash(enum algo_hash hash, const struct kex_hash_input *in,
+		      const struct kex_result *r, unsigned char *h);
 
 /* RFC 4253 s7.2: need bytes of key material for letter (A..F) from K (as
  * encoded), H and the session id, with the method's hash.  0 (EINVAL) when
@@ -67,6 +88,21 @@ int kex_ecdh_compute(unsigned bits, const unsigned char *priv, size_t privlen,
 		     const unsigned char *qc, size_t qclen, unsigned char *qs, size_t *qslen,
 		     unsigned char *z, size_t *zlen);
 size_t kex_ecdh_point_len(unsigned bits);
+
+/* kex_hybrid.c: the server's side of a hybrid method with the given KEM
+ * and hash, from C_INIT (the len bytes of the client's string).  fixed
+ * (known-answer tests) gives the server's X25519 secret and the KEM's
+ * random bytes: ML-KEM-768 asks for its 32-byte m, sntrup761 as
+ * sntrup761.h says; NULL draws fresh ones.  0 with EPROTO
+ * (logged) for a wrong length, an ML-KEM key that fails FIPS 203's
+ * modulus check or a low-order X25519 key. */
+struct kex_hybrid_fixed {
+	const unsigned char *x25519_sk;
+	sntrup761_random *kem_random;
+	void *ctx;
+};
+int kex_hybrid_compute(enum kex_kem kem, enum algo_hash hash, const unsigned char *c_init,
+		       size_t len, const struct kex_hybrid_fixed *fixed, struct kex_result *r);
 
 /* kex_dh.c: finite-field DH groups (struct kex_dh_group, ssh.h). */
 int kex_dh_group_rfc3526(struct kex_dh_group *grp, unsigned number);

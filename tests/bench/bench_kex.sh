@@ -4,7 +4,15 @@
 # same run: BENCH_KEX_SESSIONS logins (sftp -b with one pwd) to each
 # server, taken in turn, each server launched per connection under
 # tests/bench/cputime.c (user+sys of every process of the connection).
-# Prints mean and median milliseconds per session and the ratio.
+# Prints mean and median milliseconds per session and the ratio.  A method
+# that the installed OpenSSH lacks (mlkem768x25519-sha256 before 9.9) is
+# measured for sftpd alone, with the OpenSSH >= 9.9 client of
+# tests/helpers/openssh_pq.sh (built and cached on first use), and the
+# table ends with what mlkem768x25519-sha256 costs sftpd over
+# curve25519-sha256, both with that client, sessions taken in turn.  Then,
+# as the per-session figures move by a few tenths of a millisecond between
+# runs, tests/bench/kex_cold (make bench builds it) measures the server's
+# exchange alone in fresh processes, where that difference is resolved.
 #   BENCH_KEX_SESSIONS=20   sessions per method and server
 #   BENCH_KEX_METHODS=...   the methods (default: every one sftpd has)
 set -u
@@ -13,9 +21,10 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 SFTPD=${SFTPD_BIN:-$TOP/sftpd/sftpd}
 SSHD=${SSHD_BIN:-/usr/sbin/sshd}
 N=${BENCH_KEX_SESSIONS:-20}
-METHODS=${BENCH_KEX_METHODS:-"curve25519-sha256 ecdh-sha2-nistp256 ecdh-sha2-nistp384
-ecdh-sha2-nistp521 diffie-hellman-group14-sha256 diffie-hellman-group16-sha512
-diffie-hellman-group18-sha512 diffie-hellman-group-exchange-sha256"}
+METHODS=${BENCH_KEX_METHODS:-"mlkem768x25519-sha256 sntrup761x25519-sha512@openssh.com
+curve25519-sha256 ecdh-sha2-nistp256 ecdh-sha2-nistp384 ecdh-sha2-nistp521
+diffie-hellman-group14-sha256 diffie-hellman-group16-sha512 diffie-hellman-group18-sha512
+diffie-hellman-group-exchange-sha256"}
 
 die() {
 	echo "bench_kex: $*" >&2
@@ -46,11 +55,24 @@ cp "$B/user.pub" "$B/authorized_keys"
 chmod 644 "$B/authorized_keys"
 echo "$ACC:*:$ACC_UID:$ACC_GID:$B/root" >"$B/users"
 chmod 600 "$B/users"
-ALL=$(echo $METHODS | tr ' ' ,)
+# sftpd offers every method measured, and curve25519 for the comparison.
+ALL=$(printf '%s\n' $METHODS curve25519-sha256 | awk '!seen[$0]++' | paste -sd, -)
+SYS_KEX=$(ssh -Q kex)
+has_kex() { printf '%s\n' "$SYS_KEX" | grep -qxF "$1"; }
+# sshd comes with the installed ssh: the same methods.
+SSHD_ALL=$(for m in $METHODS; do has_kex "$m" && echo "$m"; done | paste -sd, -)
+SSHD_ALL=${SSHD_ALL:-curve25519-sha256}
+PQ_DIR=
+for m in $METHODS curve25519-sha256; do
+	has_kex "$m" && continue
+	PQ_DIR=$(sh "$TOP/tests/helpers/openssh_pq.sh" build) ||
+		die "$m needs OpenSSH >= 9.9's client (tests/helpers/openssh_pq.sh failed)"
+	break
+done
 {
 	echo "HostKey $B/host"
 	echo "AuthorizedKeysFile $B/authorized_keys"
-	echo "KexAlgorithms $ALL"
+	echo "KexAlgorithms $SSHD_ALL"
 	echo "PasswordAuthentication no"
 	echo "KbdInteractiveAuthentication no"
 	echo "UsePAM no"
@@ -74,9 +96,14 @@ EOF
 chmod 755 "$B/run_sftpd" "$B/run_sshd"
 echo pwd >"$B/batch"
 
-session() { # SERVER METHOD TIMESFILE
+session() { # SERVER METHOD TIMESFILE [CLIENT-DIR]
 	_before=$(cat "$B/$3" 2>/dev/null | wc -l)
-	TIMES=$3 timeout 120 sftp -q -F /dev/null -o "KexAlgorithms=$2" -o StrictHostKeyChecking=no \
+	if [ -n "${4:-}" ]; then
+		set -- "$1" "$2" "$3" "$4/sftp" -S "$4/ssh"
+	else
+		set -- "$1" "$2" "$3" sftp
+	fi
+	TIMES=$3 timeout 120 "${@:4}" -q -F /dev/null -o "KexAlgorithms=$2" -o StrictHostKeyChecking=no \
 		-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes -o IdentitiesOnly=yes \
 		-i "$B/user" -o "ProxyCommand=env TIMES=$3 $B/run_$1" -b "$B/batch" "$ACC@bench-$1" \
 		>"$B/out" 2>&1 || {
@@ -99,10 +126,19 @@ stats() { # TIMESFILE: "mean median" in ms
 }
 
 echo "bench_kex: $(nproc) CPUs, $(ssh -V 2>&1 | cut -d, -f1), $N sessions per method and server"
+[ -n "$PQ_DIR" ] && echo "bench_kex: methods OpenSSH lacks: sftpd only, client $("$PQ_DIR/ssh" -V 2>&1 | cut -d, -f1)"
 printf '%-38s %9s %9s %9s %9s %7s\n' "server CPU per session (ms)" "sftpd" "OpenSSH" "sftpd" "OpenSSH" "ratio"
 printf '%-38s %9s %9s %9s %9s %7s\n' "" "mean" "mean" "median" "median" "median"
 worse=0
 for m in $METHODS; do
+	if ! has_kex "$m"; then
+		for i in $(seq 1 "$N"); do
+			session sftpd "$m" "sftpd.$m" "$PQ_DIR" || die "sftpd: $m failed"
+		done
+		read -r a_mean a_med < <(stats "sftpd.$m")
+		printf '%-38s %9s %9s %9s %9s %7s\n' "$m" "$a_mean" - "$a_med" - -
+		continue
+	fi
 	for i in $(seq 1 "$N"); do
 		for s in sftpd sshd; do
 			session "$s" "$m" "$s.$m" || die "$s: $m failed"
@@ -115,3 +151,22 @@ for m in $METHODS; do
 	printf '%-38s %9s %9s %9s %9s %7s\n' "$m" "$a_mean" "$b_mean" "$a_med" "$b_med" "$ratio"
 done
 echo "ratio: sftpd / OpenSSH, medians; methods where sftpd costs more: $worse"
+if [ -n "$PQ_DIR" ] && ! has_kex mlkem768x25519-sha256; then
+	# The same client for both, sessions alternating.
+	for i in $(seq 1 "$N"); do
+		for m in mlkem768x25519-sha256 curve25519-sha256; do
+			session sftpd "$m" "pq.$m" "$PQ_DIR" || die "sftpd: $m failed"
+		done
+	done
+	read -r a_mean a_med < <(stats pq.mlkem768x25519-sha256)
+	read -r b_mean b_med < <(stats pq.curve25519-sha256)
+	printf '%-38s %9s %9s %9s %9s\n' "sftpd, $("$PQ_DIR/ssh" -V 2>&1 | cut -d_ -f2 | cut -d, -f1) client" \
+		"mlkem" "x25519" "mlkem" "x25519"
+	printf '%-38s %9s %9s %9s %9s\n' "" mean mean median median
+	printf '%-38s %9s %9s %9s %9s\n' "mlkem768x25519 vs curve25519 (ms)" "$a_mean" "$b_mean" "$a_med" "$b_med"
+	awk -v a="$a_mean" -v b="$b_mean" -v c="$a_med" -v d="$b_med" 'BEGIN {
+		printf "mlkem768x25519-sha256 costs sftpd %+.2f ms (means) %+.2f ms (medians) over curve25519-sha256 (bar: < 0.3)\n", a - b, c - d }'
+fi
+if [ -x "$TOP/tests/bench/kex_cold" ]; then
+	"$TOP/tests/bench/kex_cold" "${BENCH_KEX_COLD_ROUNDS:-300}" || die "kex_cold failed"
+fi

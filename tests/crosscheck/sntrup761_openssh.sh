@@ -26,4 +26,5 @@ cc -O2 -I"$work" -DOPENSSH_SNTRUP761_C="\"$work/sntrup761.c\"" \
 	-o "$work/gen" "$top/tests/crosscheck/sntrup761_openssh.c" \
 	$(pkg-config --cflags --libs libsodium)
 "$work/gen" 8 >"$top/tests/vectors/sntrup761_openssh.txt"
-echo "wrote tests/vectors/sntrup761_openssh.txt"
+"$work/gen" 1 full >"$top/tests/vectors/sntrup761_openssh_full.txt"
+echo "wrote tests/vectors/sntrup761_openssh.txt and sntrup761_openssh_full.txt"

@@ -1,8 +1,9 @@
 /* fuzz_kex_init: the client's key exchange messages as each family parses
  * them.  The first byte picks the parser: curve25519, P-256, P-384, P-521,
- * DH group 14 or 16 init, a GEX request (without, then with a moduli
- * text), a GEX init after a fixed request, or the rest of the input as a
- * moduli file.
+ * DH group 14 or 16 init (0-5), a GEX request (without, then with a
+ * moduli text: 6, 7), a GEX init after a fixed request (8), the rest of
+ * the input as a moduli file (9), mlkem768x25519 or sntrup761x25519 init
+ * (10, 11).
  * Whatever is accepted must have filled the result within its ceilings;
  * whatever is refused must say EPROTO (malformed or invalid). */
 #include <errno.h>
@@ -21,6 +22,8 @@ static const struct kex_method methods[] = {
     {"ecdh-sha2-nistp521", KEX_ECDH, ALGO_SHA512, 521},
     {"diffie-hellman-group14-sha256", KEX_DH, ALGO_SHA256, 14},
     {"diffie-hellman-group16-sha512", KEX_DH, ALGO_SHA512, 16},
+    {"mlkem768x25519-sha256", KEX_HYBRID, ALGO_SHA256, KEM_MLKEM768},
+    {"sntrup761x25519-sha512", KEX_HYBRID, ALGO_SHA512, KEM_SNTRUP761},
 };
 static const struct kex_method gex = {"diffie-hellman-group-exchange-sha256", KEX_DHGEX,
 				      ALGO_SHA256, 0};
@@ -41,7 +44,8 @@ static void setup(void)
 	wire_out_init(&w, buf, sizeof buf);
 	kex_dh_group_put(&g, &w); /* mpint p: 4 + 1 + 256 */
 	memcpy(p, buf + 5, 256);
-	moduli_len = (size_t)snprintf(moduli_text, sizeof moduli_text, "20260101000000 2 6 100 2047 2 ");
+	moduli_len =
+	    (size_t)snprintf(moduli_text, sizeof moduli_text, "20260101000000 2 6 100 2047 2 ");
 	for (size_t i = 0; i < 256; i++) {
 		moduli_text[moduli_len++] = hex[p[i] >> 4];
 		moduli_text[moduli_len++] = hex[p[i] & 15];
@@ -49,6 +53,20 @@ static void setup(void)
 	moduli_text[moduli_len++] = '\n';
 	kex_dh_group_free(&g);
 	ready = 1;
+}
+
+static const struct kex_family *family(enum kex_family_id id)
+{
+	switch (id) {
+	case KEX_X25519:
+		return &kex_family_x25519;
+	case KEX_ECDH:
+		return &kex_family_ecdh;
+	case KEX_HYBRID:
+		return &kex_family_hybrid;
+	default:
+		return &kex_family_dh;
+	}
 }
 
 static int run(const struct kex_family *f, struct kex *k, const uint8_t *p, size_t n)
@@ -79,8 +97,8 @@ static int request(struct kex *k, const struct moduli *mf, const uint8_t *p, siz
 	wire_in_init(&in, p, n);
 	errno = 0;
 	ok = kex_family_dhgex.request(k, mf, &in, &a);
-	if (ok && (a.bad || k->gex_group.bits < KEX_GEX_MIN_BITS ||
-		   k->gex_group.bits > KEX_GEX_MAX_BITS))
+	if (ok &&
+	    (a.bad || k->gex_group.bits < KEX_GEX_MIN_BITS || k->gex_group.bits > KEX_GEX_MAX_BITS))
 		abort();
 	if (!ok && errno != EPROTO) abort();
 	return ok;
@@ -95,16 +113,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	setup();
 	if (!size || size > 64 * 1024) return 0;
-	pick = data[0] % 10;
+	pick = data[0] % 12;
 	data++, size--;
 	memset(&k, 0, sizeof k);
 	mf.len = moduli_len;
-	if (pick < ARRAY_LEN(methods)) {
-		const struct kex_family *f = methods[pick].family == KEX_X25519 ? &kex_family_x25519
-					     : methods[pick].family == KEX_ECDH ? &kex_family_ecdh
-										: &kex_family_dh;
-		k.method = &methods[pick];
-		run(f, &k, data, size);
+	if (pick < 6 || pick >= 10) {
+		k.method = &methods[pick < 6 ? pick : pick - 4];
+		run(family(k.method->family), &k, data, size);
 	} else if (pick == 6 || pick == 7) {
 		k.method = &gex;
 		request(&k, pick == 7 ? &mf : &(struct moduli)MODULI_ZERO, data, size);

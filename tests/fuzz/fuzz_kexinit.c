@@ -1,15 +1,16 @@
 /* fuzz_kexinit: the input is a client's KEXINIT payload (its first byte is
  * taken as SSH_MSG_KEXINIT whatever it is).  A fresh server session sends
  * its own KEXINIT, handles the client's, and when that negotiates, goes on
- * with a fixed ECDH_INIT and NEWKEYS so every negotiated cipher and MAC is
- * set up and freed.  The exchange hash goes to a stand-in for the monitor
- * (fuzz_sftpd_setup.h), which checks the request and signs nothing. */
+ * with a fixed init message of the negotiated method and NEWKEYS so every
+ * negotiated cipher and MAC is set up and freed.  The exchange hash goes to a stand-in for the
+ * monitor (fuzz_sftpd_setup.h), which checks the request and signs nothing. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz_sftpd_setup.h"
+#include "../../sftpd/ssh/kex.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -18,6 +19,31 @@ static struct session fuzz_s;
 static void fuzz_setup(void)
 {
 	fuzz_setup_named("fuzz_kexinit");
+}
+
+/* The client's exchange for the negotiated method, with valid values of
+ * the right size: the curve25519 base point; for DH an e of 0x09 and 31
+ * zero bytes; for the hybrids an all-zero KEM key (valid for both) and
+ * the base point.  A group exchange asks for a 2048-bit group first. */
+static int client_exchange(struct session *s)
+{
+	static unsigned char msg[1 + 4 + MLKEM768_PUBLICKEYBYTES + 32];
+	static const unsigned char gexreq[13] = {
+	    SSH_MSG_KEX_DH_GEX_REQUEST, 0, 0, 8, 0, 0, 0, 8, 0, 0, 0, 0x20, 0};
+	const struct kex_method *m = s->kex.method;
+	size_t n = 32;
+
+	memset(msg, 0, sizeof msg);
+	msg[0] = SSH_MSG_KEX_ECDH_INIT;
+	if (m->family == KEX_HYBRID)
+		n += m->param == KEM_MLKEM768 ? MLKEM768_PUBLICKEYBYTES : SNTRUP761_PUBLICKEYBYTES;
+	if (m->family == KEX_DHGEX) {
+		if (!kex_handle(s, gexreq[0], gexreq, sizeof gexreq)) return 0;
+		msg[0] = SSH_MSG_KEX_DH_GEX_INIT;
+	}
+	wire_store_u32(msg + 1, (uint32_t)n);
+	msg[5 + n - 32] = 9;
+	return kex_handle(s, msg[0], msg, 5 + n);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -54,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* a wrong guess skips the next ECDH_INIT; then the real one */
 		if (s->kex.ignore_guess && !kex_handle(s, SSH_MSG_KEX_ECDH_INIT, ecdh, sizeof ecdh))
 			abort();
-		if (!kex_handle(s, SSH_MSG_KEX_ECDH_INIT, ecdh, sizeof ecdh)) abort();
+		if (!client_exchange(s)) abort();
 		if (kex_handle(s, SSH_MSG_KEX_ECDH_INIT, ecdh, sizeof ecdh))
 			abort(); /* only one per exchange */
 		if (!kex_handle(s, SSH_MSG_NEWKEYS, newkeys, 1) || !s->kex.done_once) abort();

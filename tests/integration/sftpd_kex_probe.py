@@ -17,6 +17,15 @@
 #   gex_old       GEX_REQUEST_OLD without strict kex: UNIMPLEMENTED, then a
 #                 whole group exchange (REQUEST, GROUP, INIT, REPLY, NEWKEYS)
 #   gex_e1        a group, then GEX_INIT with e = 1
+#   mlkem_short mlkem_long   mlkem768x25519-sha256, C_INIT of 1215 or 1217 bytes
+#   mlkem_modulus an ML-KEM key with a coefficient of q = 3329
+#   mlkem_zero    a valid ML-KEM key (all zero) and the zero X25519 key
+#   mlkem_trail   a good C_INIT and a trailing byte
+#   mlkem_good    a good C_INIT: the reply (reported as 31:LENGTH of
+#                 S_REPLY) and NEWKEYS
+#   sntrup_short  sntrup761x25519-sha512, C_INIT of 1189 bytes
+#   sntrup_zero   sntrup761x25519-sha512, the zero X25519 key
+#   sntrup_good   sntrup761x25519-sha512@openssh.com, a good C_INIT
 import hashlib
 import os
 import select
@@ -112,8 +121,10 @@ def rfc3526_2048():
 
 
 methods = {"x25519": "curve25519-sha256", "p256": "ecdh-sha2-nistp256",
-           "dh14": "diffie-hellman-group14-sha256", "gex": "diffie-hellman-group-exchange-sha256"}
-family = case.split("_")[0]
+           "dh14": "diffie-hellman-group14-sha256", "gex": "diffie-hellman-group-exchange-sha256",
+           "mlkem": "mlkem768x25519-sha256", "sntrup": "sntrup761x25519-sha512",
+           "sntrup_good": "sntrup761x25519-sha512@openssh.com"}
+family = case if case in methods else case.split("_")[0]
 strict = case != "gex_old"
 send(b"SSH-2.0-sluice_kex_probe\r\n")
 send(packet(kexinit(methods[family], strict)))
@@ -149,6 +160,19 @@ elif case in ("gex_old_strict", "gex_old"):
     msg = bytes([30]) + u32(2048)
 elif case == "gex_e1":
     msg = bytes([34]) + u32(2048) + u32(2048) + u32(8192)
+elif case.startswith("mlkem_") or case.startswith("sntrup_"):
+    # An all-zero ML-KEM key is valid (every coefficient 0 < q); any 1158
+    # bytes are an sntrup761 key.  X25519: the base point, or zero.
+    pk = b"\0" * (1184 if case.startswith("mlkem") else 1158)
+    x = b"\0" * 32 if case.endswith("_zero") else b"\x09" + b"\0" * 31
+    if case == "mlkem_modulus":
+        pk = b"\x01\x0d" + pk[2:]
+    c_init = pk + x
+    if case.endswith("_short"):
+        c_init = c_init[:-1]
+    elif case == "mlkem_long":
+        c_init += b"\0"
+    msg = bytes([30]) + sshstr(c_init) + (b"\0" if case == "mlkem_trail" else b"")
 send(packet(msg))
 
 if case in ("gex_old", "gex_e1"):
@@ -177,7 +201,14 @@ while True:
     pkt = recv_packet(10)
     if pkt is None:
         break
+    if pkt[0] == 31 and case.endswith("_good"):
+        # string K_S, string S_REPLY, string signature
+        ks = int.from_bytes(pkt[1:5], "big")
+        types.append("31:%d" % int.from_bytes(pkt[5 + ks:9 + ks], "big"))
+        continue
     types.append(str(pkt[0]))
+    if pkt[0] == 21:
+        p.stdin.close()
 try:
     p.stdin.close()
 except OSError:

@@ -2,10 +2,13 @@
  * independently (sftpd_kex_vectors.py: Python integers, textbook curve
  * arithmetic, hashlib): the RFC 3526 primes, DH and group exchange shared
  * secrets, ECDH on P-256/384/521, X25519, the key derivation with each
- * hash.  Then every malformed or invalid client message each family must
+ * hash; the hybrid methods (sftpd_kex_hybrid_vectors.py: the KEM halves
+ * from NIST's ACVP answers and OpenSSH's sntrup761.c, K, the exchange hash
+ * and a derived key by hashlib) and their round trips with a client made
+ * here.  Then every malformed or invalid client message each family must
  * refuse (wrong lengths, trailing bytes, e = 0, 1, p-1, p, points off the
- * curve, low-order X25519 points, GEX requests out of range) and the
- * moduli file's filters. */
+ * curve, low-order X25519 points, ML-KEM keys failing the modulus check,
+ * GEX requests out of range) and the moduli file's filters. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,14 +18,18 @@
 #include "log/log.h"
 #include "../../sftpd/ssh/kex.h"
 #include "sftpd_kex_vectors.h"
+#include "sftpd_kex_hybrid_vectors.h"
 
 static const struct kex_method m_x25519 = {"curve25519-sha256", KEX_X25519, ALGO_SHA256, 0};
 static const struct kex_method m_p256 = {"ecdh-sha2-nistp256", KEX_ECDH, ALGO_SHA256, 256};
 static const struct kex_method m_p521 = {"ecdh-sha2-nistp521", KEX_ECDH, ALGO_SHA512, 521};
-static const struct kex_method m_dh14 = {"diffie-hellman-group14-sha256", KEX_DH, ALGO_SHA256,
-					 14};
+static const struct kex_method m_dh14 = {"diffie-hellman-group14-sha256", KEX_DH, ALGO_SHA256, 14};
 static const struct kex_method m_gex = {"diffie-hellman-group-exchange-sha256", KEX_DHGEX,
 					ALGO_SHA256, 0};
+static const struct kex_method m_mlkem = {"mlkem768x25519-sha256", KEX_HYBRID, ALGO_SHA256,
+					  KEM_MLKEM768};
+static const struct kex_method m_sntrup = {"sntrup761x25519-sha512@openssh.com", KEX_HYBRID,
+					   ALGO_SHA512, KEM_SNTRUP761};
 
 static unsigned char mem[3][8192];
 static struct kex_result res;
@@ -36,8 +43,7 @@ static struct kex_result *result(void)
 }
 
 /* Runs a family's exchange on msg (the init message after its type byte). */
-static int exchange(const struct kex_family *f, struct kex *k, const unsigned char *msg,
-		    size_t len)
+static int exchange(const struct kex_family *f, struct kex *k, const unsigned char *msg, size_t len)
 {
 	struct wire_in in;
 	wire_in_init(&in, msg, len);
@@ -53,7 +59,8 @@ static void test_rfc3526(void)
 		unsigned number;
 		const unsigned char *p;
 		size_t len;
-	} g[] = {{14, dh14_p, sizeof dh14_p}, {16, dh16_p, sizeof dh16_p}, {18, dh18_p, sizeof dh18_p}};
+	} g[] = {
+	    {14, dh14_p, sizeof dh14_p}, {16, dh16_p, sizeof dh16_p}, {18, dh18_p, sizeof dh18_p}};
 	for (size_t i = 0; i < ARRAY_LEN(g); i++) {
 		struct kex_dh_group grp;
 		unsigned char w[2 * KEX_MPINT_MAX], want[2 * KEX_MPINT_MAX], two = 2;
@@ -70,8 +77,7 @@ static void test_rfc3526(void)
 		   "group %u: p is RFC 3526's (from its formula)", g[i].number);
 		kex_dh_group_free(&grp);
 	}
-	ok(!kex_dh_group_rfc3526(&(struct kex_dh_group){0}, 15) && errno == EINVAL,
-	   "no group 15");
+	ok(!kex_dh_group_rfc3526(&(struct kex_dh_group){0}, 15) && errno == EINVAL, "no group 15");
 }
 
 static void test_dh_known(void)
@@ -127,7 +133,8 @@ static void test_ecdh_known(void)
 		size_t plen = 1 + 2 * v[i].n;
 		ok(kex_ecdh_point_len(v[i].bits) == plen, "P-%u: points of %zu bytes", v[i].bits,
 		   plen);
-		ok(kex_ecdh_compute(v[i].bits, v[i].d, v[i].n, v[i].qc, plen, qs, &qslen, z, &zlen) &&
+		ok(kex_ecdh_compute(v[i].bits, v[i].d, v[i].n, v[i].qc, plen, qs, &qslen, z,
+				    &zlen) &&
 		       qslen == plen && !memcmp(qs, v[i].qs, plen) && zlen == v[i].n &&
 		       !memcmp(z, v[i].z, zlen),
 		   "P-%u: Q_S and the shared x as computed independently", v[i].bits);
@@ -232,8 +239,8 @@ static void test_x25519_refusals(void)
 	size_t n;
 
 	n = msg_string(msg, sizeof msg, x25519_qc, 32, 0);
-	ok(exchange(&kex_family_x25519, &k, msg, n) && res.reply.len == 36 &&
-	       res.hash.len == 72 && res.secret.len >= 4,
+	ok(exchange(&kex_family_x25519, &k, msg, n) && res.reply.len == 36 && res.hash.len == 72 &&
+	       res.secret.len >= 4,
 	   "curve25519: a good Q_C is answered (reply Q_S, hash Q_C Q_S, K an mpint)");
 	n = msg_string(msg, sizeof msg, pt, 31, 0);
 	ok(!exchange(&kex_family_x25519, &k, msg, n) && errno == EPROTO,
@@ -294,8 +301,7 @@ static void test_dh_refusals(void)
 	memcpy(v, dh14_p, 256);
 	v[255]--; /* p ends in ...ff: p-1 */
 	n = msg_mpint(msg, sizeof msg, v, 256);
-	ok(!exchange(&kex_family_dh, &k, msg, n) && errno == EPROTO,
-	   "group14: e = p-1 is refused");
+	ok(!exchange(&kex_family_dh, &k, msg, n) && errno == EPROTO, "group14: e = p-1 is refused");
 	n = msg_mpint(msg, sizeof msg, dh14_p, 256);
 	ok(!exchange(&kex_family_dh, &k, msg, n) && errno == EPROTO, "group14: e = p is refused");
 	v[0] = 1;
@@ -373,21 +379,229 @@ static void test_gex_refusals(void)
 	kex_dh_group_free(&k.gex_group);
 }
 
+/* --- hybrid methods ------------------------------------------------------ */
+
+/* ML-KEM's fixed m: the 32 bytes at ctx. */
+static void fixed_m(void *ctx, unsigned char *out, size_t n)
+{
+	if (n != 32) abort();
+	memcpy(out, ctx, n);
+}
+
+/* The ChaCha20 key stream (nonce 0) of a seed from its start, as
+ * tests/crosscheck/sntrup761_openssh.c feeds OpenSSH's randombytes. */
+struct chacha_stream {
+	unsigned char key[32];
+	uint64_t pos;
+};
+
+static void chacha_random(void *ctx, unsigned char *out, size_t n)
+{
+	struct chacha_stream *cs = ctx;
+	static const unsigned char nonce[8];
+	unsigned char block[64], zero[64] = {0};
+	for (size_t i = 0; i < n; i++) {
+		uint64_t pos = cs->pos + i;
+		if (i == 0 || pos % 64 == 0)
+			crypto_stream_chacha20_xor_ic(block, zero, 64, nonce, pos / 64, cs->key);
+		out[i] = block[pos % 64];
+	}
+	cs->pos += n;
+}
+
+/* The result against the expected S_REPLY, K, exchange hash and key A. */
+static void check_hybrid(const char *name, enum algo_hash hh, const unsigned char *c_init,
+			 size_t c_len, const unsigned char *s_reply, size_t s_len,
+			 const unsigned char *k, size_t klen, const unsigned char *h,
+			 const unsigned char *key_a)
+{
+	static unsigned char want[4096];
+	struct kex_hash_input in = {.v_c = hy_v_c,
+				    .v_s = hy_v_s,
+				    .i_c = hy_i_c,
+				    .i_c_len = sizeof hy_i_c,
+				    .i_s = hy_i_s,
+				    .i_s_len = sizeof hy_i_s,
+				    .k_s = hy_k_s,
+				    .k_s_len = sizeof hy_k_s};
+	unsigned char got_h[64], key[64];
+	size_t hlen = algo_hash_len(hh);
+	struct wire_out w;
+
+	wire_out_init(&w, want, sizeof want);
+	wire_put_string(&w, s_reply, s_len);
+	ok(res.reply.len == w.len && !memcmp(res.reply.p, want, w.len),
+	   "%s: S_REPLY is the independent ciphertext || the server's X25519 key", name);
+	ok(res.secret.len == klen && !memcmp(res.secret.p, k, klen),
+	   "%s: K is string(HASH(KEM secret || X25519 secret)) as computed independently", name);
+	wire_out_init(&w, want, sizeof want);
+	wire_put_string(&w, c_init, c_len);
+	wire_put_string(&w, s_reply, s_len);
+	ok(res.hash.len == w.len && !memcmp(res.hash.p, want, w.len),
+	   "%s: the hash fields are string C_INIT, string S_REPLY", name);
+	ok(kex_exchange_hash(hh, &in, &res, got_h) && !memcmp(got_h, h, hlen),
+	   "%s: exchange hash as computed independently", name);
+	ok(kex_derive(hh, res.secret.p, res.secret.len, got_h, hlen, 'A', got_h, hlen, key, hlen) &&
+	       !memcmp(key, key_a, hlen),
+	   "%s: key A derived from the string K as computed independently", name);
+}
+
+static void test_hybrid_known(void)
+{
+	static unsigned char pk[SNTRUP761_PUBLICKEYBYTES], sk[SNTRUP761_SECRETKEYBYTES];
+	struct kex_hybrid_fixed fx = {hy_xs, fixed_m, (void *)hy_mlkem_m};
+	struct chacha_stream cs = {{0}, 0};
+
+	result();
+	ok(kex_hybrid_compute(KEM_MLKEM768, ALGO_SHA256, hy_mlkem_c_init, sizeof hy_mlkem_c_init,
+			      &fx, &res),
+	   "mlkem768x25519: ACVP's ek with a fixed X25519 key is accepted");
+	check_hybrid("mlkem768x25519", ALGO_SHA256, hy_mlkem_c_init, sizeof hy_mlkem_c_init,
+		     hy_mlkem_s_reply, sizeof hy_mlkem_s_reply, hy_mlkem_k, sizeof hy_mlkem_k,
+		     hy_mlkem_h, hy_mlkem_key_a);
+
+	memcpy(cs.key, hy_sntrup_seed, 32);
+	sntrup761_keypair_derand(pk, sk, chacha_random, &cs);
+	ok(!memcmp(pk, hy_sntrup_c_init, sizeof pk),
+	   "sntrup761x25519: the client's key from the seed is OpenSSH's");
+	fx = (struct kex_hybrid_fixed){hy_xs, chacha_random, &cs};
+	result();
+	ok(kex_hybrid_compute(KEM_SNTRUP761, ALGO_SHA512, hy_sntrup_c_init, sizeof hy_sntrup_c_init,
+			      &fx, &res),
+	   "sntrup761x25519: OpenSSH's key with a fixed X25519 key is accepted");
+	check_hybrid("sntrup761x25519", ALGO_SHA512, hy_sntrup_c_init, sizeof hy_sntrup_c_init,
+		     hy_sntrup_s_reply, sizeof hy_sntrup_s_reply, hy_sntrup_k, sizeof hy_sntrup_k,
+		     hy_sntrup_h, hy_sntrup_key_a);
+	algo_wipe(sk, sizeof sk);
+}
+
+/* A client made here: its key pair, the init message through the family,
+ * then the client's own K from the reply. */
+static void test_hybrid_roundtrip(const struct kex_method *m)
+{
+	static unsigned char pk[MLKEM768_PUBLICKEYBYTES + 32], sk[MLKEM768_SECRETKEYBYTES];
+	static unsigned char msg[8 + MLKEM768_PUBLICKEYBYTES + 32];
+	unsigned char xsk[32], sec[64], k[64];
+	int ml = m->param == KEM_MLKEM768, good = 1;
+	size_t pklen = ml ? MLKEM768_PUBLICKEYBYTES : SNTRUP761_PUBLICKEYBYTES;
+	size_t ctlen = ml ? MLKEM768_CIPHERTEXTBYTES : SNTRUP761_CIPHERTEXTBYTES;
+	size_t hlen = algo_hash_len(m->hash), n;
+	struct kex kx = {.method = m};
+
+	for (int i = 0; i < 3; i++) {
+		const unsigned char *ct, *spk;
+		if (ml)
+			mlkem768_keypair(pk, sk);
+		else
+			sntrup761_keypair(pk, sk);
+		algo_x25519_keypair(pk + pklen, xsk);
+		n = msg_string(msg, sizeof msg, pk, pklen + 32, 0);
+		good &=
+		    exchange(&kex_family_hybrid, &kx, msg, n) && res.reply.len == 4 + ctlen + 32;
+		ct = res.reply.p + 4;
+		spk = ct + ctlen;
+		if (ml)
+			mlkem768_decaps(sec, ct, sk);
+		else
+			sntrup761_dec(sec, ct, sk);
+		good &= algo_x25519_shared(sec + 32, xsk, spk);
+		algo_hash(m->hash, sec, 64, k);
+		good &= res.secret.len == 4 + hlen && res.secret.p[3] == hlen &&
+			!memcmp(res.secret.p + 4, k, hlen);
+	}
+	ok(good, "%s: 3 client key pairs: the client's K equals the server's", m->name);
+}
+
+static void test_hybrid_refusals(void)
+{
+	struct kex km = {.method = &m_mlkem}, ks = {.method = &m_sntrup};
+	static unsigned char pk[MLKEM768_PUBLICKEYBYTES + 40], msg[MLKEM768_PUBLICKEYBYTES + 64];
+	size_t n, mlen = MLKEM768_PUBLICKEYBYTES + 32, slen = SNTRUP761_PUBLICKEYBYTES + 32;
+
+	memcpy(pk, hy_mlkem_c_init, mlen);
+	n = msg_string(msg, sizeof msg, pk, mlen - 1, 0);
+	ok(!exchange(&kex_family_hybrid, &km, msg, n) && errno == EPROTO,
+	   "mlkem768x25519: a C_INIT of 1215 bytes is refused");
+	n = msg_string(msg, sizeof msg, pk, mlen + 1, 0);
+	ok(!exchange(&kex_family_hybrid, &km, msg, n) && errno == EPROTO,
+	   "mlkem768x25519: a C_INIT of 1217 bytes is refused");
+	n = msg_string(msg, sizeof msg, pk, 0, 0);
+	ok(!exchange(&kex_family_hybrid, &km, msg, n) && errno == EPROTO,
+	   "mlkem768x25519: an empty C_INIT is refused");
+	n = msg_string(msg, sizeof msg, pk, mlen, 1);
+	ok(!exchange(&kex_family_hybrid, &km, msg, n) && errno == EPROTO,
+	   "mlkem768x25519: a trailing byte is refused");
+	ok(!exchange(&kex_family_hybrid, &km, msg, 3) && errno == EPROTO,
+	   "mlkem768x25519: a truncated length is refused");
+	n = msg_string(msg, sizeof msg, pk, mlen, 0);
+	ok(!exchange(&kex_family_hybrid, &km, msg, n - 1) && errno == EPROTO,
+	   "mlkem768x25519: a string longer than the message is refused");
+	n = msg_string(msg, sizeof msg, pk, slen, 0);
+	ok(!exchange(&kex_family_hybrid, &km, msg, n) && errno == EPROTO,
+	   "mlkem768x25519: an sntrup761-sized C_INIT is refused");
+
+	/* FIPS 203's modulus check: every 12-bit coefficient of t-hat < q. */
+	memset(pk, 0, sizeof pk);
+	memcpy(pk + MLKEM768_PUBLICKEYBYTES, hy_mlkem_c_init + MLKEM768_PUBLICKEYBYTES, 32);
+	n = msg_string(msg, sizeof msg, pk, mlen, 0);
+	ok(exchange(&kex_family_hybrid, &km, msg, n), "mlkem768x25519: an all-zero ek is valid");
+	pk[0] = 0x00, pk[1] = 0x0d; /* 3328 = 0xd00 */
+	n = msg_string(msg, sizeof msg, pk, mlen, 0);
+	ok(exchange(&kex_family_hybrid, &km, msg, n),
+	   "mlkem768x25519: a coefficient of q-1 = 3328 is accepted");
+	pk[0] = 0x01; /* 3329 */
+	n = msg_string(msg, sizeof msg, pk, mlen, 0);
+	ok(!exchange(&kex_family_hybrid, &km, msg, n) && errno == EPROTO,
+	   "mlkem768x25519: a first coefficient of q = 3329 is refused");
+	pk[0] = pk[1] = 0;
+	pk[3 * 384 - 1] = 0xff, pk[3 * 384 - 2] = 0xf0; /* the last one: 4095 */
+	n = msg_string(msg, sizeof msg, pk, mlen, 0);
+	ok(!exchange(&kex_family_hybrid, &km, msg, n) && errno == EPROTO,
+	   "mlkem768x25519: a last coefficient of 4095 is refused");
+	memset(pk, 0, sizeof pk);
+	n = msg_string(msg, sizeof msg, pk, mlen, 0);
+	ok(!exchange(&kex_family_hybrid, &km, msg, n) && errno == EPROTO,
+	   "mlkem768x25519: a low-order (zero) X25519 key is refused");
+
+	memcpy(pk, hy_sntrup_c_init, slen);
+	n = msg_string(msg, sizeof msg, pk, slen, 0);
+	ok(exchange(&kex_family_hybrid, &ks, msg, n) && res.reply.len == 4 + 1039 + 32 &&
+	       res.secret.len == 4 + 64 && res.hash.len == 8 + slen + 1039 + 32,
+	   "sntrup761x25519: a good C_INIT: S_REPLY 1071 bytes, K a 64-byte string");
+	n = msg_string(msg, sizeof msg, pk, slen - 1, 0);
+	ok(!exchange(&kex_family_hybrid, &ks, msg, n) && errno == EPROTO,
+	   "sntrup761x25519: a C_INIT of 1189 bytes is refused");
+	n = msg_string(msg, sizeof msg, pk, slen + 1, 0);
+	ok(!exchange(&kex_family_hybrid, &ks, msg, n) && errno == EPROTO,
+	   "sntrup761x25519: a C_INIT of 1191 bytes is refused");
+	n = msg_string(msg, sizeof msg, pk, slen, 2);
+	ok(!exchange(&kex_family_hybrid, &ks, msg, n) && errno == EPROTO,
+	   "sntrup761x25519: trailing bytes are refused");
+	n = msg_string(msg, sizeof msg, hy_mlkem_c_init, mlen, 0);
+	ok(!exchange(&kex_family_hybrid, &ks, msg, n) && errno == EPROTO,
+	   "sntrup761x25519: an ML-KEM-sized C_INIT is refused");
+	memset(pk + SNTRUP761_PUBLICKEYBYTES, 0, 32);
+	pk[SNTRUP761_PUBLICKEYBYTES] = 1; /* u = 1: order 1 */
+	n = msg_string(msg, sizeof msg, pk, slen, 0);
+	ok(!exchange(&kex_family_hybrid, &ks, msg, n) && errno == EPROTO,
+	   "sntrup761x25519: a low-order X25519 key (u = 1) is refused");
+}
+
 /* moduli(5) lines sshd skips are skipped here too. */
 static void test_moduli_filter(void)
 {
 	static char text[16384];
 	const char *hex = strrchr(gex_line, ' ') + 1;
 	static const char *bad[] = {
-	    "20220714110357 1 6 100 2047 5 ", /* not a safe prime */
-	    "20220714110357 2 7 100 2047 5 ", /* composite found */
-	    "20220714110357 2 0 100 2047 5 ", /* no test */
-	    "20220714110357 2 6 0 2047 5 ",   /* no trial */
-	    "20220714110357 2 6 100 2048 5 ", /* size is not bits - 1 */
-	    "20220714110357 2 6 100 2047 1 ", /* generator 1 */
-	    "20220714110357 2 6 100 2047 1G ", /* not hex */
+	    "20220714110357 1 6 100 2047 5 ",	/* not a safe prime */
+	    "20220714110357 2 7 100 2047 5 ",	/* composite found */
+	    "20220714110357 2 0 100 2047 5 ",	/* no test */
+	    "20220714110357 2 6 0 2047 5 ",	/* no trial */
+	    "20220714110357 2 6 100 2048 5 ",	/* size is not bits - 1 */
+	    "20220714110357 2 6 100 2047 1 ",	/* generator 1 */
+	    "20220714110357 2 6 100 2047 1G ",	/* not hex */
 	    "# 20220714110357 2 6 100 2047 5 ", /* comment */
-	    "20220714110357 2 6 100 2047 5 X", /* modulus not hex */
+	    "20220714110357 2 6 100 2047 5 X",	/* modulus not hex */
 	};
 	struct moduli mf;
 	size_t n = 0;
@@ -422,6 +636,10 @@ int main(void)
 	test_ecdh_refusals();
 	test_dh_refusals();
 	test_gex_refusals();
+	test_hybrid_known();
+	test_hybrid_roundtrip(&m_mlkem);
+	test_hybrid_roundtrip(&m_sntrup);
+	test_hybrid_refusals();
 	test_moduli_filter();
 	return tap_done();
 }
