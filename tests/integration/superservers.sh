@@ -144,7 +144,8 @@ session() {
 start() {
 	_log=$T/$1.log _port=$2
 	shift 2
-	setsid "$@" </dev/null >>"$_log" 2>&1 &
+	# a supervisor's clean environment: nothing of the test leaks in
+	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin setsid "$@" </dev/null >>"$_log" 2>&1 &
 	LAST_PID=$!
 	T_PIDS="$T_PIDS $LAST_PID"
 	_i=0
