@@ -15,7 +15,7 @@ command -v apt-get >/dev/null 2>&1 || {
 for p in $(grep -v '^#' unpacked-packages); do
 	[ -d "unpacked/$p/usr" ] && continue
 	d=$(mktemp -d "${TMPDIR:-/tmp}/sluice-unpack.XXXXXX")
-	chmod 755 "$d" # apt's download user writes here
+	chmod 777 "$d" # apt downloads as its own user (_apt) where it can write
 	# an old or missing package list: refresh it once, as apt-get install would need
 	if ! (cd "$d" && apt-get download -qq "$p" >/dev/null 2>&1); then
 		[ "$(id -u)" = 0 ] && apt-get update -qq >/dev/null 2>&1
