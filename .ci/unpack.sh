@@ -1,6 +1,6 @@
 #!/bin/sh
-# .ci/unpack.sh: unpacks each package of .ci/unpacked-packages into
-# .ci/unpacked/NAME (dpkg-deb -x: files only, no maintainer script, nothing
+# .ci/unpack.sh: unpacks the programs (usr/bin, usr/sbin) of each package of
+# .ci/unpacked-packages into .ci/unpacked/NAME (no maintainer script, nothing
 # outside this clone), for packages that Debian cannot install beside one of
 # .ci/packages (xinetd conflicts with openbsd-inetd: both provide
 # inet-superserver).  Tests look there when the program is not on PATH.
@@ -27,7 +27,9 @@ for p in $(grep -v '^#' unpacked-packages); do
 	fi
 	rm -rf "unpacked/$p.new"
 	mkdir -p "unpacked/$p.new"
-	dpkg-deb -x "$d"/"$p"_*.deb "unpacked/$p.new"
+	# the programs only: a directory like etc/xinetd.d would look like a
+	# dependency file to the Makefile's include of every *.d
+	dpkg-deb --fsys-tarfile "$d"/"$p"_*.deb | tar -x -C "unpacked/$p.new" --wildcards './usr/*bin/*'
 	mv "unpacked/$p.new" "unpacked/$p"
 	rm -rf "$d"
 	echo ".ci/unpack.sh: $p unpacked in .ci/unpacked/$p"
