@@ -111,7 +111,7 @@ def main():
     print("%d connections greeted" % n)
     if mode == "greet":
         return 0
-    extra, r = try_one(port, source, 3)
+    extra, r = try_one(port, source, 1.5)
     print("connection %d: %s" % (n + 1, r))
     ok = True
     if mode in ("refuse", "deny"):

@@ -81,7 +81,7 @@ subst() {
 subst <"$SVC/sftpd.env" >"$E/sftpd.env"
 subst <"$SVC/ftpsd.env" >"$E/ftpsd.env"
 
-# unsubstituted FILE: 0 (and a failed test) when a shipped path is left.
+# left_over FILE LABEL: 0 (and a failed test) when a shipped path is left.
 left_over() {
 	if grep -v '^[[:space:]]*#' "$1" | grep -q '/etc/sluice\|/usr/local/sbin\|50000-50999'; then
 		t_notok "$2: every shipped path substituted"
@@ -169,6 +169,22 @@ started() {
 
 SERVICES="sftpd ftpsd ftpsd-implicit"
 
+# The services a launcher has started, as LABEL:SERVICE:PORT:PID words:
+# started together, then a session through each, then stopped together.
+RUNNING=
+sessions_all() {
+	for _r in $RUNNING; do
+		IFS=: read -r _lab _svc _port _pid <<EOF
+$_r
+EOF
+		session "$_svc" "$_port" "$_lab" "$_lab"
+	done
+}
+stop_all() {
+	for _r in $RUNNING; do t_server_stop "${_r##*:}"; done
+	RUNNING=
+}
+
 # --- systemd-socket-activate -------------------------------------------------
 
 # unit_value FILE KEY: every value of KEY= in a unit file, one a line.
@@ -199,12 +215,13 @@ via_systemd() { # NAME
 	start "systemd-$1" "$_p" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "${_envs[@]}" \
 		systemd-socket-activate --inetd -a -l "127.0.0.1:$_p" "${_e[@]}" $_exec
 	started "systemd $1" "systemd-$1" $? || return
-	session "$1" "$_p" "systemd-$1" "systemd-$1"
-	t_server_stop "$LAST_PID"
+	RUNNING="$RUNNING systemd-$1:$1:$_p:$LAST_PID"
 }
 
 if t_have systemd-socket-activate; then
 	for s in $SERVICES; do via_systemd "$s"; done
+	sessions_all
+	stop_all
 else
 	for s in $SERVICES; do t_skip "systemd $s" "systemd-socket-activate is not installed (Debian: systemd)"; done
 fi
@@ -228,12 +245,13 @@ via_tcpserver() { # NAME
 	run_script "$SVC/tcpserver/$1.run" "$T/run/tcpserver-$1" "$_p" || return
 	start "tcpserver-$1" "$_p" sh "$T/run/tcpserver-$1"
 	started "tcpserver $1" "tcpserver-$1" $? || return
-	session "$1" "$_p" "tcpserver-$1" "tcpserver-$1"
-	t_server_stop "$LAST_PID"
+	RUNNING="$RUNNING tcpserver-$1:$1:$_p:$LAST_PID"
 }
 
 if t_have tcpserver; then
 	for s in $SERVICES; do via_tcpserver "$s"; done
+	sessions_all
+	stop_all
 else
 	for s in $SERVICES; do t_skip "tcpserver $s" "tcpserver is not installed (Debian: ucspi-tcp)"; done
 fi
@@ -244,10 +262,7 @@ via_s6() { # NAME
 	run_script "$SVC/s6/$1/run" "$T/s6/$1/run" "$_p" || return
 	start "s6-$1" "$_p" s6-supervise "$T/s6/$1"
 	started "s6 $1" "s6-$1" $? || return
-	session "$1" "$_p" "s6-$1" "s6-$1"
-	# s6-svc -wd: down, and wait until it is (bounded by timeout)
-	timeout 10 s6-svc -wd -d "$T/s6/$1" 2>/dev/null
-	t_server_stop "$LAST_PID"
+	RUNNING="$RUNNING s6-$1:$1:$_p:$LAST_PID"
 }
 
 if ! t_have s6-supervise; then
@@ -256,6 +271,10 @@ elif ! t_have tcpsvd; then
 	for s in $SERVICES; do t_skip "s6 $s" "tcpsvd is not installed (Debian: ipsvd)"; done
 else
 	for s in $SERVICES; do via_s6 "$s"; done
+	sessions_all
+	# s6-svc -wd: down, and wait until it is (bounded by timeout)
+	for s in $SERVICES; do timeout 10 s6-svc -wd -d "$T/s6/$s" 2>/dev/null; done
+	stop_all
 fi
 
 # --- xinetd ------------------------------------------------------------------
