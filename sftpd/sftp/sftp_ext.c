@@ -209,7 +209,8 @@ static int sftp_copy_bounds(struct sftp_server *s, struct sftp_handle *rh, uint6
 	struct stat rst, wst;
 	uint64_t left;
 
-	if (fstat(rh->fd, &rst) < 0 || fstat(wh->fd, &wst) < 0) return sftp_status_from_errno(errno);
+	if (fstat(rh->fd, &rst) < 0 || fstat(wh->fd, &wst) < 0)
+		return sftp_status_from_errno(errno);
 	left = (uint64_t)rst.st_size > roff ? (uint64_t)rst.st_size - roff : 0;
 	if (*len == 0 || *len > left) *len = left;
 	if (rst.st_dev == wst.st_dev && rst.st_ino == wst.st_ino && roff < woff + *len &&
