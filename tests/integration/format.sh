@@ -10,5 +10,5 @@ if out=$(make -s format-check 2>&1); then
 	echo "ok 1 - sources are formatted as .clang-format says"
 else
 	echo "not ok 1 - sources are formatted as .clang-format says (run clang-format -i)"
-	printf '%s\n' "$out" | grep -m 20 'warning' | sed 's/^/# /'
+	printf '%s\n' "$out" | grep -m 20 -E 'warning|error' | sed 's/^/# /'
 fi
