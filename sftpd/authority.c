@@ -25,7 +25,7 @@ static int ask_verdict(int mon, const struct wire_out *req, int *accepted, int *
 	unsigned char r[3];
 	size_t n;
 	if (!ask(mon, req, MON_ANSWER, r, sizeof r, &n)) return 0;
-	if (n != 3 || r[1] > 1 || r[2] > 1) return (errno = EPROTO, 0);
+	if (n != 3 || r[1] > MON_PARTIAL || r[2] > 1) return (errno = EPROTO, 0);
 	*accepted = r[1];
 	*last = r[2];
 	return 1;
@@ -56,20 +56,32 @@ int authority_sign(int mon, uint32_t kex_number, unsigned key_index, const char 
 	return 1;
 }
 
-int authority_password(int mon, const char *user, const char *pw, size_t pwlen, int *accepted,
-		       int *last)
+static int ask_secret(int mon, enum mon_type type, const char *user, const char *pw, size_t pwlen,
+		      int *accepted, int *last)
 {
 	unsigned char req[64 + SLUICE_MAX_USERNAME + SLUICE_MAX_PASSWORD];
 	struct wire_out w;
 	int ok;
 
 	wire_out_init(&w, req, sizeof req);
-	wire_put_u8(&w, MON_PASSWORD);
+	wire_put_u8(&w, (uint8_t)type);
 	wire_put_cstring(&w, user);
 	wire_put_string(&w, pw, pwlen);
 	ok = ask_verdict(mon, &w, accepted, last);
 	algo_wipe(req, sizeof req);
 	return ok;
+}
+
+int authority_password(int mon, const char *user, const char *pw, size_t pwlen, int *accepted,
+		       int *last)
+{
+	return ask_secret(mon, MON_PASSWORD, user, pw, pwlen, accepted, last);
+}
+
+int authority_kbdint(int mon, const char *user, const char *response, size_t len, int *accepted,
+		     int *last)
+{
+	return ask_secret(mon, MON_KBDINT, user, response, len, accepted, last);
 }
 
 int authority_key_query(int mon, const char *user, const char *sigalg, const unsigned char *blob,

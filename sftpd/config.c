@@ -1,5 +1,6 @@
 /* config: the table of every SFTPD_* variable: type, default, range, doc. */
 #include "config.h"
+#include "authmethods.h"
 #include "ssh/algorithms.h"
 #include "ssh/ssh.h"
 
@@ -12,8 +13,11 @@ const struct conf_var sftpd_conf_table[CF_COUNT] = {
 		      "comma-separated host private key files (OpenSSH format, unencrypted)"},
     [CF_USERS_FILE] = {"SFTPD_USERS_FILE", CONF_PATH, "", 0, 0, 0,
 		       "sluice users file; empty: system accounts (passwd/shadow)"},
-    [CF_AUTH_METHODS] = {"SFTPD_AUTH_METHODS", CONF_LIST, "publickey,password", 0, 0,
-			 "publickey,password", "authentication methods offered"},
+    [CF_AUTH_METHODS] =
+	{"SFTPD_AUTH_METHODS", CONF_CHECKED, AUTHMETHODS_DEFAULT, 0, 0, AUTHMETHODS_ACCEPTED,
+	 "authentication methods, as OpenSSH's AuthenticationMethods: a client must "
+	 "complete one of the lists",
+	 authmethods_check},
     [CF_AUTHORIZED_KEYS] = {"SFTPD_AUTHORIZED_KEYS", CONF_PATH, "~/.ssh/authorized_keys", 0, 0, 0,
 			    "authorized keys file; ~ is the account's home, %u the user name"},
     [CF_ROOT] = {"SFTPD_ROOT", CONF_PATH, "", 0, 0, 0,

@@ -36,9 +36,9 @@ static int refuse(struct monitor *m, const char *why)
 	return 0;
 }
 
-static int reply_answer(struct monitor *m, int accepted, int last)
+static int reply_answer(struct monitor *m, enum mon_verdict verdict, int last)
 {
-	unsigned char r[3] = {MON_ANSWER, (unsigned char)!!accepted, (unsigned char)!!last};
+	unsigned char r[3] = {MON_ANSWER, (unsigned char)verdict, (unsigned char)!!last};
 	return priv_record_send(m->fd, r, sizeof r) ? 1 : refuse(m, "unable to answer");
 }
 
@@ -90,11 +90,6 @@ static int answer_sign(struct monitor *m, struct wire_in *in)
 
 /* --- authentication ---------------------------------------------------- */
 
-static int method_enabled(const struct monitor *m, const char *method)
-{
-	return conf_list_has(m->cf[CF_AUTH_METHODS].str, method);
-}
-
 /* The first request names the user for the whole connection. */
 static int take_user(struct monitor *m, const char *user)
 {
@@ -109,35 +104,56 @@ static int take_user(struct monitor *m, const char *user)
 	return 1;
 }
 
-static int attempt_allowed(struct monitor *m, const char *method, const char *user)
+/* The network child offers the client only what may come next, so a
+ * request for anything else is the child's lie. */
+static int attempt_allowed(struct monitor *m, enum auth_method method, const char *user)
 {
-	if (!method_enabled(m, method)) return refuse(m, "authentication method not enabled");
+	if (!authmethods_named(&m->chains, method))
+		return refuse(m, "authentication method not enabled");
+	if (!authmethods_allowed(&m->chains, method))
+		return refuse(m, "authentication method out of order");
 	if (m->failures >= m->cf[CF_MAX_AUTH_TRIES].num)
 		return refuse(m, "authentication attempt after the limit");
 	return take_user(m, user);
 }
 
-static int failed(struct monitor *m, const char *method, int delay)
+static int failed(struct monitor *m, enum auth_method method, int delay)
 {
 	m->failures++;
-	log_info("failed %s for %s%s (%u of %llu)", method, m->user_known ? "" : "unknown user ",
-		 m->user, m->failures, m->cf[CF_MAX_AUTH_TRIES].num);
+	log_info("failed %s for %s%s (%u of %llu)", authmethods_name(method),
+		 m->user_known ? "" : "unknown user ", m->user, m->failures,
+		 m->cf[CF_MAX_AUTH_TRIES].num);
 	if (m->failures >= m->cf[CF_MAX_AUTH_TRIES].num)
 		log_warn("too many authentication failures for %s", m->user);
 	if (delay) login_fail_delay(m->cf[CF_AUTH_FAIL_DELAY_MS].num);
-	return reply_answer(m, 0, m->failures >= m->cf[CF_MAX_AUTH_TRIES].num);
+	return reply_answer(m, MON_REFUSED, m->failures >= m->cf[CF_MAX_AUTH_TRIES].num);
 }
 
-static int succeeded(struct monitor *m, const char *method, const char *detail)
+/* A method succeeded: authentication is complete when it ends one of the
+ * lists of SFTPD_AUTH_METHODS; otherwise the client goes on (not a
+ * failure, as with OpenSSH). */
+static int succeeded(struct monitor *m, enum auth_method method, const char *detail)
 {
-	log_info("accepted %s for %s%s%s", method, m->user, detail ? " " : "",
-		 detail ? detail : "");
-	snprintf(m->method, sizeof m->method, "%s", method);
+	const char *name = authmethods_name(method);
+	char next[AUTHMETHODS_NAMES_MAX];
+	enum authmethods_step step = authmethods_passed(&m->chains, method);
+
+	if (step == AUTHMETHODS_OUT_OF_ORDER)
+		return refuse(m, "authentication method out of order");
+	if (step == AUTHMETHODS_PARTIAL) {
+		authmethods_next(&m->chains, next);
+		log_info("partial %s for %s%s%s; next: %s", name, m->user, detail ? " " : "",
+			 detail ? detail : "", next);
+		return reply_answer(m, MON_PARTIAL, 0);
+	}
+	log_info("accepted %s for %s%s%s", name, m->user, detail ? " " : "", detail ? detail : "");
+	snprintf(m->method, sizeof m->method, "%s", name);
 	m->state = MON_AUTHED;
-	return reply_answer(m, 1, 0);
+	return reply_answer(m, MON_ACCEPTED, 0);
 }
 
-static int answer_password(struct monitor *m, struct wire_in *in)
+/* password and keyboard-interactive: the same check, counted alike. */
+static int answer_secret(struct monitor *m, struct wire_in *in, enum auth_method method)
 {
 	char user[SLUICE_MAX_USERNAME + 1], pw[SLUICE_MAX_PASSWORD + 1];
 	const unsigned char *p;
@@ -147,16 +163,26 @@ static int answer_password(struct monitor *m, struct wire_in *in)
 	wire_get_cstring(in, user, sizeof user);
 	wire_get_string(in, &p, &n);
 	if (!wire_done(in)) return refuse(m, "malformed password request");
-	if (!attempt_allowed(m, "password", user)) return 0;
+	if (!attempt_allowed(m, method, user)) return 0;
 	if (n > SLUICE_MAX_PASSWORD || memchr(p, 0, n)) {
 		account_verify_password(0, "", 0); /* the same cost as a real check */
-		return failed(m, "password", 1);
+		return failed(m, method, 1);
 	}
 	memcpy(pw, p, n);
 	pw[n] = 0;
 	ok = account_verify_password(m->user_known ? &m->account : 0, pw, n);
 	algo_wipe(pw, sizeof pw);
-	return ok ? succeeded(m, "password", 0) : failed(m, "password", 1);
+	return ok ? succeeded(m, method, 0) : failed(m, method, 1);
+}
+
+static int answer_password(struct monitor *m, struct wire_in *in)
+{
+	return answer_secret(m, in, AUTH_PASSWORD);
+}
+
+static int answer_kbdint(struct monitor *m, struct wire_in *in)
+{
+	return answer_secret(m, in, AUTH_KBDINT);
 }
 
 static unsigned warn_count;
@@ -240,6 +266,31 @@ static int authorized(struct monitor *m, const char *sigalg, const unsigned char
 	return found;
 }
 
+/* A key that already passed a step of the chain passes no other (as
+ * OpenSSH: "publickey,publickey" asks for two keys).  Keys are compared by
+ * their blob, which for an authorized key is the trusted file's. */
+static int key_used(const struct monitor *m, const unsigned char *blob, uint32_t len)
+{
+	unsigned char h[32];
+	int used = 0;
+	algo_hash(ALGO_SHA256, blob, len, h);
+	for (unsigned i = 0; i < m->n_used_keys; i++)
+		used |= algo_memeq(h, m->used_keys[i], sizeof h);
+	return used;
+}
+
+static void key_record(struct monitor *m, const struct key_public *k)
+{
+	if (m->n_used_keys < ARRAY_LEN(m->used_keys))
+		algo_hash(ALGO_SHA256, k->blob, k->bloblen, m->used_keys[m->n_used_keys++]);
+}
+
+static int refuse_used_key(struct monitor *m, int delay)
+{
+	log_info("refused for %s a key that already passed a step", m->user);
+	return failed(m, AUTH_PUBLICKEY, delay);
+}
+
 static int answer_key_query(struct monitor *m, struct wire_in *in)
 {
 	char user[SLUICE_MAX_USERNAME + 1], alg[SIGALG_MAX];
@@ -251,9 +302,10 @@ static int answer_key_query(struct monitor *m, struct wire_in *in)
 	wire_get_cstring(in, alg, sizeof alg);
 	wire_get_string(in, &blob, &bloblen);
 	if (!wire_done(in)) return refuse(m, "malformed key query");
-	if (!attempt_allowed(m, "publickey", user)) return 0;
-	if (!authorized(m, alg, blob, bloblen, &k)) return failed(m, "publickey", 0);
-	return reply_answer(m, 1, 0);
+	if (!attempt_allowed(m, AUTH_PUBLICKEY, user)) return 0;
+	if (key_used(m, blob, bloblen)) return refuse_used_key(m, 0);
+	if (!authorized(m, alg, blob, bloblen, &k)) return failed(m, AUTH_PUBLICKEY, 0);
+	return reply_answer(m, MON_ACCEPTED, 0);
 }
 
 static int answer_key_verify(struct monitor *m, struct wire_in *in)
@@ -270,9 +322,10 @@ static int answer_key_verify(struct monitor *m, struct wire_in *in)
 	wire_get_string(in, &blob, &bloblen);
 	wire_get_string(in, &sig, &siglen);
 	if (!wire_done(in)) return refuse(m, "malformed key verification");
-	if (!attempt_allowed(m, "publickey", user)) return 0;
+	if (!attempt_allowed(m, AUTH_PUBLICKEY, user)) return 0;
 	if (!m->session_id_len) return refuse(m, "key verification before key exchange");
-	if (!authorized(m, alg, blob, bloblen, &k)) return failed(m, "publickey", 1);
+	if (key_used(m, blob, bloblen)) return refuse_used_key(m, 1);
+	if (!authorized(m, alg, blob, bloblen, &k)) return failed(m, AUTH_PUBLICKEY, 1);
 	/* RFC 4252 s7: what the client signed, rebuilt from what the monitor
 	 * knows, so it starts with the session identifier the monitor signed. */
 	wire_out_init(&d, data, sizeof data);
@@ -285,9 +338,10 @@ static int answer_key_verify(struct monitor *m, struct wire_in *in)
 	wire_put_cstring(&d, alg);
 	wire_put_string(&d, k.blob, k.bloblen);
 	if (d.bad || !key_verify(&k, alg, sig, siglen, data, d.len))
-		return failed(m, "publickey", 1);
+		return failed(m, AUTH_PUBLICKEY, 1);
 	key_fingerprint(&k, fp);
-	return succeeded(m, "publickey", fp);
+	key_record(m, &k);
+	return succeeded(m, AUTH_PUBLICKEY, fp);
 }
 
 /* --- the hand-over ----------------------------------------------------- */
@@ -357,6 +411,7 @@ static const struct mon_request requests[] = {
     {MON_VIOLATION, ~0u, 8, answer_violation},
     {MON_SIGN, MON_PREAUTH | MON_SIGNER, 16 + SIGALG_MAX + ALGO_HASH_MAX, answer_sign},
     {MON_PASSWORD, MON_PREAUTH, 16 + SLUICE_MAX_USERNAME + SLUICE_MAX_PASSWORD, answer_password},
+    {MON_KBDINT, MON_PREAUTH, 16 + SLUICE_MAX_USERNAME + SLUICE_MAX_PASSWORD, answer_kbdint},
     {MON_KEY_QUERY, MON_PREAUTH, 16 + SLUICE_MAX_USERNAME + SIGALG_MAX + KEY_BLOB_MAX,
      answer_key_query},
     {MON_KEY_VERIFY, MON_PREAUTH,
@@ -391,6 +446,9 @@ void monitor_init(struct monitor *m, int fd, const struct conf_value *cf,
 	m->n_host_keys = nkeys;
 	m->state = MON_PREAUTH;
 	m->violation = -1;
+	/* Checked at start (config.c); should it fail here, nothing is allowed. */
+	authmethods_parse(&m->chains, cf[CF_AUTH_METHODS].str, m->why, sizeof m->why);
+	m->why[0] = 0;
 }
 
 void monitor_forget_account(struct monitor *m)

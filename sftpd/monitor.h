@@ -12,6 +12,7 @@
 #include <time.h>
 #include "account/account.h"
 #include "algo/algo.h"
+#include "authmethods.h"
 #include "conf/conf.h"
 #include "key/key.h"
 #include "priv/priv.h"
@@ -39,11 +40,20 @@ enum mon_type {
 	 * MON_HANDOVER_DATA records; the child exits after the last one */
 	MON_HANDOVER,
 	MON_HANDOVER_DATA,
-	/* replies: u8 accepted, u8 last (no attempt is left) */
+	/* replies: u8 verdict (enum mon_verdict), u8 last (no attempt is left) */
 	MON_ANSWER,
 	/* string signature blob */
 	MON_SIGNATURE,
+	/* string user, string response to the keyboard-interactive password
+	 * prompt -> MON_ANSWER */
+	MON_KBDINT,
 };
+
+/* MON_ANSWER's verdict.  To MON_KEY_QUERY, MON_ACCEPTED means the key
+ * would do; to the others, that authentication is complete, and
+ * MON_PARTIAL that the method succeeded but SFTPD_AUTH_METHODS asks for
+ * more (a chain such as publickey,password). */
+enum mon_verdict { MON_REFUSED = 0, MON_ACCEPTED = 1, MON_PARTIAL = 2 };
 
 enum mon_state {
 	MON_PREAUTH = 1 << 0,	  /* network child talking to the client */
@@ -77,7 +87,12 @@ struct monitor {
 	char user[SLUICE_MAX_USERNAME + 1];
 	struct account account;
 	unsigned failures;
-	char method[32]; /* how the user got in */
+	char method[32];	   /* how the user got in (the method that completed a list) */
+	struct authmethods chains; /* SFTPD_AUTH_METHODS and the progress through it */
+	/* SHA-256 of each key blob that succeeded: a chain takes a key once.
+	 * Room for every step: each success moves at least one list on. */
+	unsigned char used_keys[AUTHMETHODS_MAX_LISTS * AUTHMETHODS_MAX_STEPS][32];
+	unsigned n_used_keys;
 	/* the hand-over */
 	unsigned char *handover;
 	size_t handover_len;

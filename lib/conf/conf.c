@@ -210,6 +210,9 @@ static int conf_parse(const struct conf_var *v, const char *s, unsigned long lon
 	case CONF_LIST:
 		if (!*s) break;
 		return conf_check_list(v, s, why, whylen);
+	case CONF_CHECKED:
+		if (!*s || conf_has_ctl(s) || !v->check) break;
+		return v->check(s, why, whylen);
 	}
 	if (good && conf_type_is_number(v->type) && (*num < v->min || *num > conf_max(v))) good = 0;
 	if (!good) {

@@ -18,6 +18,8 @@ enum conf_type {
 	CONF_PATH,    /* absolute path (may contain %u and ~ where documented) */
 	CONF_ENUM,    /* one word out of `allowed` (comma-separated) */
 	CONF_LIST,    /* comma-separated, each item out of `allowed`, no repeats */
+	CONF_CHECKED, /* text without control characters that `check` accepts;
+			 `allowed` says in words what that is */
 };
 
 struct conf_var {
@@ -27,6 +29,8 @@ struct conf_var {
 	unsigned long long min, max;
 	const char *allowed; /* CONF_ENUM / CONF_LIST: comma-separated words */
 	const char *doc;     /* one line */
+	/* CONF_CHECKED: 1 when s is valid, else 0 with why filled */
+	int (*check)(const char *s, char *why, size_t whylen);
 };
 
 struct conf_value {

@@ -47,6 +47,9 @@ void conf_describe(const struct conf_var *v, char *buf, size_t len)
 	case CONF_LIST:
 		snprintf(buf, len, "a comma-separated list of distinct items from %s", allowed);
 		break;
+	case CONF_CHECKED:
+		snprintf(buf, len, "%s", allowed);
+		break;
 	default:
 		snprintf(buf, len, "nothing (unknown type)");
 		break;

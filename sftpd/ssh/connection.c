@@ -59,6 +59,7 @@ static int dispatch(struct session *s, const unsigned char *p, size_t len)
 		return kex_handle(s, type, p, len);
 	case SSH_MSG_SERVICE_REQUEST:
 	case SSH_MSG_USERAUTH_REQUEST:
+	case SSH_MSG_USERAUTH_INFO_RESPONSE:
 		if (!s->kex.done_once) return (errno = EPROTO, 0);
 		return userauth_handle(s, type, p, len);
 	}

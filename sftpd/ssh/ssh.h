@@ -18,6 +18,7 @@
 #include "wire/wire.h"
 #include <zlib.h>
 #include "buf.h"
+#include "../authmethods.h"
 #include "../config.h"
 #include "../sftp/sftp.h"
 
@@ -62,6 +63,8 @@ enum ssh_msg {
 	SSH_MSG_USERAUTH_SUCCESS = 52,
 	SSH_MSG_USERAUTH_BANNER = 53,
 	SSH_MSG_USERAUTH_PK_OK = 60,
+	SSH_MSG_USERAUTH_INFO_REQUEST = 60, /* the same number, for keyboard-interactive */
+	SSH_MSG_USERAUTH_INFO_RESPONSE = 61,
 	SSH_MSG_GLOBAL_REQUEST = 80,
 	SSH_MSG_REQUEST_SUCCESS = 81,
 	SSH_MSG_REQUEST_FAILURE = 82,
@@ -237,6 +240,8 @@ struct session {
 	char user[SLUICE_MAX_USERNAME + 1];
 	int user_set;
 	unsigned auth_failures;
+	struct authmethods chains; /* a mirror of the monitor's, for the replies */
+	int kbdint_pending;	   /* an INFO_REQUEST awaits its response */
 	const char *banner;
 	size_t banner_len;
 	int banner_sent;
@@ -318,6 +323,11 @@ int moduli_load(struct moduli *mf, const char *path, int must_exist);
 
 /* userauth.c */
 int userauth_handle(struct session *s, uint8_t type, const unsigned char *p, size_t len);
+/* The answers of an INFO_RESPONSE payload (after its type byte): 1 with
+ * the count and the first answer when it is well formed, whatever the
+ * count; 0 (errno EPROTO) when its strings overrun it or bytes follow. */
+int userauth_parse_info_response(const unsigned char *p, size_t len, uint32_t *count,
+				 const unsigned char **first, uint32_t *first_len);
 
 /* connection.c: serves until the connection ends (exits), or, with
  * until_auth set, returns once USERAUTH_SUCCESS has been written. */
@@ -345,9 +355,12 @@ int channel_start_exec(struct session *s, struct channel *ch, const char *cmd, s
  * (EPROTO: the monitor said something unexpected; it is then gone). */
 int authority_sign(int mon, uint32_t kex_number, unsigned key_index, const char *sigalg,
 		   const unsigned char *hash, size_t len, unsigned char *sig, size_t *siglen);
-/* *accepted: the monitor's verdict; *last: no further attempt is allowed. */
+/* *accepted: the monitor's verdict (enum mon_verdict); *last: no further
+ * attempt is allowed. */
 int authority_password(int mon, const char *user, const char *pw, size_t pwlen, int *accepted,
 		       int *last);
+int authority_kbdint(int mon, const char *user, const char *response, size_t len, int *accepted,
+		     int *last);
 int authority_key_query(int mon, const char *user, const char *sigalg, const unsigned char *blob,
 			size_t bloblen, int *accepted, int *last);
 int authority_key_verify(int mon, const char *user, const char *sigalg, const unsigned char *blob,

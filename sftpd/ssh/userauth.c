@@ -1,25 +1,30 @@
 /* userauth: the SSH authentication protocol (RFC 4252): publickey (query
- * then signature, RFC 4252 s7) and password.  Every verdict comes from the
- * monitor, which also counts failures, delays after each and treats unknown
- * users exactly as wrong passwords; this side only speaks the protocol and
- * keeps its own count for a polite disconnect. */
+ * then signature, RFC 4252 s7), password, and keyboard-interactive (RFC
+ * 4256) with one password prompt.  Every verdict comes from the monitor,
+ * which also counts failures, delays after each, treats unknown users
+ * exactly as wrong passwords and keeps the authoritative progress through
+ * SFTPD_AUTH_METHODS; this side only speaks the protocol, mirrors that
+ * progress to tell the client what may come next, and keeps its own count
+ * for a polite disconnect. */
 #include <errno.h>
 #include <string.h>
 #include <time.h>
 #include "log/log.h"
+#include "../monitor.h"
 #include "ssh.h"
 
-static int method_enabled(const struct session *s, const char *m)
-{
-	return conf_list_has(s->cf[CF_AUTH_METHODS].str, m);
-}
+#define KBDINT_PROMPT "Password: "
 
-static int send_failure(struct session *s)
+/* The methods that may come next; partial: the last one succeeded but
+ * SFTPD_AUTH_METHODS asks for more. */
+static int send_failure(struct session *s, int partial)
 {
+	char next[AUTHMETHODS_NAMES_MAX];
 	struct wire_out w;
-	if (!packet_begin(s, &w, SSH_MSG_USERAUTH_FAILURE, 128)) return 0;
-	wire_put_cstring(&w, s->cf[CF_AUTH_METHODS].str);
-	wire_put_bool(&w, 0);
+	authmethods_next(&s->chains, next);
+	if (!packet_begin(s, &w, SSH_MSG_USERAUTH_FAILURE, 16 + sizeof next)) return 0;
+	wire_put_cstring(&w, next);
+	wire_put_bool(&w, partial);
 	return packet_end(s, &w);
 }
 
@@ -35,7 +40,7 @@ static int fail(struct session *s, const char *method, int last)
 		s->exit_code = EXIT_PEER;
 		return 1;
 	}
-	return send_failure(s);
+	return send_failure(s, 0);
 }
 
 /* The monitor accepted: USERAUTH_SUCCESS leaves, and the caller hands the
@@ -45,6 +50,16 @@ static int succeed(struct session *s)
 	unsigned char m = SSH_MSG_USERAUTH_SUCCESS;
 	s->authed = 1;
 	return packet_send(s, &m, 1);
+}
+
+/* What the monitor said of a method that was tried to the end. */
+static int verdict(struct session *s, enum auth_method m, int v, int last)
+{
+	if (v == MON_ACCEPTED) return succeed(s);
+	if (v != MON_PARTIAL) return fail(s, authmethods_name(m), last);
+	authmethods_passed(&s->chains, m);
+	log_debug("%s passed for %s; more is needed", authmethods_name(m), s->user);
+	return send_failure(s, 1);
 }
 
 static int send_banner(struct session *s)
@@ -79,7 +94,7 @@ static int auth_publickey(struct session *s, struct wire_in *in)
 		struct wire_out w;
 		if (!authority_key_query(s->mon, s->user, alg, blob, bloblen, &accepted, &last))
 			return 0;
-		if (!accepted) return fail(s, "publickey", last);
+		if (accepted != MON_ACCEPTED) return fail(s, "publickey", last);
 		if (!packet_begin(s, &w, SSH_MSG_USERAUTH_PK_OK, 128 + bloblen)) return 0;
 		wire_put_cstring(&w, alg);
 		wire_put_string(&w, blob, bloblen);
@@ -88,7 +103,7 @@ static int auth_publickey(struct session *s, struct wire_in *in)
 	if (!authority_key_verify(s->mon, s->user, alg, blob, bloblen, sig, siglen, &accepted,
 				  &last))
 		return 0;
-	return accepted ? succeed(s) : fail(s, "publickey", last);
+	return verdict(s, AUTH_PUBLICKEY, accepted, last);
 }
 
 static int auth_password(struct session *s, struct wire_in *in)
@@ -107,15 +122,86 @@ static int auth_password(struct session *s, struct wire_in *in)
 				&accepted, &last);
 	algo_wipe((void *)pw, pwlen);
 	if (!ok) return 0;
-	return accepted ? succeed(s) : fail(s, "password", last);
+	return verdict(s, AUTH_PASSWORD, accepted, last);
+}
+
+/* keyboard-interactive (RFC 4256 s3.1): the language tag and submethods
+ * are ignored; the one prompt asks for the password, not echoed. */
+static int auth_kbdint(struct session *s, struct wire_in *in)
+{
+	const unsigned char *p;
+	uint32_t n;
+	struct wire_out w;
+
+	wire_get_string(in, &p, &n);
+	wire_get_string(in, &p, &n);
+	if (!wire_done(in)) return (errno = EPROTO, 0);
+	if (!packet_begin(s, &w, SSH_MSG_USERAUTH_INFO_REQUEST, 64)) return 0;
+	wire_put_cstring(&w, ""); /* name */
+	wire_put_cstring(&w, ""); /* instruction */
+	wire_put_cstring(&w, ""); /* language tag */
+	wire_put_u32(&w, 1);
+	wire_put_cstring(&w, KBDINT_PROMPT);
+	wire_put_bool(&w, 0);
+	if (!packet_end(s, &w)) return 0;
+	s->kbdint_pending = 1;
+	return 1;
+}
+
+int userauth_parse_info_response(const unsigned char *p, size_t len, uint32_t *count,
+				 const unsigned char **first, uint32_t *first_len)
+{
+	struct wire_in in;
+	const unsigned char *a;
+	uint32_t n;
+
+	*first = 0;
+	*first_len = 0;
+	wire_in_init(&in, p, len);
+	wire_get_u32(&in, count);
+	/* each answer takes 4 bytes at least: the loop ends with the packet */
+	for (uint32_t i = 0; i < *count && !in.bad; i++) {
+		if (!wire_get_string(&in, &a, &n) || i) continue;
+		*first = a;
+		*first_len = n;
+	}
+	return wire_done(&in) ? 1 : (errno = EPROTO, 0);
+}
+
+/* The answer to our one prompt (RFC 4256 s3.4).  A count other than one
+ * is a failure, and so is an over-long answer: either goes to the monitor
+ * as a lone NUL, refused after the same work as a real check. */
+static int kbdint_response(struct session *s, const unsigned char *p, size_t len)
+{
+	const unsigned char *resp;
+	uint32_t count, n;
+	int dummy, ok, accepted, last;
+
+	if (s->authed) return 1;
+	if (!s->kbdint_pending) {
+		log_warn("keyboard-interactive response without a request");
+		return (errno = EPROTO, 0);
+	}
+	s->kbdint_pending = 0;
+	ok = userauth_parse_info_response(p + 1, len - 1, &count, &resp, &n);
+	if (!ok) log_warn("malformed keyboard-interactive response");
+	dummy = count != 1 || n > SLUICE_MAX_PASSWORD;
+	if (ok)
+		ok = authority_kbdint(s->mon, s->user, dummy ? "" : (const char *)resp,
+				      dummy ? 1 : n, &accepted, &last);
+	algo_wipe((void *)(p + 1), len - 1); /* the answers */
+	if (!ok) return 0;
+	return verdict(s, AUTH_KBDINT, accepted, last);
 }
 
 static int handle_request(struct session *s, const unsigned char *p, size_t len)
 {
 	struct wire_in in;
-	char user[SLUICE_MAX_USERNAME + 1], service[32], method[32];
+	char user[SLUICE_MAX_USERNAME + 1], service[32], method[32], why[128];
+	enum auth_method m;
 
 	if (s->authed) return 1; /* RFC 4252 s5.1: ignore requests after success */
+	s->kbdint_pending = 0;	 /* RFC 4256 s3.2: a new request abandons it */
 	wire_in_init(&in, p + 1, len - 1);
 	if (!wire_get_cstring(&in, user, sizeof user) ||
 	    !wire_get_cstring(&in, service, sizeof service) ||
@@ -130,17 +216,20 @@ static int handle_request(struct session *s, const unsigned char *p, size_t len)
 	if (!s->user_set) {
 		strcpy(s->user, user);
 		s->user_set = 1;
+		/* checked at start; should it fail here, nothing is offered */
+		authmethods_parse(&s->chains, s->cf[CF_AUTH_METHODS].str, why, sizeof why);
 	} else if (strcmp(user, s->user)) {
 		log_warn("client changed user name from %s to %s", s->user, user);
 		ssh_disconnect(s, SSH_DISCONNECT_PROTOCOL_ERROR, "change of user name not allowed");
 		return 1;
 	}
 	if (!s->banner_sent && !send_banner(s)) return 0;
-	if (!strcmp(method, "none")) return send_failure(s);
-	if (!strcmp(method, "publickey") && method_enabled(s, "publickey"))
+	if (!strcmp(method, "none")) return send_failure(s, 0);
+	m = authmethods_id(method);
+	if (m == AUTH_PUBLICKEY && authmethods_allowed(&s->chains, m))
 		return auth_publickey(s, &in);
-	if (!strcmp(method, "password") && method_enabled(s, "password"))
-		return auth_password(s, &in);
+	if (m == AUTH_PASSWORD && authmethods_allowed(&s->chains, m)) return auth_password(s, &in);
+	if (m == AUTH_KBDINT && authmethods_allowed(&s->chains, m)) return auth_kbdint(s, &in);
 	log_info("refused method %s for %s", method, s->user);
 	return fail(s, method, 0);
 }
@@ -163,5 +252,6 @@ int userauth_handle(struct session *s, uint8_t type, const unsigned char *p, siz
 		wire_put_cstring(&w, service);
 		return packet_end(s, &w);
 	}
+	if (type == SSH_MSG_USERAUTH_INFO_RESPONSE) return kbdint_response(s, p, len);
 	return handle_request(s, p, len);
 }

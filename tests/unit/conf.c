@@ -8,16 +8,28 @@
 #include "../tap.h"
 #include "conf/conf.h"
 
+/* CONF_CHECKED's check: words of lowercase letters only. */
+static int lower_words(const char *s, char *why, size_t whylen)
+{
+	for (; *s; s++)
+		if (*s != ' ' && (*s < 'a' || *s > 'z')) {
+			snprintf(why, whylen, "'%c' is not a lowercase letter", *s);
+			return 0;
+		}
+	return 1;
+}
+
 static const struct conf_var table[] = {
-	{"T_DEBUG", CONF_BOOL, "no", 0, 1, 0, "Debug output."},
-	{"T_MAX_AUTH_TRIES", CONF_UINT, "6", 1, 100, 0, "Authentication attempts."},
-	{"T_TIMEOUT", CONF_SECONDS, "2m", 1, 86400, 0, "Idle timeout."},
-	{"T_MAX_FILE", CONF_BYTES, "1G", 0, 0, 0, "Largest upload."},
-	{"T_UMASK", CONF_OCTAL, "022", 0, 0777, 0, "File creation mask."},
-	{"T_BANNER", CONF_STRING, "", 0, 0, 0, "Banner text."},
-	{"T_KEYS", CONF_PATH, "~/.ssh/authorized_keys", 0, 0, 0, "Key file."},
-	{"T_LEVEL", CONF_ENUM, "info", 0, 0, "error,info,debug", "Log level."},
-	{"T_CIPHERS", CONF_LIST, "a,b", 0, 0, "a,b,c", "Ciphers."},
+	{"T_DEBUG", CONF_BOOL, "no", 0, 1, 0, "Debug output.", 0},
+	{"T_MAX_AUTH_TRIES", CONF_UINT, "6", 1, 100, 0, "Authentication attempts.", 0},
+	{"T_TIMEOUT", CONF_SECONDS, "2m", 1, 86400, 0, "Idle timeout.", 0},
+	{"T_MAX_FILE", CONF_BYTES, "1G", 0, 0, 0, "Largest upload.", 0},
+	{"T_UMASK", CONF_OCTAL, "022", 0, 0777, 0, "File creation mask.", 0},
+	{"T_BANNER", CONF_STRING, "", 0, 0, 0, "Banner text.", 0},
+	{"T_KEYS", CONF_PATH, "~/.ssh/authorized_keys", 0, 0, 0, "Key file.", 0},
+	{"T_LEVEL", CONF_ENUM, "info", 0, 0, "error,info,debug", "Log level.", 0},
+	{"T_CIPHERS", CONF_LIST, "a,b", 0, 0, "a,b,c", "Ciphers.", 0},
+	{"T_WORDS", CONF_CHECKED, "some words", 0, 0, "lowercase words", "Words.", lower_words},
 };
 #define NVARS (sizeof table / sizeof table[0])
 
@@ -85,6 +97,8 @@ static void test_values(void)
 	ok(load1("T_CIPHERS=c,a,b"), "list all");
 	ok(load1("TX_UNRELATED=1"), "other prefix ignored");
 	ok(load1("T_DEBUG=1") && vals[0].num == 1, "bool 1");
+	ok(load1("T_WORDS=other words") && !strcmp(vals[9].str, "other words"),
+	   "checked: accepted by its check");
 }
 
 static void test_bad(void)
@@ -138,6 +152,9 @@ static void test_bad(void)
 	bad("T_LEVEL=a\nb", "T_LEVEL=a\\x0ab: expected one of error,info,debug");
 	bad("T_CIPHERS=a,\x1b[0m", "T_CIPHERS=a,\\x1b[0m: unknown item \"\\x1b[0m\"; accepted: a,b,c");
 	bad("T_X\x01=1", "T_X\\x01: unknown variable");
+	bad("T_WORDS=Capital", "T_WORDS=Capital: 'C' is not a lowercase letter");
+	bad("T_WORDS=", "T_WORDS=: expected lowercase words");
+	bad("T_WORDS=a\tb", "T_WORDS=a\\x09b: expected lowercase words");
 }
 
 static void test_long_value(void)
@@ -156,7 +173,7 @@ static void test_long_value(void)
 static void test_bad_default(void)
 {
 	static const struct conf_var t2[] = {
-		{"U_N", CONF_UINT, "200", 1, 100, 0, "n"},
+		{"U_N", CONF_UINT, "200", 1, 100, 0, "n", 0},
 	};
 	struct conf_value v2[1];
 	char *envp[] = {0};
@@ -178,30 +195,33 @@ static void read_fd(int fd, char *buf, size_t len)
 static void test_print(void)
 {
 	static const struct conf_var t3[] = {
-		{"P_N", CONF_UINT, "5", 1, 10, 0, "Count."},
-		{"P_L", CONF_LIST, "", 0, 0, "x,y", "Items."},
+		{"P_N", CONF_UINT, "5", 1, 10, 0, "Count.", 0},
+		{"P_L", CONF_LIST, "", 0, 0, "x,y", "Items.", 0},
+		{"P_C", CONF_CHECKED, "ok", 0, 0, "what the check accepts", "Checked.",
+		 lower_words},
 	};
-	struct conf_value v3[2];
+	struct conf_value v3[3];
 	char *envp[] = {(char *)"P_L=y,x", 0};
 	char buf[1024];
 	int pfd[2];
 
-	ok(conf_load("P_", t3, 2, v3, envp, err, sizeof err), "load for print");
+	ok(conf_load("P_", t3, 3, v3, envp, err, sizeof err), "load for print");
 	if (pipe(pfd)) return;
-	conf_print(pfd[1], t3, 2, v3);
+	conf_print(pfd[1], t3, 3, v3);
 	close(pfd[1]);
 	read_fd(pfd[0], buf, sizeof buf);
 	close(pfd[0]);
-	is_str(buf, "P_N=5\nP_L=y,x\n", "conf_print");
+	is_str(buf, "P_N=5\nP_L=y,x\nP_C=ok\n", "conf_print");
 	if (pipe(pfd)) return;
-	conf_print_mdoc(pfd[1], t3, 2);
+	conf_print_mdoc(pfd[1], t3, 3);
 	close(pfd[1]);
 	read_fd(pfd[0], buf, sizeof buf);
 	close(pfd[0]);
 	is_str(buf,
 	       ".It Ev P_N\nCount.\nDefault: 5.\nAccepted: an integer from 1 to 10.\n"
 	       ".It Ev P_L\nItems.\nDefault: unset.\n"
-	       "Accepted: a comma-separated list of distinct items from x,y.\n",
+	       "Accepted: a comma-separated list of distinct items from x,y.\n"
+	       ".It Ev P_C\nChecked.\nDefault: ok.\nAccepted: what the check accepts.\n",
 	       "conf_print_mdoc");
 }
 

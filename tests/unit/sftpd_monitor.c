@@ -1,7 +1,10 @@
 /* sftpd_monitor: the privileged monitor's request table (monitor.c) driven
  * with hand-built records, as a hostile network child or session process
  * would send them; replies are read back over the socketpair.  Uses a real
- * users file (argon2id), real host keys and a real authorized_keys file. */
+ * users file (argon2id), real host keys and a real authorized_keys file.
+ * Includes keyboard-interactive answers and SFTPD_AUTH_METHODS chains: a
+ * child that claims a step it has not passed, or asks for the hand-over
+ * after half a chain, is refused. */
 #include <errno.h>
 #include <ftw.h>
 #include <stdint.h>
@@ -25,6 +28,7 @@
 #define T_MAX_VIOLATION 8
 #define T_MAX_SIGN (16 + T_SIGALG_MAX + ALGO_HASH_MAX)
 #define T_MAX_PASSWORD (16 + SLUICE_MAX_USERNAME + SLUICE_MAX_PASSWORD)
+#define T_MAX_KBDINT T_MAX_PASSWORD
 #define T_MAX_KEY_QUERY (16 + SLUICE_MAX_USERNAME + T_SIGALG_MAX + KEY_BLOB_MAX)
 #define T_MAX_KEY_VERIFY (24 + SLUICE_MAX_USERNAME + T_SIGALG_MAX + KEY_BLOB_MAX + KEY_SIG_MAX)
 #define T_MAX_HANDOVER (16 + MON_STATE_MAX)
@@ -47,11 +51,23 @@ static char *env_pw[] = {users_env,
 			 "SFTPD_MAX_AUTH_TRIES=3",
 			 "SFTPD_AUTH_METHODS=password",
 			 0};
+/* SFTPD_AUTH_METHODS chains */
+#define N_CHAIN_ENVS 6
+static const char *chain_methods[N_CHAIN_ENVS] = {
+    "publickey,password",   "publickey,password publickey",
+    "publickey,publickey",  "password,publickey publickey,keyboard-interactive",
+    "keyboard-interactive", "publickey,keyboard-interactive",
+};
+enum { CH_KEY_PW, CH_ALT, CH_TWO_KEYS, CH_CROSS, CH_KBD, CH_KEY_KBD };
+static char chain_env[N_CHAIN_ENVS][128];
+static char *env_chain[N_CHAIN_ENVS][6];
 static struct conf_value cf_both[CF_COUNT], cf_pk[CF_COUNT], cf_pw[CF_COUNT];
+static struct conf_value cf_chain[N_CHAIN_ENVS][CF_COUNT];
 
 #define N_HOST_KEYS 2
 static struct key_private *host_keys[N_HOST_KEYS]; /* ed25519, ecdsa-sha2-nistp256 */
 static struct key_private *user_key, *other_key;
+static struct key_private *second_key; /* alice's other authorized key */
 
 /* --- one monitor and the other end of its socket ----------------------- */
 
@@ -122,6 +138,13 @@ static void password_req(const char *user, const char *pw, size_t pwlen)
 	begin(MON_PASSWORD);
 	wire_put_cstring(&rw, user);
 	wire_put_string(&rw, pw, pwlen);
+}
+
+static void kbdint_req(const char *user, const char *answer, size_t len)
+{
+	begin(MON_KBDINT);
+	wire_put_cstring(&rw, user);
+	wire_put_string(&rw, answer, len);
 }
 
 static void query_req(const char *user, const char *alg, const struct key_public *k)
@@ -254,7 +277,8 @@ static unsigned char hash32[32], hash48[48], hash64[64];
 
 static void test_framing(void)
 {
-	static const uint8_t unknown[] = {0, MON_INIT, MON_ANSWER, MON_SIGNATURE, 12, 99, 255};
+	static const uint8_t unknown[] = {0,  MON_INIT, MON_ANSWER, MON_SIGNATURE, MON_KBDINT + 1,
+					  99, 255};
 	struct monitor m;
 	int all = 1;
 
@@ -267,7 +291,8 @@ static void test_framing(void)
 		begin(unknown[i]);
 		if (!refused(&m, rw.len, "unknown request")) all = 0;
 	}
-	ok(all, "unknown types (0, MON_INIT, MON_ANSWER, MON_SIGNATURE, 12, 99, 255) refused");
+	ok(all, "unknown types (0, MON_INIT, MON_ANSWER, MON_SIGNATURE, MON_KBDINT + 1, 99, 255) "
+		"refused");
 	ok(no_reply() && m.state == MON_PREAUTH && m.violation == -1,
 	   "  nothing answered, nothing changed");
 	mon_close(&m);
@@ -301,6 +326,7 @@ static void test_ceilings(void)
 	ceiling(MON_VIOLATION, MON_PREAUTH, T_MAX_VIOLATION, "MON_VIOLATION");
 	ceiling(MON_SIGN, MON_PREAUTH, T_MAX_SIGN, "MON_SIGN");
 	ceiling(MON_PASSWORD, MON_PREAUTH, T_MAX_PASSWORD, "MON_PASSWORD");
+	ceiling(MON_KBDINT, MON_PREAUTH, T_MAX_KBDINT, "MON_KBDINT");
 	ceiling(MON_KEY_QUERY, MON_PREAUTH, T_MAX_KEY_QUERY, "MON_KEY_QUERY");
 	ceiling(MON_KEY_VERIFY, MON_PREAUTH, T_MAX_KEY_VERIFY, "MON_KEY_VERIFY");
 	ceiling(MON_HANDOVER, MON_AUTHED, T_MAX_HANDOVER, "MON_HANDOVER");
@@ -325,6 +351,8 @@ static void test_ceilings(void)
 	password_req(user, pw, sizeof pw);
 	ok(send_rec(&m) == 1 && answer_is(0, 0),
 	   "password request with a 64-byte name and a 1024-byte password fits");
+	kbdint_req(user, pw, sizeof pw);
+	ok(send_rec(&m) == 1 && answer_is(0, 0), "  and so does a keyboard-interactive answer");
 	mon_close(&m);
 }
 
@@ -363,6 +391,8 @@ static void test_malformed(void)
 	cut_and_pad(&m, "malformed sign request", "MON_SIGN");
 	password_req("alice", "secret", 6);
 	cut_and_pad(&m, "malformed password request", "MON_PASSWORD");
+	kbdint_req("alice", "secret", 6);
+	cut_and_pad(&m, "malformed password request", "MON_KBDINT");
 	query_req("alice", "ssh-ed25519", upub);
 	cut_and_pad(&m, "malformed key query", "MON_KEY_QUERY");
 	verify_req("alice", user_key, user_key, hash32, sizeof hash32);
@@ -601,6 +631,8 @@ static void test_password(void)
 	   "  state MON_AUTHED, method password");
 	password_req("alice", "secret", 6);
 	ok(refused(&m, rw.len, "request out of order"), "MON_PASSWORD after success refused");
+	kbdint_req("alice", "secret", 6);
+	ok(refused(&m, rw.len, "request out of order"), "MON_KBDINT after success refused");
 	query_req("alice", "ssh-ed25519", key_private_public(user_key));
 	ok(refused(&m, rw.len, "request out of order"), "MON_KEY_QUERY after success refused");
 	verify_req("alice", user_key, user_key, hash32, 32);
@@ -821,6 +853,214 @@ static void test_handover(void)
 	mon_close(&m);
 }
 
+/* --- keyboard-interactive ----------------------------------------------- */
+
+static void test_kbdint(void)
+{
+	struct monitor m;
+	char big[SLUICE_MAX_PASSWORD + 1];
+
+	mon_open(&m, cf_both);
+	kbdint_req("alice", "wrong", 5);
+	ok(send_rec(&m) == 1 && answer_is(0, 0) && m.failures == 1,
+	   "keyboard-interactive, wrong answer: answer 0, counted");
+	kbdint_req("alice", "secret\0x", 8);
+	ok(send_rec(&m) == 1 && answer_is(0, 0) && m.failures == 2,
+	   "answer with a NUL (the password before it): answer 0, counted");
+	kbdint_req("alice", "secret", 6);
+	ok(send_rec(&m) == 1 && answer_is(1, 0), "the password: answer 1");
+	ok(m.state == MON_AUTHED && !strcmp(m.method, "keyboard-interactive"),
+	   "  state MON_AUTHED, method keyboard-interactive");
+	mon_close(&m);
+
+	mon_open(&m, cf_both);
+	memset(big, 's', sizeof big);
+	kbdint_req("alice", big, sizeof big);
+	ok(send_rec(&m) == 1 && answer_is(0, 0) && m.failures == 1,
+	   "answer of SLUICE_MAX_PASSWORD + 1 bytes: answer 0, counted");
+	password_req("alice", "wrong", 5);
+	ok(send_rec(&m) == 1 && answer_is(0, 0) && m.failures == 2, "  then a wrong password");
+	kbdint_req("alice", "", 0);
+	ok(send_rec(&m) == 1 && answer_is(0, 1) && m.failures == 3,
+	   "  then an empty answer: last (password and keyboard-interactive share the limit)");
+	kbdint_req("alice", "secret", 6);
+	ok(refused(&m, rw.len, "authentication attempt after the limit"),
+	   "  the right answer after the limit refused");
+	mon_close(&m);
+
+	mon_open(&m, cf_both);
+	kbdint_req("nobody", "secret", 6);
+	ok(send_rec(&m) == 1 && answer_is(0, 0) && !m.user_known,
+	   "unknown user: answer 0, as a wrong answer");
+	kbdint_req("alice", "secret", 6);
+	ok(refused(&m, rw.len, "change of user name"), "  then alice: change of user name refused");
+	mon_close(&m);
+
+	mon_open(&m, cf_pk);
+	kbdint_req("alice", "secret", 6);
+	ok(refused(&m, rw.len, "authentication method not enabled"),
+	   "SFTPD_AUTH_METHODS=publickey: MON_KBDINT refused");
+	mon_close(&m);
+	mon_open(&m, cf_pw);
+	kbdint_req("alice", "secret", 6);
+	ok(refused(&m, rw.len, "authentication method not enabled"),
+	   "SFTPD_AUTH_METHODS=password: MON_KBDINT refused (a method of its own)");
+	mon_close(&m);
+	mon_open(&m, cf_chain[CH_KBD]);
+	password_req("alice", "secret", 6);
+	ok(refused(&m, rw.len, "authentication method not enabled"),
+	   "SFTPD_AUTH_METHODS=keyboard-interactive: MON_PASSWORD refused");
+	ok(no_reply() && m.state == MON_PREAUTH, "  nothing answered");
+	mon_close(&m);
+}
+
+/* --- chains: SFTPD_AUTH_METHODS ----------------------------------------- */
+
+static int key_ok(struct monitor *m, const struct key_private *k, int verdict)
+{
+	verify_req("alice", k, k, hash32, 32);
+	return send_rec(m) == 1 && answer_is(verdict, 0);
+}
+
+static void test_chains(void)
+{
+	static const unsigned char st[40] = {1};
+	struct monitor m;
+	const struct key_public *upub = key_private_public(user_key);
+
+	/* publickey,password: a network child that lies */
+	mon_open(&m, cf_chain[CH_KEY_PW]);
+	password_req("alice", "secret", 6);
+	ok(refused(&m, rw.len, "authentication method out of order"),
+	   "publickey,password: the right password first refused (out of order)");
+	ok(no_reply() && m.state == MON_PREAUTH && !m.user_set, "  nothing answered");
+	mon_close(&m);
+
+	mon_open(&m, cf_chain[CH_KEY_PW]);
+	ok(sign_ok(&m, 1, 0, hash32, 32), "publickey,password: key exchange signed");
+	ok(key_ok(&m, user_key, MON_PARTIAL), "  a good key signature: MON_PARTIAL");
+	ok(m.state == MON_PREAUTH && m.failures == 0 && !m.method[0],
+	   "  still before authentication, no failure counted");
+	handover_req(st, sizeof st, 0);
+	ok(refused(&m, rw.len, "request out of order"),
+	   "  MON_HANDOVER after half the chain refused");
+	ok(no_reply() && !m.handover && m.state == MON_PREAUTH, "  nothing taken");
+	mon_close(&m);
+
+	mon_open(&m, cf_chain[CH_KEY_PW]);
+	ok(sign_ok(&m, 1, 0, hash32, 32) && key_ok(&m, user_key, MON_PARTIAL),
+	   "publickey,password: key step passed");
+	query_req("alice", "ssh-ed25519", key_private_public(second_key));
+	ok(refused(&m, rw.len, "authentication method out of order"),
+	   "  a key query now refused (publickey is done in the only list)");
+	mon_close(&m);
+
+	mon_open(&m, cf_chain[CH_KEY_PW]);
+	ok(sign_ok(&m, 1, 0, hash32, 32) && key_ok(&m, user_key, MON_PARTIAL),
+	   "publickey,password: key step passed, then");
+	kbdint_req("alice", "secret", 6);
+	ok(refused(&m, rw.len, "authentication method not enabled"),
+	   "  keyboard-interactive in place of password refused");
+	mon_close(&m);
+
+	mon_open(&m, cf_chain[CH_KEY_PW]);
+	ok(sign_ok(&m, 1, 0, hash32, 32) && key_ok(&m, user_key, MON_PARTIAL),
+	   "publickey,password: key step passed, then");
+	password_req("alice", "wrong", 5);
+	ok(send_rec(&m) == 1 && answer_is(0, 0) && m.failures == 1, "  a wrong password: counted");
+	password_req("alice", "secret", 6);
+	ok(send_rec(&m) == 1 && answer_is(MON_ACCEPTED, 0) && m.state == MON_AUTHED &&
+	       !strcmp(m.method, "password"),
+	   "  the password: MON_ACCEPTED, state MON_AUTHED");
+	handover_req(st, sizeof st, 0);
+	ok(send_rec(&m) == 1 && m.state == MON_HANDED_OVER, "  MON_HANDOVER now accepted");
+	mon_close(&m);
+
+	mon_open(&m, cf_chain[CH_KEY_PW]);
+	ok(sign_ok(&m, 1, 0, hash32, 32) && key_ok(&m, user_key, MON_PARTIAL),
+	   "publickey,password: key step passed for alice, then");
+	password_req("bob", "secret", 6);
+	ok(refused(&m, rw.len, "change of user name"),
+	   "  a password for another user refused (the connection ends, as OpenSSH's)");
+	mon_close(&m);
+
+	mon_open(&m, cf_chain[CH_KEY_PW]);
+	ok(sign_ok(&m, 1, 0, hash32, 32), "publickey,password: key exchange signed");
+	verify_req("alice", other_key, other_key, hash32, 32);
+	ok(send_rec(&m) == 1 && answer_is(0, 0) && m.failures == 1,
+	   "  a key not listed: answer 0, counted");
+	password_req("alice", "secret", 6);
+	ok(refused(&m, rw.len, "authentication method out of order"),
+	   "  a failed key step does not open the password step");
+	mon_close(&m);
+
+	/* alternatives */
+	mon_open(&m, cf_chain[CH_ALT]);
+	ok(sign_ok(&m, 1, 0, hash32, 32) && key_ok(&m, user_key, MON_ACCEPTED) &&
+	       m.state == MON_AUTHED,
+	   "\"publickey,password publickey\": a key alone completes the second list");
+	mon_close(&m);
+
+	mon_open(&m, cf_chain[CH_CROSS]);
+	ok(sign_ok(&m, 1, 0, hash32, 32) && key_ok(&m, user_key, MON_PARTIAL),
+	   "\"password,publickey publickey,keyboard-interactive\": a key is a partial success");
+	password_req("alice", "secret", 6);
+	ok(send_rec(&m) == 1 && answer_is(MON_PARTIAL, 0),
+	   "  the first list, untouched, still starts with password: partial again");
+	ok(key_ok(&m, user_key, MON_REFUSED) && m.failures == 1 && m.state == MON_PREAUTH,
+	   "  the same key for the first list's second step: refused, counted");
+	kbdint_req("alice", "secret", 6);
+	ok(send_rec(&m) == 1 && answer_is(MON_ACCEPTED, 0) && m.state == MON_AUTHED,
+	   "  keyboard-interactive completes the second list");
+	mon_close(&m);
+
+	mon_open(&m, cf_chain[CH_CROSS]);
+	password_req("alice", "secret", 6);
+	ok(send_rec(&m) == 1 && answer_is(MON_PARTIAL, 0) && m.state == MON_PREAUTH,
+	   "\"password,publickey publickey,keyboard-interactive\": the password: partial");
+	ok(sign_ok(&m, 1, 0, hash32, 32) && key_ok(&m, user_key, MON_ACCEPTED) &&
+	       m.state == MON_AUTHED,
+	   "  then the key completes the first list");
+	mon_close(&m);
+
+	mon_open(&m, cf_chain[CH_KEY_KBD]);
+	ok(sign_ok(&m, 1, 0, hash32, 32) && key_ok(&m, user_key, MON_PARTIAL),
+	   "publickey,keyboard-interactive: key step passed");
+	password_req("alice", "secret", 6);
+	ok(refused(&m, rw.len, "authentication method not enabled"),
+	   "  a child that says password instead of keyboard-interactive is refused");
+	mon_close(&m);
+	mon_open(&m, cf_chain[CH_KEY_KBD]);
+	ok(sign_ok(&m, 1, 0, hash32, 32) && key_ok(&m, user_key, MON_PARTIAL),
+	   "publickey,keyboard-interactive: key step passed");
+	kbdint_req("alice", "secret", 6);
+	ok(send_rec(&m) == 1 && answer_is(MON_ACCEPTED, 0) && m.state == MON_AUTHED,
+	   "  the keyboard-interactive answer completes it");
+	mon_close(&m);
+
+	/* a key passes one step only (OpenSSH refuses a previously used key) */
+	mon_open(&m, cf_chain[CH_TWO_KEYS]);
+	ok(sign_ok(&m, 1, 0, hash32, 32) && key_ok(&m, user_key, MON_PARTIAL),
+	   "publickey,publickey: the first key: partial");
+	query_req("alice", "ssh-ed25519", upub);
+	ok(send_rec(&m) == 1 && answer_is(0, 0) && m.failures == 1,
+	   "  a query for the same key: answer 0, counted");
+	ok(key_ok(&m, user_key, MON_REFUSED) && m.failures == 2 && m.state == MON_PREAUTH,
+	   "  its signature again: answer 0, counted, not authenticated");
+	handover_req(st, sizeof st, 0);
+	ok(refused(&m, rw.len, "request out of order"), "  MON_HANDOVER refused");
+	mon_close(&m);
+
+	mon_open(&m, cf_chain[CH_TWO_KEYS]);
+	ok(sign_ok(&m, 1, 0, hash32, 32) && key_ok(&m, user_key, MON_PARTIAL),
+	   "publickey,publickey: the first key: partial");
+	query_req("alice", "ssh-ed25519", key_private_public(second_key));
+	ok(send_rec(&m) == 1 && answer_is(1, 0), "  a query for the second key: answer 1");
+	ok(key_ok(&m, second_key, MON_ACCEPTED) && m.state == MON_AUTHED && m.failures == 0,
+	   "  its signature: MON_ACCEPTED, authenticated");
+	mon_close(&m);
+}
+
 /* --- what the children report ------------------------------------------ */
 
 static void test_log_violation(void)
@@ -857,7 +1097,7 @@ static void test_log_violation(void)
 static int setup(void)
 {
 	char path[SLUICE_MAX_PATH + 64], line[2 * KEY_BLOB_MAX + 256], hash[ACCOUNT_MAX_HASH];
-	char text[3 * SLUICE_MAX_PATH], err[256];
+	char text[3 * SLUICE_MAX_PATH], line2[2 * KEY_BLOB_MAX + 256], err[256];
 
 	if (!mkdtemp(tmpdir)) return 0;
 	snprintf(path, sizeof path, "%s/home", tmpdir);
@@ -866,12 +1106,15 @@ static int setup(void)
 	if (mkdir(path, 0700)) return 0;
 	if (!key_generate(&host_keys[0], KEY_ED25519, 0) ||
 	    !key_generate(&host_keys[1], KEY_ECDSA_P256, 0) ||
-	    !key_generate(&user_key, KEY_ED25519, 0) || !key_generate(&other_key, KEY_ED25519, 0))
+	    !key_generate(&user_key, KEY_ED25519, 0) || !key_generate(&other_key, KEY_ED25519, 0) ||
+	    !key_generate(&second_key, KEY_ED25519, 0))
 		return 0;
 	if (!key_public_format_openssh(key_private_public(user_key), "alice@test", line,
-				       sizeof line))
+				       sizeof line) ||
+	    !key_public_format_openssh(key_private_public(second_key), "alice2@test", line2,
+				       sizeof line2))
 		return 0;
-	snprintf(text, sizeof text, "# alice's keys\n\nnot a key\n%s", line);
+	snprintf(text, sizeof text, "# alice's keys\n\nnot a key\n%s%s", line, line2);
 	snprintf(path, sizeof path, "%s/keys/alice", tmpdir);
 	if (!tap_write_file(path, text, 0600)) return 0;
 	/* nobody has a key file too: only the users file makes a user known */
@@ -888,6 +1131,22 @@ static int setup(void)
 	    !conf_load("SFTPD_", sftpd_conf_table, CF_COUNT, cf_pw, env_pw, err, sizeof err)) {
 		printf("# configuration: %s\n", err);
 		return 0;
+	}
+	for (int i = 0; i < N_CHAIN_ENVS; i++) {
+		char **e = env_chain[i];
+		snprintf(chain_env[i], sizeof chain_env[i], "SFTPD_AUTH_METHODS=%s",
+			 chain_methods[i]);
+		e[0] = users_env;
+		e[1] = keys_env;
+		e[2] = "SFTPD_AUTH_FAIL_DELAY_MS=0";
+		e[3] = "SFTPD_MAX_AUTH_TRIES=3";
+		e[4] = chain_env[i];
+		e[5] = 0;
+		if (!conf_load("SFTPD_", sftpd_conf_table, CF_COUNT, cf_chain[i], e, err,
+			       sizeof err)) {
+			printf("# configuration: %s\n", err);
+			return 0;
+		}
 	}
 	for (size_t i = 0; i < sizeof hash32; i++)
 		hash32[i] = (unsigned char)(0x10 + i);
@@ -913,11 +1172,14 @@ int main(void)
 	test_password();
 	test_keys();
 	test_handover();
+	test_kbdint();
+	test_chains();
 	test_log_violation();
 	for (unsigned i = 0; i < N_HOST_KEYS; i++)
 		key_private_free(host_keys[i]);
 	key_private_free(user_key);
 	key_private_free(other_key);
+	key_private_free(second_key);
 	if (!getenv("SFTPD_TEST_KEEP")) tap_rm_tree(tmpdir);
 	return tap_done();
 }

@@ -6,7 +6,10 @@
  * request, "none", publickey queries and signatures, passwords, user name
  * changes, malformed requests, the banner, the session's own limit, the
  * monitor's "last", a monitor that refuses or dies, and unknown users
- * answered exactly like known ones. */
+ * answered exactly like known ones; keyboard-interactive (the prompt, the
+ * answer, malformed and unexpected responses) and SFTPD_AUTH_METHODS chains
+ * (partial success, what is offered next, the monitor's word over the
+ * session's). */
 #include <errno.h>
 #include <ftw.h>
 #include <stdint.h>
@@ -202,12 +205,22 @@ static void pk_request(const char *user, const struct key_private *k, const char
 	}
 }
 
-static int failure_lists(const char *methods)
+static int failure_says(const char *methods, int want_partial)
 {
 	char list[256];
 	int partial = -1;
-	return wire_get_cstring(&rin, list, sizeof list) && wire_get_bool(&rin, &partial) &&
-	       wire_done(&rin) && !strcmp(list, methods) && partial == 0;
+	if (!wire_get_cstring(&rin, list, sizeof list) || !wire_get_bool(&rin, &partial) ||
+	    !wire_done(&rin))
+		return 0;
+	if (!strcmp(list, methods) && partial == want_partial) return 1;
+	printf("#   FAILURE lists \"%s\", partial %d (want \"%s\", %d)\n", list, partial, methods,
+	       want_partial);
+	return 0;
+}
+
+static int failure_lists(const char *methods)
+{
+	return failure_says(methods, 0);
 }
 
 static uint32_t disconnect_reason(void)
@@ -219,7 +232,7 @@ static uint32_t disconnect_reason(void)
 
 static void test_service(void)
 {
-	struct session *s = session_new("publickey,password", "6");
+	struct session *s = session_new("publickey password", "6");
 	char name[64];
 
 	begin(SSH_MSG_SERVICE_REQUEST);
@@ -259,7 +272,7 @@ static void test_service(void)
 	   "  DISCONNECT service not available");
 	session_free(s);
 
-	s = session_new("publickey,password", "6");
+	s = session_new("publickey password", "6");
 	s->authed = 1;
 	begin(SSH_MSG_SERVICE_REQUEST);
 	wire_put_cstring(&mw, "ssh-userauth");
@@ -275,9 +288,25 @@ static void password(struct session *s, const char *user, const char *pw, size_t
 	wire_put_string(&mw, pw, pwlen);
 }
 
+static void kbdint_request(const char *user)
+{
+	request(user, "ssh-connection", "keyboard-interactive");
+	wire_put_cstring(&mw, "");    /* language tag */
+	wire_put_cstring(&mw, "pam"); /* submethods: a hint the server may ignore */
+}
+
+/* An INFO_RESPONSE with count answers, each the given one. */
+static void kbdint_answers(uint32_t count, const char *answer, size_t len)
+{
+	begin(SSH_MSG_USERAUTH_INFO_RESPONSE);
+	wire_put_u32(&mw, count);
+	for (uint32_t i = 0; i < count; i++)
+		wire_put_string(&mw, answer, len);
+}
+
 static void test_none_and_unknown(void)
 {
-	struct session *s = session_new("publickey,password", "6");
+	struct session *s = session_new("publickey password", "6");
 
 	request("nobody", "ssh-connection", "none");
 	ok(handle(s) == 1, "none for an unknown user handled");
@@ -317,7 +346,7 @@ static void test_none_and_unknown(void)
 	       "publickey only: the password never reached the monitor");
 	session_free(s);
 
-	s = session_new("publickey,password", "6");
+	s = session_new("publickey password", "6");
 	request("../../etc", "ssh-connection", "none");
 	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE,
 	   "invalid user name: FAILURE");
@@ -334,10 +363,14 @@ static void test_none_and_unknown(void)
  * query for a key not listed and a signature by it, as bytes. */
 static size_t replies_for(const char *user, unsigned char *out, size_t cap)
 {
-	struct session *s = session_new("publickey,password", "6");
+	struct session *s = session_new("publickey password keyboard-interactive", "6");
 	size_t n = 0;
 
 	password(s, user, "wrong", 5, 0);
+	handle(s);
+	kbdint_request(user);
+	handle(s);
+	kbdint_answers(1, "wrong", 5);
 	handle(s);
 	pk_request(user, key_other, "ssh-ed25519", 0, 0, 0);
 	handle(s);
@@ -361,7 +394,8 @@ static void test_unknown_alike(void)
 	unsigned char known[1024], other[1024];
 	size_t kn = replies_for("alice", known, sizeof known);
 
-	ok(kn > 0, "alice: wrong password, unlisted key and its signature answered");
+	ok(kn > 0, "alice: wrong password and keyboard-interactive answer, unlisted key and its "
+		   "signature answered");
 	for (size_t i = 0; i < ARRAY_LEN(users); i++) {
 		size_t on = replies_for(users[i], other, sizeof other);
 		ok(on == kn && !memcmp(known, other, kn),
@@ -371,7 +405,7 @@ static void test_unknown_alike(void)
 
 static void test_malformed(void)
 {
-	struct session *s = session_new("publickey,password", "6");
+	struct session *s = session_new("publickey password", "6");
 	char longname[100];
 	const struct key_public *pub = key_private_public(key_ok);
 
@@ -385,7 +419,7 @@ static void test_malformed(void)
 	   "user name of 64 bytes accepted");
 	session_free(s);
 
-	s = session_new("publickey,password", "6");
+	s = session_new("publickey password", "6");
 	begin(SSH_MSG_USERAUTH_REQUEST);
 	ok(handle(s) == 0 && errno == EPROTO, "empty request: EPROTO");
 	begin(SSH_MSG_USERAUTH_REQUEST);
@@ -433,7 +467,7 @@ static void test_malformed(void)
 	   "malformed requests are not counted and never authenticate");
 	session_free(s);
 
-	s = session_new("publickey,password", "6");
+	s = session_new("publickey password", "6");
 	request("alice", "ssh-connection", "publickey");
 	wire_put_bool(&mw, 0);
 	wire_put_cstring(&mw, "ssh-ed25519");
@@ -452,7 +486,7 @@ static void test_malformed(void)
 
 static void test_user_change_and_service(void)
 {
-	struct session *s = session_new("publickey,password", "6");
+	struct session *s = session_new("publickey password", "6");
 
 	request("alice", "ssh-connection", "none");
 	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "alice: none");
@@ -464,7 +498,7 @@ static void test_user_change_and_service(void)
 	is_str(s->user, "alice", "  the first user name is kept");
 	session_free(s);
 
-	s = session_new("publickey,password", "6");
+	s = session_new("publickey password", "6");
 	password(s, "alice", "wrong", 5, 0);
 	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE, "alice: wrong password");
 	password(s, "bob", "secret", 6, 0);
@@ -474,7 +508,7 @@ static void test_user_change_and_service(void)
 	is_int(monitor_end(s), MONITOR_CHILD_EOF, "  bob never reached the monitor");
 	session_free(s);
 
-	s = session_new("publickey,password", "6");
+	s = session_new("publickey password", "6");
 	request("alice", "ssh-userauth", "none");
 	ok(handle(s) == 1 && s->closing && next_reply(s) == SSH_MSG_DISCONNECT &&
 	       disconnect_reason() == SSH_DISCONNECT_SERVICE_NOT_AVAILABLE,
@@ -484,7 +518,7 @@ static void test_user_change_and_service(void)
 
 static void test_max_tries(void)
 {
-	struct session *s = session_new("publickey,password", "3");
+	struct session *s = session_new("publickey password", "3");
 	int r1, r2, r3;
 
 	request("nobody", "ssh-connection", "hostbased");
@@ -502,7 +536,7 @@ static void test_max_tries(void)
 	ok(next_reply(s) == 0, "  and no FAILURE after it");
 	session_free(s);
 
-	s = session_new("publickey,password", "2");
+	s = session_new("publickey password", "2");
 	pk_request("nobody", key_ok, "ssh-ed25519", 0, 0, 0);
 	handle(s);
 	pk_request("nobody", key_ok, "ssh-ed25519", 0, 0, 0);
@@ -516,7 +550,7 @@ static void test_max_tries(void)
 static void test_banner(void)
 {
 	static const char text[] = "Authorized use only.\r\n";
-	struct session *s = session_new("publickey,password", "6");
+	struct session *s = session_new("publickey password", "6");
 	const unsigned char *p;
 	uint32_t n;
 
@@ -533,7 +567,7 @@ static void test_banner(void)
 	   "no banner the second time");
 	session_free(s);
 
-	s = session_new("publickey,password", "6");
+	s = session_new("publickey password", "6");
 	request("nobody", "ssh-connection", "none");
 	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && s->banner_sent,
 	   "no banner configured: FAILURE only");
@@ -542,7 +576,7 @@ static void test_banner(void)
 
 static void test_publickey(void)
 {
-	struct session *s = session_new("publickey,password", "6");
+	struct session *s = session_new("publickey password", "6");
 	const struct key_public *pub = key_private_public(key_ok);
 	char alg[64];
 	const unsigned char *blob;
@@ -598,7 +632,7 @@ static void test_publickey(void)
 
 static void test_password(void)
 {
-	struct session *s = session_new("publickey,password", "6");
+	struct session *s = session_new("publickey password", "6");
 	char big[SLUICE_MAX_PASSWORD + 2];
 	int wiped = 1;
 
@@ -624,7 +658,7 @@ static void test_password(void)
 	is_int(monitor_end(s), MONITOR_CHILD_EOF, "  the monitor refused nothing");
 	session_free(s);
 
-	s = session_new("publickey,password", "6");
+	s = session_new("publickey password", "6");
 	password(s, "locked", "secret", 6, 0);
 	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && !s->authed,
 	   "account with hash '!': password refused");
@@ -636,7 +670,7 @@ static void test_password(void)
  * there yet. */
 static void test_monitor_last(void)
 {
-	struct session *s = session_split("publickey,password", "6", "publickey,password", "2");
+	struct session *s = session_split("publickey password", "6", "publickey password", "2");
 
 	password(s, "alice", "wrong", 5, 0);
 	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && !s->closing,
@@ -651,14 +685,14 @@ static void test_monitor_last(void)
 	is_int(monitor_end(s), MONITOR_CHILD_EOF, "  the monitor refused nothing");
 	session_free(s);
 
-	s = session_split("publickey,password", "6", "publickey,password", "1");
+	s = session_split("publickey password", "6", "publickey password", "1");
 	pk_request("alice", key_other, "ssh-ed25519", 0, 0, 0);
 	ok(handle(s) == 1 && s->closing && next_reply(s) == SSH_MSG_DISCONNECT &&
 	       disconnect_reason() == SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE,
 	   "monitor limit 1: a query for an unlisted key: the monitor says last, DISCONNECT");
 	session_free(s);
 
-	s = session_split("publickey,password", "6", "publickey,password", "1");
+	s = session_split("publickey password", "6", "publickey password", "1");
 	pk_request("alice", key_ok, "ssh-ed25519", 0, 0, 0);
 	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_PK_OK && !s->closing,
 	   "monitor limit 1: an authorized key query is no failure: PK_OK");
@@ -668,11 +702,270 @@ static void test_monitor_last(void)
 	session_free(s);
 }
 
+/* --- keyboard-interactive ----------------------------------------------- */
+
+/* The INFO_REQUEST in rin: one prompt "Password: ", not echoed. */
+static int info_request_ok(void)
+{
+	char name[32], instr[32], lang[32], prompt[32];
+	uint32_t n = 0;
+	int echo = -1;
+	return wire_get_cstring(&rin, name, sizeof name) &&
+	       wire_get_cstring(&rin, instr, sizeof instr) &&
+	       wire_get_cstring(&rin, lang, sizeof lang) && wire_get_u32(&rin, &n) && n == 1 &&
+	       wire_get_cstring(&rin, prompt, sizeof prompt) && wire_get_bool(&rin, &echo) &&
+	       wire_done(&rin) && !name[0] && !instr[0] && !lang[0] &&
+	       !strcmp(prompt, "Password: ") && echo == 0;
+}
+
+static void test_kbdint(void)
+{
+	struct session *s = session_new("keyboard-interactive", "6");
+	int wiped = 1;
+
+	request("alice", "ssh-connection", "none");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE &&
+	       failure_lists("keyboard-interactive"),
+	   "keyboard-interactive only: none gets FAILURE listing keyboard-interactive");
+	kbdint_request("alice");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_INFO_REQUEST && s->kbdint_pending,
+	   "keyboard-interactive request: INFO_REQUEST, a response pending");
+	ok(info_request_ok(),
+	   "  no name, instruction or language; one prompt \"Password: \", echo off");
+	ok(s->auth_failures == 0, "  not a failure");
+	kbdint_answers(1, "wrong", 5);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE &&
+	       failure_lists("keyboard-interactive") && s->auth_failures == 1 && !s->kbdint_pending,
+	   "a wrong answer: FAILURE, counted, nothing pending");
+	kbdint_answers(1, "secret", 6);
+	ok(handle(s) == 0 && errno == EPROTO && no_reply(s) && !s->authed,
+	   "the right answer with no request pending: EPROTO, nothing sent");
+	kbdint_request("alice");
+	handle(s);
+	drop_replies(s);
+	kbdint_answers(2, "secret", 6);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && s->auth_failures == 2,
+	   "two answers to one prompt (the right one twice): FAILURE, counted (RFC 4256 s3.4)");
+	kbdint_request("alice");
+	handle(s);
+	drop_replies(s);
+	kbdint_answers(0, "", 0);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && s->auth_failures == 3,
+	   "no answer: FAILURE, counted");
+	kbdint_request("alice");
+	handle(s);
+	drop_replies(s);
+	{
+		char big[SLUICE_MAX_PASSWORD + 1];
+		memset(big, 'a', sizeof big);
+		kbdint_answers(1, big, sizeof big);
+		ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE &&
+		       s->auth_failures == 4,
+		   "an answer of SLUICE_MAX_PASSWORD + 1 bytes: FAILURE, counted");
+	}
+	kbdint_request("alice");
+	handle(s);
+	drop_replies(s);
+	request("alice", "ssh-connection", "none");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && !s->kbdint_pending,
+	   "a new request abandons the pending prompt (RFC 4256 s3.2)");
+	kbdint_answers(1, "secret", 6);
+	ok(handle(s) == 0 && errno == EPROTO && !s->authed, "  so a late answer is refused");
+	session_free(s);
+
+	s = session_new("keyboard-interactive", "6");
+	kbdint_request("alice");
+	handle(s);
+	drop_replies(s);
+	kbdint_answers(1, "secret", 6);
+	ok(handle(s) == 1 && s->authed && next_reply(s) == SSH_MSG_USERAUTH_SUCCESS,
+	   "the password as the answer: USERAUTH_SUCCESS");
+	for (size_t i = mw.len - 6; i < mw.len; i++)
+		wiped &= msg[i] == 0;
+	ok(wiped, "  the answer is wiped from the message");
+	kbdint_answers(1, "secret", 6);
+	ok(handle(s) == 1 && no_reply(s), "  a response after success is ignored");
+	is_int(monitor_end(s), MONITOR_CHILD_EOF, "  the monitor refused nothing");
+	session_free(s);
+
+	s = session_new("publickey password", "6");
+	kbdint_request("alice");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE &&
+	       failure_lists("publickey,password") && !s->kbdint_pending && s->auth_failures == 1,
+	   "keyboard-interactive not configured: FAILURE, counted, no prompt");
+	is_int(monitor_end(s), MONITOR_CHILD_EOF, "  the monitor was never asked");
+	session_free(s);
+
+	s = session_split("keyboard-interactive", "6", "keyboard-interactive", "2");
+	kbdint_request("alice");
+	handle(s);
+	drop_replies(s);
+	kbdint_answers(1, "wrong", 5);
+	handle(s);
+	drop_replies(s);
+	kbdint_request("alice");
+	handle(s);
+	drop_replies(s);
+	kbdint_answers(1, "wrong", 5);
+	ok(handle(s) == 1 && s->closing && next_reply(s) == SSH_MSG_DISCONNECT &&
+	       disconnect_reason() == SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE,
+	   "monitor limit 2: the second wrong answer: DISCONNECT (no more methods)");
+	session_free(s);
+
+	s = session_split("password keyboard-interactive", "6", "password keyboard-interactive",
+			  "2");
+	password(s, "alice", "wrong", 5, 0);
+	handle(s);
+	drop_replies(s);
+	kbdint_request("alice");
+	handle(s);
+	drop_replies(s);
+	kbdint_answers(2, "x", 1);
+	ok(handle(s) == 1 && s->closing && next_reply(s) == SSH_MSG_DISCONNECT,
+	   "a wrong password and a wrong count share the monitor's limit of 2: DISCONNECT");
+	session_free(s);
+}
+
+static void test_kbdint_malformed(void)
+{
+	struct session *s = session_new("keyboard-interactive", "6");
+	uint32_t count, n;
+	const unsigned char *first;
+
+	request("alice", "ssh-connection", "keyboard-interactive");
+	ok(handle(s) == 0 && errno == EPROTO && no_reply(s), "request without fields: EPROTO");
+	request("alice", "ssh-connection", "keyboard-interactive");
+	wire_put_cstring(&mw, "");
+	ok(handle(s) == 0 && errno == EPROTO && no_reply(s), "request without submethods: EPROTO");
+	kbdint_request("alice");
+	wire_put_u8(&mw, 0);
+	ok(handle(s) == 0 && errno == EPROTO && no_reply(s) && !s->kbdint_pending,
+	   "request with a trailing byte: EPROTO, no prompt");
+
+	kbdint_request("alice");
+	handle(s);
+	drop_replies(s);
+	begin(SSH_MSG_USERAUTH_INFO_RESPONSE);
+	ok(handle(s) == 0 && errno == EPROTO && no_reply(s), "response without a count: EPROTO");
+	kbdint_request("alice");
+	handle(s);
+	drop_replies(s);
+	kbdint_answers(1, "secret", 6);
+	wire_put_u8(&mw, 0);
+	ok(handle(s) == 0 && errno == EPROTO && no_reply(s) && !s->authed,
+	   "the right answer with a trailing byte: EPROTO, not authenticated");
+	kbdint_request("alice");
+	handle(s);
+	drop_replies(s);
+	begin(SSH_MSG_USERAUTH_INFO_RESPONSE);
+	wire_put_u32(&mw, 1);
+	wire_put_u32(&mw, 100);
+	wire_put_bytes(&mw, "secret", 6);
+	ok(handle(s) == 0 && errno == EPROTO && no_reply(s), "answer length past the end: EPROTO");
+	kbdint_request("alice");
+	handle(s);
+	drop_replies(s);
+	kbdint_answers(2, "secret", 6);
+	wire_patch_u32(&mw, 1, 0xffffffffu);
+	ok(handle(s) == 0 && errno == EPROTO && no_reply(s),
+	   "a count of 2^32-1 with two answers: EPROTO (the packet ends first)");
+	ok(s->auth_failures == 0 && !s->authed, "malformed messages are not counted");
+	is_int(monitor_end(s), MONITOR_CHILD_EOF, "the monitor saw none of them");
+	session_free(s);
+
+	/* the parser alone */
+	kbdint_answers(3, "abc", 3);
+	ok(userauth_parse_info_response(msg + 1, mw.len - 1, &count, &first, &n) && count == 3 &&
+	       n == 3 && !memcmp(first, "abc", 3),
+	   "parser: three answers, the first returned");
+	kbdint_answers(0, "", 0);
+	ok(userauth_parse_info_response(msg + 1, mw.len - 1, &count, &first, &n) && count == 0 &&
+	       !first && n == 0,
+	   "parser: no answer");
+	ok(!userauth_parse_info_response(msg + 1, 3, &count, &first, &n) && errno == EPROTO,
+	   "parser: a count cut short: EPROTO");
+	kbdint_answers(1, "abc", 3);
+	ok(!userauth_parse_info_response(msg + 1, mw.len - 2, &count, &first, &n),
+	   "parser: the answer cut short");
+}
+
+/* --- SFTPD_AUTH_METHODS chains ------------------------------------------ */
+
+static void test_chains(void)
+{
+	struct session *s = session_new("publickey,password", "6");
+
+	request("alice", "ssh-connection", "none");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE &&
+	       failure_lists("publickey"),
+	   "publickey,password: none: FAILURE lists publickey only");
+	password(s, "alice", "secret", 6, 0);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE &&
+	       failure_lists("publickey") && s->auth_failures == 1 && !s->authed,
+	   "  the right password first: FAILURE, counted (not offered yet)");
+	pk_request("alice", key_ok, "ssh-ed25519", 0, 0, 0);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_PK_OK, "  key query: PK_OK");
+	pk_request("alice", key_ok, "ssh-ed25519", 1, s->kex.session_id, s->kex.session_id_len);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE &&
+	       failure_says("password", 1) && !s->authed && s->auth_failures == 1,
+	   "  its signature: FAILURE with partial success, password next; not counted");
+	pk_request("alice", key_ok, "ssh-ed25519", 1, s->kex.session_id, s->kex.session_id_len);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE &&
+	       failure_says("password", 0) && s->auth_failures == 2,
+	   "  the key again: FAILURE, counted (publickey is done)");
+	password(s, "alice", "wrong", 5, 0);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE &&
+	       failure_says("password", 0) && s->auth_failures == 3,
+	   "  a wrong password: FAILURE, password still next");
+	password(s, "alice", "secret", 6, 0);
+	ok(handle(s) == 1 && s->authed && next_reply(s) == SSH_MSG_USERAUTH_SUCCESS,
+	   "  the password: USERAUTH_SUCCESS");
+	is_int(monitor_end(s), MONITOR_CHILD_EOF, "  the monitor refused nothing");
+	session_free(s);
+
+	s = session_new("publickey,keyboard-interactive publickey,password", "6");
+	pk_request("alice", key_ok, "ssh-ed25519", 1, s->kex.session_id, s->kex.session_id_len);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE &&
+	       failure_says("password,keyboard-interactive", 1),
+	   "publickey,keyboard-interactive publickey,password: the key: partial, both next");
+	kbdint_request("alice");
+	handle(s);
+	drop_replies(s);
+	kbdint_answers(1, "secret", 6);
+	ok(handle(s) == 1 && s->authed && next_reply(s) == SSH_MSG_USERAUTH_SUCCESS,
+	   "  keyboard-interactive: USERAUTH_SUCCESS");
+	session_free(s);
+
+	s = session_new("publickey,publickey", "6");
+	pk_request("alice", key_ok, "ssh-ed25519", 1, s->kex.session_id, s->kex.session_id_len);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE &&
+	       failure_says("publickey", 1),
+	   "publickey,publickey: the first key: partial, publickey next");
+	pk_request("alice", key_ok, "ssh-ed25519", 0, 0, 0);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && s->auth_failures == 1,
+	   "  a query for the same key: FAILURE, counted");
+	pk_request("alice", key_ok, "ssh-ed25519", 1, s->kex.session_id, s->kex.session_id_len);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && !s->authed &&
+	       s->auth_failures == 2,
+	   "  its signature again: FAILURE, counted, not authenticated");
+	is_int(monitor_end(s), MONITOR_CHILD_EOF, "  the monitor refused nothing");
+	session_free(s);
+
+	/* A session configured for any key alone, its monitor for a chain:
+	 * the monitor's word holds. */
+	s = session_split("publickey", "6", "publickey,password", "6");
+	pk_request("alice", key_ok, "ssh-ed25519", 1, s->kex.session_id, s->kex.session_id_len);
+	ok(handle(s) == 1 && !s->authed && next_reply(s) == SSH_MSG_USERAUTH_FAILURE &&
+	       failure_says("", 1),
+	   "session publickey, monitor publickey,password: a good key is only a partial success");
+	session_free(s);
+}
+
 /* A monitor that gives up (here: asked for a method it does not allow)
  * or dies ends the connection: the request fails, nothing is sent. */
 static void test_monitor_gone(void)
 {
-	struct session *s = session_split("publickey,password", "6", "publickey", "6");
+	struct session *s = session_split("publickey password", "6", "publickey", "6");
 
 	password(s, "alice", "secret", 6, 0);
 	ok(handle(s) == 0 && errno == EPROTO && no_reply(s) && !s->authed,
@@ -680,7 +973,7 @@ static void test_monitor_gone(void)
 	is_int(monitor_end(s), MONITOR_CHILD_REFUSED, "  the monitor gave up");
 	session_free(s);
 
-	s = session_new("publickey,password", "6");
+	s = session_new("publickey password", "6");
 	request("alice", "ssh-connection", "none");
 	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE,
 	   "none before the monitor dies");
@@ -748,6 +1041,9 @@ int main(void)
 	test_password();
 	test_monitor_last();
 	test_monitor_gone();
+	test_kbdint();
+	test_kbdint_malformed();
+	test_chains();
 	session_free(reader);
 	key_private_free(host_key);
 	key_private_free(key_ok);
