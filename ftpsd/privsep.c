@@ -18,14 +18,12 @@
  * switch are skipped; limits and sandboxes still apply. */
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -76,43 +74,6 @@ static void test_forbidden_call(int role)
 
 /* --- the network process ---------------------------------------------- */
 
-/* The program's and libraries' code, as mapped before the sandbox: after
- * the login the network process only relays, so the pages of the TLS
- * handshake, the command parser and the rest are handed back (they stay in
- * the page cache; what the relay uses faults back in at once).  Only
- * executable mappings, which are never written: a written page of a
- * private mapping would be lost. */
-#define CODE_MAPS_MAX 64
-static struct {
-	uintptr_t lo, hi;
-} code_maps[CODE_MAPS_MAX];
-static unsigned n_code_maps;
-
-static void code_maps_note(void)
-{
-	char line[512];
-	FILE *f = fopen("/proc/self/maps", "re");
-	if (!f) return;
-	while (n_code_maps < CODE_MAPS_MAX && fgets(line, sizeof line, f)) {
-		unsigned long lo, hi;
-		char perms[8];
-		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && !strcmp(perms, "r-xp") &&
-		    strchr(line, '/')) {
-			code_maps[n_code_maps].lo = lo;
-			code_maps[n_code_maps].hi = hi;
-			n_code_maps++;
-		}
-	}
-	fclose(f);
-}
-
-static void code_maps_release(void)
-{
-	for (unsigned i = 0; i < n_code_maps; i++)
-		madvise((void *)code_maps[i].lo, code_maps[i].hi - code_maps[i].lo, MADV_DONTNEED);
-	malloc_trim(0);
-}
-
 void ftp_privsep_ask(struct ftp_session *s, const unsigned char *req, size_t len, int *accepted,
 		     int *last)
 {
@@ -130,7 +91,7 @@ static void run_network(struct ftp_session *s, const struct priv_sep *ids, int f
 {
 	struct rlimit nofile = {NETWORK_NOFILE, NETWORK_NOFILE};
 	s->mon = report_fd = fd;
-	code_maps_note();
+	priv_pages_note();
 	if (!priv_sep_confine(ids, "ftpsd-net") || setrlimit(RLIMIT_NOFILE, &nofile) < 0)
 		log_die(EXIT_SYSTEM, "unable to confine the network process: %s", strerror(errno));
 	sandbox_or_die(filter_network, sizeof filter_network, "network");
@@ -318,7 +279,7 @@ void ftp_privsep_hand_over(struct ftp_session *s)
 	sodium_memzero(rec, w.len);
 	sodium_memzero(&s->lb, sizeof s->lb);
 	sodium_memzero(s->pending, sizeof s->pending);
-	code_maps_release();
+	priv_pages_release();
 	relay_run(s);
 }
 
@@ -397,7 +358,7 @@ void ftp_privsep_become_session(struct ftp_session *s, struct ftp_monitor *m)
 	int anon = m->how == FM_HOW_ANONYMOUS;
 	const char *pattern = anon ? s->cf[FC_ANON_ROOT].str : s->cf[FC_ROOT].str;
 
-	code_maps_note();
+	priv_pages_note();
 	s->relay = 1;
 	s->fd_in = s->fd_out = report_fd = m->fd;
 	fcntl(m->fd, F_SETFL, fcntl(m->fd, F_GETFL) | O_NONBLOCK);
@@ -428,7 +389,7 @@ void ftp_privsep_become_session(struct ftp_session *s, struct ftp_monitor *m)
 	ftp_reply(s, m->how == FM_HOW_CERT ? 232 : 230, "User %s logged in%s", s->user,
 		  anon ? ", read-only" : "");
 	ftp_mon_free(m);
-	code_maps_release();
+	priv_pages_release();
 	ftp_serve(s);
 }
 
@@ -437,7 +398,7 @@ void ftp_privsep_idle(struct ftp_session *s)
 	if (!s->relay || !s->busy_pages || s->has_pending || s->lb.len || s->rin_off < s->rin_len)
 		return;
 	if (ftp_wait_fd(s->fd_in, POLLIN, ftp_now_ms() + FTP_IDLE_RELEASE_MS)) return;
-	code_maps_release();
+	priv_pages_release();
 	s->busy_pages = 0;
 }
 

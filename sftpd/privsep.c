@@ -16,7 +16,6 @@
  * wrote.  Without root, chroot and the uid switch are skipped. */
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -290,6 +289,7 @@ __attribute__((noreturn)) static void run_session(struct session *s, struct moni
 	s->mon = report_fd = fd;
 	if (log_uses_syslog()) log_set_sink(log_to_monitor);
 	memcpy(s->user, m->user, sizeof s->user);
+	priv_pages_note(); /* /proc is out of sight after the chroot */
 	session_confine(s, &m->account);
 	session_limit_uploads(s);
 	monitor_forget_account(m);
@@ -300,6 +300,9 @@ __attribute__((noreturn)) static void run_session(struct session *s, struct moni
 			strerror(errno));
 	if (!buf_append(&s->t.rx, m->input, m->input_len)) log_die(EXIT_SYSTEM, "out of memory");
 	monitor_free(m);
+	/* The code of the key exchange, the login and the monitor goes back;
+	 * what serving runs faults back in. */
+	priv_pages_release();
 	s->last_activity = time(0);
 	connection_serve(s);
 	log_die(EXIT_BUG, "the session's event loop returned");
@@ -313,9 +316,7 @@ __attribute__((noreturn)) static void run_signer(struct monitor *m, const struct
 
 	monitor_forget_account(m);
 	monitor_free(m);
-	/* Heap it will never use again goes back: every page it keeps and the
-	 * session writes ends up counted twice. */
-	malloc_trim(0);
+	priv_pages_note();
 	close(0);
 	close(1);
 	confine_unprivileged(ids, "sftpd-signer");
@@ -329,6 +330,10 @@ __attribute__((noreturn)) static void run_signer(struct monitor *m, const struct
 	sandbox_or_die(filter_signer, sizeof filter_signer, "signer");
 	m->fd = fd;
 	m->state = MON_SIGNER;
+	/* It sleeps until a rekey: the heap it will never use again and the
+	 * code it ran go back (every page it keeps that the session writes ends
+	 * up counted twice). */
+	priv_pages_release();
 	for (;;) {
 		long n = priv_record_recv(m->fd, rec, sizeof rec, -1);
 		if (n == 0) _exit(0);

@@ -60,6 +60,13 @@ int priv_sep_confine(const struct priv_sep *ids, const char *procname);
  * connection: reads at most cap bytes, waiting at most timeout_ms (-1:
  * forever).  Its length; 0 at end of file; -1 with errno (EMSGSIZE over
  * cap, ETIMEDOUT, or the system's). */
+/* priv_pages_note, before a sandbox closes /proc: remembers where the code
+ * is mapped; priv_pages_release: hands back its resident pages and the free
+ * heap (for a process that will sit idle: what it uses again faults back
+ * in). */
+void priv_pages_note(void);
+void priv_pages_release(void);
+
 long priv_record_recv(int fd, unsigned char *buf, size_t cap, int timeout_ms);
 /* Sends one record whole; 0 + errno. */
 int priv_record_send(int fd, const unsigned char *rec, size_t len);
