@@ -217,4 +217,4 @@ clean:
 .PHONY: all check check-unit fuzz bench demo install clean format-check
 .SECONDARY:
 
--include $(shell find . -name '*.d' 2>/dev/null)
+-include $(shell find . -name '*.d' -type f -not -path './.ci/*' 2>/dev/null)
