@@ -62,7 +62,10 @@ const struct conf_var sftpd_conf_table[CF_COUNT] = {
 			"open SFTP file and directory handles per session"},
     [CF_SCP] = {"SFTPD_SCP", CONF_BOOL, "yes", 0, 1, 0,
 		"serve legacy scp (the exec requests scp -t and scp -f, for scp -O, OpenSSH before "
-		"9.0, pscp -scp); no: every exec request is refused"},
+		"9.0, pscp -scp); no: refused"},
+    [CF_HASH_COMMANDS] = {"SFTPD_HASH_COMMANDS", CONF_BOOL, "yes", 0, 1, 0,
+			  "answer the exec requests md5sum, sha1sum and sha256sum (rclone's "
+			  "checks) with digests sftpd computes itself; no: refused"},
     [CF_LOG_LEVEL] = {"SFTPD_LOG_LEVEL", CONF_ENUM, "info", 0, 0, "info,debug", "log verbosity"},
     [CF_PRIVSEP_USER] = {"SFTPD_PRIVSEP_USER", CONF_STRING, "sluice", 0, 0, 0,
 			 "unprivileged account of the pre-authentication process and the signer "

@@ -50,6 +50,9 @@ struct scp_cmd {
 int scp_cmd_is_scp(const char *cmd, size_t len);
 /* 1 and *out filled, or 0 with out->error saying why. */
 int scp_cmd_parse(const char *cmd, size_t len, struct scp_cmd *out);
+/* Any command's words in the same subset of the shell, all of them (the
+ * program's name too) as "paths": 1, or 0 with out->error saying why. */
+int scp_cmd_split(const char *cmd, size_t len, struct scp_cmd *out);
 /* Path i in its literal form, and its pattern form (NULL: no wildcard). */
 const char *scp_cmd_path(const struct scp_cmd *c, unsigned i);
 const char *scp_cmd_pattern(const struct scp_cmd *c, unsigned i);

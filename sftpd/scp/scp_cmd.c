@@ -255,6 +255,22 @@ int scp_cmd_parse(const char *cmd, size_t len, struct scp_cmd *out)
 	return 1;
 }
 
+int scp_cmd_split(const char *cmd, size_t len, struct scp_cmd *out)
+{
+	struct lexer lx;
+
+	memset(&lx, 0, sizeof lx);
+	memset(out, 0, offsetof(struct scp_cmd, store));
+	lx.out = out;
+	if (!lex(&lx, cmd, len)) return 0;
+	for (unsigned i = 0; i < lx.nwords; i++) {
+		out->path[i] = lx.word[i];
+		out->pattern[i] = lx.pat[i];
+	}
+	out->npaths = lx.nwords;
+	return 1;
+}
+
 const char *scp_cmd_path(const struct scp_cmd *c, unsigned i)
 {
 	return i < c->npaths ? c->store + c->path[i] : 0;

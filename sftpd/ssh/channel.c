@@ -340,8 +340,11 @@ static int pump_one(struct session *s, struct channel *ch)
 	if (!ch->app) return ch->eof_in ? finish(s, ch, 0) : 1;
 	if (ch->exit_sent) return 1;
 	do {
+		int r;
 		progress = feed(ch) > 0;
-		if (!ch->app->run(ch->ctx)) return finish(s, ch, 1);
+		r = ch->app->run(ch->ctx, ch->eof_in && !buf_used(&ch->in));
+		if (!r) return finish(s, ch, 1);
+		if (r == 2) s->app_busy = 1;
 		progress |= drain(s, ch) > 0;
 	} while (progress);
 	if (!window_adjust(s, ch)) return 0;
@@ -353,6 +356,7 @@ static int pump_one(struct session *s, struct channel *ch)
 
 int channel_pump(struct session *s)
 {
+	s->app_busy = 0;
 	for (unsigned i = 0; i < s->max_channels; i++) {
 		struct channel *ch = &s->channels[i];
 		if (ch->state == CHANNEL_FREE) continue;

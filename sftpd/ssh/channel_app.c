@@ -1,11 +1,13 @@
 /* channel_app: what a session channel runs, behind one interface (struct
- * channel_app): the sftp subsystem, and scp for an exec request whose
- * command is scp's (SFTPD_SCP).  Any other exec request is refused as
- * before: nothing is ever executed. */
+ * channel_app): the sftp subsystem, scp for an exec request whose command
+ * is scp's (SFTPD_SCP), and md5sum, sha1sum and sha256sum computed in
+ * place (SFTPD_HASH_COMMANDS).  Any other exec request is refused: nothing
+ * is ever executed. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "log/log.h"
+#include "../hashsum/hashsum.h"
 #include "../scp/scp.h"
 #include "ssh.h"
 
@@ -21,8 +23,9 @@ static size_t sftp_app_input(void *ctx, const unsigned char *p, size_t n)
 	return n;
 }
 
-static int sftp_app_run(void *ctx)
+static int sftp_app_run(void *ctx, int eof)
 {
+	(void)eof;
 	if (sftp_server_run(ctx)) return 1;
 	log_warn("sftp protocol error: %s", strerror(errno));
 	return 0;
@@ -83,8 +86,9 @@ static size_t scp_app_input(void *ctx, const unsigned char *p, size_t n)
 	return scp_input(ctx, p, n);
 }
 
-static int scp_app_run(void *ctx)
+static int scp_app_run(void *ctx, int eof)
 {
+	(void)eof;
 	if (scp_run(ctx)) return 1;
 	log_error("scp: %s", strerror(errno));
 	return 0;
@@ -114,6 +118,43 @@ static const struct channel_app channel_app_scp = {
     "scp",	    scp_app_input,    scp_app_run, scp_app_pending,
     scp_app_output, scp_app_finished, scp_app_free};
 
+/* --- md5sum, sha1sum, sha256sum ----------------------------------------- */
+
+static size_t hashsum_app_input(void *ctx, const unsigned char *p, size_t n)
+{
+	return hashsum_input(ctx, p, n);
+}
+
+static int hashsum_app_run(void *ctx, int eof)
+{
+	return (int)hashsum_run(ctx, eof);
+}
+
+static size_t hashsum_app_pending(const void *ctx)
+{
+	return hashsum_pending(ctx);
+}
+
+static size_t hashsum_app_output(void *ctx, unsigned char *dst, size_t cap)
+{
+	return hashsum_output(ctx, dst, cap);
+}
+
+static int hashsum_app_finished(void *ctx, int eof, uint32_t *status)
+{
+	(void)eof;
+	return hashsum_finished(ctx, status);
+}
+
+static void hashsum_app_free(void *ctx)
+{
+	hashsum_free(ctx);
+}
+
+static const struct channel_app channel_app_hashsum = {
+    "hashsum",		hashsum_app_input,    hashsum_app_run, hashsum_app_pending,
+    hashsum_app_output, hashsum_app_finished, hashsum_app_free};
+
 /* A printable, shortened copy of a client's command for the log. */
 static const char *exec_printable(char *buf, size_t cap, const char *cmd, size_t len)
 {
@@ -126,6 +167,26 @@ static const char *exec_printable(char *buf, size_t cap, const char *cmd, size_t
 	return buf;
 }
 
+/* A hash command is accepted even when malformed, like scp's: the client
+ * learns from the exit status, the log says why. */
+static int start_hashsum(struct session *s, struct channel *ch, const char *cmd, size_t len,
+			 const char *shown)
+{
+	const char *why;
+
+	ch->ctx = hashsum_new(&s->root, cmd, len, &why);
+	if (!ch->ctx) {
+		log_error("unable to start %s: %s", shown, strerror(errno));
+		return 0;
+	}
+	if (why)
+		log_warn("refused hash command %s: %s", shown, why);
+	else
+		log_info("hash command for %s: %s", s->user, shown);
+	ch->app = &channel_app_hashsum;
+	return 1;
+}
+
 int channel_start_exec(struct session *s, struct channel *ch, const char *cmd, size_t len)
 {
 	char shown[EXEC_LOG_MAX + 4];
@@ -133,6 +194,8 @@ int channel_start_exec(struct session *s, struct channel *ch, const char *cmd, s
 	struct scp_cmd *c;
 
 	exec_printable(shown, sizeof shown, cmd, len);
+	if (!ch->app && s->cf[CF_HASH_COMMANDS].num && hashsum_cmd_is_hashsum(cmd, len))
+		return start_hashsum(s, ch, cmd, len, shown);
 	if (ch->app || !s->cf[CF_SCP].num || !scp_cmd_is_scp(cmd, len)) {
 		log_info("refused exec request: %s", shown);
 		return 0;

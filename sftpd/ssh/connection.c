@@ -259,7 +259,7 @@ void connection_serve(struct session *s)
 		    buf_used(&s->t.tx) < SSH_TX_HIGH_WATER)
 			pfd[0].events = POLLIN;
 		if (buf_used(&s->t.tx)) pfd[1].events = POLLOUT;
-		r = poll(pfd, 2, s->closing ? 5000 : poll_timeout_ms(s, now));
+		r = poll(pfd, 2, s->closing ? 5000 : s->app_busy ? 0 : poll_timeout_ms(s, now));
 		if (r < 0 && errno != EINTR) log_die(EXIT_SYSTEM, "poll: %s", strerror(errno));
 		if (r == 0 && s->closing) connection_exit(s, s->exit_code);
 		if (pfd[1].revents & (POLLOUT | POLLERR | POLLHUP)) write_output(s);

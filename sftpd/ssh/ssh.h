@@ -203,8 +203,11 @@ struct channel_app {
 	const char *name;
 	/* Takes up to n bytes; returns how many. */
 	size_t (*input)(void *ctx, const unsigned char *p, size_t n);
-	/* Works on what it has.  0: a fatal error (logged); the channel ends. */
-	int (*run)(void *ctx);
+	/* Works on what it has; eof: the client's EOF came and input took
+	 * every byte.  0: a fatal error (logged), the channel ends; 1: done
+	 * for now; 2: more work that needs no input (a slice of a file): the
+	 * event loop serves the connection and comes back at once. */
+	int (*run)(void *ctx, int eof);
 	/* Bytes it could send now. */
 	size_t (*pending)(const void *ctx);
 	/* Writes up to cap bytes at dst; returns how many. */
@@ -257,7 +260,8 @@ struct session {
 	unsigned alive_interval, alive_max; /* SFTPD_CLIENT_ALIVE; interval 0: off */
 	unsigned alive_unanswered;
 	time_t alive_sent_at;
-	int closing; /* disconnect sent; flush and exit */
+	int closing;  /* disconnect sent; flush and exit */
+	int app_busy; /* a channel app has more work: poll without waiting */
 	int exit_code;
 };
 

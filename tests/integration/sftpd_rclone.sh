@@ -2,8 +2,11 @@
 # sftpd_rclone.sh: rclone (Debian 12's 1.60, built with pkg/sftp 1.13.5)
 # against sftpd on a loopback port: `rclone copy` up and down of files of
 # 0 B, 1 B, 32 KiB-1, 32 KiB+1, 300 KB and 1 MiB, compared byte for byte,
-# listed with `rclone lsf`, then `rclone check` (sizes) and `rclone check
-# --download` (bytes) both ways.  This rclone frames the last WRITE of a
+# listed with `rclone lsf`, then `rclone check` (MD5 digests, computed by
+# sftpd for rclone's `md5sum` exec request) and `rclone check --download`
+# (bytes) both ways; `rclone md5sum` and `sha1sum` of the uploads compared
+# with coreutils' output for the local files, and a file changed on the
+# server without changing its size found by `rclone check`.  This rclone frames the last WRITE of a
 # file as a full 32 KiB one, with stale bytes after the data: sftpd must
 # ignore them, as OpenSSH's sftp-server does.  Prints TAP.
 
@@ -47,8 +50,8 @@ t_server_start "$PORT" "$LOG" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin $T_PRIVS
 
 # The host key is pinned in a known_hosts file, so rclone checks the
 # server for real and asks nothing; everything else is rclone's default
-# (it probes for shell hash commands, which sftpd refuses, and records
-# "none" in this file).
+# (it probes for a shell, which sftpd refuses, and for hash commands, which
+# sftpd answers, and records what it found in this file).
 printf '[127.0.0.1]:%s %s\n' "$PORT" "$(cut -d' ' -f1,2 "$T/keys/hk.pub")" >"$T/known_hosts"
 cat >"$T/rclone.conf" <<EOF
 [sluice]
@@ -91,7 +94,7 @@ else
 fi
 got=$("${RC[@]}" lsf --format "ps" --separator ";" sluice:up 2>"$T/lsf.err" | sort)
 t_is "$got" "$(listing "$L/up")" "rclone lsf lists the uploaded names and sizes"
-t_run "rclone check up (sizes)" "${RC[@]}" check "$L/up" sluice:up
+t_run "rclone check up (hashes)" "${RC[@]}" check "$L/up" sluice:up
 t_run "rclone check --download up (bytes)" "${RC[@]}" check --download "$L/up" sluice:up
 
 # --- download --------------------------------------------------------------
@@ -102,8 +105,35 @@ if same_files "$ROOT/down" "$L/down" g; then
 else
 	t_notok "downloaded files identical, byte for byte"
 fi
-t_run "rclone check down (sizes)" "${RC[@]}" check sluice:down "$L/down"
+t_run "rclone check down (hashes)" "${RC[@]}" check sluice:down "$L/down"
 t_run "rclone check --download down (bytes)" "${RC[@]}" check --download sluice:down "$L/down"
+
+# --- digests computed by sftpd ---------------------------------------------
+
+grep -q '^md5sum_command = md5sum$' "$T/rclone.conf" &&
+	grep -q '^sha1sum_command = sha1sum$' "$T/rclone.conf"
+t_is "$?" 0 "rclone found the md5sum and sha1sum commands (its configuration records them)"
+for tool in md5sum sha1sum; do
+	got=$("${RC[@]}" "$tool" sluice:up 2>"$T/last.out" | sort -k2)
+	want=$(cd "$L/up" && "$tool" f_* | sort -k2)
+	t_is "$got" "$want" "rclone $tool of the uploads equals coreutils' $tool of the originals"
+done
+n=$(grep -c 'hash command for tester: md5sum ' "$LOG")
+if [ "$n" -ge 6 ]; then
+	t_ok "sftpd computed the MD5 of every upload ($n requests)"
+else
+	t_notok "sftpd computed the MD5 of every upload ($n requests)"
+fi
+# The same size, one byte changed on the server: only a digest sees it.
+cp "$ROOT/up/f_300000" "$T/f_300000.saved"
+printf 'X' | dd of="$ROOT/up/f_300000" bs=1 seek=150000 conv=notrunc status=none
+if "${RC[@]}" check "$L/up" sluice:up >"$T/last.out" 2>&1; then
+	t_notok "rclone check finds a file changed on the server with its size kept"
+else
+	grep -q 'f_300000' "$T/last.out"
+	t_is "$?" 0 "rclone check finds a file changed on the server with its size kept"
+fi
+cp "$T/f_300000.saved" "$ROOT/up/f_300000"
 
 # --- chunk_size 255k, as rclone's manual suggests for OpenSSH servers --------
 
