@@ -31,6 +31,9 @@ const struct sftp_op sftp_ext_table[] = {
     {0, "copy-data", sftp_op_copy_data, SFTP_WRITES, "1"},
     {0, "home-directory", sftp_op_home_directory, SFTP_READS, "1"},
     {0, "users-groups-by-id@openssh.com", sftp_op_users_groups, SFTP_READS, "1"},
+    {0, "check-file-handle", sftp_op_check_file_handle, SFTP_READS, "1"},
+    {0, "check-file-name", sftp_op_check_file_name, SFTP_READS, "1"},
+    {0, "check-file", sftp_op_check_file_handle, SFTP_READS, "1"}, /* paramiko's name */
 };
 const size_t sftp_ext_count = ARRAY_LEN(sftp_ext_table);
 

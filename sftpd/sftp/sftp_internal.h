@@ -237,5 +237,6 @@ sftp_handler sftp_op_open, sftp_op_close, sftp_op_read, sftp_op_write, sftp_op_f
     sftp_op_fsetstat, sftp_op_opendir, sftp_op_readdir;
 sftp_handler sftp_op_lstat, sftp_op_stat, sftp_op_setstat, sftp_op_remove, sftp_op_mkdir,
     sftp_op_rmdir, sftp_op_realpath, sftp_op_rename, sftp_op_readlink, sftp_op_symlink;
+sftp_handler sftp_op_check_file_handle, sftp_op_check_file_name; /* sftp_check.c */
 
 #endif

@@ -121,7 +121,7 @@ check("CLOSE with trailing bytes: OK", s.status(s.recv(), 14) == 0)
 s.send(bytes([200]) + u32(15) + sstr(b"limits@openssh.com") + TRAIL)
 m = s.recv()
 check("limits@openssh.com with trailing bytes: a reply", m is not None and m[0] == 201)
-s.send(bytes([200]) + u32(16) + sstr(b"check-file-name") + sstr(b"t.bin"))
+s.send(bytes([200]) + u32(16) + sstr(b"no-such-extension@example.com") + sstr(b"t.bin"))
 check("an extension sftpd does not have: OP_UNSUPPORTED", s.status(s.recv(), 16) == 8)
 
 # channel and global requests with names no server knows, an unassigned

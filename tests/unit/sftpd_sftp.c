@@ -233,7 +233,7 @@ static void test_init(void)
 	       wire_get_cstring(&rin, data, sizeof data))
 		for (i = 0; i < sftp_ext_count; i++)
 			if (!strcmp(name, sftp_ext_table[i].name)) found++;
-	is_int(found, 11, "all 11 extensions advertised");
+	is_int(found, 14, "all 14 extensions advertised");
 	ok(wire_done(&rin), "VERSION fully parsed");
 	pkt(SSH_FXP_INIT);
 	wire_put_u32(&pb, 3);
