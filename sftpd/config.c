@@ -66,6 +66,9 @@ const struct conf_var sftpd_conf_table[CF_COUNT] = {
     [CF_HASH_COMMANDS] = {"SFTPD_HASH_COMMANDS", CONF_BOOL, "yes", 0, 1, 0,
 			  "answer the exec requests md5sum, sha1sum and sha256sum (rclone's "
 			  "checks) with digests sftpd computes itself; no: refused"},
+    [CF_RATE_LIMIT] = {"SFTPD_RATE_LIMIT", CONF_BYTES, "0", 0, 1ull << 40, 0,
+		       "bytes per second a session's channel data may move in each direction "
+		       "(uploads, downloads), with K M G; 0: no limit"},
     [CF_LOG_LEVEL] = {"SFTPD_LOG_LEVEL", CONF_ENUM, "info", 0, 0, "info,debug", "log verbosity"},
     [CF_PRIVSEP_USER] = {"SFTPD_PRIVSEP_USER", CONF_STRING, "sluice", 0, 0, 0,
 			 "unprivileged account of the pre-authentication process and the signer "

@@ -92,6 +92,9 @@ static void load_config(struct session *s, int serving)
 		if (serving) early_disconnect("server configuration error");
 		exit(EXIT_USAGE);
 	}
+	rate_init(&s->rate_up, s->cf[CF_RATE_LIMIT].num);
+	rate_init(&s->rate_down, s->cf[CF_RATE_LIMIT].num);
+	s->throttle_ms = -1;
 }
 
 /* Group exchange needs the moduli file in processes that cannot open it

@@ -166,7 +166,8 @@ static int handle_data(struct session *s, struct wire_in *in, int extended)
 	}
 	/* Straight from the packet when nothing waits before these bytes. */
 	if (!buf_used(&ch->in)) {
-		size_t taken = ch->app->input(ch->ctx, p, n);
+		size_t taken = ch->app->input(ch->ctx, p, rate_allowed(&s->rate_up, n));
+		rate_take(&s->rate_up, taken);
 		ch->consumed += (uint32_t)taken;
 		p += taken;
 		n -= (uint32_t)taken;
@@ -259,11 +260,23 @@ int channel_handle(struct session *s, uint8_t type, const unsigned char *p, size
 }
 
 /* Moves queued client bytes into the app; returns bytes moved. */
-static size_t feed(struct channel *ch)
+/* A direction out of tokens: the loop comes back when it has some. */
+static void throttled(struct session *s, struct rate_bucket *b)
+{
+	int ms = rate_wait_ms(b);
+	if (s->throttle_ms < 0 || ms < s->throttle_ms) s->throttle_ms = ms;
+}
+
+static size_t feed(struct session *s, struct channel *ch)
 {
 	size_t n = buf_used(&ch->in);
 	if (!n) return 0;
+	if (!(n = rate_allowed(&s->rate_up, n))) {
+		throttled(s, &s->rate_up);
+		return 0;
+	}
 	n = ch->app->input(ch->ctx, buf_data(&ch->in), n);
+	rate_take(&s->rate_up, n);
 	buf_consume(&ch->in, n);
 	ch->consumed += (uint32_t)n;
 	return n;
@@ -284,6 +297,10 @@ static size_t drain(struct session *s, struct channel *ch)
 		if (n > ch->remote_window) n = ch->remote_window;
 		if (n > ch->remote_max_packet) n = ch->remote_max_packet;
 		if (n > SSH_CHANNEL_MAX_PACKET) n = SSH_CHANNEL_MAX_PACKET;
+		if (!(n = rate_allowed(&s->rate_down, n))) {
+			throttled(s, &s->rate_down);
+			break;
+		}
 		if (!packet_begin(s, &w, SSH_MSG_CHANNEL_DATA, 9 + n))
 			log_die(EXIT_SYSTEM, "out of memory");
 		wire_put_u32(&w, ch->remote_id);
@@ -298,6 +315,7 @@ static size_t drain(struct session *s, struct channel *ch)
 		wire_patch_u32(&w, at, (uint32_t)n);
 		if (!packet_end(s, &w)) log_die(EXIT_SYSTEM, "unable to send: %s", strerror(errno));
 		ch->remote_window -= (uint32_t)n;
+		rate_take(&s->rate_down, n);
 		sent += n;
 	}
 	return sent;
@@ -341,7 +359,7 @@ static int pump_one(struct session *s, struct channel *ch)
 	if (ch->exit_sent) return 1;
 	do {
 		int r;
-		progress = feed(ch) > 0;
+		progress = feed(s, ch) > 0;
 		r = ch->app->run(ch->ctx, ch->eof_in && !buf_used(&ch->in));
 		if (!r) return finish(s, ch, 1);
 		if (r == 2) s->app_busy = 1;
@@ -357,6 +375,7 @@ static int pump_one(struct session *s, struct channel *ch)
 int channel_pump(struct session *s)
 {
 	s->app_busy = 0;
+	s->throttle_ms = -1;
 	for (unsigned i = 0; i < s->max_channels; i++) {
 		struct channel *ch = &s->channels[i];
 		if (ch->state == CHANNEL_FREE) continue;

@@ -132,7 +132,10 @@ static int poll_timeout_ms(const struct session *s, time_t now)
 		long a = (long)(from + (time_t)s->alive_interval - now);
 		if (a < t) t = a;
 	}
-	return t <= 0 ? 0 : (int)(t > 3600 ? 3600000 : t * 1000);
+	if (t <= 0) return 0;
+	if (s->authed && s->throttle_ms >= 0 && s->throttle_ms < (t > 3600 ? 3600000 : t * 1000))
+		return s->throttle_ms;
+	return (int)(t > 3600 ? 3600000 : t * 1000);
 }
 
 /* SFTPD_CLIENT_ALIVE, as OpenSSH's ClientAliveInterval/CountMax: after

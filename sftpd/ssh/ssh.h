@@ -218,6 +218,17 @@ struct channel_app {
 	void (*free)(void *ctx);
 };
 
+/* rate.c: SFTPD_RATE_LIMIT, bytes per second in one direction (0: none). */
+struct rate_bucket {
+	uint64_t rate, burst, tokens, last_ns;
+};
+void rate_init(struct rate_bucket *b, uint64_t bytes_per_second);
+/* How many of want bytes may move now. */
+size_t rate_allowed(struct rate_bucket *b, size_t want);
+void rate_take(struct rate_bucket *b, size_t n);
+/* Milliseconds until a useful amount may move (0: now or no limit). */
+int rate_wait_ms(struct rate_bucket *b);
+
 struct channel {
 	enum channel_state state;
 	uint32_t remote_id, remote_window, remote_max_packet;
@@ -262,6 +273,8 @@ struct session {
 	time_t alive_sent_at;
 	int closing;  /* disconnect sent; flush and exit */
 	int app_busy; /* a channel app has more work: poll without waiting */
+	struct rate_bucket rate_up, rate_down; /* SFTPD_RATE_LIMIT */
+	int throttle_ms; /* ms until a throttled channel may move again (-1: none) */
 	int exit_code;
 };
 

@@ -4,7 +4,10 @@
 # within the limit arrives whole, one past it fails with the server's
 # message, leaves at most the limit on disk and is recorded as aborted;
 # a truncate past it (paramiko) is refused too; the session goes on.
-# Prints TAP.
+# SFTPD_RATE_LIMIT: with 256K, a 1 MiB download and upload (sftp, scp -O)
+# arrive whole and take at least the time the rate allows (3.4 s after
+# the bucket's first 128 KiB), not much more; a session without the limit
+# moves the same file far faster.  Prints TAP.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -104,5 +107,35 @@ PYEOF
 else
 	t_skip "a truncate past the limit" "python3-paramiko is not installed"
 fi
+
+# --- SFTPD_RATE_LIMIT --------------------------------------------------------
+
+sed "s|SFTPD_MAX_UPLOAD_BYTES=$LIMIT|SFTPD_RATE_LIMIT=256K|" "$T/srv" >"$T/srv_rate"
+chmod 755 "$T/srv_rate"
+head -c 1048576 /dev/urandom >"$T/root/mib"
+[ "$(id -u)" = 0 ] && chown "$ACC_UID:$ACC_GID" "$T/root/mib"
+# timed NAME COMMAND...: runs it, prints the seconds it took (two decimals)
+timed() {
+	_s=$(date +%s%N)
+	"$@" >"$T/out" 2>&1 || echo "failed: $*" >>"$T/out"
+	_e=$(date +%s%N)
+	awk -v n=$((_e - _s)) 'BEGIN { printf "%.2f", n / 1e9 }'
+}
+# within MIN MAX SECONDS: MIN <= SECONDS <= MAX
+within() { awk -v a="$1" -v b="$2" -v x="$3" 'BEGIN { exit !(x >= a && x <= b) }'; }
+RSSHO=(-o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+	-i "$T/keys/uk" -o "ProxyCommand=$T/srv_rate")
+sec=$(timed timeout 60 sftp "${RSSHO[@]}" tester@x:mib "$T/local/mib.down")
+cmp -s "$T/root/mib" "$T/local/mib.down" && within 3.3 9 "$sec"
+t_is "$?" 0 "256K: sftp downloads 1 MiB whole in 3.3 to 9 s (took $sec s)"
+sec=$(timed timeout 60 sftp "${RSSHO[@]}" -b - tester@x <<<"put $T/local/mib.down mib.up")
+cmp -s "$T/root/mib" "$T/root/mib.up" && within 3.3 9 "$sec"
+t_is "$?" 0 "256K: sftp uploads 1 MiB whole in 3.3 to 9 s (took $sec s)"
+sec=$(timed timeout 60 scp -O "${RSSHO[@]}" tester@x:mib "$T/local/mib.scp")
+cmp -s "$T/root/mib" "$T/local/mib.scp" && within 3.3 9 "$sec"
+t_is "$?" 0 "256K: scp -O downloads 1 MiB whole in 3.3 to 9 s (took $sec s)"
+sec=$(timed timeout 60 sftp "${SSHO[@]}" tester@x:mib "$T/local/mib.free")
+cmp -s "$T/root/mib" "$T/local/mib.free" && within 0 2.5 "$sec"
+t_is "$?" 0 "no limit: the same download in under 2.5 s (took $sec s)"
 
 t_done
