@@ -4,6 +4,7 @@
  * packet buffer. */
 #include <errno.h>
 #include <string.h>
+#include "log/log.h"
 #include "algorithms.h"
 #include "ssh.h"
 
@@ -67,6 +68,7 @@ void cipher_free(struct cipher_state *c)
 {
 	if (c->kind == CIPHER_GCM) algo_gcm_free(&c->gcm);
 	if (c->kind == CIPHER_CTR) algo_ctr_free(&c->ctr);
+	if (c->chacha_evp_on) algo_chacha_evp_free(&c->chacha_evp);
 	algo_wipe(c, sizeof *c);
 }
 
@@ -92,17 +94,55 @@ void cipher_ctr_position(const struct cipher_state *c, unsigned char iv[16])
 	}
 }
 
+/* After this much traffic in one direction chacha20-poly1305 moves from
+ * libsodium to libcrypto's faster code (algo_chacha_evp.c): a session that
+ * moves little never pays libcrypto's start-up.  The packets do not
+ * depend on which library made them. */
+#define CHACHA_EVP_AFTER (4u << 20)
+
+static void chacha_count(struct cipher_state *c, size_t len)
+{
+	c->chacha_bytes += len;
+	if (c->chacha_evp_tried || c->chacha_bytes < CHACHA_EVP_AFTER) return;
+	c->chacha_evp_tried = 1;
+	c->chacha_evp_on = algo_chacha_evp_init(&c->chacha_evp);
+	if (c->chacha_evp_on)
+		log_debug("chacha20-poly1305: libcrypto's code from here on (%llu bytes so far)",
+			  (unsigned long long)c->chacha_bytes);
+	else
+		log_warn("chacha20-poly1305: libcrypto's code unavailable, staying on libsodium");
+}
+
+static int chacha_xor(struct cipher_state *c, unsigned char *out, const unsigned char *in, size_t n,
+		      const unsigned char nonce[8], uint64_t counter, const unsigned char key[32])
+{
+	if (c->chacha_evp_on)
+		return algo_chacha20_xor_evp(&c->chacha_evp, out, in, n, nonce, counter, key) ||
+		       (errno = EIO, 0);
+	algo_chacha20_xor(out, in, n, nonce, counter, key);
+	return 1;
+}
+
+static int chacha_tag(struct cipher_state *c, unsigned char tag[16], const unsigned char *in,
+		      size_t n, const unsigned char key[32])
+{
+	if (c->chacha_evp_on)
+		return algo_poly1305_evp(&c->chacha_evp, tag, in, n, key) || (errno = EIO, 0);
+	algo_poly1305(tag, in, n, key);
+	return 1;
+}
+
 static void chacha_nonce(unsigned char nonce[8], uint32_t seq)
 {
 	memset(nonce, 0, 4);
 	wire_store_u32(nonce + 4, seq);
 }
 
-static void chacha_polykey(const struct cipher_state *c, const unsigned char nonce[8],
-			   unsigned char pk[32])
+static int chacha_polykey(struct cipher_state *c, const unsigned char nonce[8],
+			  unsigned char pk[32])
 {
 	memset(pk, 0, 32);
-	algo_chacha20_xor(pk, pk, 32, nonce, 0, c->key);
+	return chacha_xor(c, pk, pk, 32, nonce, 0, c->key);
 }
 
 static void gcm_next_iv(struct cipher_state *c)
@@ -122,18 +162,19 @@ static void mac_compute(const struct cipher_state *c, uint32_t seq, const unsign
 int cipher_seal(struct cipher_state *c, uint32_t seq, unsigned char *pkt, size_t len)
 {
 	unsigned char nonce[8], pk[32];
+	int good;
 
 	switch (c->kind) {
 	case CIPHER_NONE:
 		return 1;
 	case CIPHER_CHACHAPOLY:
+		chacha_count(c, len);
 		chacha_nonce(nonce, seq);
-		algo_chacha20_xor(pkt, pkt, 4, nonce, 0, c->key + 32);
-		algo_chacha20_xor(pkt + 4, pkt + 4, len - 4, nonce, 1, c->key);
-		chacha_polykey(c, nonce, pk);
-		algo_poly1305(pkt + len, pkt, len, pk);
+		good = chacha_xor(c, pkt, pkt, 4, nonce, 0, c->key + 32) &&
+		       chacha_xor(c, pkt + 4, pkt + 4, len - 4, nonce, 1, c->key) &&
+		       chacha_polykey(c, nonce, pk) && chacha_tag(c, pkt + len, pkt, len, pk);
 		algo_wipe(pk, sizeof pk);
-		return 1;
+		return good;
 	case CIPHER_GCM:
 		if (!algo_gcm_seal(&c->gcm, c->iv, pkt, 4, pkt + 4, len - 4, pkt + len))
 			return (errno = EIO, 0);
@@ -168,7 +209,7 @@ int cipher_peek_length(struct cipher_state *c, uint32_t seq, unsigned char *pkt,
 	if (avail < 4) return (errno = EAGAIN, 0);
 	if (c->kind == CIPHER_CHACHAPOLY) {
 		chacha_nonce(nonce, seq);
-		algo_chacha20_xor(lenb, pkt, 4, nonce, 0, c->key + 32);
+		if (!chacha_xor(c, lenb, pkt, 4, nonce, 0, c->key + 32)) return 0;
 		*pktlen = wire_load_u32(lenb);
 	} else {
 		*pktlen = wire_load_u32(pkt);
@@ -187,13 +228,13 @@ int cipher_open(struct cipher_state *c, uint32_t seq, unsigned char *pkt, uint32
 	case CIPHER_NONE:
 		return 1;
 	case CIPHER_CHACHAPOLY:
+		chacha_count(c, len);
 		chacha_nonce(nonce, seq);
-		chacha_polykey(c, nonce, pk);
-		good = algo_poly1305_verify(pkt + len, pkt, len, pk);
+		good = chacha_polykey(c, nonce, pk) && chacha_tag(c, mac, pkt, len, pk) &&
+		       algo_memeq(mac, pkt + len, 16);
 		algo_wipe(pk, sizeof pk);
 		if (!good) return 0;
-		algo_chacha20_xor(pkt + 4, pkt + 4, pktlen, nonce, 1, c->key);
-		return 1;
+		return chacha_xor(c, pkt + 4, pkt + 4, pktlen, nonce, 1, c->key);
 	case CIPHER_GCM:
 		good = algo_gcm_open(&c->gcm, c->iv, pkt, 4, pkt + 4, pktlen, pkt + len);
 		gcm_next_iv(c);

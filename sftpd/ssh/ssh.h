@@ -108,6 +108,9 @@ struct cipher_state {
 	struct algo_gcm gcm;
 	struct algo_ctr ctr;
 	struct algo_hmac hmac;
+	uint64_t chacha_bytes; /* chacha20-poly1305: bytes sealed or opened */
+	int chacha_evp_tried, chacha_evp_on;
+	struct algo_chacha_evp chacha_evp;
 };
 
 /* What a cipher or MAC name means; see cipher.c. */

@@ -405,6 +405,20 @@ for m in hmac-sha2-256-etm@openssh.com hmac-sha2-512-etm@openssh.com hmac-sha2-2
 	rekey_case "hand-over then rekeys, aes256-ctr + $m" -c aes256-ctr -o "MACs=$m" -o RekeyLimit=1M
 done
 rekey_case "hand-over then rekeys, compression" -C -o RekeyLimit=1M
+# Past 4 MiB in a direction chacha20-poly1305 moves to libcrypto's code:
+# 10 MiB each way without a rekey, both directions switched, bytes intact.
+rm -f "$ROOT/cc" "$L/cc_back"
+_l0=$(wc -l <"$LOG")
+sftp_batch "put $HUGE cc
+get cc cc_back" -c chacha20-poly1305@openssh.com >"$T/last.out" 2>&1
+_sw=$(tail -n +"$((_l0 + 1))" "$LOG" | grep -c "chacha20-poly1305: libcrypto's code from here on")
+if cmp -s "$HUGE" "$ROOT/cc" && cmp -s "$HUGE" "$L/cc_back" && [ "$_sw" = 2 ]; then
+	t_ok "chacha20-poly1305 past 4 MiB: libcrypto's code both ways, 10 MiB put+get identical"
+else
+	t_notok "chacha20-poly1305 past 4 MiB: libcrypto's code both ways, 10 MiB put+get identical ($_sw switches)"
+	t_diag_file "$T/last.out"
+fi
+rm -f "$ROOT/cc" "$L/cc_back"
 SRV_ENV=
 
 # Host keys: the client trusts only the expected key (strict checking), so
