@@ -1,5 +1,6 @@
 /* config: the table of every SFTPD_* variable: type, default, range, doc. */
 #include "config.h"
+#include "client_match.h"
 #include "authmethods.h"
 #include "ssh/algorithms.h"
 #include "ssh/ssh.h"
@@ -66,6 +67,12 @@ const struct conf_var sftpd_conf_table[CF_COUNT] = {
     [CF_HASH_COMMANDS] = {"SFTPD_HASH_COMMANDS", CONF_BOOL, "yes", 0, 1, 0,
 			  "answer the exec requests md5sum, sha1sum and sha256sum (rclone's "
 			  "checks) with digests sftpd computes itself; no: refused"},
+    [CF_CLIENT_MATCH] = {"SFTPD_CLIENT_MATCH", CONF_CHECKED, "", 0, 0,
+			 "rules PATTERN: ITEMS separated by ;",
+			 "per-client tuning: for the first rule whose glob pattern matches the "
+			 "client's version (after SSH-2.0-), the items window=BYTES, packet=BYTES "
+			 "and disable=ALG,...",
+			 client_match_check},
     [CF_RATE_LIMIT] = {"SFTPD_RATE_LIMIT", CONF_BYTES, "0", 0, 1ull << 40, 0,
 		       "bytes per second a session's channel data may move in each direction "
 		       "(uploads, downloads), with K M G; 0: no limit"},

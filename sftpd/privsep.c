@@ -168,8 +168,11 @@ static void run_network_child(struct session *s, const struct priv_sep *ids, int
 	socket(AF_INET, SOCK_STREAM, 0); /* tests: the sandbox must stop this */
 #endif
 	receive_init(s, init, sizeof init);
-	/* Version line and first KEXINIT leave in one write. */
-	if (!buf_append(&s->t.tx, v, strlen(v)) || !kex_send_init(s))
+	/* Version line and first KEXINIT leave in one write, unless
+	 * SFTPD_CLIENT_MATCH may change the offer: then KEXINIT waits for the
+	 * client's version line (connection.c). */
+	if (!buf_append(&s->t.tx, v, strlen(v)) ||
+	    (!s->cf[CF_CLIENT_MATCH].str[0] && !kex_send_init(s)))
 		log_die(EXIT_SYSTEM, "out of memory");
 	connection_serve(s);
 	hand_over(s);
@@ -299,6 +302,7 @@ __attribute__((noreturn)) static void run_session(struct session *s, struct moni
 		log_die(EXIT_BUG, "bad transport state from the network child: %s",
 			strerror(errno));
 	if (!buf_append(&s->t.rx, m->input, m->input_len)) log_die(EXIT_SYSTEM, "out of memory");
+	client_match_apply(s);
 	monitor_free(m);
 	/* The code of the key exchange, the login and the monitor goes back;
 	 * what serving runs faults back in. */

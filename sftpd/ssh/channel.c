@@ -74,13 +74,13 @@ static int handle_open(struct session *s, struct wire_in *in)
 	ch->remote_id = sender;
 	ch->remote_window = window;
 	ch->remote_max_packet = maxpacket;
-	ch->local_window = SSH_CHANNEL_WINDOW;
-	ch->in = (struct buf)BUF_ZERO(SSH_CHANNEL_WINDOW);
+	ch->local_window = ch->window_size = client_window(s);
+	ch->in = (struct buf)BUF_ZERO(ch->window_size);
 	if (!packet_begin(s, &w, SSH_MSG_CHANNEL_OPEN_CONFIRMATION, 32)) return 0;
 	wire_put_u32(&w, sender);
 	wire_put_u32(&w, i);
-	wire_put_u32(&w, SSH_CHANNEL_WINDOW);
-	wire_put_u32(&w, SSH_CHANNEL_MAX_PACKET);
+	wire_put_u32(&w, ch->window_size);
+	wire_put_u32(&w, client_packet(s));
 	return packet_end(s, &w);
 }
 
@@ -324,7 +324,7 @@ static size_t drain(struct session *s, struct channel *ch)
 static int window_adjust(struct session *s, struct channel *ch)
 {
 	struct wire_out w;
-	if (ch->consumed < SSH_CHANNEL_WINDOW / 2 || ch->eof_in) return 1;
+	if (ch->consumed < ch->window_size / 2 || ch->eof_in) return 1;
 	if (!packet_begin(s, &w, SSH_MSG_CHANNEL_WINDOW_ADJUST, 16)) return 0;
 	wire_put_u32(&w, ch->remote_id);
 	wire_put_u32(&w, ch->consumed);

@@ -96,6 +96,8 @@ static void process_input(struct session *s)
 			exit(EXIT_PEER);
 		}
 		log_debug("client version %s", s->kex.v_c);
+		client_match_apply(s);
+		if (!kex_send_init(s)) log_die(EXIT_SYSTEM, "unable to start key exchange");
 	}
 	while (!s->closing && buf_used(&s->t.tx) < SSH_TX_HIGH_WATER &&
 	       !(s->until_auth && s->authed)) {

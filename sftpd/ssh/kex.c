@@ -45,31 +45,45 @@ static void host_key_algs(const struct session *s, char *out, size_t cap)
 	}
 }
 
+/* One of our name-lists as offered to this client: the configured one
+ * without what SFTPD_CLIENT_MATCH disables for it (KEXINIT and the
+ * negotiation use the same). */
+static const char *offered(const struct session *s, const char *list, char *buf, size_t cap)
+{
+	if (!s->tuning.disable[0]) return list;
+	client_match_filter(list, s->tuning.disable, buf, cap);
+	return buf;
+}
+
 int kex_send_init(struct session *s)
 {
 	struct kex *k = &s->kex;
 	struct wire_out w;
-	char kexlist[1024], hk[256];
+	char kexlist[1100], kexbuf[1024], hkall[256], hk[256], cbuf[512], mbuf[512], zbuf[128];
 	unsigned char cookie[16];
-	const char *ciphers = s->cf[CF_CIPHERS].str, *macs = s->cf[CF_MACS].str;
+	const char *ciphers = offered(s, s->cf[CF_CIPHERS].str, cbuf, sizeof cbuf);
+	const char *macs = offered(s, s->cf[CF_MACS].str, mbuf, sizeof mbuf);
+	const char *comp = offered(s, s->cf[CF_COMPRESSION].str, zbuf, sizeof zbuf), *hks;
 	size_t start;
 
 	if (k->sent_kexinit) return 1;
-	snprintf(kexlist, sizeof kexlist, "%s%s", s->cf[CF_KEX].str,
+	snprintf(kexlist, sizeof kexlist, "%s%s",
+		 offered(s, s->cf[CF_KEX].str, kexbuf, sizeof kexbuf),
 		 k->done_once ? "" : ",ext-info-s,kex-strict-s-v00@openssh.com");
-	host_key_algs(s, hk, sizeof hk);
+	host_key_algs(s, hkall, sizeof hkall);
+	hks = offered(s, hkall, hk, sizeof hk);
 	algo_random(cookie, sizeof cookie);
 	if (!packet_begin(s, &w, SSH_MSG_KEXINIT, 4096)) return 0;
 	start = w.len - 1;
 	wire_put_bytes(&w, cookie, sizeof cookie);
 	wire_put_cstring(&w, kexlist);
-	wire_put_cstring(&w, hk);
+	wire_put_cstring(&w, hks);
 	wire_put_cstring(&w, ciphers);
 	wire_put_cstring(&w, ciphers);
 	wire_put_cstring(&w, macs);
 	wire_put_cstring(&w, macs);
-	wire_put_cstring(&w, s->cf[CF_COMPRESSION].str);
-	wire_put_cstring(&w, s->cf[CF_COMPRESSION].str);
+	wire_put_cstring(&w, comp);
+	wire_put_cstring(&w, comp);
 	wire_put_cstring(&w, "");
 	wire_put_cstring(&w, "");
 	wire_put_bool(&w, 0);
@@ -173,7 +187,7 @@ static int handle_kexinit(struct session *s, const unsigned char *p, size_t len)
 {
 	struct kex *k = &s->kex;
 	struct kexinit_lists *kl;
-	char name[128], hkname[128], hk[256], guess[128];
+	char name[128], hkname[128], hk[256], guess[128], list[1024];
 	int ok = 0;
 
 	if (k->got_kexinit) return (errno = EPROTO, 0);
@@ -201,13 +215,14 @@ static int handle_kexinit(struct session *s, const unsigned char *p, size_t len)
 	k->i_c_len = len;
 	k->got_kexinit = 1;
 
-	if (!negotiate(kl->l[0], s->cf[CF_KEX].str, name, sizeof name) ||
+	if (!negotiate(kl->l[0], offered(s, s->cf[CF_KEX].str, list, sizeof list), name,
+		       sizeof name) ||
 	    !(k->method = method_find(name))) {
 		ok = kex_fail(s, "key exchange");
 		goto out;
 	}
 	host_key_algs(s, hk, sizeof hk);
-	if (!negotiate(kl->l[1], hk, hkname, sizeof hkname)) {
+	if (!negotiate(kl->l[1], offered(s, hk, list, sizeof list), hkname, sizeof hkname)) {
 		ok = kex_fail(s, "host key algorithm");
 		goto out;
 	}
@@ -215,35 +230,41 @@ static int handle_kexinit(struct session *s, const unsigned char *p, size_t len)
 	k->host_sigalg = key_sigalg_fits(KEY_RSA, hkname)
 			     ? (!strcmp(hkname, "rsa-sha2-512") ? "rsa-sha2-512" : "rsa-sha2-256")
 			     : key_type_name(s->host_pub[k->host_key].type);
-	if (!negotiate(kl->l[2], s->cf[CF_CIPHERS].str, name, sizeof name) ||
+	if (!negotiate(kl->l[2], offered(s, s->cf[CF_CIPHERS].str, list, sizeof list), name,
+		       sizeof name) ||
 	    !(k->c2s = cipher_find(name, strlen(name)))) {
 		ok = kex_fail(s, "cipher");
 		goto out;
 	}
-	if (!negotiate(kl->l[3], s->cf[CF_CIPHERS].str, name, sizeof name) ||
+	if (!negotiate(kl->l[3], offered(s, s->cf[CF_CIPHERS].str, list, sizeof list), name,
+		       sizeof name) ||
 	    !(k->s2c = cipher_find(name, strlen(name)))) {
 		ok = kex_fail(s, "cipher");
 		goto out;
 	}
 	k->mac_c2s = k->mac_s2c = 0;
 	if (k->c2s->kind == CIPHER_CTR &&
-	    (!negotiate(kl->l[4], s->cf[CF_MACS].str, name, sizeof name) ||
+	    (!negotiate(kl->l[4], offered(s, s->cf[CF_MACS].str, list, sizeof list), name,
+			sizeof name) ||
 	     !(k->mac_c2s = mac_find(name, strlen(name))))) {
 		ok = kex_fail(s, "MAC");
 		goto out;
 	}
 	if (k->s2c->kind == CIPHER_CTR &&
-	    (!negotiate(kl->l[5], s->cf[CF_MACS].str, name, sizeof name) ||
+	    (!negotiate(kl->l[5], offered(s, s->cf[CF_MACS].str, list, sizeof list), name,
+			sizeof name) ||
 	     !(k->mac_s2c = mac_find(name, strlen(name))))) {
 		ok = kex_fail(s, "MAC");
 		goto out;
 	}
-	if (!negotiate(kl->l[6], s->cf[CF_COMPRESSION].str, name, sizeof name)) {
+	if (!negotiate(kl->l[6], offered(s, s->cf[CF_COMPRESSION].str, list, sizeof list), name,
+		       sizeof name)) {
 		ok = kex_fail(s, "compression");
 		goto out;
 	}
 	k->comp_c2s = compress_kind(name);
-	if (!negotiate(kl->l[7], s->cf[CF_COMPRESSION].str, name, sizeof name)) {
+	if (!negotiate(kl->l[7], offered(s, s->cf[CF_COMPRESSION].str, list, sizeof list), name,
+		       sizeof name)) {
 		ok = kex_fail(s, "compression");
 		goto out;
 	}

@@ -19,6 +19,7 @@
 #include <zlib.h>
 #include "buf.h"
 #include "../authmethods.h"
+#include "../client_match.h"
 #include "../config.h"
 #include "../sftp/sftp.h"
 
@@ -236,6 +237,7 @@ struct channel {
 	enum channel_state state;
 	uint32_t remote_id, remote_window, remote_max_packet;
 	uint32_t local_window; /* what the client may still send */
+	uint32_t window_size;  /* what it is topped up to */
 	uint32_t consumed;     /* bytes taken since the last window adjust */
 	int eof_in, eof_out, close_sent, close_received, exit_sent;
 	struct buf in;		       /* channel data not yet taken by the app */
@@ -266,6 +268,7 @@ struct session {
 	/* after authentication */
 	struct fs_root root;
 	struct sftp_options sftp_opt;
+	struct client_tuning tuning; /* SFTPD_CLIENT_MATCH */
 	char home_in_root[SLUICE_MAX_PATH];
 	struct channel channels[SSH_MAX_CHANNELS];
 	unsigned max_channels;
