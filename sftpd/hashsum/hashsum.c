@@ -18,6 +18,8 @@
  * every byte may be escaped, the newline. */
 #define HASHSUM_LINE_MAX (2 + 2 * 32 + 2 + 2 * SLUICE_MAX_PATH + 1)
 
+#define HASHSUM_ERR_MAX 4096 /* error text kept for the client; the log has all */
+
 static const struct {
 	const char *name;
 	const EVP_MD *(*md)(void);
@@ -39,6 +41,8 @@ struct hashsum {
 	unsigned char buf[64 * 1024];
 	char out[HASHSUM_LINE_MAX];
 	size_t out_len, out_at;
+	char err[HASHSUM_ERR_MAX]; /* for the client's stderr */
+	size_t err_len, err_at;
 };
 
 static int tool_index(const char *word, size_t len)
@@ -78,6 +82,21 @@ static unsigned check_words(struct hashsum *h, const char **why)
 	return first;
 }
 
+/* "TOOL: NAME: WHY" for the client's stderr, control characters shown as
+ * '?'; dropped when the buffer is full (the log keeps every line). */
+static void tell_client(struct hashsum *h, const char *name, const char *why)
+{
+	char line[SLUICE_MAX_PATH + 200];
+	int n = snprintf(line, sizeof line, "%s: %s%s%s\n", h->tool ? h->tool : "sftpd",
+			 name ? name : "", name ? ": " : "", why);
+
+	if (n < 0 || (size_t)n >= sizeof line || h->err_len + (size_t)n > sizeof h->err) return;
+	for (int i = 0; i < n - 1; i++)
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f) line[i] = '?';
+	memcpy(h->err + h->err_len, line, (size_t)n);
+	h->err_len += (size_t)n;
+}
+
 struct hashsum *hashsum_new(const struct fs_root *root, const char *cmd, size_t len,
 			    const char **why)
 {
@@ -110,6 +129,7 @@ struct hashsum *hashsum_new(const struct fs_root *root, const char *cmd, size_t 
 	if (*why) {
 		h->done = 1;
 		h->status = 1;
+		tell_client(h, "refused", *why);
 	}
 	return h;
 }
@@ -166,6 +186,7 @@ static void finish_digest(struct hashsum *h, const char *name)
 static void file_failed(struct hashsum *h, const char *name, const char *why)
 {
 	log_info("%s: %s: %s", h->tool, name, why);
+	tell_client(h, name, why);
 	h->status = 1;
 	if (h->fd >= 0) close(h->fd);
 	h->fd = -1;
@@ -245,6 +266,20 @@ size_t hashsum_output(struct hashsum *h, unsigned char *dst, size_t cap)
 	if (n > cap) n = cap;
 	memcpy(dst, h->out + h->out_at, n);
 	h->out_at += n;
+	return n;
+}
+
+size_t hashsum_err_pending(const struct hashsum *h)
+{
+	return h->err_len - h->err_at;
+}
+
+size_t hashsum_err_output(struct hashsum *h, unsigned char *dst, size_t cap)
+{
+	size_t n = h->err_len - h->err_at;
+	if (n > cap) n = cap;
+	memcpy(dst, h->err + h->err_at, n);
+	h->err_at += n;
 	return n;
 }
 

@@ -39,6 +39,10 @@ size_t hashsum_input(struct hashsum *h, const unsigned char *p, size_t n);
 enum hashsum_run_result hashsum_run(struct hashsum *h, int eof);
 size_t hashsum_pending(const struct hashsum *h);
 size_t hashsum_output(struct hashsum *h, unsigned char *dst, size_t cap);
+/* Error lines for the client's stderr ("md5sum: NAME: No such file or
+ * directory", a refusal's reason). */
+size_t hashsum_err_pending(const struct hashsum *h);
+size_t hashsum_err_output(struct hashsum *h, unsigned char *dst, size_t cap);
 /* 1 + *status (0, or 1 when any file failed) once all is sent. */
 int hashsum_finished(const struct hashsum *h, uint32_t *status);
 

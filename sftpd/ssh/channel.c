@@ -282,15 +282,21 @@ static size_t feed(struct session *s, struct channel *ch)
 	return n;
 }
 
-/* Sends as much of the app's output as the window, the peer's packet size
- * and our transmit queue allow, written by the app straight into the
- * packets; returns bytes sent. */
-static size_t drain(struct session *s, struct channel *ch)
+/* Sends as much of the app's output (err: its error text, as extended
+ * data of type 1, stderr) as the window, the peer's packet size and our
+ * transmit queue allow, written by the app straight into the packets;
+ * returns bytes sent. */
+static size_t drain_stream(struct session *s, struct channel *ch, int err)
 {
+	size_t (*pending)(const void *) = err ? ch->app->err_pending : ch->app->pending;
+	size_t (*output)(void *, unsigned char *, size_t) =
+	    err ? ch->app->err_output : ch->app->output;
 	size_t sent = 0, n;
+
+	if (!pending) return 0;
 	while (!s->kex.sent_kexinit && !buf_used(&s->t.deferred) &&
 	       buf_used(&s->t.tx) < SSH_TX_HIGH_WATER && ch->remote_window &&
-	       (n = ch->app->pending(ch->ctx)) > 0) {
+	       (n = pending(ch->ctx)) > 0) {
 		struct wire_out w;
 		unsigned char *dst;
 		size_t at;
@@ -301,15 +307,17 @@ static size_t drain(struct session *s, struct channel *ch)
 			throttled(s, &s->rate_down);
 			break;
 		}
-		if (!packet_begin(s, &w, SSH_MSG_CHANNEL_DATA, 9 + n))
+		if (!packet_begin(s, &w, err ? SSH_MSG_CHANNEL_EXTENDED_DATA : SSH_MSG_CHANNEL_DATA,
+				  13 + n))
 			log_die(EXIT_SYSTEM, "out of memory");
 		wire_put_u32(&w, ch->remote_id);
+		if (err) wire_put_u32(&w, SSH_EXTENDED_DATA_STDERR);
 		at = w.len;
 		wire_put_u32(&w, 0);
 		dst = wire_put_reserve(&w, n);
 		if (!dst) log_die(EXIT_BUG, "channel packet larger than its room");
 		/* Nothing is committed before packet_end: an empty packet is dropped. */
-		n = ch->app->output(ch->ctx, dst, n);
+		n = output(ch->ctx, dst, n);
 		if (!n) break;
 		w.len = at + 4 + n;
 		wire_patch_u32(&w, at, (uint32_t)n);
@@ -319,6 +327,11 @@ static size_t drain(struct session *s, struct channel *ch)
 		sent += n;
 	}
 	return sent;
+}
+
+static size_t drain(struct session *s, struct channel *ch)
+{
+	return drain_stream(s, ch, 1) + drain_stream(s, ch, 0);
 }
 
 static int window_adjust(struct session *s, struct channel *ch)
@@ -367,6 +380,7 @@ static int pump_one(struct session *s, struct channel *ch)
 	} while (progress);
 	if (!window_adjust(s, ch)) return 0;
 	if (!ch->app->pending(ch->ctx) &&
+	    !(ch->app->err_pending && ch->app->err_pending(ch->ctx)) &&
 	    ch->app->finished(ch->ctx, ch->eof_in && !buf_used(&ch->in), &status))
 		return finish(s, ch, status);
 	return 1;

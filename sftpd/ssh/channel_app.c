@@ -63,8 +63,14 @@ static void sftp_app_free(void *ctx)
 }
 
 static const struct channel_app channel_app_sftp = {
-    "sftp",	     sftp_app_input,	sftp_app_run, sftp_app_pending,
-    sftp_app_output, sftp_app_finished, sftp_app_free};
+    .name = "sftp",
+    .input = sftp_app_input,
+    .run = sftp_app_run,
+    .pending = sftp_app_pending,
+    .output = sftp_app_output,
+    .finished = sftp_app_finished,
+    .free = sftp_app_free,
+};
 
 int channel_start_sftp(struct session *s, struct channel *ch)
 {
@@ -115,8 +121,14 @@ static void scp_app_free(void *ctx)
 }
 
 static const struct channel_app channel_app_scp = {
-    "scp",	    scp_app_input,    scp_app_run, scp_app_pending,
-    scp_app_output, scp_app_finished, scp_app_free};
+    .name = "scp",
+    .input = scp_app_input,
+    .run = scp_app_run,
+    .pending = scp_app_pending,
+    .output = scp_app_output,
+    .finished = scp_app_finished,
+    .free = scp_app_free,
+};
 
 /* --- md5sum, sha1sum, sha256sum ----------------------------------------- */
 
@@ -151,9 +163,27 @@ static void hashsum_app_free(void *ctx)
 	hashsum_free(ctx);
 }
 
+static size_t hashsum_app_err_pending(const void *ctx)
+{
+	return hashsum_err_pending(ctx);
+}
+
+static size_t hashsum_app_err_output(void *ctx, unsigned char *dst, size_t cap)
+{
+	return hashsum_err_output(ctx, dst, cap);
+}
+
 static const struct channel_app channel_app_hashsum = {
-    "hashsum",		hashsum_app_input,    hashsum_app_run, hashsum_app_pending,
-    hashsum_app_output, hashsum_app_finished, hashsum_app_free};
+    .name = "hashsum",
+    .input = hashsum_app_input,
+    .run = hashsum_app_run,
+    .pending = hashsum_app_pending,
+    .output = hashsum_app_output,
+    .finished = hashsum_app_finished,
+    .free = hashsum_app_free,
+    .err_pending = hashsum_app_err_pending,
+    .err_output = hashsum_app_err_output,
+};
 
 /* A printable, shortened copy of a client's command for the log. */
 static const char *exec_printable(char *buf, size_t cap, const char *cmd, size_t len)

@@ -23,6 +23,8 @@
 #include "../config.h"
 #include "../sftp/sftp.h"
 
+#define SSH_EXTENDED_DATA_STDERR 1 /* RFC 4254 s5.2 */
+
 /* packet_length ceiling; RFC 4253 s6.1 lets the server choose it */
 #define SSH_MAX_PACKET (256u * 1024)
 #define SSH_MAX_PAYLOAD (SSH_MAX_PACKET - 64)
@@ -220,6 +222,9 @@ struct channel_app {
 	 * client's EOF came and input took every byte. */
 	int (*finished)(void *ctx, int eof, uint32_t *status);
 	void (*free)(void *ctx);
+	/* Optional (NULL: none): error text for the client's stderr. */
+	size_t (*err_pending)(const void *ctx);
+	size_t (*err_output)(void *ctx, unsigned char *dst, size_t cap);
 };
 
 /* rate.c: SFTPD_RATE_LIMIT, bytes per second in one direction (0: none). */

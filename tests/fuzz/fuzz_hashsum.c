@@ -57,6 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (hashsum_run(h, 1) == HASHSUM_FAILED) break;
 		while (hashsum_pending(h))
 			if (hashsum_output(h, out, sizeof out) == 0) abort();
+		while (hashsum_err_pending(h))
+			if (hashsum_err_output(h, out, sizeof out) == 0) abort();
 	}
 	hashsum_free(h);
 	return 0;

@@ -18,6 +18,7 @@
 
 static char rootdir[] = "/tmp/sftpd_hashsum.XXXXXX";
 static struct fs_root root = FS_ROOT_ZERO;
+static char err[8192]; /* the stderr text of the last run */
 
 static void bail_out(const char *what)
 {
@@ -40,7 +41,7 @@ static void put_file(const char *rel, const void *data, size_t len)
 static int run(const char *cmd, const char *input, char *out, size_t cap, const char **why)
 {
 	struct hashsum *h = hashsum_new(&root, cmd, strlen(cmd), why);
-	size_t got = 0;
+	size_t got = 0, errlen = 0;
 	uint32_t status;
 	int rounds;
 
@@ -50,9 +51,12 @@ static int run(const char *cmd, const char *input, char *out, size_t cap, const 
 		enum hashsum_run_result r = hashsum_run(h, 1);
 		if (r == HASHSUM_FAILED) break;
 		got += hashsum_output(h, (unsigned char *)out + got, cap - 1 - got);
+		errlen +=
+		    hashsum_err_output(h, (unsigned char *)err + errlen, sizeof err - 1 - errlen);
 		if (hashsum_finished(h, &status)) break;
 	}
 	out[got] = 0;
+	err[errlen] = 0;
 	hashsum_free(h);
 	return rounds == 10000 ? -2 : (int)status;
 }
@@ -73,8 +77,8 @@ static void refused(const char *cmd, const char *want)
 	const char *why = 0;
 	int st = run(cmd, 0, out, sizeof out, &why);
 
-	ok(st == 1 && !out[0] && why && strstr(why, want), "%s: refused (%s)", cmd,
-	   why ? why : "accepted");
+	ok(st == 1 && !out[0] && why && strstr(why, want) && !strncmp(err, "sftpd: refused: ", 16),
+	   "%s: refused (%s), said on stderr", cmd, why ? why : "accepted");
 }
 
 static void test_is_hashsum(void)
@@ -127,6 +131,7 @@ static void test_digests(void)
 	expect("md5sum -- -dash", 0, 0, "d41d8cd98f00b204e9800998ecf8427e  -dash\n");
 	expect("md5sum 'back\\slash'", 0, 0, "\\d41d8cd98f00b204e9800998ecf8427e  back\\\\slash\n");
 	expect("md5sum missing abc.txt", 0, 1, "900150983cd24fb0d6963f7d28e17f72  abc.txt\n");
+	is_str(err, "md5sum: missing: No such file or directory\n", "the client's stderr names it");
 	expect("md5sum dir abc.txt", 0, 1, "900150983cd24fb0d6963f7d28e17f72  abc.txt\n");
 	expect("md5sum fifo", 0, 1, "");
 	confined();
