@@ -17,6 +17,7 @@
 #                       separation), measured the same way in a column
 #                       "sftpd (base)" with the difference sftpd - base
 #   BENCH_SCP=0         skip the legacy scp (scp -O) rows
+#   BENCH_IDLE_MANY=8   idle sessions held at once for the per-session PSS row
 # The scp -O rows need an account with a shell (OpenSSH runs scp(1) through
 # it): as root a system user sluice-bench is made for the run and removed
 # after it (an existing one is used and kept).
@@ -385,6 +386,52 @@ idle_pss() { # SERVER: PSS of the server side of an idle, logged-in session
 	wait "$_cp" 2>/dev/null
 }
 
+# idle_pss_many SERVER: BENCH_IDLE_MANY (8) idle logged-in sessions at
+# once; the PSS of all their server processes divided by their number, into
+# R[manypss,SERVER]: what one more session costs a host that serves many,
+# where sessions of one build share its code pages.  (A lone session's PSS
+# also depends on which other processes of the machine map the same
+# libraries.)
+idle_pss_many() {
+	_s=$1
+	_k=${BENCH_IDLE_MANY:-8}
+	_cps=
+	rm -f "$B/many.pids"
+	printf '#!/bin/sh\necho $$ >>%s\nexec %s "$@"\n' "$B/many.pids" "$B/pid_$_s" >"$B/many_$_s"
+	chmod 755 "$B/many_$_s"
+	for _i in $(seq "$_k"); do
+		rm -f "$B/many$_i.fifo" "$B/many$_i.out"
+		mkfifo "$B/many$_i.fifo"
+		timeout 120 sftp "${SSHO[@]}" -o "ProxyCommand=$B/many_$_s" "$ACC@bench-$_s" \
+			<"$B/many$_i.fifo" >"$B/many$_i.out" 2>&1 &
+		_cps="$_cps $!"
+		eval "exec $((20 + _i))>\"\$B/many\$_i.fifo\""
+		echo pwd >&$((20 + _i))
+	done
+	_i=0
+	while [ "$(grep -l 'Remote working directory' "$B"/many*.out 2>/dev/null | wc -l)" -lt "$_k" ] &&
+		[ $_i -lt 400 ]; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	sleep 0.5
+	_tot=0
+	_n=0
+	for _p in $(cat "$B/many.pids" 2>/dev/null); do
+		_v=$(pss_tree "$_p")
+		[ -n "$_v" ] || continue
+		_tot=$((_tot + _v))
+		_n=$((_n + 1))
+	done
+	[ "$_n" = "$_k" ] && R[manypss,$_s]=$((_tot / _k))
+	for _i in $(seq "$_k"); do
+		echo bye >&$((20 + _i))
+		eval "exec $((20 + _i))>&-"
+	done
+	# shellcheck disable=SC2086 # the client PIDs, one word each
+	wait $_cps 2>/dev/null
+}
+
 # phases: where each server's CPU goes in one session (connect, key login,
 # ls, quit), from exec to exit: BENCH_PHASE_SESSIONS sessions (default 20)
 # under `perf record -g -e cpu-clock`, sorted into phases by
@@ -582,6 +629,7 @@ for s in $SERVERS; do
 	echo "bench: $s: memory before authentication and of an idle session"
 	preauth_pss "$s"
 	idle_pss "$s"
+	idle_pss_many "$s"
 done
 
 # --- the table ---------------------------------------------------------------
@@ -629,6 +677,7 @@ row "PSS before authentication (KiB)" prepss "lower"
 row "server processes before authentication" preprocs "lower"
 row "PSS of an idle session (KiB)" idlepss "lower"
 row "server processes per idle session" idleprocs "lower"
+row "PSS per idle session, ${BENCH_IDLE_MANY:-8} at once (KiB)" manypss "lower"
 echo
 for s in $SERVERS; do
 	printf '%-12s before authentication: %s; idle session: %s\n' "$s" "${N[pre,$s]:--}" "${N[idle,$s]:--}"
