@@ -31,15 +31,29 @@ static int ask_verdict(int mon, const struct wire_out *req, int *accepted, int *
 	return 1;
 }
 
-int authority_sign(int mon, uint32_t kex_number, unsigned key_index, const char *sigalg,
-		   const unsigned char *hash, size_t len, unsigned char *sig, size_t *siglen)
+/* Sends req, expects MON_SIGNATURE, copies the signature blob out. */
+static int ask_signature(int mon, const struct wire_out *req, unsigned char *sig, size_t *siglen)
 {
-	unsigned char req[256], reply[1 + 4 + KEY_SIG_MAX];
-	struct wire_out w;
+	unsigned char reply[1 + 4 + KEY_SIG_MAX];
 	struct wire_in in;
 	const unsigned char *p;
 	uint32_t n;
 	size_t got;
+
+	if (!ask(mon, req, MON_SIGNATURE, reply, sizeof reply, &got)) return 0;
+	wire_in_init(&in, reply + 1, got - 1);
+	wire_get_string(&in, &p, &n);
+	if (!wire_done(&in) || n > KEY_SIG_MAX) return (errno = EPROTO, 0);
+	memcpy(sig, p, n);
+	*siglen = n;
+	return 1;
+}
+
+int authority_sign(int mon, uint32_t kex_number, unsigned key_index, const char *sigalg,
+		   const unsigned char *hash, size_t len, unsigned char *sig, size_t *siglen)
+{
+	unsigned char req[256];
+	struct wire_out w;
 
 	wire_out_init(&w, req, sizeof req);
 	wire_put_u8(&w, MON_SIGN);
@@ -47,13 +61,20 @@ int authority_sign(int mon, uint32_t kex_number, unsigned key_index, const char 
 	wire_put_u32(&w, key_index);
 	wire_put_cstring(&w, sigalg);
 	wire_put_string(&w, hash, len);
-	if (!ask(mon, &w, MON_SIGNATURE, reply, sizeof reply, &got)) return 0;
-	wire_in_init(&in, reply + 1, got - 1);
-	wire_get_string(&in, &p, &n);
-	if (!wire_done(&in) || n > KEY_SIG_MAX) return (errno = EPROTO, 0);
-	memcpy(sig, p, n);
-	*siglen = n;
-	return 1;
+	return ask_signature(mon, &w, sig, siglen);
+}
+
+int authority_prove(int mon, unsigned key_index, const char *sigalg, unsigned char *sig,
+		    size_t *siglen)
+{
+	unsigned char req[128];
+	struct wire_out w;
+
+	wire_out_init(&w, req, sizeof req);
+	wire_put_u8(&w, MON_PROVE);
+	wire_put_u32(&w, key_index);
+	wire_put_cstring(&w, sigalg);
+	return ask_signature(mon, &w, sig, siglen);
 }
 
 static int ask_secret(int mon, enum mon_type type, const char *user, const char *pw, size_t pwlen,

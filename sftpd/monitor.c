@@ -88,6 +88,42 @@ static int answer_sign(struct monitor *m, struct wire_in *in)
 	return priv_record_send(m->fd, rec, w.len + siglen) ? 1 : refuse(m, "unable to answer");
 }
 
+/* hostkeys-prove-00@openssh.com (OpenSSH's PROTOCOL, 2.5): the signed data
+ * is built here, so the session cannot make the key sign anything else. */
+static int answer_prove(struct monitor *m, struct wire_in *in)
+{
+	static const char name[] = "hostkeys-prove-00@openssh.com";
+	unsigned char data[64 + ALGO_HASH_MAX + KEY_BLOB_MAX], rec[1 + 4 + KEY_SIG_MAX];
+	const struct key_public *pub;
+	struct wire_out d, w;
+	char alg[SIGALG_MAX];
+	uint32_t idx;
+	size_t siglen;
+
+	wire_get_u32(in, &idx);
+	wire_get_cstring(in, alg, sizeof alg);
+	if (!wire_done(in)) return refuse(m, "malformed prove request");
+	if (idx >= m->n_host_keys ||
+	    !key_sigalg_fits((pub = key_private_public(m->host_keys[idx]))->type, alg))
+		return refuse(m, "prove request for no such host key");
+	if (m->proved & (1u << idx)) return refuse(m, "host key proved twice");
+	if (!m->session_id_len) return refuse(m, "prove request before a key exchange");
+	m->proved |= 1u << idx;
+	wire_out_init(&d, data, sizeof data);
+	wire_put_cstring(&d, name);
+	wire_put_string(&d, m->session_id, m->session_id_len);
+	wire_put_string(&d, pub->blob, pub->bloblen);
+	wire_out_init(&w, rec, sizeof rec);
+	wire_put_u8(&w, MON_SIGNATURE);
+	wire_put_u32(&w, 0);
+	if (d.bad || !key_sign(m->host_keys[idx], alg, data, d.len, rec + w.len, &siglen)) {
+		log_error("unable to sign a host key proof: %s", strerror(errno));
+		return refuse(m, "signing failed");
+	}
+	wire_patch_u32(&w, 1, (uint32_t)siglen);
+	return priv_record_send(m->fd, rec, w.len + siglen) ? 1 : refuse(m, "unable to answer");
+}
+
 /* --- authentication ---------------------------------------------------- */
 
 /* The first request names the user for the whole connection. */
@@ -410,6 +446,7 @@ static const struct mon_request requests[] = {
     {MON_LOG, ~0u, 8 + LOG_LINE_MAX, answer_log},
     {MON_VIOLATION, ~0u, 8, answer_violation},
     {MON_SIGN, MON_PREAUTH | MON_SIGNER, 16 + SIGALG_MAX + ALGO_HASH_MAX, answer_sign},
+    {MON_PROVE, MON_SIGNER, 8 + SIGALG_MAX, answer_prove},
     {MON_PASSWORD, MON_PREAUTH, 16 + SLUICE_MAX_USERNAME + SLUICE_MAX_PASSWORD, answer_password},
     {MON_KBDINT, MON_PREAUTH, 16 + SLUICE_MAX_USERNAME + SLUICE_MAX_PASSWORD, answer_kbdint},
     {MON_KEY_QUERY, MON_PREAUTH, 16 + SLUICE_MAX_USERNAME + SIGALG_MAX + KEY_BLOB_MAX,

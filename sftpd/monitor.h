@@ -47,6 +47,11 @@ enum mon_type {
 	/* string user, string response to the keyboard-interactive password
 	 * prompt -> MON_ANSWER */
 	MON_KBDINT,
+	/* session -> signer: u32 host key index, string sigalg -> MON_SIGNATURE,
+	 * the key's answer to hostkeys-prove-00@openssh.com over data the
+	 * signer builds itself (the request's name, the session identifier,
+	 * the key's blob); each key once per connection */
+	MON_PROVE,
 };
 
 /* MON_ANSWER's verdict.  To MON_KEY_QUERY, MON_ACCEPTED means the key
@@ -82,6 +87,7 @@ struct monitor {
 	uint32_t kex_number;
 	unsigned char session_id[ALGO_HASH_MAX];
 	size_t session_id_len;
+	unsigned proved; /* host keys that answered hostkeys-prove (bit per index) */
 	/* authentication */
 	int user_set, user_known;
 	char user[SLUICE_MAX_USERNAME + 1];

@@ -308,6 +308,7 @@ __attribute__((noreturn)) static void run_session(struct session *s, struct moni
 	 * what serving runs faults back in. */
 	priv_pages_release();
 	s->last_activity = time(0);
+	if (!hostkeys_announce(s)) log_die(EXIT_SYSTEM, "unable to send: %s", strerror(errno));
 	connection_serve(s);
 	log_die(EXIT_BUG, "the session's event loop returned");
 }

@@ -205,6 +205,7 @@ static int handle_global(struct session *s, struct wire_in *in)
 	unsigned char answer = SSH_MSG_REQUEST_FAILURE;
 	if (!get_request_name(in, name, sizeof name) || !wire_get_bool(in, &want))
 		return (errno = EPROTO, 0);
+	if (!strcmp(name, "hostkeys-prove-00@openssh.com")) return hostkeys_prove(s, in, want);
 	if (!strcmp(name, "no-more-sessions@openssh.com")) {
 		s->no_more_sessions = 1;
 		answer = SSH_MSG_REQUEST_SUCCESS;

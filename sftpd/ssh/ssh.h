@@ -372,10 +372,16 @@ int channel_any_open(const struct session *s);
  * as aborted transfers), for a connection that ends without closing them. */
 void channel_free_all(struct session *s);
 
+/* hostkeys.c: host key rotation (hostkeys-00, hostkeys-prove-00 of
+ * OpenSSH).  announce: after authentication, every host key to the client;
+ * prove: the answer to a client's request (in: after want-reply). */
+int hostkeys_announce(struct session *s);
+int hostkeys_prove(struct session *s, struct wire_in *in, int want);
+
 /* channel_app.c: starting what a channel runs; 1 started, 0 refused
  * (logged; the request gets a failure reply). */
 int channel_start_sftp(struct session *s, struct channel *ch);
-/* An exec request: scp (SFTPD_SCP) or nothing. */
+/* An exec request: scp (SFTPD_SCP), a hash command or nothing. */
 int channel_start_exec(struct session *s, struct channel *ch, const char *cmd, size_t len);
 
 /* ../authority.c: what needs the host keys or the account sources, asked
@@ -383,6 +389,9 @@ int channel_start_exec(struct session *s, struct channel *ch, const char *cmd, s
  * (EPROTO: the monitor said something unexpected; it is then gone). */
 int authority_sign(int mon, uint32_t kex_number, unsigned key_index, const char *sigalg,
 		   const unsigned char *hash, size_t len, unsigned char *sig, size_t *siglen);
+/* The signer's proof of host key key_index for hostkeys-prove-00. */
+int authority_prove(int mon, unsigned key_index, const char *sigalg, unsigned char *sig,
+		    size_t *siglen);
 /* *accepted: the monitor's verdict (enum mon_verdict); *last: no further
  * attempt is allowed. */
 int authority_password(int mon, const char *user, const char *pw, size_t pwlen, int *accepted,

@@ -277,7 +277,7 @@ static unsigned char hash32[32], hash48[48], hash64[64];
 
 static void test_framing(void)
 {
-	static const uint8_t unknown[] = {0,  MON_INIT, MON_ANSWER, MON_SIGNATURE, MON_KBDINT + 1,
+	static const uint8_t unknown[] = {0,  MON_INIT, MON_ANSWER, MON_SIGNATURE, MON_PROVE + 1,
 					  99, 255};
 	struct monitor m;
 	int all = 1;
@@ -567,6 +567,77 @@ static void test_sign(void)
 	ok(refused(&m, rw.len, "request out of order"), "signer: MON_KEY_QUERY refused");
 	handover_req(hash32, 32, 0);
 	ok(refused(&m, rw.len, "request out of order"), "signer: MON_HANDOVER refused");
+	mon_close(&m);
+}
+
+/* --- hostkeys-prove ------------------------------------------------------ */
+
+static void prove_req(uint32_t idx, const char *alg)
+{
+	begin(MON_PROVE);
+	wire_put_u32(&rw, idx);
+	wire_put_cstring(&rw, alg);
+}
+
+/* The signer's proof of key idx verifies over the data OpenSSH's client
+ * builds: the request name, the session id, the key's blob. */
+static int prove_ok(struct monitor *m, uint32_t idx)
+{
+	const struct key_public *pub = key_private_public(host_keys[idx]);
+	const char *alg = key_type_name(pub->type);
+	unsigned char data[4096];
+	struct wire_out d;
+	struct wire_in in;
+	const unsigned char *sig;
+	uint32_t siglen;
+	uint8_t type;
+
+	prove_req(idx, alg);
+	if (send_rec(m) != 1) {
+		printf("#   refused: %s\n", m->why);
+		return 0;
+	}
+	if (next_reply() <= 0) return 0;
+	wire_out_init(&d, data, sizeof data);
+	wire_put_cstring(&d, "hostkeys-prove-00@openssh.com");
+	wire_put_string(&d, m->session_id, m->session_id_len);
+	wire_put_string(&d, pub->blob, pub->bloblen);
+	wire_in_init(&in, reply, (size_t)reply_len);
+	wire_get_u8(&in, &type);
+	wire_get_string(&in, &sig, &siglen);
+	return wire_done(&in) && type == MON_SIGNATURE &&
+	       key_verify(pub, alg, sig, siglen, data, d.len);
+}
+
+static void test_prove(void)
+{
+	struct monitor m;
+
+	mon_open(&m, cf_both);
+	prove_req(0, "ssh-ed25519");
+	ok(refused(&m, rw.len, "request out of order"), "MON_PROVE before authentication refused");
+	m.state = MON_SIGNER;
+	ok(refused(&m, rw.len, "prove request before a key exchange"),
+	   "MON_PROVE before any key exchange refused");
+	m.state = MON_PREAUTH;
+	ok(sign_ok(&m, 1, 0, hash32, sizeof hash32), "a key exchange signed (the session id)");
+	m.state = MON_SIGNER;
+	monitor_forget_account(&m);
+	prove_req(N_HOST_KEYS, "ssh-ed25519");
+	ok(refused(&m, rw.len, "prove request for no such host key"), "key index %u refused",
+	   N_HOST_KEYS);
+	prove_req(1, "ssh-ed25519");
+	ok(refused(&m, rw.len, "prove request for no such host key"),
+	   "ssh-ed25519 for the ecdsa key refused");
+	prove_req(0, "ssh-rsa");
+	ok(refused(&m, rw.len, "prove request for no such host key"), "ssh-rsa (SHA-1) refused");
+	prove_req(0, "ssh-ed25519");
+	ok(refused(&m, rw.len - 3, "malformed prove request"), "a cut request refused");
+	ok(no_reply() && !m.proved, "refusals answered nothing and recorded nothing");
+	ok(prove_ok(&m, 0), "signer: the ed25519 key's proof verifies over name, session id, blob");
+	ok(prove_ok(&m, 1), "signer: the ecdsa key's proof verifies");
+	prove_req(0, "ssh-ed25519");
+	ok(refused(&m, rw.len, "host key proved twice"), "the same key proved twice refused");
 	mon_close(&m);
 }
 
@@ -1169,6 +1240,7 @@ int main(void)
 	test_ceilings();
 	test_malformed();
 	test_sign();
+	test_prove();
 	test_password();
 	test_keys();
 	test_handover();
