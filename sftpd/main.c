@@ -131,29 +131,22 @@ static unsigned proxy_settings(const struct session *s, struct peer_cidr *truste
 
 /* Behind a load balancer: only a listed proxy may speak first, and its
  * header names the client, who is then the peer in every log line.  The
- * monitor reads it (as root, before any fork) only once the socket's own
- * peer is known to be a trusted proxy. */
-static void accept_proxy_header(const struct session *s, struct peer *peer)
+ * monitor checks the socket's own peer against SFTPD_PROXY_TRUSTED; the
+ * header itself is read and parsed by the unprivileged network process,
+ * which hands the client's address to the monitor as its first request
+ * (MON_PROXY): root never parses a byte from the network. */
+static void check_proxy_source(struct session *s, const struct peer *peer)
 {
 	struct peer_cidr trusted[PEER_CIDR_MAX];
-	struct peer proxy = *peer;
 	size_t n;
-	unsigned versions = proxy_settings(s, trusted, &n);
-	const char *why;
 
-	if (!versions) return;
-	if (!peer_cidr_match(trusted, n, peer)) {
+	s->proxy_versions = proxy_settings(s, trusted, &n);
+	if (s->proxy_versions && !peer_cidr_match(trusted, n, peer)) {
 		log_error("PROXY protocol: connection from %s, which SFTPD_PROXY_TRUSTED does not "
 			  "list; closed",
 			  peer->text);
 		exit(EXIT_PEER);
 	}
-	if (!peer_proxy_read(0, versions, (int)s->cf[CF_LOGIN_GRACE_TIME].num * 1000, peer, &why)) {
-		log_error("PROXY protocol: from %s: %s; closed", proxy.text, why);
-		exit(EXIT_PEER);
-	}
-	log_init("sftpd", peer->text);
-	log_info("PROXY protocol: client %s through proxy %s", peer->text, proxy.text);
 }
 
 /* -t: every line of the users file that would cost its account is
@@ -297,7 +290,9 @@ static void serve_connection(struct session *s, const char *peer)
 	set_nonblocking(0);
 	set_nonblocking(1);
 	s->start = s->last_activity = time(0);
-	log_info("connection from %s", peer);
+	snprintf(s->peer, sizeof s->peer, "%s", peer);
+	/* behind a proxy the monitor says it once it knows the client */
+	if (!s->proxy_versions) log_info("connection from %s", peer);
 	fd = privsep_fork_network(s, &ids, &child);
 	if (fd < 0)
 		log_die(EXIT_SYSTEM, "unable to start the network process: %s", strerror(errno));
@@ -360,6 +355,6 @@ int main(int argc, char **argv)
 		print_settings(s);
 		return 0;
 	}
-	accept_proxy_header(s, &peer);
+	check_proxy_source(s, &peer);
 	serve_connection(s, peer.text);
 }

@@ -442,11 +442,43 @@ static int answer_violation(struct monitor *m, struct wire_in *in)
 	return refuse(m, "forbidden system call");
 }
 
+/* The client's address from the PROXY header the network child read. */
+static int answer_proxy(struct monitor *m, struct wire_in *in)
+{
+	const unsigned char *addr;
+	uint32_t len, port;
+	uint8_t family;
+	char proxy[PEER_TEXT_MAX];
+
+	wire_get_u8(in, &family);
+	wire_get_string(in, &addr, &len);
+	wire_get_u32(in, &port);
+	if (!wire_done(in) || port > 65535 ||
+	    !(family == 4   ? len == 4
+	      : family == 6 ? len == 16
+			    : family == 0 && len == 0))
+		return refuse(m, "malformed PROXY address");
+	if (!m->proxy_pending) return refuse(m, "unexpected PROXY address");
+	m->proxy_pending = 0;
+	if (family == 0) {
+		log_info("PROXY protocol: the proxy %s speaks for itself", m->client.text);
+		log_info("connection from %s", m->client.text);
+		return 1;
+	}
+	memcpy(proxy, m->client.text, sizeof proxy);
+	peer_assign(&m->client, family == 4 ? AF_INET : AF_INET6, addr, port);
+	log_init("sftpd", m->client.text);
+	log_info("PROXY protocol: client %s through proxy %s", m->client.text, proxy);
+	log_info("connection from %s", m->client.text);
+	return 1;
+}
+
 static const struct mon_request requests[] = {
     {MON_LOG, ~0u, 8 + LOG_LINE_MAX, answer_log},
     {MON_VIOLATION, ~0u, 8, answer_violation},
     {MON_SIGN, MON_PREAUTH | MON_SIGNER, 16 + SIGALG_MAX + ALGO_HASH_MAX, answer_sign},
     {MON_PROVE, MON_SIGNER, 8 + SIGALG_MAX, answer_prove},
+    {MON_PROXY, MON_PREAUTH, 32, answer_proxy},
     {MON_PASSWORD, MON_PREAUTH, 16 + SLUICE_MAX_USERNAME + SLUICE_MAX_PASSWORD, answer_password},
     {MON_KBDINT, MON_PREAUTH, 16 + SLUICE_MAX_USERNAME + SLUICE_MAX_PASSWORD, answer_kbdint},
     {MON_KEY_QUERY, MON_PREAUTH, 16 + SLUICE_MAX_USERNAME + SIGALG_MAX + KEY_BLOB_MAX,
@@ -466,6 +498,9 @@ int monitor_request(struct monitor *m, const unsigned char *rec, size_t len)
 		const struct mon_request *r = &requests[i];
 		if (r->type != rec[0]) continue;
 		if (!(r->states & m->state)) return refuse(m, "request out of order");
+		if (m->proxy_pending && r->type != MON_PROXY && r->type != MON_LOG &&
+		    r->type != MON_VIOLATION)
+			return refuse(m, "request before the PROXY address");
 		if (len - 1 > r->max_len) return refuse(m, "request too long");
 		wire_in_init(&in, rec + 1, len - 1);
 		return r->answer(m, &in);
@@ -483,6 +518,8 @@ void monitor_init(struct monitor *m, int fd, const struct conf_value *cf,
 	m->n_host_keys = nkeys;
 	m->state = MON_PREAUTH;
 	m->violation = -1;
+	m->proxy_pending = strcmp(cf[CF_PROXY_PROTOCOL].str, "off") != 0;
+	peer_describe(0, &m->client);
 	/* Checked at start (config.c); should it fail here, nothing is allowed. */
 	authmethods_parse(&m->chains, cf[CF_AUTH_METHODS].str, m->why, sizeof m->why);
 	m->why[0] = 0;

@@ -15,6 +15,7 @@
 #include "authmethods.h"
 #include "conf/conf.h"
 #include "key/key.h"
+#include "peer/peer.h"
 #include "priv/priv.h"
 
 enum mon_type {
@@ -52,6 +53,11 @@ enum mon_type {
 	 * signer builds itself (the request's name, the session identifier,
 	 * the key's blob); each key once per connection */
 	MON_PROVE,
+	/* network child -> monitor, its first request when SFTPD_PROXY_PROTOCOL
+	 * is on: u8 4 or 6, string address (4 or 16 bytes), u32 port: the
+	 * client that the PROXY header named (u8 0, empty string: a LOCAL or
+	 * UNKNOWN header, the proxy itself) */
+	MON_PROXY,
 };
 
 /* MON_ANSWER's verdict.  To MON_KEY_QUERY, MON_ACCEPTED means the key
@@ -87,7 +93,9 @@ struct monitor {
 	uint32_t kex_number;
 	unsigned char session_id[ALGO_HASH_MAX];
 	size_t session_id_len;
-	unsigned proved; /* host keys that answered hostkeys-prove (bit per index) */
+	unsigned proved;    /* host keys that answered hostkeys-prove (bit per index) */
+	int proxy_pending;  /* SFTPD_PROXY_PROTOCOL: MON_PROXY must come first */
+	struct peer client; /* the client: the socket's peer, or the PROXY header's */
 	/* authentication */
 	int user_set, user_known;
 	char user[SLUICE_MAX_USERNAME + 1];

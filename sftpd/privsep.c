@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -27,6 +28,7 @@
 #include <unistd.h>
 #include "log/log.h"
 #include "monitor.h"
+#include "peer/peer.h"
 #include "priv/priv.h"
 #include "privsep.h"
 #include "sandbox/sandbox.h"
@@ -149,6 +151,43 @@ static void hand_over(struct session *s)
 	_exit(EXIT_OK);
 }
 
+/* Behind a load balancer the connection starts with a PROXY header: read
+ * here, in the sandbox, exactly (the version line after it stays unread),
+ * and the client's address told to the monitor before anything else
+ * (family 0: a LOCAL or UNKNOWN header, the proxy speaking for itself). */
+static void read_proxy_header(struct session *s)
+{
+	unsigned char rec[64];
+	struct peer client;
+	struct wire_out w;
+	const char *why;
+	int family;
+
+	memset(&client, 0, sizeof client);
+	if (!peer_proxy_read(0, s->proxy_versions, (int)s->cf[CF_LOGIN_GRACE_TIME].num * 1000,
+			     &client, &why)) {
+		log_error("PROXY protocol: from %s: %s; closed", s->peer, why);
+		exit(EXIT_PEER);
+	}
+	family = client.addr.ss_family;
+	wire_out_init(&w, rec, sizeof rec);
+	wire_put_u8(&w, MON_PROXY);
+	if (family == AF_INET6) {
+		wire_put_u8(&w, 6);
+		wire_put_string(&w, &((struct sockaddr_in6 *)&client.addr)->sin6_addr, 16);
+	} else if (family == AF_INET) {
+		wire_put_u8(&w, 4);
+		wire_put_string(&w, &((struct sockaddr_in *)&client.addr)->sin_addr, 4);
+	} else {
+		wire_put_u8(&w, 0);
+		wire_put_string(&w, "", 0);
+	}
+	wire_put_u32(&w, client.port);
+	if (w.bad || !priv_record_send(s->mon, rec, w.len))
+		log_die(EXIT_SYSTEM, "unable to tell the monitor: %s", strerror(errno));
+	if (family == AF_INET || family == AF_INET6) log_init("sftpd", client.text);
+}
+
 static void run_network_child(struct session *s, const struct priv_sep *ids, int fd)
 {
 	static unsigned char init[MON_RECORD_MAX];
@@ -168,6 +207,7 @@ static void run_network_child(struct session *s, const struct priv_sep *ids, int
 	socket(AF_INET, SOCK_STREAM, 0); /* tests: the sandbox must stop this */
 #endif
 	receive_init(s, init, sizeof init);
+	if (s->proxy_versions) read_proxy_header(s);
 	/* Version line and first KEXINIT leave in one write, unless
 	 * SFTPD_CLIENT_MATCH may change the offer: then KEXINIT waits for the
 	 * client's version line (connection.c). */

@@ -257,8 +257,10 @@ struct session {
 	struct key_public host_pub[SSH_MAX_HOST_KEYS]; /* the private halves stay in the monitor */
 	struct moduli moduli;
 	unsigned n_host_keys;
-	int mon;	/* socket to the monitor (before authentication) or the signer */
-	int until_auth; /* the network child: connection_serve returns at success */
+	int mon;		 /* socket to the monitor (before authentication) or the signer */
+	int until_auth;		 /* the network child: connection_serve returns at success */
+	unsigned proxy_versions; /* a PROXY header comes first (PEER_PROXY_V1/V2 bits) */
+	char peer[64];		 /* the socket's peer as text (the proxy, behind one) */
 	/* authentication */
 	int authed;
 	char user[SLUICE_MAX_USERNAME + 1];

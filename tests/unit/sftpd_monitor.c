@@ -277,7 +277,7 @@ static unsigned char hash32[32], hash48[48], hash64[64];
 
 static void test_framing(void)
 {
-	static const uint8_t unknown[] = {0,  MON_INIT, MON_ANSWER, MON_SIGNATURE, MON_PROVE + 1,
+	static const uint8_t unknown[] = {0,  MON_INIT, MON_ANSWER, MON_SIGNATURE, MON_PROXY + 1,
 					  99, 255};
 	struct monitor m;
 	int all = 1;
@@ -638,6 +638,63 @@ static void test_prove(void)
 	ok(prove_ok(&m, 1), "signer: the ecdsa key's proof verifies");
 	prove_req(0, "ssh-ed25519");
 	ok(refused(&m, rw.len, "host key proved twice"), "the same key proved twice refused");
+	mon_close(&m);
+}
+
+/* --- PROXY addresses ----------------------------------------------------- */
+
+static void proxy_req(uint8_t family, const void *addr, uint32_t len, uint32_t port)
+{
+	begin(MON_PROXY);
+	wire_put_u8(&rw, family);
+	wire_put_string(&rw, addr, len);
+	wire_put_u32(&rw, port);
+}
+
+static void test_proxy(void)
+{
+	static const unsigned char a4[4] = {192, 0, 2, 7},
+				   a6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+	struct conf_value cf_proxy[CF_COUNT];
+	struct monitor m;
+
+	mon_open(&m, cf_both);
+	proxy_req(4, a4, 4, 1234);
+	ok(refused(&m, rw.len, "unexpected PROXY address"),
+	   "MON_PROXY without PROXY protocol refused");
+	mon_close(&m);
+
+	memcpy(cf_proxy, cf_both, sizeof cf_proxy);
+	cf_proxy[CF_PROXY_PROTOCOL].str = "v2";
+	mon_open(&m, cf_proxy);
+	password_req("alice", "secret", 6);
+	ok(refused(&m, rw.len, "request before the PROXY address"),
+	   "with PROXY protocol on, a password before the address refused");
+	proxy_req(4, a4, 16, 1234);
+	ok(refused(&m, rw.len, "malformed PROXY address"), "family 4 with 16 bytes refused");
+	proxy_req(6, a6, 4, 1234);
+	ok(refused(&m, rw.len, "malformed PROXY address"), "family 6 with 4 bytes refused");
+	proxy_req(5, a4, 4, 1234);
+	ok(refused(&m, rw.len, "malformed PROXY address"), "family 5 refused");
+	proxy_req(4, a4, 4, 65536);
+	ok(refused(&m, rw.len, "malformed PROXY address"), "port 65536 refused");
+	proxy_req(4, a4, 4, 1234);
+	ok(refused(&m, rw.len - 2, "malformed PROXY address"), "a cut request refused");
+	ok(m.proxy_pending, "  still waiting for the address");
+	proxy_req(6, a6, 16, 40000);
+	ok(send_rec(&m) == 1 && !m.proxy_pending && !strcmp(m.client.text, "[2001:db8::1]:40000"),
+	   "an IPv6 address taken: the client is %s", m.client.text);
+	ok(no_reply(), "  nothing answered");
+	proxy_req(4, a4, 4, 1234);
+	ok(refused(&m, rw.len, "unexpected PROXY address"), "a second MON_PROXY refused");
+	mon_close(&m);
+
+	mon_open(&m, cf_proxy);
+	proxy_req(0, "", 0, 0);
+	ok(send_rec(&m) == 1 && !m.proxy_pending, "family 0 (a LOCAL header) taken");
+	m.state = MON_SIGNER;
+	proxy_req(4, a4, 4, 1234);
+	ok(refused(&m, rw.len, "request out of order"), "MON_PROXY in the signer refused");
 	mon_close(&m);
 }
 
@@ -1241,6 +1298,7 @@ int main(void)
 	test_malformed();
 	test_sign();
 	test_prove();
+	test_proxy();
 	test_password();
 	test_keys();
 	test_handover();
