@@ -235,7 +235,7 @@ void ftp_cmd_retr(struct ftp_session *s, const char *arg)
 		ftp_reply(s, 554, "Invalid REST offset");
 		return;
 	}
-	ftp_data_send_file(s, fd, off);
+	ftp_data_send_file(s, fd, off, arg);
 }
 
 static void store(struct ftp_session *s, const char *path, int flags, const char *label)
@@ -266,7 +266,7 @@ static void store(struct ftp_session *s, const char *path, int flags, const char
 		ftp_reply_errno(s, 554, "REST");
 		return;
 	}
-	ftp_data_recv_file(s, fd, start, label);
+	ftp_data_recv_file(s, fd, start, label, path);
 }
 
 void ftp_cmd_stor(struct ftp_session *s, const char *arg)
@@ -290,7 +290,7 @@ void ftp_cmd_stou(struct ftp_session *s, const char *arg)
 			char label[80];
 			snprintf(label, sizeof label, "FILE: %s", name);
 			s->rest = 0;
-			ftp_data_recv_file(s, fd, 0, label);
+			ftp_data_recv_file(s, fd, 0, label, name);
 			return;
 		}
 		if (errno != EEXIST) break;

@@ -98,6 +98,10 @@ const struct conf_var ftpsd_conf_table[FC_COUNT] = {
 			 "seconds to wait for a data connection to be established"},
     [FC_MAX_UPLOAD_BYTES] = {"FTPSD_MAX_UPLOAD_BYTES", CONF_BYTES, "0", 0, 1ull << 50, 0,
 			     "largest file size an upload may reach; 0: no limit"},
+    [FC_XFERLOG] = {"FTPSD_XFERLOG", CONF_PATH, "", 0, 0, 0,
+		    "file that gets one xferlog(5) line per file transfer (appended; opened "
+		    "before the session is confined); empty: none (the log has every transfer "
+		    "anyway)"},
     [FC_MODE_Z] =
 	{"FTPSD_MODE_Z", CONF_BOOL, "no", 0, 1, 0,
 	 "offer MODE Z (zlib, level 1); off by default: lftp uses it whenever offered, and "

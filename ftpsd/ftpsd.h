@@ -76,6 +76,7 @@ struct ftp_session {
 	unsigned char rin[FM_DATA_MAX];
 	size_t rin_len, rin_off;
 	int busy_pages; /* a transfer ran since the code pages were handed back */
+	int xferlog_fd; /* FTPSD_XFERLOG, opened by the monitor, or -1 */
 	/* control input */
 	struct ftp_linebuf lb;
 	char pending[FTP_MAX_LINE + 1];
@@ -163,10 +164,18 @@ int ftp_data_pasv(struct ftp_session *s, int extended);
 int ftp_data_active(struct ftp_session *s, const struct ftp_hostport *hp);
 void ftp_data_reset(struct ftp_session *s);
 /* Sends a file (fd >= 0) or a listing (list_path != NULL). */
-void ftp_data_send_file(struct ftp_session *s, int fd, uint64_t offset);
+/* path: the file as the client named it, for the transfer record */
+void ftp_data_send_file(struct ftp_session *s, int fd, uint64_t offset, const char *path);
 void ftp_data_send_list(struct ftp_session *s, const char *path, const char *pattern, int kind);
 void ftp_data_send_mem(struct ftp_session *s, const char *p, size_t n);
-void ftp_data_recv_file(struct ftp_session *s, int fd, uint64_t start, const char *name);
+void ftp_data_recv_file(struct ftp_session *s, int fd, uint64_t start, const char *name,
+			const char *path);
+
+/* xferlog.c: FTPSD_XFERLOG opened (before confinement), and the record of
+ * one file transfer (the log's key=value line, the xferlog line). */
+void ftp_xferlog_open(struct ftp_session *s);
+void ftp_transfer_record(const struct ftp_session *s, const char *path, int upload, int ok,
+			 unsigned long long bytes, double seconds);
 
 /* list.c */
 enum ftp_list_kind { FTP_LIST_LONG, FTP_LIST_NAMES, FTP_LIST_MLSD };

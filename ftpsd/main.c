@@ -126,6 +126,7 @@ static void session_init(struct ftp_session *s)
 	s->fd_in = 0;
 	s->fd_out = 1;
 	s->pasv_fd = -1;
+	s->xferlog_fd = -1;
 	s->type = 'A';
 	s->mlst_facts = FTP_FACTS_DEFAULT;
 	struct fs_root r = FS_ROOT_ZERO;

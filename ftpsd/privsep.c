@@ -359,6 +359,7 @@ void ftp_privsep_become_session(struct ftp_session *s, struct ftp_monitor *m)
 	const char *pattern = anon ? s->cf[FC_ANON_ROOT].str : s->cf[FC_ROOT].str;
 
 	priv_pages_note();
+	ftp_xferlog_open(s);
 	s->relay = 1;
 	s->fd_in = s->fd_out = report_fd = m->fd;
 	fcntl(m->fd, F_SETFL, fcntl(m->fd, F_GETFL) | O_NONBLOCK);

@@ -27,6 +27,9 @@ struct xfer {
 	struct ftp_session *s;
 	struct ftp_dconn dc;
 	int sending;
+	/* a file transfer's name as the client gave it (copied: the command
+	 * line is reused for ABOR and STAT during the transfer); "" for listings */
+	char path[SLUICE_MAX_PATH];
 	/* source (send) or sink (receive) */
 	int fd;
 	DIR *dir;
@@ -363,6 +366,7 @@ static void xfer_free(struct xfer *x)
 static void xfer_run(struct xfer *x, const char *what)
 {
 	struct ftp_session *s = x->s;
+	struct timespec t0, t1;
 	x->dc.fd = -1;
 	if (!ftp_data_ready(s)) return;
 	if (!xfer_setup(x)) {
@@ -372,11 +376,13 @@ static void xfer_run(struct xfer *x, const char *what)
 	}
 	ftp_reply(s, 150, "Opening %s mode data connection for %s",
 		  s->type == 'A' ? "ASCII" : "BINARY", what);
+	s->xfer_bytes = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!ftp_data_open(s, &x->dc)) {
 		xfer_free(x);
+		if (x->path[0]) ftp_transfer_record(s, x->path, !x->sending, 0, 0, 0);
 		return;
 	}
-	s->xfer_bytes = 0;
 	s->in_xfer = 1;
 	s->busy_pages = 1;
 	enum xfer_end e = x->sending ? xfer_send(x) : xfer_recv(x);
@@ -407,15 +413,22 @@ static void xfer_run(struct xfer *x, const char *what)
 	}
 	log_info("%s %s: %s, %llu bytes", x->sending ? "sent" : "received", what,
 		 e == XFER_OK ? "complete" : "incomplete", (unsigned long long)s->xfer_bytes);
+	if (x->path[0]) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ftp_transfer_record(
+		    s, x->path, !x->sending, e == XFER_OK, (unsigned long long)s->xfer_bytes,
+		    (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	}
 }
 
-void ftp_data_send_file(struct ftp_session *s, int fd, uint64_t offset)
+void ftp_data_send_file(struct ftp_session *s, int fd, uint64_t offset, const char *path)
 {
 	struct xfer x;
 	memset(&x, 0, sizeof x);
 	x.s = s;
 	x.sending = 1;
 	x.fd = fd;
+	snprintf(x.path, sizeof x.path, "%s", path);
 	x.start = offset;
 	xfer_run(&x, "file");
 	close(fd);
@@ -452,13 +465,15 @@ void ftp_data_send_mem(struct ftp_session *s, const char *p, size_t n)
 	xfer_run(&x, "listing");
 }
 
-void ftp_data_recv_file(struct ftp_session *s, int fd, uint64_t start, const char *name)
+void ftp_data_recv_file(struct ftp_session *s, int fd, uint64_t start, const char *name,
+			const char *path)
 {
 	struct xfer x;
 	memset(&x, 0, sizeof x);
 	x.s = s;
 	x.sending = 0;
 	x.fd = fd;
+	snprintf(x.path, sizeof x.path, "%s", path);
 	x.start = start;
 	xfer_run(&x, name);
 	close(fd);
