@@ -98,6 +98,13 @@ const struct conf_var ftpsd_conf_table[FC_COUNT] = {
 			 "seconds to wait for a data connection to be established"},
     [FC_MAX_UPLOAD_BYTES] = {"FTPSD_MAX_UPLOAD_BYTES", CONF_BYTES, "0", 0, 1ull << 50, 0,
 			     "largest file size an upload may reach; 0: no limit"},
+    [FC_PROXY_PROTOCOL] =
+	{"FTPSD_PROXY_PROTOCOL", CONF_ENUM, "off", 0, 0, "off,v1,v2,any",
+	 "PROXY protocol header expected before the greeting or the implicit "
+	 "TLS handshake (HAProxy send-proxy, send-proxy-v2); any: either version"},
+    [FC_PROXY_TRUSTED] = {"FTPSD_PROXY_TRUSTED", CONF_STRING, "", 0, 0, 0,
+			  "comma-separated addresses or prefixes (192.0.2.0/24, ::1) of the "
+			  "proxies allowed to send it; required with FTPSD_PROXY_PROTOCOL"},
     [FC_XFERLOG] = {"FTPSD_XFERLOG", CONF_PATH, "", 0, 0, 0,
 		    "file that gets one xferlog(5) line per file transfer (appended; opened "
 		    "before the session is confined); empty: none (the log has every transfer "

@@ -47,6 +47,9 @@ struct ftp_session {
 	int ctrl_protected;
 	char tls_version[FM_TLS_VERSION_MAX + 1];
 	unsigned policy;
+	unsigned proxy_versions; /* FTPSD_PROXY_PROTOCOL: PEER_PROXY_V1/V2 bits, 0 off */
+	struct peer_cidr proxy_trusted[PEER_CIDR_MAX];
+	size_t n_proxy_trusted;
 	int pbsz, prot_p;
 	char cert_user[SLUICE_MAX_USERNAME + 1];
 	struct ftp_crl_blob crl; /* read at start, until libtls has it (tlsfiles.c) */

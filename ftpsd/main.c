@@ -67,6 +67,12 @@ static int check_settings(struct ftp_session *s, char *err, size_t errlen)
 			 v[FC_TLS_SESSION_LIFETIME].str);
 		return 0;
 	}
+	const char *why;
+	if (!peer_proxy_settings(v[FC_PROXY_PROTOCOL].str, v[FC_PROXY_TRUSTED].str,
+				 &s->proxy_versions, s->proxy_trusted, &s->n_proxy_trusted, &why)) {
+		snprintf(err, errlen, "FTPSD_PROXY_TRUSTED=%s: %s", v[FC_PROXY_TRUSTED].str, why);
+		return 0;
+	}
 	s->policy = policy_bits(v[FC_TLS_REQUIRED].str);
 	int need_tls = s->policy & (FTP_TLS_REQ_CTRL | FTP_TLS_REQ_AUTH | FTP_TLS_REQ_DATA) ||
 		       v[FC_IMPLICIT_TLS].num;
@@ -199,6 +205,14 @@ static void serve_connection(struct ftp_session *s)
 	pid_t child;
 	int fd;
 
+	/* Behind a load balancer only a listed proxy may connect; its header
+	 * is read by the network process (privsep.c), never here. */
+	if (s->proxy_versions && !peer_cidr_match(s->proxy_trusted, s->n_proxy_trusted, &s->peer)) {
+		log_error("PROXY protocol: connection from %s, which FTPSD_PROXY_TRUSTED does not "
+			  "list; closed",
+			  s->peer.text);
+		exit(EXIT_PEER);
+	}
 	if (!priv_sep_prepare(s->cf[FC_PRIVSEP_USER].str, s->cf[FC_PRIVSEP_DIR].str,
 			      "FTPSD_PRIVSEP", &ids, err, sizeof err)) {
 		log_error("configuration: %s", err);

@@ -193,8 +193,29 @@ static int answer_violation(struct ftp_monitor *m, struct wire_in *in)
 	return refuse(m, "forbidden system call");
 }
 
+static int answer_proxy(struct ftp_monitor *m, struct wire_in *in)
+{
+	struct peer client;
+	int named;
+
+	memset(&client, 0, sizeof client);
+	if (!peer_proxy_get(in, &client, &named)) return refuse(m, "malformed PROXY address");
+	if (!m->proxy_pending) return refuse(m, "unexpected PROXY address");
+	m->proxy_pending = 0;
+	if (!named) {
+		log_info("PROXY protocol: the proxy speaks for itself");
+		return 1;
+	}
+	m->client = client;
+	m->proxied = 1;
+	log_init("ftpsd", client.text);
+	log_info("PROXY protocol: client %s through the proxy", client.text);
+	return 1;
+}
+
 static const struct fm_request requests[] = {
     {FM_VIOLATION, ~0u, 4, answer_violation},
+    {FM_PROXY, FM_PRELOGIN, 32, answer_proxy},
     {FM_PASSWORD, FM_PRELOGIN, 8 + SLUICE_MAX_USERNAME + SLUICE_MAX_PASSWORD, answer_password},
     {FM_CERT_LOGIN, FM_PRELOGIN, 8 + SLUICE_MAX_USERNAME + FM_CERT_MAX, answer_cert_login},
     {FM_HANDOVER, FM_ACCEPTED, 32 + FM_TLS_VERSION_MAX + FTP_MAX_LINE + 2, answer_handover},
@@ -209,6 +230,8 @@ int ftp_mon_request(struct ftp_monitor *m, const unsigned char *rec, size_t len)
 		const struct fm_request *r = &requests[i];
 		if (r->type != rec[0]) continue;
 		if (!(r->states & m->state)) return refuse(m, "request out of order");
+		if (m->proxy_pending && r->type != FM_PROXY && r->type != FM_VIOLATION)
+			return refuse(m, "request before the PROXY address");
 		if (len - 1 > r->max_len) return refuse(m, "request too long");
 		wire_in_init(&in, rec + 1, len - 1);
 		return r->answer(m, &in);
@@ -223,6 +246,7 @@ void ftp_mon_init(struct ftp_monitor *m, int fd, const struct conf_value *cf)
 	m->cf = cf;
 	m->state = FM_PRELOGIN;
 	m->violation = -1;
+	m->proxy_pending = strcmp(cf[FC_PROXY_PROTOCOL].str, "off") != 0;
 }
 
 void ftp_mon_free(struct ftp_monitor *m)

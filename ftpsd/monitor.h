@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "account/account.h"
 #include "conf/conf.h"
+#include "peer/peer.h"
 #include "parse.h"
 
 enum ftp_mon_type {
@@ -34,6 +35,9 @@ enum ftp_mon_type {
 	/* session -> network, no fields: end TLS on the control connection
 	 * once the bytes sent before are out (CCC) */
 	FM_CCC,
+	/* network -> monitor, its first request with FTPSD_PROXY_PROTOCOL on:
+	 * the client the PROXY header named (peer_proxy_put's record) */
+	FM_PROXY,
 };
 
 enum ftp_mon_state {
@@ -66,6 +70,9 @@ struct ftp_monitor {
 	char tls_version[FM_TLS_VERSION_MAX + 1];
 	unsigned mlst_facts;
 	struct ftp_linebuf lb;
+	/* FTPSD_PROXY_PROTOCOL: FM_PROXY must come first; the client it named */
+	int proxy_pending, proxied;
+	struct peer client;
 	/* set when a request is refused: why the monitor gives up */
 	char why[160];
 	long violation; /* system call number from FM_VIOLATION, -1 none */

@@ -87,6 +87,33 @@ void ftp_privsep_ask(struct ftp_session *s, const unsigned char *req, size_t len
 	*last = r[2];
 }
 
+/* Behind a load balancer: the PROXY header before the greeting (or the
+ * implicit TLS handshake), read exactly, and the client it names told to
+ * the monitor as the first request (FM_PROXY). */
+static void read_proxy_header(struct ftp_session *s)
+{
+	unsigned char rec[64];
+	struct peer client;
+	struct wire_out w;
+	const char *why;
+
+	memset(&client, 0, sizeof client); /* stays so for a LOCAL or UNKNOWN header */
+	if (!peer_proxy_read(s->fd_in, s->proxy_versions, (int)s->cf[FC_LOGIN_TIMEOUT].num * 1000,
+			     &client, &why)) {
+		log_error("PROXY protocol: from %s: %s; closed", s->peer.text, why);
+		exit(EXIT_PEER);
+	}
+	wire_out_init(&w, rec, sizeof rec);
+	wire_put_u8(&w, FM_PROXY);
+	peer_proxy_put(&w, &client);
+	if (w.bad || !priv_record_send(s->mon, rec, w.len))
+		log_die(EXIT_SYSTEM, "unable to tell the monitor: %s", strerror(errno));
+	if (!client.addr.ss_family) return; /* the proxy speaks for itself */
+	client.is_socket = s->peer.is_socket;
+	s->peer = client;
+	log_init("ftpsd", s->peer.text);
+}
+
 static void run_network(struct ftp_session *s, const struct priv_sep *ids, int fd)
 {
 	struct rlimit nofile = {NETWORK_NOFILE, NETWORK_NOFILE};
@@ -96,6 +123,7 @@ static void run_network(struct ftp_session *s, const struct priv_sep *ids, int f
 		log_die(EXIT_SYSTEM, "unable to confine the network process: %s", strerror(errno));
 	sandbox_or_die(filter_network, sizeof filter_network, "network");
 	test_forbidden_call(1);
+	if (s->proxy_versions) read_proxy_header(s);
 	ftp_serve(s);
 }
 
@@ -360,6 +388,10 @@ void ftp_privsep_become_session(struct ftp_session *s, struct ftp_monitor *m)
 
 	priv_pages_note();
 	ftp_xferlog_open(s);
+	if (m->proxied) { /* the client the PROXY header named */
+		m->client.is_socket = s->peer.is_socket;
+		s->peer = m->client;
+	}
 	s->relay = 1;
 	s->fd_in = s->fd_out = report_fd = m->fd;
 	fcntl(m->fd, F_SETFL, fcntl(m->fd, F_GETFL) | O_NONBLOCK);

@@ -113,19 +113,11 @@ static void load_moduli(struct session *s, int serving)
  * which proxies.  Exits naming the variable when they do not hold. */
 static unsigned proxy_settings(const struct session *s, struct peer_cidr *trusted, size_t *n)
 {
-	const char *mode = s->cf[CF_PROXY_PROTOCOL].str, *list = s->cf[CF_PROXY_TRUSTED].str, *why;
-	unsigned versions = !strcmp(mode, "v1")	   ? PEER_PROXY_V1
-			    : !strcmp(mode, "v2")  ? PEER_PROXY_V2
-			    : !strcmp(mode, "any") ? PEER_PROXY_V1 | PEER_PROXY_V2
-						   : 0;
-	*n = 0;
-	if (list[0] && !peer_cidr_parse(list, trusted, PEER_CIDR_MAX, n, &why))
+	const char *list = s->cf[CF_PROXY_TRUSTED].str, *why;
+	unsigned versions;
+
+	if (!peer_proxy_settings(s->cf[CF_PROXY_PROTOCOL].str, list, &versions, trusted, n, &why))
 		log_die(EXIT_USAGE, "configuration: SFTPD_PROXY_TRUSTED=%s: %s", list, why);
-	if (versions && !*n)
-		log_die(EXIT_USAGE,
-			"configuration: SFTPD_PROXY_TRUSTED must list the proxies "
-			"when SFTPD_PROXY_PROTOCOL is %s",
-			mode);
 	return versions;
 }
 

@@ -445,30 +445,19 @@ static int answer_violation(struct monitor *m, struct wire_in *in)
 /* The client's address from the PROXY header the network child read. */
 static int answer_proxy(struct monitor *m, struct wire_in *in)
 {
-	const unsigned char *addr;
-	uint32_t len, port;
-	uint8_t family;
-	char proxy[PEER_TEXT_MAX];
+	struct peer client = m->client;
+	int named;
 
-	wire_get_u8(in, &family);
-	wire_get_string(in, &addr, &len);
-	wire_get_u32(in, &port);
-	if (!wire_done(in) || port > 65535 ||
-	    !(family == 4   ? len == 4
-	      : family == 6 ? len == 16
-			    : family == 0 && len == 0))
-		return refuse(m, "malformed PROXY address");
+	if (!peer_proxy_get(in, &client, &named)) return refuse(m, "malformed PROXY address");
 	if (!m->proxy_pending) return refuse(m, "unexpected PROXY address");
 	m->proxy_pending = 0;
-	if (family == 0) {
+	if (!named) {
 		log_info("PROXY protocol: the proxy %s speaks for itself", m->client.text);
-		log_info("connection from %s", m->client.text);
-		return 1;
+	} else {
+		log_init("sftpd", client.text);
+		log_info("PROXY protocol: client %s through proxy %s", client.text, m->client.text);
+		m->client = client;
 	}
-	memcpy(proxy, m->client.text, sizeof proxy);
-	peer_assign(&m->client, family == 4 ? AF_INET : AF_INET6, addr, port);
-	log_init("sftpd", m->client.text);
-	log_info("PROXY protocol: client %s through proxy %s", m->client.text, proxy);
 	log_info("connection from %s", m->client.text);
 	return 1;
 }

@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -172,17 +171,7 @@ static void read_proxy_header(struct session *s)
 	family = client.addr.ss_family;
 	wire_out_init(&w, rec, sizeof rec);
 	wire_put_u8(&w, MON_PROXY);
-	if (family == AF_INET6) {
-		wire_put_u8(&w, 6);
-		wire_put_string(&w, &((struct sockaddr_in6 *)&client.addr)->sin6_addr, 16);
-	} else if (family == AF_INET) {
-		wire_put_u8(&w, 4);
-		wire_put_string(&w, &((struct sockaddr_in *)&client.addr)->sin_addr, 4);
-	} else {
-		wire_put_u8(&w, 0);
-		wire_put_string(&w, "", 0);
-	}
-	wire_put_u32(&w, client.port);
+	peer_proxy_put(&w, &client);
 	if (w.bad || !priv_record_send(s->mon, rec, w.len))
 		log_die(EXIT_SYSTEM, "unable to tell the monitor: %s", strerror(errno));
 	if (family == AF_INET || family == AF_INET6) log_init("sftpd", client.text);

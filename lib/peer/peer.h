@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <sys/socket.h>
+#include "wire/wire.h"
 
 #define PEER_TEXT_MAX 64
 
@@ -53,6 +54,21 @@ long peer_proxy_parse(const unsigned char *buf, size_t len, unsigned versions, s
 /* Reads exactly one header from socket fd (nothing past it) within
  * timeout_ms and puts the client's address in *p.  0 with why on failure. */
 int peer_proxy_read(int fd, unsigned versions, int timeout_ms, struct peer *p, const char **why);
+/* --- shared by the servers (peer_proxy_conf.c) ------------------------- */
+
+/* The _PROXY_PROTOCOL (off, v1, v2, any) and _PROXY_TRUSTED settings: the
+ * header versions to accept (0: off) and the proxies; 0 with why when the
+ * list is malformed, or empty while the protocol is on. */
+int peer_proxy_settings(const char *mode, const char *list, unsigned *versions,
+			struct peer_cidr *trusted, size_t *n, const char **why);
+/* The record by which the network process tells its monitor the client a
+ * header named: u8 4 or 6, string address, u32 port; u8 0, an empty
+ * string and port 0 for a LOCAL or UNKNOWN header (the proxy itself). */
+void peer_proxy_put(struct wire_out *w, const struct peer *client);
+/* Reads it back: 1 with *named and, when it names one, *client; 0 when
+ * malformed. */
+int peer_proxy_get(struct wire_in *in, struct peer *client, int *named);
+
 /* 1 if fd is a TCP socket (for TCP_NODELAY). */
 int peer_fd_is_tcp(int fd);
 

@@ -446,6 +446,46 @@ static void test_cert(void)
 	mon_close(&m);
 }
 
+/* FTPSD_PROXY_PROTOCOL: the network process's FM_PROXY, first and once. */
+static void proxy_req(uint8_t family, const void *addr, uint32_t len, uint32_t port)
+{
+	begin(FM_PROXY);
+	wire_put_u8(&rw, family);
+	wire_put_string(&rw, addr, len);
+	wire_put_u32(&rw, port);
+}
+
+static void test_proxy(void)
+{
+	static const unsigned char a4[4] = {192, 0, 2, 7};
+	struct conf_value cf_proxy[FC_COUNT];
+	struct ftp_monitor m;
+
+	mon_open(&m, cf_pw);
+	proxy_req(4, a4, 4, 1234);
+	ok(refused(&m, rw.len, "unexpected PROXY address"),
+	   "FM_PROXY with the protocol off refused");
+	mon_close(&m);
+	memcpy(cf_proxy, cf_pw, sizeof cf_proxy);
+	cf_proxy[FC_PROXY_PROTOCOL].str = "v1";
+	mon_open(&m, cf_proxy);
+	begin(FM_PASSWORD);
+	wire_put_cstring(&rw, "alice");
+	wire_put_string(&rw, "secret", 6);
+	ok(refused(&m, rw.len, "request before the PROXY address"),
+	   "a password before the client's address refused");
+	proxy_req(4, a4, 16, 1234);
+	ok(refused(&m, rw.len, "malformed PROXY address"), "family 4 with 16 bytes refused");
+	proxy_req(0, "", 0, 21);
+	ok(refused(&m, rw.len, "malformed PROXY address"), "family 0 with a port refused");
+	proxy_req(4, a4, 4, 1234);
+	ok(send_rec(&m) == 1 && m.proxied && !strcmp(m.client.text, "192.0.2.7:1234") &&
+	       nothing_waits(),
+	   "the client's address taken, nothing answered");
+	ok(refused(&m, rw.len, "unexpected PROXY address"), "a second FM_PROXY refused");
+	mon_close(&m);
+}
+
 int main(void)
 {
 	tap_logs_aside();
@@ -454,6 +494,7 @@ int main(void)
 	test_password();
 	test_handover();
 	test_cert();
+	test_proxy();
 	tap_rm_tree(tmpdir);
 	return tap_done();
 }
