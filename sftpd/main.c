@@ -276,7 +276,7 @@ static int serve_raw_sftp(struct session *s)
 
 /* The monitor: forks the network child before the host private keys are
  * read, answers it, then hands the connection to the session process. */
-static void serve_connection(struct session *s, const char *peer)
+static void serve_connection(struct session *s, const struct peer *peer)
 {
 	struct priv_sep ids;
 	struct monitor m;
@@ -297,7 +297,7 @@ static void serve_connection(struct session *s, const char *peer)
 	set_nonblocking(0);
 	set_nonblocking(1);
 	s->start = s->last_activity = time(0);
-	log_info("connection from %s", peer);
+	log_info("connection from %s", peer->text);
 	fd = privsep_fork_network(s, &ids, &child);
 	if (fd < 0)
 		log_die(EXIT_SYSTEM, "unable to start the network process: %s", strerror(errno));
@@ -316,6 +316,7 @@ static void serve_connection(struct session *s, const char *peer)
 	 * costs against their hashes (yescrypt, sha512crypt), not argon2id's. */
 	if (!s->cf[CF_USERS_FILE].str[0]) account_system_dummy();
 	monitor_init(&m, fd, s->cf, host_keys, n_host_keys);
+	m.peer = peer;
 	privsep_monitor(&m, child);
 	privsep_start_session(s, &m, host_keys, n_host_keys, &ids);
 }
@@ -361,5 +362,5 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	accept_proxy_header(s, &peer);
-	serve_connection(s, peer.text);
+	serve_connection(s, &peer);
 }

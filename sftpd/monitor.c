@@ -94,6 +94,7 @@ static int answer_sign(struct monitor *m, struct wire_in *in)
 static int take_user(struct monitor *m, const char *user)
 {
 	const char *file = m->cf[CF_USERS_FILE].str;
+	const char *why = "";
 	if (m->user_set) return strcmp(user, m->user) ? refuse(m, "change of user name") : 1;
 	m->user_set = 1;
 	memcpy(m->user, user, strlen(user) + 1);
@@ -101,6 +102,13 @@ static int take_user(struct monitor *m, const char *user)
 	/* EPROTO (a name on two lines) was logged with the line by the lookup. */
 	if (!m->user_known && errno != ENOENT && errno != EPROTO)
 		log_error("unable to look up user %s: %s", user, strerror(errno));
+	/* Refused by its policy: from now on exactly an unknown name (the
+	 * same answers, the same dummy hash work, the same delay). */
+	if (m->user_known && !login_policy_admits(&m->account, m->peer, &why)) {
+		log_warn("account %s refused: %s", user, why);
+		algo_wipe(&m->account, sizeof m->account);
+		m->user_known = 0;
+	}
 	return 1;
 }
 

@@ -82,6 +82,7 @@ struct monitor {
 	uint32_t kex_number;
 	unsigned char session_id[ALGO_HASH_MAX];
 	size_t session_id_len;
+	const struct peer *peer; /* the client, for the account's from= */
 	/* authentication */
 	int user_set, user_known;
 	char user[SLUICE_MAX_USERNAME + 1];
