@@ -55,6 +55,7 @@ enum ftp_mon_how { FM_HOW_NONE, FM_HOW_PASSWORD, FM_HOW_ANONYMOUS, FM_HOW_CERT }
 struct ftp_monitor {
 	int fd; /* the socket to the network process */
 	const struct conf_value *cf;
+	const struct peer *peer; /* the client, for the account's from= */
 	enum ftp_mon_state state;
 	unsigned failures, cert_tries;
 	/* the accepted login */

@@ -364,6 +364,19 @@ void ftp_privsep_become_session(struct ftp_session *s, struct ftp_monitor *m)
 	fcntl(m->fd, F_SETFL, fcntl(m->fd, F_GETFL) | O_NONBLOCK);
 	memcpy(s->user, m->user, sizeof s->user);
 	s->anonymous = anon;
+	if ((m->account.policy.keys & ACCOUNT_POL_TLS) && !m->account.policy.tls_optional &&
+	    !m->ctrl_protected) {
+		log_warn("login %s refused: its policy says tls=required and the control "
+			 "channel is clear",
+			 s->user);
+		ftp_reply(s, 530, "Login incorrect");
+		exit(EXIT_PEER);
+	}
+	s->pol = m->account.policy;
+	s->max_upload = s->cf[FC_MAX_UPLOAD_BYTES].num;
+	if ((s->pol.keys & ACCOUNT_POL_MAXSIZE) &&
+	    (!s->max_upload || s->pol.maxsize < s->max_upload))
+		s->max_upload = s->pol.maxsize;
 	if (!login_confine(&m->account, pattern, (mode_t)s->cf[FC_UMASK].num, &s->root, &place, err,
 			   sizeof err)) {
 		int refused = errno == EACCES;
