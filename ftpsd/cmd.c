@@ -123,6 +123,7 @@ static const char *cmd_account_refuses(const struct ftp_session *s, const struct
 
 	if (c->fn == ftp_cmd_site && !strncasecmp(arg, "CHMOD ", 6))
 		flags |= CMD_WRITES | CMD_P_SETSTAT;
+	if (c->fn == ftp_cmd_stat && *arg) flags |= CMD_P_LIST; /* STAT path lists it */
 	if ((p->keys & ACCOUNT_POL_RO) && (flags & CMD_WRITES)) return "read-only";
 	if (p->deny & cmd_deny_bit(flags)) return "denied by the account's policy";
 	if ((p->keys & ACCOUNT_POL_MODE) && c->fn == ftp_cmd_site && (flags & CMD_P_SETSTAT))

@@ -91,12 +91,12 @@ f = login("wo")
 before = tree("wo")
 ok(put(f, "new", DATA)[0] == "2" and open(home("wo", "new"), "rb").read() == DATA and
    code(f.sendcmd, "MKD newdir")[0] == "2", "wo: STOR of a new file and MKD work")
-codes = [get(f, "keep")[0], code(f.nlst), code(f.retrlines, "LIST"), code(f.retrlines, "MLSD"),
+codes = [get(f, "keep")[0], code(f.nlst), code(f.retrlines, "LIST"), code(f.retrlines, "MLSD"), code(f.sendcmd, "STAT ."),
          put(f, "keep", BIG), put(f, "keep", BIG, "APPE"), code(f.delete, "keep"),
          code(f.rename, "keep", "k2"), code(f.sendcmd, "RMD sub"), code(f.sendcmd, "SITE CHMOD 600 keep")]
 after = [e for e in tree("wo") if e[0] not in ("new", "newdir")]
 ok(all(c == "550" for c in codes) and after == before and open(home("wo", "keep")).read() == "keep me\n",
-   "wo: RETR NLST LIST MLSD, STOR over a file, APPE DELE RNFR RMD SITE CHMOD get 550; keep unchanged (%s)" % codes)
+   "wo: RETR NLST LIST MLSD STAT, STOR over a file, APPE DELE RNFR RMD SITE CHMOD get 550; keep unchanged (%s)" % codes)
 f.quit()
 
 # deny=
