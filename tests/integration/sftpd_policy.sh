@@ -123,6 +123,15 @@ else
 	t_diag "$(tree wo)"
 fi
 
+# a checksum reads the file: refused for a drop box, answered for others
+sum_wo=$(timeout 30 ssh "${SSHO[@]}" -p "$PORT" wo@127.0.0.1 md5sum keep 2>/dev/null)
+sum_ro=$(timeout 30 ssh "${SSHO[@]}" -p "$PORT" ro@127.0.0.1 md5sum keep 2>/dev/null)
+if [ -z "$sum_wo" ] && [ "${sum_ro%% *}" = "$(md5sum <"$T/roots/ro/keep" | cut -d' ' -f1)" ]; then
+	t_ok "wo: the md5sum exec request is refused (ro gets the digest)"
+else
+	t_notok "wo: the md5sum exec request is refused (wo '$sum_wo', ro '$sum_ro')"
+fi
+
 # --- umask= and mode= ------------------------------------------------------
 sftp_as um "put $T/local/small f\nmkdir d" >/dev/null
 t_is "$(stat -c %a "$T/roots/um/f" 2>/dev/null) $(stat -c %a "$T/roots/um/d" 2>/dev/null)" "600 700" \
