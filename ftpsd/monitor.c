@@ -85,11 +85,15 @@ static int failed(struct ftp_monitor *m, const char *user, int known)
 	return reply_answer(m, 0, last_attempt(m));
 }
 
-/* Refused by its policy (from=): from then on exactly an unknown name. */
+/* Refused by its policy (from=, an auth= without the password alone): from
+ * then on exactly an unknown name. */
 static int policy_admits(struct ftp_monitor *m, const char *user)
 {
 	const char *why = "";
-	if (login_policy_admits(&m->account, m->peer, &why)) return 1;
+	if (!login_policy_password_alone(&m->account))
+		why = "its auth= has no list that is a password alone";
+	else if (login_policy_admits(&m->account, m->peer, &why))
+		return 1;
 	log_warn("account %s refused: %s", user, why);
 	algo_wipe(&m->account, sizeof m->account);
 	return 0;

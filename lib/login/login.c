@@ -55,9 +55,25 @@ int login_policy_admits(const struct account *a, const struct peer *p, const cha
 
 	if ((pol->keys & ACCOUNT_POL_FROM) && !(p && peer_cidr_match(pol->from, pol->n_from, p)))
 		return (*why = "the client's address is not in its from= list", 0);
-	if (pol->keys & ACCOUNT_POL_AUTH)
-		return (*why = "its policy has auth=, which this version does not enforce", 0);
 	return 1;
+}
+
+int login_policy_password_alone(const struct account *a)
+{
+	const char *s = a->policy.auth;
+
+	if (!(a->policy.keys & ACCOUNT_POL_AUTH) || !strcmp(s, "any")) return 1;
+	for (;;) {
+		size_t n;
+		while (*s == ' ')
+			s++;
+		if (!*s) return 0;
+		n = strcspn(s, " ");
+		if ((n == 8 && !memcmp(s, "password", 8)) ||
+		    (n == 20 && !memcmp(s, "keyboard-interactive", 20)))
+			return 1;
+		s += n;
+	}
 }
 
 /* groups=: names through NSS (before any chroot), numbers as written; the

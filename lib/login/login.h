@@ -26,11 +26,14 @@ void login_fail_delay(unsigned long long ms);
 int login_expand_path(const char *pattern, const struct account *a, char *out, size_t cap);
 
 /* Whether a's policy lets it log in now: from= must list p's address
- * (a missing peer address never matches).  auth= is not enforced yet, so
- * an account that has it is refused rather than let in more widely than
- * written.  1, or 0 with the reason in *why (for the log only: the client
- * is told what a wrong password tells it). */
+ * (a missing peer address never matches).  1, or 0 with the reason in
+ * *why (for the log only: the client is told what a wrong password tells
+ * it).  auth= is the server's to apply (sftpd's monitor). */
 int login_policy_admits(const struct account *a, const struct peer *p, const char **why);
+/* 1 when a's auth= (if any) has a list that is the password alone
+ * (password or keyboard-interactive): what a server without other methods
+ * (ftpsd) may accept. */
+int login_policy_password_alone(const struct account *a);
 
 /* Where a confined account ended up. */
 struct login_place {

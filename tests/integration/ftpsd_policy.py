@@ -157,9 +157,20 @@ f = login("tr")
 ok(put(f, "up", DATA)[0] == "2", "tls=required: a TLS login works")
 f.quit()
 
+# auth=: ftpsd has the password alone
+f = ftplib.FTP_TLS(context=CTX, timeout=20)
+f.connect("127.0.0.1", PORT)
+ok(code(f.login, "ak", PASS) == "530", "auth=publickey: ftpsd refuses the password login")
+f.close()
+f = login("ap")
+ok(f.pwd() is not None, "auth=\"publickey password\": ftpsd accepts the password login")
+f.quit()
+
 log = open(os.path.join(T, "server.log"), errors="replace").read()
 ok("account f2 refused: the client's address is not in its from= list" in log,
    "the log says why f2 was refused")
+ok("account ak refused: its auth= has no list that is a password alone" in log,
+   "the log says why ak was refused")
 ok("login tr refused: its policy says tls=required" in log, "the log says why tr was refused")
 print("1..%d" % n)
 sys.exit(1 if failed else 0)

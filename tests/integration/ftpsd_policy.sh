@@ -1,7 +1,7 @@
 #!/bin/sh
 # ftpsd_policy.sh: the users file's per-account policy in ftpsd, with
 # Python ftplib over TLS (ftpsd_policy.py prints TAP): ro, wo, deny=,
-# maxsize=, mode=, umask=, from= and tls=required; each refusal is a 550
+# maxsize=, mode=, umask=, from=, auth= and tls=required; each refusal is a 550
 # (530 for logins) and leaves the account's files as they were on disk.
 . "$(dirname "$0")/ftpsd_lib.sh"
 need python3 || { echo "1..0 # SKIP python3 missing"; exit 0; }
@@ -22,6 +22,8 @@ add um 'umask=077'
 add f1 'from=127.0.0.0/8'
 add f2 'from="10.0.0.0/8,::1"'
 add tr 'tls=required'
+add ak 'auth=publickey'
+add ap 'auth="publickey password"'
 P_MAIN=$(free_port); start_server "$P_MAIN" FTPSD_TLS_REQUIRED=off
 export P_MAIN T USER_PASS PASV
 python3 "$(dirname "$0")/ftpsd_policy.py"

@@ -4,8 +4,9 @@
 # scp -O on a loopback port: for each key the allowed operations work, the
 # denied ones answer "Permission denied" and leave the file system as it
 # was (checked on disk): ro, wo, umask=, mode=, deny=, maxsize=, from=,
-# scp=no, root=, groups=; auth= (not enforced yet) and a malformed policy
-# refuse the account; the accounts are written by sluice-keytool
+# scp=no, root=, groups=, auth= (a key alone, a key and then the password,
+# with SSH_ASKPASS); a malformed policy refuses the account, and -t lists
+# it; FILE.cdb keeps the field; the accounts are written by sluice-keytool
 # useradd --policy / usermod -p.  Prints TAP.  T_KEEP=1 keeps the temp dir.
 
 . "$(dirname "$0")/lib.sh"
@@ -37,7 +38,7 @@ add() {
 	printf 'keep me\n' >"$T/roots/$1/keep"
 	chown -R "$ACC_UID:$ACC_GID" "$T/roots/$1"
 	cp "$T/keys/uk.pub" "$T/keys/ak/$1"
-	printf 'x\n' | "$KT" useradd -f "$U" -s -u $ACC_UID -g $ACC_GID -d "$T/roots/$1" \
+	printf 'pw-%s\n' "$1" | "$KT" useradd -f "$U" -s -u $ACC_UID -g $ACC_GID -d "$T/roots/$1" \
 		${2:+--policy "$2"} "$1" >"$T/kt.out" 2>&1
 }
 add plain ""
@@ -54,6 +55,7 @@ add rt "root=$T/roots/other"
 mkdir -p "$T/roots/other" && printf 'other\n' >"$T/roots/other/o" && chown -R "$ACC_UID:$ACC_GID" "$T/roots/other"
 add gr 'groups=4321'
 add au 'auth=publickey'
+add ac 'auth="publickey,password"'
 add bad ''
 printf 'only group %s\n' "$EXTRA_GID" >"$T/roots/gr/grp" && chown 0:$EXTRA_GID "$T/roots/gr/grp" && chmod 040 "$T/roots/gr/grp"
 cp -p "$T/roots/gr/grp" "$T/roots/plain/grp"
@@ -233,11 +235,41 @@ else
 	t_diag_file "$T/out"
 fi
 
-# --- auth= (not enforced yet) and a malformed policy --------------------------------
-if sftp_as au "ls"; then t_notok "auth= (not enforced yet): the account is refused"; else
-	grep -q "account au refused: its policy has auth=" "$LOG" && t_ok "auth= (not enforced yet): the account is refused, logged why" ||
-		t_notok "auth=: logged why"
+# --- auth= -------------------------------------------------------------------
+# The password comes from SSH_ASKPASS: sftp_pw NAME BATCH [ssh options...]
+printf '#!/bin/sh\ncat %q\n' "$T/answer" >"$T/askpass"
+chmod 755 "$T/askpass"
+sftp_pw() {
+	_u=$1 _b=$2
+	shift 2
+	printf '%b\n' "$_b" >"$T/batch"
+	printf 'pw-%s\n' "$_u" >"$T/answer"
+	SSH_ASKPASS=$T/askpass SSH_ASKPASS_REQUIRE=force DISPLAY=:0 setsid -w timeout 30 \
+		sftp -q -o BatchMode=no -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o IdentitiesOnly=yes -o NumberOfPasswordPrompts=1 "$@" -P "$PORT" -b "$T/batch" \
+		"$_u@127.0.0.1" </dev/null >"$T/out" 2>&1
+}
+PWONLY=(-o PubkeyAuthentication=no -o PreferredAuthentications=password)
+KEYPW=(-i "$T/keys/uk" -o PreferredAuthentications=publickey,password)
+sftp_as au "put $T/local/small up" && cmp -s "$T/local/small" "$T/roots/au/up" &&
+	t_ok "auth=publickey: a key logs in" || t_notok "auth=publickey: a key logs in"
+if sftp_pw au "ls" "${PWONLY[@]}"; then
+	t_notok "auth=publickey: the right password alone is refused"
+else
+	grep -q "password for au is not next in the account's auth=" "$LOG" &&
+		t_ok "auth=publickey: the right password alone is refused (logged why)" ||
+		t_notok "auth=publickey: the password refusal is logged"
 fi
+if sftp_as ac "ls"; then t_notok "auth=publickey,password: a key alone is not enough"; else
+	t_ok "auth=publickey,password: a key alone is not enough"
+fi
+sftp_pw ac "put $T/local/small up" "${KEYPW[@]}" && cmp -s "$T/local/small" "$T/roots/ac/up" &&
+	t_ok "auth=publickey,password: a key and then the password log in" ||
+	{ t_notok "auth=publickey,password: a key and then the password log in"; t_diag_file "$T/out"; }
+sftp_pw plain "ls" "${PWONLY[@]}" && t_ok "an account without auth=: the password alone logs in (SFTPD_AUTH_METHODS' default)" ||
+	t_notok "an account without auth=: the password alone logs in"
+
+# --- a malformed policy ---------------------------------------------------------
 if sftp_as bad "ls"; then t_notok "a malformed policy: the account is refused"; else
 	grep -q "users file $U line [0-9]*: malformed: policy: umask= takes octal" "$LOG" &&
 		t_ok "a malformed policy: the account is refused, the log names the line and why" ||
