@@ -140,7 +140,11 @@ static int cmd_policy_ok(struct ftp_session *s, const struct ftp_command *c, con
 {
 	const char *why;
 
-	if (!s->ctrl_protected && !(c->flags & CMD_CLEAR_OK)) {
+	/* With per-user exemptions the requirement is checked after the
+	 * password (ftp_privsep_become_session), as mod_tls AllowPerUser. */
+	int deferred =
+	    !s->logged_in && (c->flags & CMD_AUTHCMD) && s->cf[FC_TLS_ALLOW_PER_USER].num;
+	if (!s->ctrl_protected && !(c->flags & CMD_CLEAR_OK) && !deferred) {
 		if (s->policy & FTP_TLS_REQ_CTRL) {
 			ftp_reply(s, c->flags & CMD_AUTHCMD ? 530 : 534,
 				  "TLS required on the control channel: use AUTH TLS first");

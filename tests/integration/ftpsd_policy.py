@@ -157,6 +157,32 @@ f = login("tr")
 ok(put(f, "up", DATA)[0] == "2", "tls=required: a TLS login works")
 f.quit()
 
+# tls=optional: honoured only with FTPSD_TLS_ALLOW_PER_USER=yes
+def clear_login(port, user):
+    f = ftplib.FTP(timeout=20)
+    f.connect("127.0.0.1", port)
+    c = code(f.login, user, PASS)
+    return f, c
+
+
+f, c = clear_login(int(E["P_PERUSER"]), "to")
+ok(c[0] == "2" and put(f, "clear", DATA)[0] == "2" and open(home("to", "clear"), "rb").read() == DATA,
+   "tls=optional with FTPSD_TLS_ALLOW_PER_USER=yes: a clear login and a clear upload work")
+f.close()
+f, c = clear_login(int(E["P_PERUSER"]), "plain")
+ok(c == "530", "FTPSD_TLS_ALLOW_PER_USER=yes: an account without tls=optional is refused in clear (%s)" % c)
+f.close()
+f = ftplib.FTP_TLS(context=CTX, timeout=20)
+f.connect("127.0.0.1", int(E["P_PERUSER"]))
+f.login("plain", PASS)
+f.prot_p()
+ok(put(f, "pu", DATA)[0] == "2", "FTPSD_TLS_ALLOW_PER_USER=yes: the same account over TLS works")
+f.quit()
+f, c = clear_login(int(E["P_STRICT"]), "to")
+ok(c == "530" and not os.path.exists(home("to", "strict")),
+   "tls=optional without FTPSD_TLS_ALLOW_PER_USER: a clear login is refused (%s)" % c)
+f.close()
+
 # auth=: ftpsd has the password alone
 f = ftplib.FTP_TLS(context=CTX, timeout=20)
 f.connect("127.0.0.1", PORT)
@@ -171,6 +197,7 @@ ok("account f2 refused: the client's address is not in its from= list" in log,
    "the log says why f2 was refused")
 ok("account ak refused: its auth= has no list that is a password alone" in log,
    "the log says why ak was refused")
+ok("login to: exempt from FTPSD_TLS_REQUIRED (tls=optional)" in log, "the log says to is exempt")
 ok("login tr refused: its policy says tls=required" in log, "the log says why tr was refused")
 print("1..%d" % n)
 sys.exit(1 if failed else 0)

@@ -22,8 +22,11 @@ add um 'umask=077'
 add f1 'from=127.0.0.0/8'
 add f2 'from="10.0.0.0/8,::1"'
 add tr 'tls=required'
+add to 'tls=optional'
 add ak 'auth=publickey'
 add ap 'auth="publickey password"'
 P_MAIN=$(free_port); start_server "$P_MAIN" FTPSD_TLS_REQUIRED=off
-export P_MAIN T USER_PASS PASV
+P_PERUSER=$(free_port); start_server "$P_PERUSER" FTPSD_TLS_REQUIRED=on FTPSD_TLS_ALLOW_PER_USER=yes
+P_STRICT=$(free_port); start_server "$P_STRICT" FTPSD_TLS_REQUIRED=on
+export P_MAIN P_PERUSER P_STRICT T USER_PASS PASV
 python3 "$(dirname "$0")/ftpsd_policy.py"
