@@ -1,5 +1,6 @@
 /* cmd: the command table and the dispatcher.  Each command is a row (name,
- * handler, flags); login, TLS and write policy are checked here, once, so
+ * handler, flags); login, TLS, write and the account's policy are checked
+ * here, once, so
  * handlers never re-check them. */
 #include <errno.h>
 #include <string.h>
@@ -16,6 +17,17 @@ enum cmd_flags {
 	CMD_ARG = 1u << 2,	/* needs an argument */
 	CMD_CLEAR_OK = 1u << 3, /* allowed on a clear control channel under any policy */
 	CMD_AUTHCMD = 1u << 4,	/* USER / PASS: covered by the "auth" policy */
+	/* what the command does, for the account's policy (cmd_account_refuses) */
+	CMD_P_READ = 1u << 8,	  /* file contents (RETR) */
+	CMD_P_LIST = 1u << 9,	  /* listings (LIST, NLST, MLSD, MLST) */
+	CMD_P_STORE = 1u << 10,	  /* a new file, or over an existing one (STOR) */
+	CMD_P_NEW = 1u << 11,	  /* a new file always (STOU) */
+	CMD_P_APPEND = 1u << 12,  /* APPE */
+	CMD_P_REMOVE = 1u << 13,  /* DELE */
+	CMD_P_RENAME = 1u << 14,  /* RNFR, RNTO */
+	CMD_P_MKDIR = 1u << 15,	  /* MKD */
+	CMD_P_RMDIR = 1u << 16,	  /* RMD */
+	CMD_P_SETSTAT = 1u << 17, /* MFMT; SITE CHMOD (decided by its argument) */
 };
 
 struct ftp_command {
@@ -33,25 +45,25 @@ struct ftp_command {
 static const struct ftp_command commands[] = {
     {"ABOR", ftp_cmd_abor, C, ""},
     {"ALLO", ftp_cmd_allo, L, "<size>"},
-    {"APPE", ftp_cmd_appe, W | A, "<file>"},
+    {"APPE", ftp_cmd_appe, W | A | CMD_P_APPEND, "<file>"},
     {"AUTH", ftp_cmd_auth, A | C, "TLS"},
     {"CCC", ftp_cmd_ccc, L, ""},
     {"CDUP", ftp_cmd_cdup, L, ""},
     {"CWD", ftp_cmd_cwd, L | A, "<dir>"},
-    {"DELE", ftp_cmd_dele, W | A, "<file>"},
+    {"DELE", ftp_cmd_dele, W | A | CMD_P_REMOVE, "<file>"},
     {"EPRT", ftp_cmd_eprt, L | A, "|af|addr|port|"},
     {"EPSV", ftp_cmd_epsv, L, "[ALL]"},
     {"FEAT", ftp_cmd_feat, C, ""},
     {"HELP", ftp_cmd_help, C, "[command]"},
     {"HOST", ftp_cmd_host, A | C, "<name>"},
-    {"LIST", ftp_cmd_list, L, "[path]"},
+    {"LIST", ftp_cmd_list, L | CMD_P_LIST, "[path]"},
     {"MDTM", ftp_cmd_mdtm, L | A, "<file>"},
-    {"MFMT", ftp_cmd_mfmt, W | A, "<time> <file>"},
-    {"MKD", ftp_cmd_mkd, W | A, "<dir>"},
-    {"MLSD", ftp_cmd_mlsd, L, "[dir]"},
-    {"MLST", ftp_cmd_mlst, L, "[path]"},
+    {"MFMT", ftp_cmd_mfmt, W | A | CMD_P_SETSTAT, "<time> <file>"},
+    {"MKD", ftp_cmd_mkd, W | A | CMD_P_MKDIR, "<dir>"},
+    {"MLSD", ftp_cmd_mlsd, L | CMD_P_LIST, "[dir]"},
+    {"MLST", ftp_cmd_mlst, L | CMD_P_LIST, "[path]"},
     {"MODE", ftp_cmd_mode, L | A, "S|Z"},
-    {"NLST", ftp_cmd_nlst, L, "[path]"},
+    {"NLST", ftp_cmd_nlst, L | CMD_P_LIST, "[path]"},
     {"NOOP", ftp_cmd_noop, C, ""},
     {"OPTS", ftp_cmd_opts, A, "UTF8 ON | MLST facts"},
     {"PASS", ftp_cmd_pass, CMD_AUTHCMD, "<password>"},
@@ -63,24 +75,24 @@ static const struct ftp_command commands[] = {
     {"QUIT", ftp_cmd_quit, C, ""},
     {"REIN", ftp_cmd_rein, 0, ""},
     {"REST", ftp_cmd_rest, L | A, "<offset>"},
-    {"RETR", ftp_cmd_retr, L | A, "<file>"},
-    {"RMD", ftp_cmd_rmd, W | A, "<dir>"},
-    {"RNFR", ftp_cmd_rnfr, W | A, "<path>"},
-    {"RNTO", ftp_cmd_rnto, W | A, "<path>"},
+    {"RETR", ftp_cmd_retr, L | A | CMD_P_READ, "<file>"},
+    {"RMD", ftp_cmd_rmd, W | A | CMD_P_RMDIR, "<dir>"},
+    {"RNFR", ftp_cmd_rnfr, W | A | CMD_P_RENAME, "<path>"},
+    {"RNTO", ftp_cmd_rnto, W | A | CMD_P_RENAME, "<path>"},
     {"SITE", ftp_cmd_site, L | A, "CHMOD|HELP"},
     {"SIZE", ftp_cmd_size, L | A, "<file>"},
     {"STAT", ftp_cmd_stat, C, "[path]"},
-    {"STOR", ftp_cmd_stor, W | A, "<file>"},
-    {"STOU", ftp_cmd_stou, W, ""},
+    {"STOR", ftp_cmd_stor, W | A | CMD_P_STORE, "<file>"},
+    {"STOU", ftp_cmd_stou, W | CMD_P_NEW, ""},
     {"STRU", ftp_cmd_stru, L | A, "F"},
     {"SYST", ftp_cmd_syst, 0, ""},
     {"TYPE", ftp_cmd_type, L | A, "A|I"},
     {"USER", ftp_cmd_user, A | CMD_AUTHCMD, "<name>"},
     {"XCUP", ftp_cmd_cdup, L, ""},
     {"XCWD", ftp_cmd_cwd, L | A, "<dir>"},
-    {"XMKD", ftp_cmd_mkd, W | A, "<dir>"},
+    {"XMKD", ftp_cmd_mkd, W | A | CMD_P_MKDIR, "<dir>"},
     {"XPWD", ftp_cmd_pwd, L, ""},
-    {"XRMD", ftp_cmd_rmd, W | A, "<dir>"},
+    {"XRMD", ftp_cmd_rmd, W | A | CMD_P_RMDIR, "<dir>"},
 };
 
 static const struct ftp_command *cmd_find(const char *verb)
@@ -90,10 +102,49 @@ static const struct ftp_command *cmd_find(const char *verb)
 	return NULL;
 }
 
-/* 1 when policy lets the command through; otherwise replies. */
-static int cmd_policy_ok(struct ftp_session *s, const struct ftp_command *c)
+static unsigned cmd_deny_bit(unsigned flags)
 {
-	if (!s->ctrl_protected && !(c->flags & CMD_CLEAR_OK)) {
+	return flags & CMD_P_REMOVE    ? ACCOUNT_DENY_REMOVE
+	       : flags & CMD_P_RENAME  ? ACCOUNT_DENY_RENAME
+	       : flags & CMD_P_MKDIR   ? ACCOUNT_DENY_MKDIR
+	       : flags & CMD_P_RMDIR   ? ACCOUNT_DENY_RMDIR
+	       : flags & CMD_P_SETSTAT ? ACCOUNT_DENY_SETSTAT
+				       : 0;
+}
+
+/* The account's policy (ro, wo, deny=, mode=) for a decoded command: NULL
+ * when allowed, else why not.  A drop box's STOR opens with O_EXCL
+ * (store() in cmd_fs.c), so "new files only" is the kernel's answer. */
+static const char *cmd_account_refuses(const struct ftp_session *s, const struct ftp_command *c,
+				       const char *arg)
+{
+	const struct account_policy *p = &s->pol;
+	unsigned flags = c->flags;
+
+	if (c->fn == ftp_cmd_site && !strncasecmp(arg, "CHMOD ", 6))
+		flags |= CMD_WRITES | CMD_P_SETSTAT;
+	if (c->fn == ftp_cmd_stat && *arg) flags |= CMD_P_LIST; /* STAT path lists it */
+	if ((p->keys & ACCOUNT_POL_RO) && (flags & CMD_WRITES)) return "read-only";
+	if (p->deny & cmd_deny_bit(flags)) return "denied by the account's policy";
+	if ((p->keys & ACCOUNT_POL_MODE) && c->fn == ftp_cmd_site && (flags & CMD_P_SETSTAT))
+		return "modes are set by the account's policy";
+	if (!(p->keys & ACCOUNT_POL_WO)) return 0;
+	if (flags & (CMD_P_READ | CMD_P_LIST)) return "drop box: no downloads or listings";
+	if (flags & (CMD_P_APPEND | CMD_P_REMOVE | CMD_P_RENAME | CMD_P_RMDIR | CMD_P_SETSTAT))
+		return "drop box: existing files are not changed";
+	return 0;
+}
+
+/* 1 when policy lets the command through; otherwise replies. */
+static int cmd_policy_ok(struct ftp_session *s, const struct ftp_command *c, const char *arg)
+{
+	const char *why;
+
+	/* With per-user exemptions the requirement is checked after the
+	 * password (ftp_privsep_become_session), as mod_tls AllowPerUser. */
+	int deferred =
+	    !s->logged_in && (c->flags & CMD_AUTHCMD) && s->cf[FC_TLS_ALLOW_PER_USER].num;
+	if (!s->ctrl_protected && !(c->flags & CMD_CLEAR_OK) && !deferred) {
 		if (s->policy & FTP_TLS_REQ_CTRL) {
 			ftp_reply(s, c->flags & CMD_AUTHCMD ? 530 : 534,
 				  "TLS required on the control channel: use AUTH TLS first");
@@ -110,6 +161,11 @@ static int cmd_policy_ok(struct ftp_session *s, const struct ftp_command *c)
 	}
 	if ((c->flags & CMD_WRITES) && (s->cf[FC_READ_ONLY].num || s->anonymous)) {
 		ftp_reply(s, 550, "Permission denied: read-only");
+		return 0;
+	}
+	if (s->logged_in && (why = cmd_account_refuses(s, c, arg))) {
+		log_warn("refused %s: %s", c->name, why);
+		ftp_reply(s, 550, "Permission denied: %s", why);
 		return 0;
 	}
 	return 1;
@@ -132,7 +188,7 @@ void ftp_dispatch(struct ftp_session *s, const char *line, size_t len)
 		ftp_reply(s, 501, "%s needs an argument: %s %s", c->name, c->name, c->help);
 		return;
 	}
-	if (!cmd_policy_ok(s, c)) return;
+	if (!cmd_policy_ok(s, c, cl.arg)) return;
 	if (s->have_rnfr && c->fn != ftp_cmd_rnto) s->have_rnfr = 0;
 	/* a REST offset waits for RETR or STOR even across PASV, TYPE, SIZE...:
 	 * clients put those in between; the transfer commands consume it */

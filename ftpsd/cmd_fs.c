@@ -238,18 +238,39 @@ void ftp_cmd_retr(struct ftp_session *s, const char *arg)
 	ftp_data_send_file(s, fd, off, arg);
 }
 
+/* A drop box (wo) creates new files only: O_EXCL.  With mode= a file this
+ * open created gets that mode exactly (whatever the umask). */
+static int store_open(struct ftp_session *s, const char *path, int flags)
+{
+	int force = (s->pol.keys & ACCOUNT_POL_MODE) != 0, fd, created;
+
+	if (s->pol.keys & ACCOUNT_POL_WO) flags |= O_EXCL;
+	fd = fs_open(&s->root, path, force ? flags | O_EXCL : flags, 0666);
+	created = fd >= 0 && (force || (flags & O_EXCL));
+	if (fd < 0 && errno == EEXIST && force && !(flags & O_EXCL))
+		fd = fs_open(&s->root, path, flags, 0666);
+	if (fd >= 0 && created && force && fchmod(fd, s->pol.mode) < 0)
+		log_warn("unable to set the mode of %s: %s", path, strerror(errno));
+	return fd;
+}
+
 static void store(struct ftp_session *s, const char *path, int flags, const char *label)
 {
 	uint64_t off = s->rest;
 	s->rest = 0;
-	uint64_t max = s->cf[FC_MAX_UPLOAD_BYTES].num;
+	uint64_t max = s->max_upload;
 	if (max && off > max) {
 		ftp_reply(s, 552, "Offset beyond the maximum file size");
 		return;
 	}
 	if (!off) flags |= (flags & O_APPEND) ? 0 : O_TRUNC;
-	int fd = fs_open(&s->root, path, flags | O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0666);
+	int fd = store_open(s, path, flags | O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY);
 	struct stat st;
+	if (fd < 0 && errno == EEXIST && (s->pol.keys & ACCOUNT_POL_WO)) {
+		log_warn("refused %s: drop box: existing files are not changed", label);
+		ftp_reply(s, 550, "Permission denied: drop box: existing files are not changed");
+		return;
+	}
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		ftp_reply_errno(s, 550, path);
 		if (fd >= 0) close(fd);
@@ -285,7 +306,7 @@ void ftp_cmd_stou(struct ftp_session *s, const char *arg)
 	char name[64];
 	for (int i = 0; i < 16; i++) {
 		snprintf(name, sizeof name, "ftpsd.%08x", randombytes_random());
-		int fd = fs_open(&s->root, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		int fd = store_open(s, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC);
 		if (fd >= 0) {
 			char label[80];
 			snprintf(label, sizeof label, "FILE: %s", name);

@@ -46,6 +46,11 @@ const struct conf_var ftpsd_conf_table[FC_COUNT] = {
 	{"FTPSD_TLS_REQUIRED", CONF_ENUM, "on", 0, 0, TLS_POLICIES,
 	 "TLS policy as mod_tls TLSRequired: ctrl/auth = control channel (auth: only for "
 	 "login), data = PROT P, !data = PROT P refused, on = ctrl+data"},
+    [FC_TLS_ALLOW_PER_USER] =
+	{"FTPSD_TLS_ALLOW_PER_USER", CONF_BOOL, "no", 0, 1, 0,
+	 "honour the users file's tls=optional (an account exempt from FTPSD_TLS_REQUIRED, as "
+	 "mod_tls AllowPerUser): USER and PASS are then taken on a clear control channel and "
+	 "the requirement is checked after the password, which has travelled in clear"},
     [FC_TLS_REQUIRE_REUSE] =
 	{"FTPSD_TLS_REQUIRE_REUSE", CONF_BOOL, "yes", 0, 1, 0,
 	 "protected data connections must resume the control session (enforced "

@@ -54,6 +54,8 @@ struct ftp_session {
 	char cert_user[SLUICE_MAX_USERNAME + 1];
 	struct ftp_crl_blob crl; /* read at start, until libtls has it (tlsfiles.c) */
 	/* login */
+	struct account_policy pol; /* the account's policy (users file), decided at login */
+	uint64_t max_upload;	   /* FTPSD_MAX_UPLOAD_BYTES or the smaller maxsize=; 0 none */
 	int logged_in, anonymous, have_user;
 	char user[SLUICE_MAX_USERNAME + 1];
 	struct account acct;

@@ -235,6 +235,7 @@ static void serve_connection(struct ftp_session *s)
 	 * costs against their hashes (yescrypt, sha512crypt), not argon2id's. */
 	if (!s->cf[FC_USERS_FILE].str[0]) account_system_dummy();
 	ftp_mon_init(&m, fd, s->cf);
+	m.peer = &s->peer;
 	ftp_privsep_monitor(&m, child);
 	ftp_privsep_become_session(s, &m);
 }

@@ -85,6 +85,20 @@ static int failed(struct ftp_monitor *m, const char *user, int known)
 	return reply_answer(m, 0, last_attempt(m));
 }
 
+/* Refused by its policy (from=, an auth= without the password alone): from
+ * then on exactly an unknown name. */
+static int policy_admits(struct ftp_monitor *m, const char *user)
+{
+	const char *why = "";
+	if (!login_policy_password_alone(&m->account))
+		why = "its auth= has no list that is a password alone";
+	else if (login_policy_admits(&m->account, m->proxied ? &m->client : m->peer, &why))
+		return 1;
+	log_warn("account %s refused: %s", user, why);
+	algo_wipe(&m->account, sizeof m->account);
+	return 0;
+}
+
 static int answer_password(struct ftp_monitor *m, struct wire_in *in)
 {
 	char user[SLUICE_MAX_USERNAME + 1], pw[SLUICE_MAX_PASSWORD + 1];
@@ -112,6 +126,7 @@ static int answer_password(struct ftp_monitor *m, struct wire_in *in)
 	known = login_lookup(m->cf[FC_USERS_FILE].str, user, &m->account);
 	if (!known && errno != ENOENT)
 		log_error("account lookup for %s: %s", user, strerror(errno));
+	known = known && policy_admits(m, user);
 	ok = account_verify_password(known ? &m->account : NULL, pw, n);
 	algo_wipe(pw, sizeof pw);
 	algo_wipe(m->account.hash, sizeof m->account.hash);
@@ -147,6 +162,7 @@ static int answer_cert_login(struct ftp_monitor *m, struct wire_in *in)
 		if (errno != ENOENT) log_error("account lookup for %s: %s", user, strerror(errno));
 		return reply_answer(m, 0, 0);
 	}
+	if (!policy_admits(m, user)) return reply_answer(m, 0, 0);
 	algo_wipe(m->account.hash, sizeof m->account.hash);
 	log_info("client certificate %s maps to user %s", subject, user);
 	return accepted(m, FM_HOW_CERT, user);

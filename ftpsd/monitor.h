@@ -59,6 +59,8 @@ enum ftp_mon_how { FM_HOW_NONE, FM_HOW_PASSWORD, FM_HOW_ANONYMOUS, FM_HOW_CERT }
 struct ftp_monitor {
 	int fd; /* the socket to the network process */
 	const struct conf_value *cf;
+	const struct peer *peer; /* the socket's peer, for the account's from= (behind a
+				  * proxy: client, once FM_PROXY named it) */
 	enum ftp_mon_state state;
 	unsigned failures, cert_tries;
 	/* the accepted login */

@@ -378,6 +378,34 @@ static const char *how_text(enum ftp_mon_how how)
 					 : "password";
 }
 
+/* The account's tls=: required refuses a login on a clear control channel
+ * whatever FTPSD_TLS_REQUIRED says; optional, with
+ * FTPSD_TLS_ALLOW_PER_USER, lifts FTPSD_TLS_REQUIRED for the session.
+ * With per-user exemptions allowed the network process took USER and PASS
+ * in clear, so the global requirement for login is checked here. */
+static void session_tls_policy(struct ftp_session *s, const struct ftp_monitor *m)
+{
+	const struct account_policy *p = &m->account.policy;
+	int exempt =
+	    s->cf[FC_TLS_ALLOW_PER_USER].num && (p->keys & ACCOUNT_POL_TLS) && p->tls_optional;
+	const char *why = 0;
+
+	if ((p->keys & ACCOUNT_POL_TLS) && !p->tls_optional && !m->ctrl_protected)
+		why = "its policy says tls=required";
+	else if (!exempt && !m->ctrl_protected &&
+		 (s->policy & (FTP_TLS_REQ_CTRL | FTP_TLS_REQ_AUTH)))
+		why = "FTPSD_TLS_REQUIRED and no tls=optional exemption";
+	if (why) {
+		log_warn("login %s refused: %s, and the control channel is clear", s->user, why);
+		ftp_reply(s, 530, "TLS required for this account: use AUTH TLS first");
+		exit(EXIT_PEER);
+	}
+	if (exempt && (s->policy & (FTP_TLS_REQ_CTRL | FTP_TLS_REQ_AUTH | FTP_TLS_REQ_DATA))) {
+		log_info("login %s: exempt from FTPSD_TLS_REQUIRED (tls=optional)", s->user);
+		s->policy &= ~(unsigned)(FTP_TLS_REQ_CTRL | FTP_TLS_REQ_AUTH | FTP_TLS_REQ_DATA);
+	}
+}
+
 void ftp_privsep_become_session(struct ftp_session *s, struct ftp_monitor *m)
 {
 	struct login_place place;
@@ -397,6 +425,12 @@ void ftp_privsep_become_session(struct ftp_session *s, struct ftp_monitor *m)
 	fcntl(m->fd, F_SETFL, fcntl(m->fd, F_GETFL) | O_NONBLOCK);
 	memcpy(s->user, m->user, sizeof s->user);
 	s->anonymous = anon;
+	session_tls_policy(s, m);
+	s->pol = m->account.policy;
+	s->max_upload = s->cf[FC_MAX_UPLOAD_BYTES].num;
+	if ((s->pol.keys & ACCOUNT_POL_MAXSIZE) &&
+	    (!s->max_upload || s->pol.maxsize < s->max_upload))
+		s->max_upload = s->pol.maxsize;
 	if (!login_confine(&m->account, pattern, (mode_t)s->cf[FC_UMASK].num, &s->root, &place, err,
 			   sizeof err)) {
 		int refused = errno == EACCES;

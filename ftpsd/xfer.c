@@ -130,7 +130,7 @@ static int wire_fill(struct xfer *x)
 
 static int sink_write(struct xfer *x, const char *p, size_t n)
 {
-	uint64_t max = x->s->cf[FC_MAX_UPLOAD_BYTES].num;
+	uint64_t max = x->s->max_upload;
 	if (max && x->start + x->s->xfer_bytes + n > max) {
 		errno = EFBIG;
 		return 0;

@@ -41,6 +41,7 @@ int keytool_convert(int argc, char const *const *argv);
 
 /* kt_user.c */
 int keytool_useradd(int argc, char const *const *argv);
+int keytool_usermod(int argc, char const *const *argv);
 int keytool_passwd(int argc, char const *const *argv);
 int keytool_userdel(int argc, char const *const *argv);
 int keytool_userscdb(int argc, char const *const *argv);

@@ -46,17 +46,60 @@ static int keytool_store_with_new_password(const char *file, struct account *a, 
 	return EXIT_OK;
 }
 
+/* The policy field of a, from -p (the users file's sixth field; "" none). */
+static void keytool_set_policy(struct account *a, const char *policy)
+{
+	const char *why = "";
+	size_t n = strlen(policy);
+
+	memset(&a->policy, 0, sizeof a->policy);
+	a->policy.scp = 1;
+	a->policy_text[0] = 0;
+	if (!n) return;
+	if (!account_policy_parse(policy, n, &a->policy, &why))
+		strerr_dief(EXIT_USAGE, "invalid policy: ", why, ": ", policy);
+	memcpy(a->policy_text, policy, n + 1);
+}
+
+/* argv with --policy X and --policy=X written as -p X (skalibs' option
+ * parser has short options only).  out has room for argc + 1 entries. */
+static int keytool_long_options(int argc, char const *const *argv, const char **out)
+{
+	int n = 0;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--policy")) {
+			out[n++] = "-p";
+		} else if (!strncmp(argv[i], "--policy=", 9)) {
+			out[n++] = "-p";
+			out[n++] = argv[i] + 9;
+		} else {
+			out[n++] = argv[i];
+		}
+	}
+	out[n] = 0;
+	return n;
+}
+
+#define KEYTOOL_MAX_ARGS 64
+
 int keytool_useradd(int argc, char const *const *argv)
 {
 	subgetopt l = SUBGETOPT_ZERO;
-	const char *file = 0, *home = 0;
+	const char *file = 0, *home = 0, *policy = "";
+	const char *args[2 * KEYTOOL_MAX_ARGS + 1];
 	unsigned uid = getuid(), gid = getgid();
 	int from_stdin = 0, opt;
 	struct account a;
-	while ((opt = subgetopt_r(argc, argv, "f:u:g:d:s", &l)) != -1) {
+	if (argc > KEYTOOL_MAX_ARGS) keytool_die_usage("useradd");
+	argc = keytool_long_options(argc, argv, args);
+	argv = args;
+	while ((opt = subgetopt_r(argc, argv, "f:u:g:d:sp:", &l)) != -1) {
 		switch (opt) {
 		case 'f':
 			file = l.arg;
+			break;
+		case 'p':
+			policy = l.arg;
 			break;
 		case 'u':
 			if (!keytool_scan_u32(l.arg, &uid)) keytool_die_usage("useradd");
@@ -91,7 +134,69 @@ int keytool_useradd(int argc, char const *const *argv)
 	memcpy(a.name, name, strlen(name) + 1);
 	a.uid = uid;
 	a.gid = gid;
+	keytool_set_policy(&a, policy);
 	return keytool_store_with_new_password(file, &a, from_stdin);
+}
+
+/* usermod: changes the policy, ids or home of an existing account and
+ * keeps its password. */
+int keytool_usermod(int argc, char const *const *argv)
+{
+	subgetopt l = SUBGETOPT_ZERO;
+	const char *file = 0, *home = 0, *policy = 0;
+	const char *args[2 * KEYTOOL_MAX_ARGS + 1];
+	unsigned uid = 0, gid = 0;
+	int set_uid = 0, set_gid = 0, opt, ok, e;
+	struct account a;
+	if (argc > KEYTOOL_MAX_ARGS) keytool_die_usage("usermod");
+	argc = keytool_long_options(argc, argv, args);
+	argv = args;
+	while ((opt = subgetopt_r(argc, argv, "f:u:g:d:p:", &l)) != -1) {
+		switch (opt) {
+		case 'f':
+			file = l.arg;
+			break;
+		case 'u':
+			if (!keytool_scan_u32(l.arg, &uid) || uid == (unsigned)-1)
+				keytool_die_usage("usermod");
+			set_uid = 1;
+			break;
+		case 'g':
+			if (!keytool_scan_u32(l.arg, &gid) || gid == (unsigned)-1)
+				keytool_die_usage("usermod");
+			set_gid = 1;
+			break;
+		case 'd':
+			home = l.arg;
+			break;
+		case 'p':
+			policy = l.arg;
+			break;
+		default:
+			keytool_die_usage("usermod");
+		}
+	}
+	if (!file || l.ind + 1 != argc) keytool_die_usage("usermod");
+	const char *name = argv[l.ind];
+	keytool_check_name(name);
+	if (!account_lookup_file(file, name, &a)) {
+		if (errno == ENOENT) strerr_dief(EXIT_USAGE, "no such user in ", file, ": ", name);
+		strerr_diefusys(EXIT_SYSTEM, "read ", file);
+	}
+	if (home) {
+		if (home[0] != '/' || strlen(home) >= sizeof a.home || strchr(home, ':'))
+			strerr_dief(EXIT_USAGE, "home must be an absolute path: ", home);
+		memcpy(a.home, home, strlen(home) + 1);
+	}
+	if (set_uid) a.uid = uid;
+	if (set_gid) a.gid = gid;
+	if (policy) keytool_set_policy(&a, policy);
+	ok = account_file_set(file, &a);
+	e = errno;
+	sodium_memzero(&a, sizeof a);
+	errno = e;
+	if (!ok) strerr_diefusys(EXIT_SYSTEM, "write ", file);
+	return EXIT_OK;
 }
 
 int keytool_passwd(int argc, char const *const *argv)

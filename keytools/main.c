@@ -12,7 +12,10 @@ static const struct keytool_cmd keytool_cmds[] = {
     {"hostkey", keytool_hostkey, "[-t ed25519|rsa|ecdsa] [-b bits] [-C comment] [-F] -f file"},
     {"fingerprint", keytool_fingerprint, "file..."},
     {"convert", keytool_convert, "-e file | -i file"},
-    {"useradd", keytool_useradd, "-f usersfile [-s] [-u uid] [-g gid] [-d home] name"},
+    {"useradd", keytool_useradd,
+     "-f usersfile [-s] [-u uid] [-g gid] [-d home] [-p|--policy policy] name"},
+    {"usermod", keytool_usermod,
+     "-f usersfile [-u uid] [-g gid] [-d home] [-p|--policy policy] name"},
     {"passwd", keytool_passwd, "-f usersfile [-s] name"},
     {"userdel", keytool_userdel, "-f usersfile name"},
     {"users-cdb", keytool_userscdb, "-f usersfile"},
@@ -28,10 +31,10 @@ void keytool_die_usage(const char *name)
 		if (name && !strcmp(name, keytool_cmds[i].name))
 			strerr_die(EXIT_USAGE, PROG, ": usage: ", PROG, " ", keytool_cmds[i].name,
 				   " ", keytool_cmds[i].usage);
-	strerr_die(
-	    EXIT_USAGE, PROG, ": usage: ", PROG,
-	    " hostkey|fingerprint|convert|useradd|passwd|userdel|hash|tls-cert|tls-fingerprint"
-	    " [options] [args]");
+	strerr_die(EXIT_USAGE, PROG, ": usage: ", PROG,
+		   " hostkey|fingerprint|convert|useradd|usermod|passwd|userdel|users-cdb|hash|tls-"
+		   "cert|tls-fingerprint"
+		   " [options] [args]");
 }
 
 int main(int argc, char const *const *argv)

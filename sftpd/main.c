@@ -261,7 +261,7 @@ static int serve_raw_sftp(struct session *s)
 
 /* The monitor: forks the network child before the host private keys are
  * read, answers it, then hands the connection to the session process. */
-static void serve_connection(struct session *s, const char *peer)
+static void serve_connection(struct session *s, const struct peer *peer)
 {
 	struct priv_sep ids;
 	struct monitor m;
@@ -282,9 +282,9 @@ static void serve_connection(struct session *s, const char *peer)
 	set_nonblocking(0);
 	set_nonblocking(1);
 	s->start = s->last_activity = time(0);
-	snprintf(s->peer, sizeof s->peer, "%s", peer);
+	snprintf(s->peer, sizeof s->peer, "%s", peer->text);
 	/* behind a proxy the monitor says it once it knows the client */
-	if (!s->proxy_versions) log_info("connection from %s", peer);
+	if (!s->proxy_versions) log_info("connection from %s", peer->text);
 	fd = privsep_fork_network(s, &ids, &child);
 	if (fd < 0)
 		log_die(EXIT_SYSTEM, "unable to start the network process: %s", strerror(errno));
@@ -348,5 +348,5 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	check_proxy_source(s, &peer);
-	serve_connection(s, peer.text);
+	serve_connection(s, &peer);
 }

@@ -130,6 +130,7 @@ static int answer_prove(struct monitor *m, struct wire_in *in)
 static int take_user(struct monitor *m, const char *user)
 {
 	const char *file = m->cf[CF_USERS_FILE].str;
+	const char *why = "";
 	if (m->user_set) return strcmp(user, m->user) ? refuse(m, "change of user name") : 1;
 	m->user_set = 1;
 	memcpy(m->user, user, strlen(user) + 1);
@@ -137,6 +138,23 @@ static int take_user(struct monitor *m, const char *user)
 	/* EPROTO (a name on two lines) was logged with the line by the lookup. */
 	if (!m->user_known && errno != ENOENT && errno != EPROTO)
 		log_error("unable to look up user %s: %s", user, strerror(errno));
+	/* Refused by its policy: from now on exactly an unknown name (the
+	 * same answers, the same dummy hash work, the same delay). */
+	if (m->user_known && !login_policy_admits(&m->account, &m->client, &why)) {
+		log_warn("account %s refused: %s", user, why);
+		algo_wipe(&m->account, sizeof m->account);
+		m->user_known = 0;
+	}
+	if (m->user_known && (m->account.policy.keys & ACCOUNT_POL_AUTH)) {
+		char bad[128];
+		m->has_account_chains =
+		    authmethods_parse(&m->account_chains, m->account.policy.auth, bad, sizeof bad);
+		if (!m->has_account_chains) { /* the users-file parser checks the same */
+			log_warn("account %s refused: its auth= %s", user, bad);
+			algo_wipe(&m->account, sizeof m->account);
+			m->user_known = 0;
+		}
+	}
 	return 1;
 }
 
@@ -172,10 +190,21 @@ static int succeeded(struct monitor *m, enum auth_method method, const char *det
 {
 	const char *name = authmethods_name(method);
 	char next[AUTHMETHODS_NAMES_MAX];
-	enum authmethods_step step = authmethods_passed(&m->chains, method);
+	enum authmethods_step step;
 
+	/* Checked after the method's own work, so that it costs what a wrong
+	 * password costs; before any progress is recorded, so that the
+	 * network child's mirror of SFTPD_AUTH_METHODS stays in step. */
+	if (m->has_account_chains && !authmethods_allowed(&m->account_chains, method)) {
+		log_info("%s for %s is not next in the account's auth=", name, m->user);
+		return failed(m, method, 1);
+	}
+	step = authmethods_passed(&m->chains, method);
 	if (step == AUTHMETHODS_OUT_OF_ORDER)
 		return refuse(m, "authentication method out of order");
+	if (m->has_account_chains &&
+	    authmethods_passed(&m->account_chains, method) != AUTHMETHODS_COMPLETE)
+		step = AUTHMETHODS_PARTIAL;
 	if (step == AUTHMETHODS_PARTIAL) {
 		authmethods_next(&m->chains, next);
 		log_info("partial %s for %s%s%s; next: %s", name, m->user, detail ? " " : "",

@@ -103,6 +103,10 @@ struct monitor {
 	unsigned failures;
 	char method[32];	   /* how the user got in (the method that completed a list) */
 	struct authmethods chains; /* SFTPD_AUTH_METHODS and the progress through it */
+	/* the account's auth= (its policy), when it has one: a login must
+	 * complete a list of both */
+	int has_account_chains;
+	struct authmethods account_chains;
 	/* SHA-256 of each key blob that succeeded: a chain takes a key once.
 	 * Room for every step: each success moves at least one list on. */
 	unsigned char used_keys[AUTHMETHODS_MAX_LISTS * AUTHMETHODS_MAX_STEPS][32];

@@ -9,6 +9,21 @@
 #include "login/login.h"
 #include "ssh/ssh.h"
 
+/* The account's policy over the global settings (login_confine took
+ * root=, umask= and groups=). */
+static void session_apply_policy(struct session *s, const struct account_policy *p)
+{
+	if (p->keys & ACCOUNT_POL_RO) s->sftp_opt.read_only = 1;
+	s->sftp_opt.write_only = (p->keys & ACCOUNT_POL_WO) != 0;
+	s->sftp_opt.deny = p->deny;
+	s->sftp_opt.force_mode = (p->keys & ACCOUNT_POL_MODE) != 0;
+	s->sftp_opt.mode = p->mode;
+	s->scp_refused = (p->keys & ACCOUNT_POL_SCP) && !p->scp;
+	if ((p->keys & ACCOUNT_POL_MAXSIZE) &&
+	    (!s->cf[CF_MAX_UPLOAD_BYTES].num || p->maxsize < s->cf[CF_MAX_UPLOAD_BYTES].num))
+		s->max_upload_bytes = p->maxsize;
+}
+
 /* Any failure ends the connection. */
 void session_confine(struct session *s, const struct account *a)
 {
@@ -19,8 +34,10 @@ void session_confine(struct session *s, const struct account *a)
 			   err, sizeof err))
 		log_die(errno == EACCES ? EXIT_PEER : EXIT_SYSTEM, "%s", err);
 	memcpy(s->home_in_root, place.home_in_root, sizeof s->home_in_root);
-	s->sftp_opt.umask = (mode_t)s->cf[CF_UMASK].num;
+	s->sftp_opt.umask =
+	    (a->policy.keys & ACCOUNT_POL_UMASK) ? a->policy.umask : (mode_t)s->cf[CF_UMASK].num;
 	s->sftp_opt.read_only = (int)s->cf[CF_READ_ONLY].num;
+	session_apply_policy(s, &a->policy);
 	s->sftp_opt.max_handles = (unsigned)s->cf[CF_MAX_HANDLES].num;
 	s->sftp_opt.user = s->user;
 	s->sftp_opt.home = s->home_in_root;
@@ -28,11 +45,12 @@ void session_confine(struct session *s, const struct account *a)
 		 (unsigned)a->uid, (unsigned)a->gid);
 }
 
-/* SFTPD_MAX_UPLOAD_BYTES as the kernel's file size limit: every way of
- * growing a file (write, copy-data, truncate) stops there with EFBIG. */
+/* SFTPD_MAX_UPLOAD_BYTES (or the account's smaller maxsize=) as the kernel's file size limit: every
+ * way of growing a file (write, copy-data, truncate) stops there with EFBIG. */
 void session_limit_uploads(const struct session *s)
 {
-	unsigned long long max = s->cf[CF_MAX_UPLOAD_BYTES].num;
+	unsigned long long max =
+	    s->max_upload_bytes ? s->max_upload_bytes : s->cf[CF_MAX_UPLOAD_BYTES].num;
 	struct rlimit r = {(rlim_t)max, (rlim_t)max};
 
 	if (!max) return;

@@ -1,7 +1,7 @@
 /* account: who may log in, and how their password is checked.
  * Two sources: a sluice users file and the system databases
  * (passwd/shadow, needs root).  Users file lines:
- *     name:hash:uid:gid:home
+ *     name:hash:uid:gid:home[:policy]
  * '#' starts a comment line; blank lines are skipped; any other line
  * that does not parse is skipped with a log line naming the file and line
  * (it costs its own account only; -t lists them all and fails).  A name
@@ -16,9 +16,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include "base/base.h"
+#include "peer/peer.h"
 
 #define ACCOUNT_MAX_HASH 256
-#define ACCOUNT_MAX_LINE 4600
+#define ACCOUNT_POLICY_MAX 1024 /* bytes of the policy field */
+#define ACCOUNT_MAX_LINE (4600 + 1 + ACCOUNT_POLICY_MAX)
 #define ACCOUNT_FILE_MAX_BYTES (64u << 20)
 
 /* argon2id parameters for new hashes: each login attempt is one process,
@@ -28,13 +30,76 @@
 #define ACCOUNT_ARGON2_MEMLIMIT (12u << 20)
 #define ACCOUNT_ARGON2_OPSLIMIT 3u
 
+/* --- per-account policy (account_policy.c) ------------------------------
+ * The users file's optional sixth field: items separated by commas, each a
+ * key alone (ro) or key=value; a value holding a comma or a space is
+ * written in double quotes (from="10.0.0.0/8,::1/128"), as in
+ * OpenSSH's authorized_keys options.  Lists inside a value are
+ * comma-separated.  A quoted value may hold any printable ASCII but '"';
+ * a bare one neither '"', ',' nor a space. */
+#define ACCOUNT_POLICY_MAX_FROM 16
+#define ACCOUNT_POLICY_MAX_GROUPS 16
+#define ACCOUNT_POLICY_MAX_AUTH 256
+#define ACCOUNT_POLICY_MAX_BYTES (1ull << 60) /* largest maxsize= */
+
+/* deny= operations */
+enum account_deny {
+	ACCOUNT_DENY_REMOVE = 1 << 0,
+	ACCOUNT_DENY_RENAME = 1 << 1,
+	ACCOUNT_DENY_MKDIR = 1 << 2,
+	ACCOUNT_DENY_RMDIR = 1 << 3,
+	ACCOUNT_DENY_SETSTAT = 1 << 4,
+	ACCOUNT_DENY_SYMLINK = 1 << 5,
+	ACCOUNT_DENY_LINK = 1 << 6,
+};
+
+/* Which keys a policy sets (the rest keep the global settings). */
+enum account_policy_key {
+	ACCOUNT_POL_ROOT = 1 << 0,
+	ACCOUNT_POL_RO = 1 << 1,
+	ACCOUNT_POL_WO = 1 << 2,
+	ACCOUNT_POL_UMASK = 1 << 3,
+	ACCOUNT_POL_MODE = 1 << 4,
+	ACCOUNT_POL_DENY = 1 << 5,
+	ACCOUNT_POL_MAXSIZE = 1 << 6,
+	ACCOUNT_POL_FROM = 1 << 7,
+	ACCOUNT_POL_AUTH = 1 << 8,
+	ACCOUNT_POL_SCP = 1 << 9,
+	ACCOUNT_POL_GROUPS = 1 << 10,
+	ACCOUNT_POL_TLS = 1 << 11,
+};
+
+struct account_policy {
+	unsigned keys; /* enum account_policy_key: the keys given */
+	char root[SLUICE_MAX_PATH];
+	mode_t umask;
+	mode_t mode;		    /* forced mode of created files */
+	unsigned deny;		    /* enum account_deny */
+	unsigned long long maxsize; /* bytes */
+	struct peer_cidr from[ACCOUNT_POLICY_MAX_FROM];
+	size_t n_from;
+	char auth[ACCOUNT_POLICY_MAX_AUTH]; /* SFTPD_AUTH_METHODS syntax */
+	int scp;			    /* scp=yes / scp=no */
+	char groups[ACCOUNT_POLICY_MAX_GROUPS][SLUICE_MAX_USERNAME + 1]; /* names or numbers */
+	size_t n_groups;
+	int tls_optional; /* tls=optional (1) / tls=required (0) */
+};
+
+/* Parses a policy field (len bytes, no NUL).  1, or 0 + EPROTO with what
+ * is wrong in why (a static string) when any item is unknown, repeated,
+ * malformed or out of range: a users file is security configuration, so
+ * nothing is guessed.  An empty field is malformed. */
+int account_policy_parse(const char *text, size_t len, struct account_policy *p, const char **why);
+
 struct account {
 	char name[SLUICE_MAX_USERNAME + 1];
 	char hash[ACCOUNT_MAX_HASH];
 	uid_t uid;
 	gid_t gid;
 	char home[SLUICE_MAX_PATH];
-	int from_system; /* 1 when it came from passwd/shadow */
+	int from_system;			  /* 1 when it came from passwd/shadow */
+	char policy_text[ACCOUNT_POLICY_MAX + 1]; /* the sixth field as written; "" none */
+	struct account_policy policy;		  /* parsed from it */
 };
 
 /* 1 if name is acceptable as a user name: [A-Za-z0-9._-], 1..64, no leading
@@ -85,7 +150,8 @@ int account_file_check(const char *path, unsigned *bad);
 
 /* Parses one users-file line (without newline) into a; 0 + EPROTO if malformed.
  * A comment or blank line (empty, only blanks, or '#' first) gives 0 + ENOENT.
- * Strict: exactly 5 fields; uid/gid decimal, no sign, no leading zero, not
+ * Strict: 5 fields, or 6 with a valid policy (the sixth is the rest of the
+ * line, colons included); uid/gid decimal, no sign, no leading zero, not
  * (uid_t)-1; hash printable ASCII without blanks; home absolute, no control
  * characters; no NUL anywhere; at most ACCOUNT_MAX_LINE bytes. */
 int account_parse_line(const char *line, size_t len, struct account *a);
@@ -95,6 +161,10 @@ int account_parse_line(const char *line, size_t len, struct account *a);
 /* After account_lookup_file fails with EPROTO: the 1-based number of the
  * offending line (so the operator can be told); 0 otherwise. */
 extern unsigned account_error_line;
+
+/* After account_parse_line fails on a bad policy field: what is wrong
+ * with it (a static string, no account data); 0 otherwise. */
+extern const char *account_policy_why;
 
 /* Formats a as a users-file line without newline; 0 + EPROTO if a would not
  * parse back, 0 + EMSGSIZE if cap is too small.  Returns 1. */

@@ -37,7 +37,9 @@ static int account_cdb_collect(void *ctx, const char *line, size_t len, int has_
 	(void)has_nl;
 	if (!line || !account_parse_line(line, len, &a)) {
 		if (line && errno == ENOENT) return 1; /* comment or blank */
-		log_warn("users file %s line %u: malformed, left out", b->path, lineno);
+		log_warn("users file %s line %u: malformed%s%s, left out", b->path, lineno,
+			 account_policy_why ? ": policy: " : "",
+			 account_policy_why ? account_policy_why : "");
 		b->skipped++;
 		return 1;
 	}

@@ -111,7 +111,9 @@ static int account_find_line(void *ctx, const char *line, size_t len, int has_nl
 	}
 	if (!account_parse_line(line, len, &a)) {
 		if (errno != ENOENT)
-			log_warn("users file %s line %u: malformed, skipped", f->path, lineno);
+			log_warn("users file %s line %u: malformed%s%s, skipped", f->path, lineno,
+				 account_policy_why ? ": policy: " : "",
+				 account_policy_why ? account_policy_why : "");
 		return 1;
 	}
 	if (!strcmp(a.name, f->name)) {
@@ -189,7 +191,9 @@ static int account_check_line(void *ctx, const char *line, size_t len, int has_n
 	}
 	if (!account_parse_line(line, len, &a)) {
 		if (errno != ENOENT) {
-			log_error("users file %s line %u: malformed", c->path, lineno);
+			log_error("users file %s line %u: malformed%s%s", c->path, lineno,
+				  account_policy_why ? ": policy: " : "",
+				  account_policy_why ? account_policy_why : "");
 			c->bad++;
 		}
 		return 1;

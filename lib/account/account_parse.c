@@ -1,6 +1,6 @@
 /* account_parse.c: strict parsing and formatting of users-file lines
- * (name:hash:uid:gid:home).  Anything unexpected is EPROTO: a users file
- * is security configuration, so a typo must not be guessed around. */
+ * (name:hash:uid:gid:home[:policy], the policy in account_policy.c).  Anything unexpected is
+ * EPROTO: a users file is security configuration, so a typo must not be guessed around. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +11,8 @@
 
 #define ACCOUNT_FIELDS 5
 #define ACCOUNT_ID_MAX 4294967294u /* (uid_t)-1 means "unchanged" to the kernel */
+
+const char *account_policy_why;
 
 int account_name_valid(const char *name)
 {
@@ -72,19 +74,42 @@ static int account_line_blank(const char *line, size_t len)
 	return 1;
 }
 
-/* Splits line at ':' into exactly ACCOUNT_FIELDS fields. */
-static int account_split(const char *line, size_t len, const char *f[], size_t flen[])
+/* Splits line at ':' into ACCOUNT_FIELDS fields and, after a fifth ':',
+ * the policy field: the rest of the line (IPv6 prefixes hold colons). */
+static int account_split(const char *line, size_t len, const char *f[], size_t flen[],
+			 const char **policy, size_t *policy_len)
 {
 	size_t i, n = 0, start = 0;
 
+	*policy = 0;
+	*policy_len = 0;
 	for (i = 0; i <= len; i++) {
 		if (i < len && line[i] != ':') continue;
-		if (n == ACCOUNT_FIELDS) return 0;
 		f[n] = line + start;
 		flen[n++] = i - start;
 		start = i + 1;
+		if (n == ACCOUNT_FIELDS) break;
 	}
-	return n == ACCOUNT_FIELDS;
+	if (n != ACCOUNT_FIELDS) return 0;
+	if (i < len) {
+		*policy = line + i + 1;
+		*policy_len = len - i - 1;
+	}
+	return 1;
+}
+
+static int account_fill_policy(const char *policy, size_t len, struct account *t)
+{
+	const char *why = 0;
+
+	if (!policy) return 1;
+	if (!account_policy_parse(policy, len, &t->policy, &why)) {
+		account_policy_why = why;
+		return 0;
+	}
+	memcpy(t->policy_text, policy, len);
+	t->policy_text[len] = 0;
+	return 1;
 }
 
 static int account_fill(const char *f[], const size_t flen[], struct account *t)
@@ -111,15 +136,18 @@ static int account_fill(const char *f[], const size_t flen[], struct account *t)
 int account_parse_line(const char *line, size_t len, struct account *a)
 {
 	struct account t; /* copied out only when the whole line is good */
-	const char *f[ACCOUNT_FIELDS];
-	size_t flen[ACCOUNT_FIELDS];
+	const char *f[ACCOUNT_FIELDS], *policy;
+	size_t flen[ACCOUNT_FIELDS], policy_len;
 
 	if (len > ACCOUNT_MAX_LINE || (len && memchr(line, 0, len))) return (errno = EPROTO, 0);
 	if (account_line_blank(line, len)) return (errno = ENOENT, 0);
 	int ok;
 
 	memset(&t, 0, sizeof t);
-	ok = account_split(line, len, f, flen) && account_fill(f, flen, &t);
+	t.policy.scp = 1;
+	account_policy_why = 0;
+	ok = account_split(line, len, f, flen, &policy, &policy_len) && account_fill(f, flen, &t) &&
+	     account_fill_policy(policy, policy_len, &t);
 	if (ok) *a = t;
 	/* no copy of a hash stays on the stack (a session process is forked
 	 * from, or becomes, the process that looked the account up) */
@@ -134,10 +162,11 @@ int account_format_line(const struct account *a, char *out, size_t cap)
 	int n;
 
 	if (!account_name_valid(a->name) || memchr(a->hash, 0, sizeof a->hash) == NULL ||
-	    memchr(a->home, 0, sizeof a->home) == NULL)
+	    memchr(a->home, 0, sizeof a->home) == NULL ||
+	    memchr(a->policy_text, 0, sizeof a->policy_text) == NULL)
 		return (errno = EPROTO, 0);
-	n = snprintf(out, cap, "%s:%s:%lu:%lu:%s", a->name, a->hash, (unsigned long)a->uid,
-		     (unsigned long)a->gid, a->home);
+	n = snprintf(out, cap, "%s:%s:%lu:%lu:%s%s%s", a->name, a->hash, (unsigned long)a->uid,
+		     (unsigned long)a->gid, a->home, a->policy_text[0] ? ":" : "", a->policy_text);
 	if (n < 0 || (size_t)n >= cap) return (errno = EMSGSIZE, 0);
 	if (!account_parse_line(out, (size_t)n, &back)) return (errno = EPROTO, 0);
 	return 1;

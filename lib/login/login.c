@@ -1,7 +1,9 @@
 /* login.c: account lookup, failure delay, root patterns and confinement,
  * shared by sftpd and ftpsd (login.h says what each step does). */
 #include <errno.h>
+#include <grp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/stat.h>
@@ -47,6 +49,70 @@ int login_expand_path(const char *pattern, const struct account *a, char *out, s
 	return 1;
 }
 
+int login_policy_admits(const struct account *a, const struct peer *p, const char **why)
+{
+	const struct account_policy *pol = &a->policy;
+
+	if ((pol->keys & ACCOUNT_POL_FROM) && !(p && peer_cidr_match(pol->from, pol->n_from, p)))
+		return (*why = "the client's address is not in its from= list", 0);
+	return 1;
+}
+
+int login_policy_password_alone(const struct account *a)
+{
+	const char *s = a->policy.auth;
+
+	if (!(a->policy.keys & ACCOUNT_POL_AUTH) || !strcmp(s, "any")) return 1;
+	for (;;) {
+		size_t n;
+		while (*s == ' ')
+			s++;
+		if (!*s) return 0;
+		n = strcspn(s, " ");
+		if ((n == 8 && !memcmp(s, "password", 8)) ||
+		    (n == 20 && !memcmp(s, "keyboard-interactive", 20)))
+			return 1;
+		s += n;
+	}
+}
+
+/* groups=: names through NSS (before any chroot), numbers as written; the
+ * account's gid first, as getgrouplist gives it. */
+static int login_policy_groups(const struct account *a, char *err, size_t errlen)
+{
+	gid_t list[ACCOUNT_POLICY_MAX_GROUPS + 1];
+	const struct account_policy *pol = &a->policy;
+	int n = 0;
+
+	list[n++] = a->gid;
+	for (size_t i = 0; i < pol->n_groups; i++) {
+		const char *g = pol->groups[i];
+		if (g[0] >= '0' && g[0] <= '9') {
+			list[n++] = (gid_t)strtoul(g, 0, 10); /* checked by the parser */
+			continue;
+		}
+		errno = 0;
+		struct group *gr = getgrnam(g);
+		if (!gr) {
+			snprintf(err, errlen, "refusing to serve %s: group %s of its groups= %s",
+				 a->name, g, errno ? strerror(errno) : "does not exist");
+			return (errno = EACCES, 0);
+		}
+		if (gr->gr_gid == 0) {
+			snprintf(err, errlen, "refusing to serve %s: its groups= names group 0",
+				 a->name);
+			return (errno = EACCES, 0);
+		}
+		list[n++] = gr->gr_gid;
+	}
+	if (!priv_groups_set(a->name, a->uid, a->gid, list, n)) {
+		snprintf(err, errlen, "unable to set the groups of %s: %s", a->name,
+			 strerror(errno));
+		return 0;
+	}
+	return 1;
+}
+
 /* The home as a path inside dir, or "/" when it lies outside. */
 static void login_start_dir(const char *dir, const char *home, char *out, size_t cap)
 {
@@ -71,8 +137,11 @@ int login_confine(const struct account *a, const char *root_pattern, mode_t mask
 		  struct fs_root *root, struct login_place *out, char *err, size_t errlen)
 {
 	int as_root = priv_is_root();
+	int own_groups = (a->policy.keys & ACCOUNT_POL_GROUPS) != 0;
 	size_t dl;
 
+	if (a->policy.keys & ACCOUNT_POL_ROOT) root_pattern = a->policy.root;
+	if (a->policy.keys & ACCOUNT_POL_UMASK) mask = a->policy.umask;
 	if (root_pattern && root_pattern[0]) {
 		if (!login_expand_path(root_pattern, a, out->dir, sizeof out->dir))
 			return login_fail(err, errlen, "root pattern %s: %s", root_pattern);
@@ -95,7 +164,8 @@ int login_confine(const struct account *a, const char *root_pattern, mode_t mask
 		return (errno = EACCES, 0);
 	}
 	/* Group lookups need NSS, which must not run inside the client's root. */
-	if (as_root && a->from_system && !priv_groups_load(a->name, a->uid, a->gid))
+	if (as_root && own_groups && !login_policy_groups(a, err, errlen)) return 0;
+	if (as_root && !own_groups && a->from_system && !priv_groups_load(a->name, a->uid, a->gid))
 		log_warn("unable to read the groups of %s: %s", a->name, strerror(errno));
 	*root = (struct fs_root)FS_ROOT_ZERO;
 	if (!fs_root_open(root, out->dir, as_root))
@@ -106,7 +176,7 @@ int login_confine(const struct account *a, const char *root_pattern, mode_t mask
 			 out->dir);
 		strcpy(out->home_in_root, "/");
 	}
-	if (as_root && !priv_drop(a->uid, a->gid, a->from_system ? a->name : NULL))
+	if (as_root && !priv_drop(a->uid, a->gid, a->from_system || own_groups ? a->name : NULL))
 		return login_fail(err, errlen, "unable to drop privileges to %s: %s", a->name);
 	if (!priv_no_new_privs())
 		return login_fail(err, errlen, "unable to set no_new_privs%s: %s", "");

@@ -25,6 +25,16 @@ void login_fail_delay(unsigned long long ms);
  * ENAMETOOLONG when out (cap bytes) is too small. */
 int login_expand_path(const char *pattern, const struct account *a, char *out, size_t cap);
 
+/* Whether a's policy lets it log in now: from= must list p's address
+ * (a missing peer address never matches).  1, or 0 with the reason in
+ * *why (for the log only: the client is told what a wrong password tells
+ * it).  auth= is the server's to apply (sftpd's monitor). */
+int login_policy_admits(const struct account *a, const struct peer *p, const char **why);
+/* 1 when a's auth= (if any) has a list that is the password alone
+ * (password or keyboard-interactive): what a server without other methods
+ * (ftpsd) may accept. */
+int login_policy_password_alone(const struct account *a);
+
 /* Where a confined account ended up. */
 struct login_place {
 	char dir[SLUICE_MAX_PATH];	    /* its root, on the host */
@@ -32,13 +42,12 @@ struct login_place {
 	int chrooted;
 };
 
-/* Confines this process to account a: the root is root_pattern expanded
- * (empty: the home); the start directory is the home when it lies inside
- * the root, else "/".  As root: the supplementary groups of a system
- * account are read (before chroot: NSS must not run inside the client's
- * root), chroot, uid/gid 0 refused (EACCES), then groups, gid and uid for
- * good.  Always: no_new_privs (its failure is a failure), umask.  Returns 1,
- * or 0 with errno and a message in err. */
+/* Confines this process to account a: the root is the policy's root= or
+ * else root_pattern, expanded (empty: the home); the start directory is the home when it lies
+ * inside the root, else "/".  As root: the supplementary groups of a system account are read
+ * (before chroot: NSS must not run inside the client's root), chroot, uid/gid 0 refused (EACCES),
+ * then groups, gid and uid for good.  Always: no_new_privs (its failure is a failure), umask.
+ * Returns 1, or 0 with errno and a message in err. */
 int login_confine(const struct account *a, const char *root_pattern, mode_t mask,
 		  struct fs_root *root, struct login_place *out, char *err, size_t errlen);
 

@@ -67,6 +67,22 @@ int priv_groups_load(const char *user, uid_t uid, gid_t gid)
 	return 1;
 }
 
+int priv_groups_set(const char *user, uid_t uid, gid_t gid, const gid_t *list, int n)
+{
+	size_t len = strlen(user);
+
+	priv_groups.valid = 0;
+	if (n < 0 || n > PRIV_MAX_GROUPS) return (errno = EMSGSIZE, 0);
+	if (len > SLUICE_MAX_USERNAME) return (errno = ENOENT, 0);
+	memcpy(priv_groups.list, list, (size_t)n * sizeof *list);
+	memcpy(priv_groups.user, user, len + 1);
+	priv_groups.uid = uid;
+	priv_groups.gid = gid;
+	priv_groups.n = n;
+	priv_groups.valid = 1;
+	return 1;
+}
+
 /* Supplementary groups: the user's (loaded now if no chroot happened yet),
  * else only gid. */
 static int priv_set_groups(uid_t uid, gid_t gid, const char *user)

@@ -33,6 +33,10 @@ int priv_is_root(void);
  * user).  Only if the passwd entry of user has this uid: 0 + ENOENT
  * otherwise; 0 + EMSGSIZE over PRIV_MAX_GROUPS. */
 int priv_groups_load(const char *user, uid_t uid, gid_t gid);
+/* Stores n groups given by the caller (a policy's groups=) for a later
+ * priv_drop(uid, gid, user), as priv_groups_load would.  0 + EMSGSIZE
+ * over PRIV_MAX_GROUPS. */
+int priv_groups_set(const char *user, uid_t uid, gid_t gid, const gid_t *list, int n);
 /* Called by fs_root_open after chroot(): from then on, no NSS. */
 void priv_note_chroot(void);
 

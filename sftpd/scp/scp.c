@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "account/account.h"
 #include "log/log.h"
 #include "scp_internal.h"
 
@@ -26,13 +27,37 @@ struct scp *scp_new(const struct fs_root *root, const struct scp_options *opt,
 	s->root = root;
 	s->umask = opt->umask & 0777;
 	s->read_only = opt->read_only;
+	s->write_only = opt->write_only;
+	s->deny = opt->deny;
+	s->force_mode = opt->force_mode;
+	s->forced_mode = opt->mode & 0777;
 	if (opt->user && strlen(opt->user) < sizeof s->user) strcpy(s->user, opt->user);
 	s->cmd = *cmd;
+	if (scp_policy_refuses(s, SCP_ACT_PRESERVE)) s->cmd.flags &= ~(unsigned)SCP_PRESERVE;
 	if (cmd->sink)
 		scp_sink_start(s);
 	else
 		scp_source_start(s);
 	return s;
+}
+
+const char *scp_policy_refuses(const struct scp *s, enum scp_action act)
+{
+	switch (act) {
+	case SCP_ACT_UPLOAD:
+		return s->read_only ? "uploads are refused: the session is read-only" : 0;
+	case SCP_ACT_DOWNLOAD:
+		return s->write_only ? "downloads are refused: the account is a drop box" : 0;
+	case SCP_ACT_OVERWRITE:
+		return s->write_only ? "drop box: existing files are not changed" : 0;
+	case SCP_ACT_MKDIR:
+		return s->deny & ACCOUNT_DENY_MKDIR ? "mkdir denied by the account's policy" : 0;
+	case SCP_ACT_PRESERVE:
+		return s->write_only || (s->deny & ACCOUNT_DENY_SETSTAT)
+			   ? "setting modes and times is denied by the account's policy"
+			   : 0;
+	}
+	return 0;
 }
 
 struct scp *scp_new_refused(const char *why)

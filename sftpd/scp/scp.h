@@ -64,6 +64,11 @@ struct scp_options {
 	mode_t umask;
 	int read_only;
 	const char *user; /* for the transfer records */
+	/* the account's policy, as for SFTP (sftp.h) */
+	int write_only;
+	unsigned deny; /* enum account_deny */
+	int force_mode;
+	mode_t mode;
 };
 
 /* A transfer for a parsed command.  NULL + ENOMEM. */

@@ -81,10 +81,28 @@ struct scp_dir {
 	struct timespec times[2];
 };
 
+/* What a transfer is about to do, for the account's policy. */
+enum scp_action {
+	SCP_ACT_UPLOAD = 1, /* scp -t */
+	SCP_ACT_DOWNLOAD,   /* scp -f */
+	SCP_ACT_OVERWRITE,  /* write into a file that exists */
+	SCP_ACT_MKDIR,
+	SCP_ACT_PRESERVE, /* -p: set modes and times */
+};
+
+struct scp;
+/* The account's policy for one action (scp.c): NULL when allowed, else
+ * why not (logged by the caller with the client's answer). */
+const char *scp_policy_refuses(const struct scp *s, enum scp_action act);
+
 struct scp {
 	const struct fs_root *root;
 	mode_t umask;
 	int read_only;
+	int write_only;
+	unsigned deny;
+	int force_mode;
+	mode_t forced_mode;
 	char user[SLUICE_MAX_USERNAME + 1];
 	enum scp_state state;
 	enum scp_wait wait;

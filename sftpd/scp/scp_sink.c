@@ -24,8 +24,8 @@ void scp_sink_start(struct scp *s)
 	log_info("scp: upload to \"%s\"%s%s", scp_printable(pr, sizeof pr, target),
 		 s->cmd.flags & SCP_RECURSIVE ? " (recursive)" : "",
 		 s->cmd.flags & SCP_PRESERVE ? " (times and modes kept)" : "");
-	if (s->read_only) {
-		scp_fatal(s, "uploads are refused: the session is read-only");
+	if (scp_policy_refuses(s, SCP_ACT_UPLOAD)) {
+		scp_fatal(s, "%s", scp_policy_refuses(s, SCP_ACT_UPLOAD));
 		return;
 	}
 	if (strlen(target) >= sizeof s->path) {
@@ -68,10 +68,12 @@ static int sink_name(struct scp *s, const char *name)
 	return 1;
 }
 
-/* The mode a C or D line asks for: exact with -p, else less the umask. */
-static unsigned sink_mode(const struct scp *s, unsigned mode)
+/* The mode a C or D line asks for: exact with -p, else less the umask;
+ * a file's is the account's mode= when its policy forces one. */
+static unsigned sink_mode(const struct scp *s, unsigned mode, int file)
 {
 	mode &= 07777;
+	if (file && s->force_mode) return s->forced_mode;
 	return s->cmd.flags & SCP_PRESERVE ? mode : mode & ~(unsigned)s->umask;
 }
 
@@ -98,6 +100,10 @@ static int sink_open(struct scp *s, unsigned mode)
 	s->created = 1;
 	fd = fs_open(s->root, s->file, fl | O_CREAT | O_EXCL, (mode_t)(mode | S_IWUSR));
 	if (fd < 0 && errno == EEXIST) {
+		if (scp_policy_refuses(s, SCP_ACT_OVERWRITE)) {
+			log_warn("scp: %s", scp_policy_refuses(s, SCP_ACT_OVERWRITE));
+			return (errno = EACCES, -1);
+		}
 		s->created = 0;
 		fd = fs_open(s->root, s->file, fl, 0);
 	}
@@ -119,7 +125,7 @@ static int sink_open(struct scp *s, unsigned mode)
 static void sink_file(struct scp *s, const struct scp_line *ln)
 {
 	char pr[SCP_MAX_MESSAGE];
-	unsigned mode = sink_mode(s, ln->mode);
+	unsigned mode = sink_mode(s, ln->mode, 1);
 
 	if (!sink_name(s, ln->name)) {
 		scp_warn(s, "%s: %s", scp_printable(pr, sizeof pr, ln->name), strerror(errno));
@@ -146,7 +152,7 @@ static void sink_file(struct scp *s, const struct scp_line *ln)
 static void sink_enter(struct scp *s, const struct scp_line *ln)
 {
 	char pr[SCP_MAX_MESSAGE];
-	unsigned mode = sink_mode(s, ln->mode);
+	unsigned mode = sink_mode(s, ln->mode, 0);
 	struct scp_dir *d;
 	struct stat st;
 	int created = 0, isdir = 0;
@@ -166,6 +172,9 @@ static void sink_enter(struct scp *s, const struct scp_line *ln)
 	if (fs_stat(s->root, s->file, &st)) {
 		isdir = S_ISDIR(st.st_mode);
 		if (!isdir) errno = ENOTDIR;
+	} else if (errno == ENOENT && scp_policy_refuses(s, SCP_ACT_MKDIR)) {
+		log_warn("scp: %s", scp_policy_refuses(s, SCP_ACT_MKDIR));
+		errno = EACCES;
 	} else if (errno == ENOENT && fs_mkdir(s->root, s->file, (mode_t)(mode | S_IRWXU))) {
 		created = isdir = 1;
 		log_info("scp: mkdir \"%s\" mode %04o", pr, mode);
@@ -280,7 +289,9 @@ static void sink_finish(struct scp *s)
 	char pr[SCP_MAX_MESSAGE];
 
 	if (!e && ftruncate(s->fd, (off_t)s->size) < 0) e = errno, step = "truncate";
-	if (!e && ((s->cmd.flags & SCP_PRESERVE) || (s->created && !(s->mode & S_IWUSR))) &&
+	if (!e &&
+	    ((s->cmd.flags & SCP_PRESERVE) ||
+	     (s->created && (s->force_mode || !(s->mode & S_IWUSR)))) &&
 	    fchmod(s->fd, (mode_t)s->mode) < 0)
 		e = errno, step = "set mode";
 	if (!e && s->times_set && futimens(s->fd, s->times) < 0) e = errno, step = "set times";

@@ -25,6 +25,10 @@ void scp_source_start(struct scp *s)
 		 s->cmd.npaths > 1 ? " and more" : "",
 		 s->cmd.flags & SCP_RECURSIVE ? " (recursive)" : "",
 		 s->cmd.flags & SCP_PRESERVE ? " (times and modes kept)" : "");
+	if (scp_policy_refuses(s, SCP_ACT_DOWNLOAD)) {
+		scp_fatal(s, "%s", scp_policy_refuses(s, SCP_ACT_DOWNLOAD));
+		return;
+	}
 	s->state = SCP_SRC_WAIT;
 	s->wait = SCP_WAIT_START;
 }

@@ -23,6 +23,13 @@ struct sftp_options {
 	unsigned max_handles;
 	const char *user; /* for logging and home-directory */
 	const char *home; /* path inside the root reported by home-directory ext, e.g. "/" */
+	/* the account's policy (account.h): a drop box (new files only, no
+	 * reads, listings, removals), operations refused (enum account_deny),
+	 * the mode of created files */
+	int write_only;
+	unsigned deny;
+	int force_mode;
+	mode_t mode;
 };
 
 struct sftp_server;

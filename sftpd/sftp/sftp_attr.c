@@ -232,7 +232,10 @@ int sftp_attr_apply_path(struct sftp_server *s, const char *path, const struct s
 		log_info("set \"%s\" size %llu", lp, (unsigned long long)a->size);
 		if (!fs_truncate(s->root, path, (off_t)a->size)) return 0;
 	}
-	if (a->flags & SSH_FILEXFER_ATTR_PERMISSIONS) {
+	if ((a->flags & SSH_FILEXFER_ATTR_PERMISSIONS) && s->force_mode) {
+		log_info("mode %04o for \"%s\" ignored: the account's policy forces modes",
+			 (unsigned)(a->perm & 07777), lp);
+	} else if (a->flags & SSH_FILEXFER_ATTR_PERMISSIONS) {
 		log_info("set \"%s\" mode %04o", lp, (unsigned)(a->perm & 07777));
 		if (!fs_chmod(s->root, path, a->perm & 07777, follow)) return 0;
 	}
@@ -259,7 +262,10 @@ int sftp_attr_apply_fd(struct sftp_server *s, int fd, const char *logname,
 		log_info("set \"%s\" size %llu", lp, (unsigned long long)a->size);
 		if (ftruncate(fd, (off_t)a->size) < 0) return 0;
 	}
-	if (a->flags & SSH_FILEXFER_ATTR_PERMISSIONS) {
+	if ((a->flags & SSH_FILEXFER_ATTR_PERMISSIONS) && s->force_mode) {
+		log_info("mode %04o for \"%s\" ignored: the account's policy forces modes",
+			 (unsigned)(a->perm & 07777), lp);
+	} else if (a->flags & SSH_FILEXFER_ATTR_PERMISSIONS) {
 		log_info("set \"%s\" mode %04o", lp, (unsigned)(a->perm & 07777));
 		if (fchmod(fd, a->perm & 07777) < 0) return 0;
 	}

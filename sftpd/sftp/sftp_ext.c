@@ -20,20 +20,21 @@ static sftp_handler sftp_op_posix_rename, sftp_op_statvfs, sftp_op_fstatvfs, sft
     sftp_op_home_directory, sftp_op_users_groups;
 
 const struct sftp_op sftp_ext_table[] = {
-    {0, "posix-rename@openssh.com", sftp_op_posix_rename, SFTP_WRITES, "1"},
-    {0, "statvfs@openssh.com", sftp_op_statvfs, SFTP_READS, "2"},
-    {0, "fstatvfs@openssh.com", sftp_op_fstatvfs, SFTP_READS, "2"},
-    {0, "hardlink@openssh.com", sftp_op_hardlink, SFTP_WRITES, "1"},
-    {0, "fsync@openssh.com", sftp_op_fsync, SFTP_READS, "1"},
-    {0, "lsetstat@openssh.com", sftp_op_lsetstat, SFTP_WRITES, "1"},
-    {0, "limits@openssh.com", sftp_op_limits, SFTP_READS, "1"},
-    {0, "expand-path@openssh.com", sftp_op_expand_path, SFTP_READS, "1"},
-    {0, "copy-data", sftp_op_copy_data, SFTP_WRITES, "1"},
-    {0, "home-directory", sftp_op_home_directory, SFTP_READS, "1"},
-    {0, "users-groups-by-id@openssh.com", sftp_op_users_groups, SFTP_READS, "1"},
-    {0, "check-file-handle", sftp_op_check_file_handle, SFTP_READS, "1"},
-    {0, "check-file-name", sftp_op_check_file_name, SFTP_READS, "1"},
-    {0, "check-file", sftp_op_check_file_handle, SFTP_READS, "1"}, /* paramiko's name */
+    {0, "posix-rename@openssh.com", sftp_op_posix_rename, SFTP_WRITES, "1", SFTP_CL_RENAME},
+    {0, "statvfs@openssh.com", sftp_op_statvfs, SFTP_READS, "2", SFTP_CL_NONE},
+    {0, "fstatvfs@openssh.com", sftp_op_fstatvfs, SFTP_READS, "2", SFTP_CL_NONE},
+    {0, "hardlink@openssh.com", sftp_op_hardlink, SFTP_WRITES, "1", SFTP_CL_LINK},
+    {0, "fsync@openssh.com", sftp_op_fsync, SFTP_READS, "1", SFTP_CL_NONE},
+    {0, "lsetstat@openssh.com", sftp_op_lsetstat, SFTP_WRITES, "1", SFTP_CL_SETSTAT},
+    {0, "limits@openssh.com", sftp_op_limits, SFTP_READS, "1", SFTP_CL_NONE},
+    {0, "expand-path@openssh.com", sftp_op_expand_path, SFTP_READS, "1", SFTP_CL_NONE},
+    {0, "copy-data", sftp_op_copy_data, SFTP_WRITES, "1", SFTP_CL_WRITE},
+    {0, "home-directory", sftp_op_home_directory, SFTP_READS, "1", SFTP_CL_NONE},
+    {0, "users-groups-by-id@openssh.com", sftp_op_users_groups, SFTP_READS, "1", SFTP_CL_NONE},
+    {0, "check-file-handle", sftp_op_check_file_handle, SFTP_READS, "1", SFTP_CL_READ},
+    {0, "check-file-name", sftp_op_check_file_name, SFTP_READS, "1", SFTP_CL_READ},
+    {0, "check-file", sftp_op_check_file_handle, SFTP_READS, "1",
+     SFTP_CL_READ}, /* paramiko's name */
 };
 const size_t sftp_ext_count = ARRAY_LEN(sftp_ext_table);
 

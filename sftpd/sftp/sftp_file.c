@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log/log.h"
@@ -37,6 +38,29 @@ static const char *sftp_pflags_text(char *buf, size_t cap, uint32_t pf)
 	return buf;
 }
 
+/* Opens s->path1.  A drop box gets O_EXCL (new files only, the kernel
+ * decides); with a forced mode (mode=) a file this open created gets it
+ * exactly, whatever the client asked and the umask.  O_NONBLOCK so that a
+ * FIFO cannot hang the session; cleared by the caller. */
+static int sftp_open_policy(struct sftp_server *s, uint32_t pf, mode_t mode)
+{
+	int fl = sftp_open_flags(pf) | O_NONBLOCK, fd, created = 0;
+
+	if (s->write_only) fl |= O_EXCL;
+	if (s->force_mode && (fl & O_CREAT) && !(fl & O_EXCL)) {
+		fd = fs_open(s->root, s->path1, fl | O_EXCL, mode);
+		created = fd >= 0;
+		if (fd < 0 && errno == EEXIST) fd = fs_open(s->root, s->path1, fl, mode);
+	} else {
+		fd = fs_open(s->root, s->path1, fl, mode);
+		created = fd >= 0 && (fl & O_CREAT) && (fl & O_EXCL);
+	}
+	if (fd >= 0 && created && s->force_mode && fchmod(fd, s->mode) < 0)
+		log_warn("unable to set the mode of \"%s\": %s", sftp_log_str(s->logbuf1, s->path1),
+			 strerror(errno));
+	return fd;
+}
+
 int sftp_op_open(struct sftp_server *s, struct sftp_req *rq)
 {
 	uint32_t pf;
@@ -64,9 +88,10 @@ int sftp_op_open(struct sftp_server *s, struct sftp_req *rq)
 		s->msg = "too many open handles";
 		return SSH_FX_FAILURE;
 	}
-	/* O_NONBLOCK so that a FIFO cannot hang the session; cleared after. */
-	fd = fs_open(s->root, s->path1, sftp_open_flags(pf) | O_NONBLOCK, mode);
-	if (fd < 0) return sftp_status_from_errno(errno);
+	fd = sftp_open_policy(s, pf, mode);
+	if (fd < 0)
+		return errno == EEXIST && s->write_only ? SSH_FX_PERMISSION_DENIED
+							: sftp_status_from_errno(errno);
 	fl = fcntl(fd, F_GETFL);
 	if (fl >= 0) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	if (!sftp_handle_new(&s->handles, SFTP_HANDLE_FILE, fd, 0, s->path1, hid, &h)) {

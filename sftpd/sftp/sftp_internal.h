@@ -154,6 +154,10 @@ struct sftp_server {
 	const struct fs_root *root;
 	mode_t umask;
 	int read_only;
+	int write_only;
+	unsigned deny; /* enum account_deny */
+	int force_mode;
+	mode_t mode;
 	char user[SLUICE_MAX_USERNAME + 1];
 	char home[SLUICE_MAX_PATH];
 	int initialised;
@@ -193,12 +197,31 @@ enum sftp_writes {
 	SFTP_WRITES_IF_OPEN_FLAGS = 2, /* OPEN: decided by its pflags */
 };
 
+/* What an operation does, for the account's policy (sftp_policy_check). */
+enum sftp_class {
+	SFTP_CL_NONE = 0, /* session bookkeeping, paths, metadata */
+	SFTP_CL_OPEN,	  /* decided by its pflags */
+	SFTP_CL_READ,	  /* file contents */
+	SFTP_CL_WRITE,	  /* into a handle */
+	SFTP_CL_LIST,	  /* directory listings */
+	SFTP_CL_READLINK,
+	SFTP_CL_SETSTAT, /* on a path */
+	SFTP_CL_FSETSTAT,
+	SFTP_CL_REMOVE,
+	SFTP_CL_RENAME,
+	SFTP_CL_MKDIR,
+	SFTP_CL_RMDIR,
+	SFTP_CL_SYMLINK,
+	SFTP_CL_LINK,
+};
+
 struct sftp_op {
 	unsigned type;	  /* packet type (0 for extensions) */
 	const char *name; /* for logs; the extension name for extensions */
 	sftp_handler *fn;
 	enum sftp_writes writes;
 	const char *version; /* extensions: the version data in VERSION */
+	enum sftp_class cls;
 };
 
 extern const struct sftp_op sftp_ext_table[];
@@ -222,6 +245,11 @@ int sftp_get_path(struct wire_in *in, char *buf);
 struct sftp_handle *sftp_get_handle(struct sftp_server *s, struct wire_in *in,
 				    enum sftp_handle_kind kind);
 int sftp_reply_handle(struct sftp_server *s, uint32_t id, const unsigned char h[SFTP_HANDLE_LEN]);
+
+/* The account's policy for one decoded request (sftp_policy.c):
+ * SSH_FX_OK, or SSH_FX_PERMISSION_DENIED after logging why. */
+int sftp_policy_check(const struct sftp_server *s, const struct sftp_op *op,
+		      const struct sftp_req *rq);
 
 /* fs_realpath into s->pathout ("" or "." = the start directory). */
 int sftp_canonical(struct sftp_server *s, const char *path);

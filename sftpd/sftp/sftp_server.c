@@ -1,6 +1,6 @@
 /* sftp_server: the SFTP v3 request loop — input and output queues, packet
  * framing, the handler table and the dispatcher that checks policy (init
- * state, read-only) in one place and turns handler results into replies.
+ * state, the account's policy) in one place and turns handler results into replies.
  * Replies are built in place at the tail of the output queue. */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,26 +12,26 @@
 static sftp_handler sftp_op_init;
 
 static const struct sftp_op sftp_op_table[] = {
-    {SSH_FXP_INIT, "init", sftp_op_init, SFTP_READS, 0},
-    {SSH_FXP_OPEN, "open", sftp_op_open, SFTP_WRITES_IF_OPEN_FLAGS, 0},
-    {SSH_FXP_CLOSE, "close", sftp_op_close, SFTP_READS, 0},
-    {SSH_FXP_READ, "read", sftp_op_read, SFTP_READS, 0},
-    {SSH_FXP_WRITE, "write", sftp_op_write, SFTP_WRITES, 0},
-    {SSH_FXP_LSTAT, "lstat", sftp_op_lstat, SFTP_READS, 0},
-    {SSH_FXP_FSTAT, "fstat", sftp_op_fstat, SFTP_READS, 0},
-    {SSH_FXP_SETSTAT, "setstat", sftp_op_setstat, SFTP_WRITES, 0},
-    {SSH_FXP_FSETSTAT, "fsetstat", sftp_op_fsetstat, SFTP_WRITES, 0},
-    {SSH_FXP_OPENDIR, "opendir", sftp_op_opendir, SFTP_READS, 0},
-    {SSH_FXP_READDIR, "readdir", sftp_op_readdir, SFTP_READS, 0},
-    {SSH_FXP_REMOVE, "remove", sftp_op_remove, SFTP_WRITES, 0},
-    {SSH_FXP_MKDIR, "mkdir", sftp_op_mkdir, SFTP_WRITES, 0},
-    {SSH_FXP_RMDIR, "rmdir", sftp_op_rmdir, SFTP_WRITES, 0},
-    {SSH_FXP_REALPATH, "realpath", sftp_op_realpath, SFTP_READS, 0},
-    {SSH_FXP_STAT, "stat", sftp_op_stat, SFTP_READS, 0},
-    {SSH_FXP_RENAME, "rename", sftp_op_rename, SFTP_WRITES, 0},
-    {SSH_FXP_READLINK, "readlink", sftp_op_readlink, SFTP_READS, 0},
-    {SSH_FXP_SYMLINK, "symlink", sftp_op_symlink, SFTP_WRITES, 0},
-    {SSH_FXP_EXTENDED, "extended", 0, SFTP_READS, 0}, /* resolved to sftp_ext_table */
+    {SSH_FXP_INIT, "init", sftp_op_init, SFTP_READS, 0, SFTP_CL_NONE},
+    {SSH_FXP_OPEN, "open", sftp_op_open, SFTP_WRITES_IF_OPEN_FLAGS, 0, SFTP_CL_OPEN},
+    {SSH_FXP_CLOSE, "close", sftp_op_close, SFTP_READS, 0, SFTP_CL_NONE},
+    {SSH_FXP_READ, "read", sftp_op_read, SFTP_READS, 0, SFTP_CL_READ},
+    {SSH_FXP_WRITE, "write", sftp_op_write, SFTP_WRITES, 0, SFTP_CL_WRITE},
+    {SSH_FXP_LSTAT, "lstat", sftp_op_lstat, SFTP_READS, 0, SFTP_CL_NONE},
+    {SSH_FXP_FSTAT, "fstat", sftp_op_fstat, SFTP_READS, 0, SFTP_CL_NONE},
+    {SSH_FXP_SETSTAT, "setstat", sftp_op_setstat, SFTP_WRITES, 0, SFTP_CL_SETSTAT},
+    {SSH_FXP_FSETSTAT, "fsetstat", sftp_op_fsetstat, SFTP_WRITES, 0, SFTP_CL_FSETSTAT},
+    {SSH_FXP_OPENDIR, "opendir", sftp_op_opendir, SFTP_READS, 0, SFTP_CL_LIST},
+    {SSH_FXP_READDIR, "readdir", sftp_op_readdir, SFTP_READS, 0, SFTP_CL_LIST},
+    {SSH_FXP_REMOVE, "remove", sftp_op_remove, SFTP_WRITES, 0, SFTP_CL_REMOVE},
+    {SSH_FXP_MKDIR, "mkdir", sftp_op_mkdir, SFTP_WRITES, 0, SFTP_CL_MKDIR},
+    {SSH_FXP_RMDIR, "rmdir", sftp_op_rmdir, SFTP_WRITES, 0, SFTP_CL_RMDIR},
+    {SSH_FXP_REALPATH, "realpath", sftp_op_realpath, SFTP_READS, 0, SFTP_CL_NONE},
+    {SSH_FXP_STAT, "stat", sftp_op_stat, SFTP_READS, 0, SFTP_CL_NONE},
+    {SSH_FXP_RENAME, "rename", sftp_op_rename, SFTP_WRITES, 0, SFTP_CL_RENAME},
+    {SSH_FXP_READLINK, "readlink", sftp_op_readlink, SFTP_READS, 0, SFTP_CL_READLINK},
+    {SSH_FXP_SYMLINK, "symlink", sftp_op_symlink, SFTP_WRITES, 0, SFTP_CL_SYMLINK},
+    {SSH_FXP_EXTENDED, "extended", 0, SFTP_READS, 0, SFTP_CL_NONE}, /* resolved to sftp_ext_table */
 };
 
 struct sftp_server *sftp_server_new(const struct fs_root *root, const struct sftp_options *opt)
@@ -46,6 +46,10 @@ struct sftp_server *sftp_server_new(const struct fs_root *root, const struct sft
 	sftp_attr_names_allow(!root->chrooted);
 	s->umask = opt->umask & 0777;
 	s->read_only = opt->read_only;
+	s->write_only = opt->write_only;
+	s->deny = opt->deny;
+	s->force_mode = opt->force_mode;
+	s->mode = opt->mode & 0777;
 	if (opt->user && strlen(opt->user) < sizeof s->user) strcpy(s->user, opt->user);
 	strcpy(s->home, "/");
 	if (opt->home && *opt->home && strlen(opt->home) < sizeof s->home)
@@ -384,19 +388,6 @@ static const struct sftp_op *sftp_find_ext(const unsigned char *name, uint32_t l
 	return 0;
 }
 
-/* Whether this request would change the filesystem. */
-static int sftp_request_writes(const struct sftp_op *op, const struct sftp_req *rq)
-{
-	struct wire_in peek = rq->in;
-	const unsigned char *p;
-	uint32_t len, pflags;
-
-	if (op->writes != SFTP_WRITES_IF_OPEN_FLAGS) return op->writes == SFTP_WRITES;
-	if (!wire_get_string(&peek, &p, &len) || !wire_get_u32(&peek, &pflags)) return 0;
-	return (pflags & (SSH_FXF_WRITE | SSH_FXF_APPEND | SSH_FXF_CREAT | SSH_FXF_TRUNC |
-			  SSH_FXF_EXCL)) != 0;
-}
-
 /* Finds the handler for rq; returns a status when there is none to run. */
 static int sftp_resolve(struct sftp_server *s, struct sftp_req *rq, const struct sftp_op **opp)
 {
@@ -453,9 +444,8 @@ static void sftp_dispatch(struct sftp_server *s, const unsigned char *pkt, uint3
 		s->msg = "session not initialised";
 		st = SSH_FX_FAILURE;
 	} else if ((st = sftp_resolve(s, &rq, &op)) == SFTP_REPLIED) {
-		if (s->read_only && sftp_request_writes(op, &rq)) {
-			log_warn("refused %s: read-only session", op->name);
-			st = SSH_FX_PERMISSION_DENIED;
+		if ((st = sftp_policy_check(s, op, &rq)) != SSH_FX_OK) {
+			/* refused: logged by the check */
 		} else {
 			st = op->fn(s, &rq);
 			if (st == SSH_FX_BAD_MESSAGE) {

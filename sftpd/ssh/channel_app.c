@@ -220,14 +220,23 @@ static int start_hashsum(struct session *s, struct channel *ch, const char *cmd,
 int channel_start_exec(struct session *s, struct channel *ch, const char *cmd, size_t len)
 {
 	char shown[EXEC_LOG_MAX + 4];
-	struct scp_options o = {s->sftp_opt.umask, s->sftp_opt.read_only, s->user};
+	struct scp_options o = {
+	    s->sftp_opt.umask, s->sftp_opt.read_only,  s->user,		s->sftp_opt.write_only,
+	    s->sftp_opt.deny,  s->sftp_opt.force_mode, s->sftp_opt.mode};
 	struct scp_cmd *c;
 
 	exec_printable(shown, sizeof shown, cmd, len);
-	if (!ch->app && s->cf[CF_HASH_COMMANDS].num && hashsum_cmd_is_hashsum(cmd, len))
+	if (!ch->app && s->cf[CF_HASH_COMMANDS].num && hashsum_cmd_is_hashsum(cmd, len)) {
+		/* a checksum reads the file: not for a drop box */
+		if (s->sftp_opt.write_only) {
+			log_info("refused exec request: %s (drop box: no reading)", shown);
+			return 0;
+		}
 		return start_hashsum(s, ch, cmd, len, shown);
-	if (ch->app || !s->cf[CF_SCP].num || !scp_cmd_is_scp(cmd, len)) {
-		log_info("refused exec request: %s", shown);
+	}
+	if (ch->app || !s->cf[CF_SCP].num || s->scp_refused || !scp_cmd_is_scp(cmd, len)) {
+		log_info("refused exec request: %s%s", shown,
+			 s->scp_refused ? " (the account's policy says scp=no)" : "");
 		return 0;
 	}
 	c = malloc(sizeof *c);

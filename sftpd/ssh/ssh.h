@@ -275,7 +275,9 @@ struct session {
 	/* after authentication */
 	struct fs_root root;
 	struct sftp_options sftp_opt;
-	struct client_tuning tuning; /* SFTPD_CLIENT_MATCH */
+	struct client_tuning tuning;	     /* SFTPD_CLIENT_MATCH */
+	int scp_refused;		     /* the account's policy says scp=no */
+	unsigned long long max_upload_bytes; /* maxsize= below SFTPD_MAX_UPLOAD_BYTES, or 0 */
 	char home_in_root[SLUICE_MAX_PATH];
 	struct channel channels[SSH_MAX_CHANNELS];
 	unsigned max_channels;

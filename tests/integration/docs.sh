@@ -18,4 +18,10 @@ if [ -x ftpsd/ftpsd ] && ftpsd/ftpsd -M > "$tmp/ftpsd.mdoc" 2>/dev/null; then
 		t "README documents $v" "grep -qF '$v' README.md"
 	done
 fi
+# The per-account policy keys: one table (service/policy-keys.tsv) rendered
+# into README.md and both manuals, naming every key the parser knows.
+t "the policy table of README.md, sftpd.8 and ftpsd.8 is current" 'sh service/policy-table.sh -c README.md sftpd/sftpd.8 ftpsd/ftpsd.8'
+code_keys=$(grep -o '{"[a-z]*", ACCOUNT_POL_' lib/account/account_policy.c | cut -d'"' -f2 | sort | tr '\n' ' ')
+table_keys=$(grep -v '^#' service/policy-keys.tsv | cut -f1 | sort | tr '\n' ' ')
+t "the policy table lists exactly the parser's keys ($code_keys)" '[ "$code_keys" = "$table_keys" ] && [ -n "$code_keys" ]'
 echo "1..$n"

@@ -29,7 +29,7 @@ U=$T/keys/users
 	echo "alice:*:$ACC_UID:$ACC_GID:$T/root"
 	echo "bob:*:$ACC_UID:$ACC_GID:$T/root"
 	echo "this line is not an account"
-	printf 'dave:*:%s:%s:%s/%s\n' "$ACC_UID" "$ACC_GID" "$T/root" "$(head -c 5000 /dev/zero | tr '\0' x)"
+	printf 'dave:*:%s:%s:%s/%s\n' "$ACC_UID" "$ACC_GID" "$T/root" "$(head -c 7000 /dev/zero | tr '\0' x)"
 	echo "alice:*:$ACC_UID:$ACC_GID:$T/elsewhere"
 	echo "carol:*:$ACC_UID:$ACC_GID:$T/root"
 } >"$U"

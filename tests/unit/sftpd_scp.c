@@ -313,7 +313,7 @@ static void sent_msg(char kind, const char *text, const char *name)
 /* A transfer for command c; what it sends at once stays in got. */
 static void start(const char *c, int read_only)
 {
-	struct scp_options o = {022, read_only, "alice"};
+	struct scp_options o = {022, read_only, "alice", 0, 0, 0, 0};
 	if (!parse(c)) abort();
 	sc = scp_new(&root, &o, &cmd);
 	if (!sc) abort();

@@ -13,6 +13,7 @@
 
 #include "../tap.h"
 #include "fs/fs.h"
+#include "account/account.h"
 #include "log/log.h"
 #include "wire/wire.h"
 #include "../../sftpd/sftp/sftp_internal.h"
@@ -943,6 +944,99 @@ static void test_read_only(void)
 	sftp_server_free(srv);
 }
 
+/* The account's policy (sftp_policy.c): a drop box and denied
+ * operations, status codes and the disk checked. */
+static void test_account_policy(void)
+{
+	unsigned char h[SFTP_HANDLE_LEN];
+	struct sftp_options o = {.umask = 022, .user = "alice", .home = "/", .write_only = 1};
+	struct stat st;
+	char p[512];
+
+	put_file("pol.txt", "existing");
+	srv = sftp_server_new(&root, &o);
+	pkt(SSH_FXP_INIT);
+	wire_put_u32(&pb, 3);
+	xfer();
+	ok(!do_open(70, "pol.txt", SSH_FXF_READ, -1, h) && status() == SSH_FX_PERMISSION_DENIED,
+	   "wo: open for reading: permission denied");
+	ok(!do_open(71, "pol.txt", SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_TRUNC, -1, h) &&
+	       status() == SSH_FX_PERMISSION_DENIED,
+	   "wo: open of an existing file for writing: permission denied (O_EXCL)");
+	ok(!do_open(72, "pol.txt", SSH_FXF_WRITE | SSH_FXF_APPEND | SSH_FXF_CREAT, -1, h) &&
+	       status() == SSH_FX_PERMISSION_DENIED,
+	   "wo: append: permission denied");
+	ok(!do_open(73, "pol.txt", SSH_FXF_WRITE, -1, h) && status() == SSH_FX_PERMISSION_DENIED,
+	   "wo: write without CREAT: permission denied");
+	snprintf(p, sizeof p, "%s/pol.txt", rootdir);
+	ok(stat(p, &st) == 0 && st.st_size == 8, "wo: the existing file is untouched");
+	ok(do_open(74, "polnew.txt", SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_TRUNC, -1, h),
+	   "wo: a new file opens");
+	do_handle_req(SSH_FXP_CLOSE, 75, h);
+	do_path_req(SSH_FXP_OPENDIR, 76, ".");
+	is_int(status(), SSH_FX_PERMISSION_DENIED, "wo: opendir denied");
+	do_path_req(SSH_FXP_REMOVE, 77, "polnew.txt");
+	is_int(status(), SSH_FX_PERMISSION_DENIED, "wo: remove denied");
+	do_two_paths(SSH_FXP_RENAME, 78, "polnew.txt", "x");
+	is_int(status(), SSH_FX_PERMISSION_DENIED, "wo: rename denied");
+	do_path_req(SSH_FXP_READLINK, 79, "polnew.txt");
+	is_int(status(), SSH_FX_PERMISSION_DENIED, "wo: readlink denied");
+	req(SSH_FXP_MKDIR, 80);
+	wire_put_cstring(&pb, "poldir");
+	wire_put_u32(&pb, 0);
+	xfer();
+	ok(rtype == SSH_FXP_STATUS && status() == SSH_FX_OK && exists("poldir"),
+	   "wo: mkdir allowed");
+	do_path_req(SSH_FXP_STAT, 81, "pol.txt");
+	is_int(rtype, SSH_FXP_ATTRS, "wo: stat answers");
+	ok(exists("polnew.txt"), "wo: nothing removed or renamed");
+	sftp_server_free(srv);
+
+	o.write_only = 0;
+	o.deny = ACCOUNT_DENY_MKDIR | ACCOUNT_DENY_RMDIR | ACCOUNT_DENY_SETSTAT;
+	srv = sftp_server_new(&root, &o);
+	pkt(SSH_FXP_INIT);
+	wire_put_u32(&pb, 3);
+	xfer();
+	req(SSH_FXP_MKDIR, 82);
+	wire_put_cstring(&pb, "poldir2");
+	wire_put_u32(&pb, 0);
+	xfer();
+	ok(status() == SSH_FX_PERMISSION_DENIED && !exists("poldir2"), "deny=mkdir");
+	do_path_req(SSH_FXP_RMDIR, 83, "poldir");
+	ok(status() == SSH_FX_PERMISSION_DENIED && exists("poldir"), "deny=rmdir");
+	req(SSH_FXP_SETSTAT, 84);
+	wire_put_cstring(&pb, "pol.txt");
+	put_attr_perm(0600);
+	xfer();
+	is_int(status(), SSH_FX_PERMISSION_DENIED, "deny=setstat: setstat");
+	do_path_req(SSH_FXP_REMOVE, 85, "polnew.txt");
+	ok(status() == SSH_FX_OK && !exists("polnew.txt"), "deny= without remove: remove works");
+	ok(do_open(86, "pol.txt", SSH_FXF_READ, -1, h), "deny=: reads work");
+	do_handle_req(SSH_FXP_CLOSE, 87, h);
+	sftp_server_free(srv);
+
+	o.deny = 0;
+	o.force_mode = 1;
+	o.mode = 0604;
+	srv = sftp_server_new(&root, &o);
+	pkt(SSH_FXP_INIT);
+	wire_put_u32(&pb, 3);
+	xfer();
+	ok(do_open(88, "polmode.txt", SSH_FXF_WRITE | SSH_FXF_CREAT, 0777, h), "mode=: a new file");
+	do_handle_req(SSH_FXP_CLOSE, 89, h);
+	snprintf(p, sizeof p, "%s/polmode.txt", rootdir);
+	ok(stat(p, &st) == 0 && (st.st_mode & 07777) == 0604,
+	   "mode=0604: created 0604, not 0777 less the umask");
+	req(SSH_FXP_SETSTAT, 90);
+	wire_put_cstring(&pb, "polmode.txt");
+	put_attr_perm(0666);
+	xfer();
+	ok(status() == SSH_FX_OK && stat(p, &st) == 0 && (st.st_mode & 07777) == 0604,
+	   "mode=: a later setstat's permissions are ignored");
+	sftp_server_free(srv);
+}
+
 static void test_handle_limit(void)
 {
 	unsigned char h1[SFTP_HANDLE_LEN], h2[SFTP_HANDLE_LEN], h3[SFTP_HANDLE_LEN];
@@ -1307,6 +1401,7 @@ int main(void)
 	test_malformed();
 	test_trailing();
 	test_read_only();
+	test_account_policy();
 	test_handle_limit();
 	test_paths();
 	test_readdir();
