@@ -110,6 +110,16 @@ const struct conf_var ftpsd_conf_table[FC_COUNT] = {
     [FC_PROXY_TRUSTED] = {"FTPSD_PROXY_TRUSTED", CONF_STRING, "", 0, 0, 0,
 			  "comma-separated addresses or prefixes (192.0.2.0/24, ::1) of the "
 			  "proxies allowed to send it; required with FTPSD_PROXY_PROTOCOL"},
+    [FC_ALLOW_USERS] = {"FTPSD_ALLOW_USERS", CONF_STRING, "", 0, 0, 0,
+			"glob patterns (comma- or space-separated) of the only user names that "
+			"may log in; empty: any"},
+    [FC_DENY_USERS] = {"FTPSD_DENY_USERS", CONF_STRING, "", 0, 0, 0,
+		       "glob patterns of user names that may not log in (checked first)"},
+    [FC_ALLOW_GROUPS] = {"FTPSD_ALLOW_GROUPS", CONF_STRING, "", 0, 0, 0,
+			 "glob patterns of groups (the account's own or, for system accounts, "
+			 "a supplementary one) of which a user must be in one; empty: any"},
+    [FC_DENY_GROUPS] = {"FTPSD_DENY_GROUPS", CONF_STRING, "", 0, 0, 0,
+			"glob patterns of groups whose members may not log in"},
     [FC_XFERLOG] = {"FTPSD_XFERLOG", CONF_PATH, "", 0, 0, 0,
 		    "file that gets one xferlog(5) line per file transfer (appended; opened "
 		    "before the session is confined); empty: none (the log has every transfer "

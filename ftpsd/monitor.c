@@ -85,14 +85,18 @@ static int failed(struct ftp_monitor *m, const char *user, int known)
 	return reply_answer(m, 0, last_attempt(m));
 }
 
-/* Refused by its policy (from=, an auth= without the password alone): from
- * then on exactly an unknown name. */
+/* Refused by its policy (from=, an auth= without the password alone) or by
+ * the allow and deny lists (or locked, expired): from then on exactly an
+ * unknown name. */
 static int policy_admits(struct ftp_monitor *m, const char *user)
 {
 	const char *why = "";
+	const struct login_access rules = {m->cf[FC_ALLOW_USERS].str, m->cf[FC_DENY_USERS].str,
+					   m->cf[FC_ALLOW_GROUPS].str, m->cf[FC_DENY_GROUPS].str};
 	if (!login_policy_password_alone(&m->account))
 		why = "its auth= has no list that is a password alone";
-	else if (login_policy_admits(&m->account, m->proxied ? &m->client : m->peer, &why))
+	else if (login_policy_admits(&m->account, m->proxied ? &m->client : m->peer, &why) &&
+		 login_access_admits(&m->account, &rules, &why))
 		return 1;
 	log_warn("account %s refused: %s", user, why);
 	algo_wipe(&m->account, sizeof m->account);

@@ -73,6 +73,16 @@ const struct conf_var sftpd_conf_table[CF_COUNT] = {
 			 "client's version (after SSH-2.0-), the items window=BYTES, packet=BYTES "
 			 "and disable=ALG,...",
 			 client_match_check},
+    [CF_ALLOW_USERS] = {"SFTPD_ALLOW_USERS", CONF_STRING, "", 0, 0, 0,
+			"glob patterns (comma- or space-separated) of the only user names that "
+			"may log in; empty: any"},
+    [CF_DENY_USERS] = {"SFTPD_DENY_USERS", CONF_STRING, "", 0, 0, 0,
+		       "glob patterns of user names that may not log in (checked first)"},
+    [CF_ALLOW_GROUPS] = {"SFTPD_ALLOW_GROUPS", CONF_STRING, "", 0, 0, 0,
+			 "glob patterns of groups (the account's own or, for system accounts, "
+			 "a supplementary one) of which a user must be in one; empty: any"},
+    [CF_DENY_GROUPS] = {"SFTPD_DENY_GROUPS", CONF_STRING, "", 0, 0, 0,
+			"glob patterns of groups whose members may not log in"},
     [CF_RATE_LIMIT] = {"SFTPD_RATE_LIMIT", CONF_BYTES, "0", 0, 1ull << 40, 0,
 		       "bytes per second a session's channel data may move in each direction "
 		       "(uploads, downloads), with K M G; 0: no limit"},

@@ -131,6 +131,8 @@ static int take_user(struct monitor *m, const char *user)
 {
 	const char *file = m->cf[CF_USERS_FILE].str;
 	const char *why = "";
+	const struct login_access rules = {m->cf[CF_ALLOW_USERS].str, m->cf[CF_DENY_USERS].str,
+					   m->cf[CF_ALLOW_GROUPS].str, m->cf[CF_DENY_GROUPS].str};
 	if (m->user_set) return strcmp(user, m->user) ? refuse(m, "change of user name") : 1;
 	m->user_set = 1;
 	memcpy(m->user, user, strlen(user) + 1);
@@ -140,7 +142,8 @@ static int take_user(struct monitor *m, const char *user)
 		log_error("unable to look up user %s: %s", user, strerror(errno));
 	/* Refused by its policy: from now on exactly an unknown name (the
 	 * same answers, the same dummy hash work, the same delay). */
-	if (m->user_known && !login_policy_admits(&m->account, &m->client, &why)) {
+	if (m->user_known && (!login_policy_admits(&m->account, &m->client, &why) ||
+			      !login_access_admits(&m->account, &rules, &why))) {
 		log_warn("account %s refused: %s", user, why);
 		algo_wipe(&m->account, sizeof m->account);
 		m->user_known = 0;

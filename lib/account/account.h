@@ -97,7 +97,11 @@ struct account {
 	uid_t uid;
 	gid_t gid;
 	char home[SLUICE_MAX_PATH];
-	int from_system;			  /* 1 when it came from passwd/shadow */
+	int from_system; /* 1 when it came from passwd/shadow */
+	/* shadow says so (system accounts): locked ('!' before the hash),
+	 * expired (sp_expire passed) or inactive (password expired longer
+	 * than sp_inact days) */
+	int locked, expired;
 	char policy_text[ACCOUNT_POLICY_MAX + 1]; /* the sixth field as written; "" none */
 	struct account_policy policy;		  /* parsed from it */
 };

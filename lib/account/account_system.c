@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pwd.h>
 #include <shadow.h>
+#include <time.h>
 #include <string.h>
 #include "account/account.h"
 
@@ -13,6 +14,16 @@ static int account_copy(char *dst, size_t cap, const char *src)
 	if (n >= cap) return (errno = EMSGSIZE, 0);
 	memcpy(dst, src, n + 1);
 	return 1;
+}
+
+/* As OpenSSH's auth_shadow_acctexpired and its password-age check
+ * without PAM: the account's own end date, or a password older than its
+ * maximum age plus the inactivity allowance (days since the epoch). */
+static int shadow_expired(const struct spwd *sp, long today)
+{
+	if (sp->sp_expire > 0 && today >= sp->sp_expire) return 1;
+	return sp->sp_lstchg > 0 && sp->sp_max >= 0 && sp->sp_inact >= 0 &&
+	       today > sp->sp_lstchg + sp->sp_max + sp->sp_inact;
 }
 
 int account_lookup_system(const char *name, struct account *a)
@@ -39,6 +50,8 @@ int account_lookup_system(const char *name, struct account *a)
 	hash = sp && sp->sp_pwdp ? sp->sp_pwdp : pw->pw_passwd ? pw->pw_passwd : "*";
 	if (!account_copy(t.hash, sizeof t.hash, hash)) return 0;
 	t.from_system = 1;
+	t.locked = hash[0] == '!';
+	t.expired = sp && shadow_expired(sp, time(0) / 86400);
 	*a = t;
 	return 1;
 }

@@ -1,6 +1,7 @@
 /* login.c: account lookup, failure delay, root patterns and confinement,
  * shared by sftpd and ftpsd (login.h says what each step does). */
 #include <errno.h>
+#include <fnmatch.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,73 @@ int login_policy_admits(const struct account *a, const struct peer *p, const cha
 
 	if ((pol->keys & ACCOUNT_POL_FROM) && !(p && peer_cidr_match(pol->from, pol->n_from, p)))
 		return (*why = "the client's address is not in its from= list", 0);
+	return 1;
+}
+
+/* 1 if name matches one of the patterns of list (comma- or space-separated). */
+static int login_list_matches(const char *list, const char *name)
+{
+	char pat[SLUICE_MAX_USERNAME * 2 + 1];
+
+	while (*list) {
+		size_t n = strcspn(list, ", ");
+		if (n && n < sizeof pat) {
+			memcpy(pat, list, n);
+			pat[n] = 0;
+			if (fnmatch(pat, name, 0) == 0) return 1;
+		}
+		list += n;
+		while (*list == ',' || *list == ' ')
+			list++;
+	}
+	return 0;
+}
+
+#define LOGIN_MAX_GROUPS 256
+
+/* The names of a's groups: its own, and for a system account the
+ * supplementary ones (the name service, asked by the monitor). */
+static int login_group_names(const struct account *a, char names[][64], int max)
+{
+	gid_t gids[LOGIN_MAX_GROUPS];
+	int n = 1, k = 0;
+
+	gids[0] = a->gid;
+	if (a->from_system) {
+		n = LOGIN_MAX_GROUPS;
+		if (getgrouplist(a->name, a->gid, gids, &n) < 0) n = 1;
+	}
+	for (int i = 0; i < n && k < max; i++) {
+		struct group *g = getgrgid(gids[i]);
+		if (g && g->gr_name) snprintf(names[k++], 64, "%s", g->gr_name);
+	}
+	return k;
+}
+
+static int login_groups_match(const char *list, char names[][64], int n)
+{
+	for (int i = 0; i < n; i++)
+		if (login_list_matches(list, names[i])) return 1;
+	return 0;
+}
+
+int login_access_admits(const struct account *a, const struct login_access *r, const char **why)
+{
+	static char groups[LOGIN_MAX_GROUPS][64];
+	int n;
+
+	if (a->locked) return (*why = "the account is locked", 0);
+	if (a->expired) return (*why = "the account has expired", 0);
+	if (r->deny_users[0] && login_list_matches(r->deny_users, a->name))
+		return (*why = "the name is in the deny list of users", 0);
+	if (r->allow_users[0] && !login_list_matches(r->allow_users, a->name))
+		return (*why = "the name is not in the allow list of users", 0);
+	if (!r->deny_groups[0] && !r->allow_groups[0]) return 1;
+	n = login_group_names(a, groups, LOGIN_MAX_GROUPS);
+	if (r->deny_groups[0] && login_groups_match(r->deny_groups, groups, n))
+		return (*why = "one of its groups is in the deny list of groups", 0);
+	if (r->allow_groups[0] && !login_groups_match(r->allow_groups, groups, n))
+		return (*why = "none of its groups is in the allow list of groups", 0);
 	return 1;
 }
 

@@ -30,6 +30,18 @@ int login_expand_path(const char *pattern, const struct account *a, char *out, s
  * *why (for the log only: the client is told what a wrong password tells
  * it).  auth= is the server's to apply (sftpd's monitor). */
 int login_policy_admits(const struct account *a, const struct peer *p, const char **why);
+
+/* _ALLOW_USERS, _DENY_USERS, _ALLOW_GROUPS, _DENY_GROUPS: comma- or
+ * space-separated glob(7) patterns; "" for none.  Evaluated as OpenSSH's
+ * sshd does: a name matching a deny list, or matching no pattern of a
+ * non-empty allow list, is refused; users first, then the groups (the
+ * account's group and, for system accounts, its supplementary ones).  A
+ * locked or expired system account is refused too.  1 admitted, or 0 and
+ * why. */
+struct login_access {
+	const char *allow_users, *deny_users, *allow_groups, *deny_groups;
+};
+int login_access_admits(const struct account *a, const struct login_access *r, const char **why);
 /* 1 when a's auth= (if any) has a list that is the password alone
  * (password or keyboard-interactive): what a server without other methods
  * (ftpsd) may accept. */

@@ -188,6 +188,40 @@ static void test_confine(void)
 	}
 }
 
+/* The allow and deny lists on a users-file account in group 0 (root) and
+ * the shadow flags; the supplementary groups of system accounts are
+ * covered by login_access.sh. */
+static void test_access(void)
+{
+	struct account a;
+	const char *why = "";
+	struct login_access none = {"", "", "", ""};
+
+	memset(&a, 0, sizeof a);
+	snprintf(a.name, sizeof a.name, "alice");
+	a.gid = 0;
+#define ADMITS(au, du, ag, dg) login_access_admits(&a, &(struct login_access){au, du, ag, dg}, &why)
+	ok(login_access_admits(&a, &none, &why), "no lists: admitted");
+	ok(ADMITS("bob alice", "", "", ""), "allow users (space-separated): admitted");
+	ok(ADMITS("b*,a?ice", "", "", ""), "allow users (globs, commas): admitted");
+	ok(!ADMITS("bob", "", "", "") && strstr(why, "not in the allow list of users"),
+	   "not in allow users: refused (%s)", why);
+	ok(!ADMITS("alice", "al*", "", "") && strstr(why, "deny list of users"),
+	   "deny users wins over allow users (%s)", why);
+	ok(ADMITS("", "", "ro?t", ""), "allow groups matches the account's group (root)");
+	ok(!ADMITS("", "", "wheel,staff", "") && strstr(why, "allow list of groups"),
+	   "in no allowed group: refused (%s)", why);
+	ok(!ADMITS("", "", "", "root") && strstr(why, "deny list of groups"),
+	   "deny groups: refused (%s)", why);
+	ok(ADMITS("", "", "", ",, ,"), "a deny list of separators only denies nobody");
+	a.locked = 1;
+	ok(!login_access_admits(&a, &none, &why) && strstr(why, "locked"), "locked: refused");
+	a.locked = 0;
+	a.expired = 1;
+	ok(!login_access_admits(&a, &none, &why) && strstr(why, "expired"), "expired: refused");
+#undef ADMITS
+}
+
 int main(void)
 {
 	tap_logs_aside();
@@ -200,6 +234,7 @@ int main(void)
 	test_lookup();
 	test_delay();
 	test_confine();
+	test_access();
 	tap_rm_tree(tmpdir);
 	return tap_done();
 }
