@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -62,11 +63,13 @@ static int name_cn(X509 *x, char *out, size_t cap)
 	return n > 0 && (size_t)n < cap && strlen(out) == (size_t)n;
 }
 
-/* The local part of the first e-mail subjectAltName (the CA that signed it
- * is the operator's, so its domain is). */
-static int name_email(X509 *x, char *out, size_t cap)
+/* The local part of the first e-mail subjectAltName in the domain (case
+ * aside): alice@example.org is alice only when the domain is example.org,
+ * so a CA that also certifies other domains' addresses maps none of them. */
+static int name_email(X509 *x, const char *domain, char *out, size_t cap)
 {
 	GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	size_t dlen = strlen(domain);
 	int found = 0;
 	for (int i = 0; names && i < sk_GENERAL_NAME_num(names) && !found; i++) {
 		const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
@@ -75,6 +78,8 @@ static int name_email(X509 *x, char *out, size_t cap)
 		int el = ASN1_STRING_length(g->d.rfc822Name);
 		const char *at = e && el > 0 ? memchr(e, '@', (size_t)el) : NULL;
 		if (!at || at == e || (size_t)(at - e) >= cap) continue;
+		if ((size_t)(e + el - at - 1) != dlen || strncasecmp(at + 1, domain, dlen))
+			continue;
 		memcpy(out, e, (size_t)(at - e));
 		out[at - e] = 0;
 		found = strlen(out) == (size_t)(at - e);
@@ -104,8 +109,9 @@ int ftp_cert_user(const struct conf_value *cf, const unsigned char *pem, size_t 
 	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT);
 	if (X509_verify_cert(ctx) != 1) goto out;
 	err = ENOENT;
-	if (!strcmp(cf[FC_TLS_USER_FROM_CERT].str, "cn") ? !name_cn(leaf, name, sizeof name)
-							 : !name_email(leaf, name, sizeof name))
+	if (!strcmp(cf[FC_TLS_USER_FROM_CERT].str, "cn")
+		? !name_cn(leaf, name, sizeof name)
+		: !name_email(leaf, cf[FC_TLS_USER_DOMAIN].str, name, sizeof name))
 		goto out;
 	if (!account_name_valid(name) || strlen(name) >= cap) goto out;
 	memcpy(user, name, strlen(name) + 1);

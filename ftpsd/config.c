@@ -73,8 +73,12 @@ const struct conf_var ftpsd_conf_table[FC_COUNT] = {
     [FC_TLS_USER_FROM_CERT] =
 	{"FTPSD_TLS_USER_FROM_CERT", CONF_ENUM, "off", 0, 0, "off,cn,email",
 	 "log in as the user named by the verified client certificate's CN, or "
-	 "the part before @ of its first e-mail subjectAltName, without a password, "
-	 "when USER gives that name"},
+	 "the part before @ of its first e-mail subjectAltName in FTPSD_TLS_USER_DOMAIN, "
+	 "without a password, when USER gives that name (needs FTPSD_TLS_VERIFY_CLIENT)"},
+    [FC_TLS_USER_DOMAIN] = {"FTPSD_TLS_USER_DOMAIN", CONF_STRING, "", 0, 0, 0,
+			    "with FTPSD_TLS_USER_FROM_CERT=email, the one mail domain whose "
+			    "addresses map to accounts (alice@DOMAIN is alice; other domains "
+			    "map to no one); required then"},
     [FC_IMPLICIT_TLS] = {"FTPSD_IMPLICIT_TLS", CONF_BOOL, "no", 0, 1, 0,
 			 "TLS from the first byte (port 990 style) instead of AUTH TLS"},
     [FC_ALLOW_CCC] = {"FTPSD_ALLOW_CCC", CONF_BOOL, "no", 0, 1, 0,

@@ -73,6 +73,22 @@ static int check_settings(struct ftp_session *s, char *err, size_t errlen)
 		snprintf(err, errlen, "FTPSD_PROXY_TRUSTED=%s: %s", v[FC_PROXY_TRUSTED].str, why);
 		return 0;
 	}
+	if (strcmp(v[FC_TLS_USER_FROM_CERT].str, "off") &&
+	    !strcmp(v[FC_TLS_VERIFY_CLIENT].str, "off")) {
+		snprintf(err, errlen,
+			 "FTPSD_TLS_USER_FROM_CERT=%s needs FTPSD_TLS_VERIFY_CLIENT=optional or "
+			 "required (a certificate nobody verified names nobody)",
+			 v[FC_TLS_USER_FROM_CERT].str);
+		return 0;
+	}
+	if (!strcmp(v[FC_TLS_USER_FROM_CERT].str, "email") &&
+	    (!v[FC_TLS_USER_DOMAIN].str[0] || strchr(v[FC_TLS_USER_DOMAIN].str, '@'))) {
+		snprintf(
+		    err, errlen,
+		    "FTPSD_TLS_USER_FROM_CERT=email needs FTPSD_TLS_USER_DOMAIN=DOMAIN (the one "
+		    "mail domain whose addresses are accounts)");
+		return 0;
+	}
 	s->policy = policy_bits(v[FC_TLS_REQUIRED].str);
 	int need_tls = s->policy & (FTP_TLS_REQ_CTRL | FTP_TLS_REQ_AUTH | FTP_TLS_REQ_DATA) ||
 		       v[FC_IMPLICIT_TLS].num;

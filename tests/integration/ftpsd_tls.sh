@@ -102,7 +102,18 @@ openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/c2.ke
 	-subj "/CN=someone-else" >/dev/null 2>&1
 openssl x509 -req -in "$T/c2.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial -days 2 \
 	-extfile "$T/san.ext" -out "$T/c2.pem" >/dev/null 2>&1
-P5=$(free_port); start_server "$P5" FTPSD_TLS_VERIFY_CLIENT=optional FTPSD_TLS_CA_FILE="$T/ca.pem" FTPSD_TLS_USER_FROM_CERT=email
+P5=$(free_port); start_server "$P5" FTPSD_TLS_VERIFY_CLIENT=optional FTPSD_TLS_CA_FILE="$T/ca.pem" FTPSD_TLS_USER_FROM_CERT=email FTPSD_TLS_USER_DOMAIN=example.org
+P6=$(free_port); start_server "$P6" FTPSD_TLS_VERIFY_CLIENT=optional FTPSD_TLS_CA_FILE="$T/ca.pem" FTPSD_TLS_USER_FROM_CERT=email FTPSD_TLS_USER_DOMAIN=other.example
+check "e-mail mapping: $USER_NAME@example.org does not log in as $USER_NAME where the domain is other.example" sh -c \
+	"! curl -sS -k --cert $T/c2.pem --key $T/c2.key --user $USER_NAME: --ssl-reqd ftp://127.0.0.1:$P6/d.txt"
+err=$(env FTPSD_USERS_FILE="$T/users" FTPSD_TLS_CERT="$T/cert.pem" FTPSD_TLS_KEY="$T/key.pem" \
+	FTPSD_TLS_VERIFY_CLIENT=optional FTPSD_TLS_USER_FROM_CERT=email "$FTPSD_BIN" -t 2>&1)
+case "$err" in *FTPSD_TLS_USER_DOMAIN*) ok "ftpsd -t: e-mail mapping without a domain is refused" ;;
+*) nok "ftpsd -t: e-mail mapping without a domain is refused ($err)" ;; esac
+err=$(env FTPSD_USERS_FILE="$T/users" FTPSD_TLS_CERT="$T/cert.pem" FTPSD_TLS_KEY="$T/key.pem" \
+	FTPSD_TLS_USER_FROM_CERT=cn "$FTPSD_BIN" -t 2>&1)
+case "$err" in *"needs FTPSD_TLS_VERIFY_CLIENT"*) ok "ftpsd -t: certificate mapping without verification is refused" ;;
+*) nok "ftpsd -t: certificate mapping without verification is refused ($err)" ;; esac
 check "client certificate: login by e-mail subjectAltName" sh -c \
 	"curl -sS -k --cert $T/c2.pem --key $T/c2.key --user $USER_NAME: --ssl-reqd ftp://127.0.0.1:$P5/d.txt | grep -q 'some data'"
 check "optional client certificate: password login without one" sh -c "$C --ssl-reqd ftp://127.0.0.1:$P5/d.txt | grep -q 'some data'"

@@ -79,8 +79,12 @@ static char *env_anon[] = {users_env,
 			   0};
 static char *env_cn[] = {users_env, ca_env, "FTPSD_TLS_USER_FROM_CERT=cn",
 			 "FTPSD_TLS_VERIFY_CLIENT=required", 0};
-static char *env_email[] = {users_env, ca_env, "FTPSD_TLS_USER_FROM_CERT=email",
-			    "FTPSD_TLS_VERIFY_CLIENT=optional", 0};
+static char *env_email[] = {users_env,
+			    ca_env,
+			    "FTPSD_TLS_USER_FROM_CERT=email",
+			    "FTPSD_TLS_VERIFY_CLIENT=optional",
+			    "FTPSD_TLS_USER_DOMAIN=example.org",
+			    0};
 static struct conf_value cf_pw[FC_COUNT], cf_anon[FC_COUNT], cf_cn[FC_COUNT], cf_email[FC_COUNT];
 
 static int peer = -1;
@@ -443,6 +447,22 @@ static void test_cert(void)
 	cert_req("alice", pem_alice);
 	ok(send_rec(&m) && answer_is(1, 0) && !strcmp(m.user, "alice"),
 	   "FTPSD_TLS_USER_FROM_CERT=email: alice@example.org logs alice in");
+	mon_close(&m);
+	cf_email[FC_TLS_USER_DOMAIN].str = "EXAMPLE.org";
+	mon_open(&m, cf_email);
+	cert_req("alice", pem_alice);
+	ok(send_rec(&m) && answer_is(1, 0), "the domain compared without case");
+	mon_close(&m);
+	cf_email[FC_TLS_USER_DOMAIN].str = "other.example";
+	mon_open(&m, cf_email);
+	cert_req("alice", pem_alice);
+	ok(send_rec(&m) && answer_is(0, 0) && m.state == FM_PRELOGIN,
+	   "FTPSD_TLS_USER_DOMAIN=other.example: alice@example.org logs no one in");
+	mon_close(&m);
+	cf_email[FC_TLS_USER_DOMAIN].str = "ample.org";
+	mon_open(&m, cf_email);
+	cert_req("alice", pem_alice);
+	ok(send_rec(&m) && answer_is(0, 0), "a domain that is only a suffix matches nothing");
 	mon_close(&m);
 }
 
