@@ -2,6 +2,7 @@
  * conf_load validates the environment against it; -t prints it with
  * conf_print and -M turns it into the man page list. */
 #include "config.h"
+#include "login/login.h"
 
 #define TLS_POLICIES "off,on,ctrl,data,auth,auth+data,!data,ctrl+!data,auth+!data,ctrl+data"
 
@@ -124,6 +125,12 @@ const struct conf_var ftpsd_conf_table[FC_COUNT] = {
 			 "a supplementary one) of which a user must be in one; empty: any"},
     [FC_DENY_GROUPS] = {"FTPSD_DENY_GROUPS", CONF_STRING, "", 0, 0, 0,
 			"glob patterns of groups whose members may not log in"},
+    [FC_GROUP_POLICY] = {"FTPSD_GROUP_POLICY", CONF_CHECKED, "", 0, 0,
+			 "rules GROUP:POLICY separated by ;",
+			 "per-group policy for accounts without one of their own: the first rule "
+			 "whose group (a glob) is one of the account's gives it, in the users "
+			 "file's policy syntax (e.g. partners:wo,maxsize=1G)",
+			 login_group_policy_check},
     [FC_XFERLOG] = {"FTPSD_XFERLOG", CONF_PATH, "", 0, 0, 0,
 		    "file that gets one xferlog(5) line per file transfer (appended; opened "
 		    "before the session is confined); empty: none (the log has every transfer "

@@ -93,6 +93,7 @@ static int policy_admits(struct ftp_monitor *m, const char *user)
 	const char *why = "";
 	const struct login_access rules = {m->cf[FC_ALLOW_USERS].str, m->cf[FC_DENY_USERS].str,
 					   m->cf[FC_ALLOW_GROUPS].str, m->cf[FC_DENY_GROUPS].str};
+	login_group_policy(&m->account, m->cf[FC_GROUP_POLICY].str);
 	if (!login_policy_password_alone(&m->account))
 		why = "its auth= has no list that is a password alone";
 	else if (login_policy_admits(&m->account, m->proxied ? &m->client : m->peer, &why) &&

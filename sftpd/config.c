@@ -1,5 +1,6 @@
 /* config: the table of every SFTPD_* variable: type, default, range, doc. */
 #include "config.h"
+#include "login/login.h"
 #include "client_match.h"
 #include "authmethods.h"
 #include "ssh/algorithms.h"
@@ -83,6 +84,12 @@ const struct conf_var sftpd_conf_table[CF_COUNT] = {
 			 "a supplementary one) of which a user must be in one; empty: any"},
     [CF_DENY_GROUPS] = {"SFTPD_DENY_GROUPS", CONF_STRING, "", 0, 0, 0,
 			"glob patterns of groups whose members may not log in"},
+    [CF_GROUP_POLICY] = {"SFTPD_GROUP_POLICY", CONF_CHECKED, "", 0, 0,
+			 "rules GROUP:POLICY separated by ;",
+			 "per-group policy for accounts without one of their own: the first rule "
+			 "whose group (a glob) is one of the account's gives it, in the users "
+			 "file's policy syntax (e.g. sftponly:root=/srv/sftp/%u,umask=027)",
+			 login_group_policy_check},
     [CF_RATE_LIMIT] = {"SFTPD_RATE_LIMIT", CONF_BYTES, "0", 0, 1ull << 40, 0,
 		       "bytes per second a session's channel data may move in each direction "
 		       "(uploads, downloads), with K M G; 0: no limit"},

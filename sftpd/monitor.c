@@ -142,6 +142,7 @@ static int take_user(struct monitor *m, const char *user)
 		log_error("unable to look up user %s: %s", user, strerror(errno));
 	/* Refused by its policy: from now on exactly an unknown name (the
 	 * same answers, the same dummy hash work, the same delay). */
+	if (m->user_known) login_group_policy(&m->account, m->cf[CF_GROUP_POLICY].str);
 	if (m->user_known && (!login_policy_admits(&m->account, &m->client, &why) ||
 			      !login_access_admits(&m->account, &rules, &why))) {
 		log_warn("account %s refused: %s", user, why);

@@ -126,6 +126,81 @@ int login_access_admits(const struct account *a, const struct login_access *r, c
 	return 1;
 }
 
+/* The next rule of a group-policy setting: "GROUP:POLICY" up to a ';'
+ * outside double quotes.  *len its length; 0 at the end. */
+static int next_rule(const char **p, size_t *len)
+{
+	const char *s = *p;
+	int quoted = 0;
+
+	while (*s == ';' || *s == ' ')
+		s++;
+	if (!*s) return 0;
+	*p = s;
+	for (*len = 0; s[*len] && (quoted || s[*len] != ';'); (*len)++)
+		if (s[*len] == '"') quoted = !quoted;
+	return 1;
+}
+
+/* Splits a rule into its group (into group) and its policy text. */
+static int split_rule(const char *r, size_t len, char *group, size_t gcap, const char **pol,
+		      size_t *plen, const char **why)
+{
+	const char *colon = memchr(r, ':', len);
+	size_t glen = colon ? (size_t)(colon - r) : 0;
+
+	if (!colon || !glen || glen >= gcap) return (*why = "expected GROUP:POLICY", 0);
+	memcpy(group, r, glen);
+	group[glen] = 0;
+	*pol = colon + 1;
+	*plen = len - glen - 1;
+	while (*plen && (*pol)[*plen - 1] == ' ')
+		(*plen)--;
+	return 1;
+}
+
+int login_group_policy_check(const char *spec, char *why, size_t whylen)
+{
+	const char *p = spec, *pol, *w = "";
+	char group[SLUICE_MAX_USERNAME + 1];
+	struct account_policy ap;
+	size_t len, plen;
+
+	while (next_rule(&p, &len)) {
+		if (!split_rule(p, len, group, sizeof group, &pol, &plen, &w) ||
+		    !account_policy_parse(pol, plen, &ap, &w)) {
+			snprintf(why, whylen, "%.*s: %s", (int)(len > 60 ? 60 : len), p, w);
+			return 0;
+		}
+		p += len;
+	}
+	return 1;
+}
+
+int login_group_policy(struct account *a, const char *spec)
+{
+	static char groups[LOGIN_MAX_GROUPS][64];
+	const char *p = spec, *pol, *why;
+	char group[SLUICE_MAX_USERNAME + 1];
+	size_t len, plen;
+	int n;
+
+	if (a->policy_text[0] || !spec[0]) return 0;
+	n = login_group_names(a, groups, LOGIN_MAX_GROUPS);
+	while (next_rule(&p, &len)) {
+		if (split_rule(p, len, group, sizeof group, &pol, &plen, &why) &&
+		    login_groups_match(group, groups, n) &&
+		    account_policy_parse(pol, plen, &a->policy, &why)) {
+			snprintf(a->policy_text, sizeof a->policy_text, "%.*s", (int)plen, pol);
+			log_info("account %s: the policy of group %s: %s", a->name, group,
+				 a->policy_text);
+			return 1;
+		}
+		p += len;
+	}
+	return 0;
+}
+
 int login_policy_password_alone(const struct account *a)
 {
 	const char *s = a->policy.auth;

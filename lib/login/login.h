@@ -42,6 +42,15 @@ struct login_access {
 	const char *allow_users, *deny_users, *allow_groups, *deny_groups;
 };
 int login_access_admits(const struct account *a, const struct login_access *r, const char **why);
+
+/* _GROUP_POLICY: rules GROUP:POLICY separated by ';' (outside double
+ * quotes), POLICY in the users file's sixth-field syntax, GROUP a glob(7)
+ * pattern.  An account without a policy of its own takes that of the first
+ * rule naming one of its groups (as login_access_admits sees them): 1 and
+ * a->policy set, logged; 0 when none applies.  check: the configuration
+ * test (1, or 0 with why). */
+int login_group_policy(struct account *a, const char *spec);
+int login_group_policy_check(const char *spec, char *why, size_t whylen);
 /* 1 when a's auth= (if any) has a list that is the password alone
  * (password or keyboard-interactive): what a server without other methods
  * (ftpsd) may accept. */

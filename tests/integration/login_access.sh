@@ -56,13 +56,21 @@ t_privsep_env "$SFTPD"
 chmod 755 "$T/srv"
 
 cat >"$T/sftp_login.py" <<'PY'
-import sys, paramiko
-srv, user, pw = sys.argv[1:]
+import io, sys, paramiko
+srv, user, pw = sys.argv[1:4]
 t = paramiko.Transport(paramiko.ProxyCommand(srv))
 t.start_client(timeout=20)
 try:
     t.auth_password(user, pw)
-    print("in" if paramiko.SFTPClient.from_transport(t).listdir(".") is not None else "no sftp")
+    sf = paramiko.SFTPClient.from_transport(t)
+    if len(sys.argv) > 4:  # also try an upload: "in" or "in, no upload"
+        try:
+            sf.putfo(io.BytesIO(b"data"), "up-" + user)
+            print("in, uploaded")
+        except IOError:
+            print("in, no upload")
+    else:
+        print("in" if sf.listdir(".") is not None else "no sftp")
 except paramiko.AuthenticationException:
     print("refused")
 t.close()
@@ -72,6 +80,12 @@ sftp_login() {
 	_u=$1 _p=$2
 	shift 2
 	timeout 60 "$PY" "$T/sftp_login.py" "$T/srv $*" "$_u" "$_p" 2>&1 | tail -n 1
+}
+# sftp_upload USER VAR=value...: "in, uploaded", "in, no upload" or "refused"
+sftp_upload() {
+	_u=$1
+	shift
+	timeout 60 "$PY" "$T/sftp_login.py" "$T/srv $*" "$_u" "$PW" upload 2>&1 | tail -n 1
 }
 
 t_is "$(sftp_login "$U1" "$PW")" in "sftpd: no lists: a plain account logs in"
@@ -96,6 +110,23 @@ grep -q "account $U3 refused: the account is locked" "$T/sftpd.log"
 t_is "$?" 0 "sftpd: the log says the account is locked"
 grep -q "account $U4 refused: the account has expired" "$T/sftpd.log"
 t_is "$?" 0 "sftpd: the log says the account has expired"
+
+# per-group policy: for accounts without a policy of their own
+chmod 1777 "$T/root"
+GP="'$GA:ro;${P}g*:from=10.0.0.0/8'"
+t_is "$(sftp_upload "$U1" SFTPD_GROUP_POLICY="$GP")" "in, no upload" \
+	"sftpd: SFTPD_GROUP_POLICY gives the group $GA read-only: logs in, cannot upload"
+t_is "$(sftp_upload "$U3" SFTPD_GROUP_POLICY="$GP")" refused \
+	"sftpd: a locked account stays refused whatever its group's policy"
+t_is "$(sftp_upload "$U2" SFTPD_GROUP_POLICY="$GP")" refused \
+	"sftpd: its supplementary group's from=10.0.0.0/8 refuses it from 127.0.0.1"
+t_is "$(sftp_upload "$U2")" "in, uploaded" "sftpd: without the group policy it uploads"
+grep -q "account $U1: the policy of group $GA: ro" "$T/sftpd.log"
+t_is "$?" 0 "sftpd: the log names the group whose policy applies"
+rc=$(SFTPD_GROUP_POLICY='x:colour=blue' SFTPD_HOST_KEYS="$T/keys/hk" "$SFTPD" -t >/dev/null 2>"$T/err"; echo $?)
+grep -q 'SFTPD_GROUP_POLICY' "$T/err" && [ "$rc" = 100 ]
+t_is "$?" 0 "sftpd -t refuses a group policy with an unknown key, naming the variable"
+chmod 755 "$T/root"
 
 # ftpsd with the same accounts, plain FTP on loopback (the lists, not TLS)
 PORT=$(t_free_port)
