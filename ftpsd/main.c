@@ -241,7 +241,8 @@ static void serve_connection(struct ftp_session *s)
 	/* Before the fork: both processes use this context and its ticket key. */
 	s->tls_ready = ftp_tls_setup(s, s->tls_err, sizeof s->tls_err);
 	s->login_deadline_ms = ftp_now_ms() + (int64_t)s->cf[FC_LOGIN_TIMEOUT].num * 1000;
-	log_info("connect");
+	/* behind a proxy the monitor says it once it knows the client */
+	if (!s->proxy_versions) log_info("connect");
 	fd = ftp_privsep_fork_network(s, &ids, &child);
 	if (fd < 0)
 		log_die(EXIT_SYSTEM, "unable to start the network process: %s", strerror(errno));

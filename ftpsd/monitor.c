@@ -225,12 +225,14 @@ static int answer_proxy(struct ftp_monitor *m, struct wire_in *in)
 	m->proxy_pending = 0;
 	if (!named) {
 		log_info("PROXY protocol: the proxy speaks for itself");
+		log_info("connect");
 		return 1;
 	}
 	m->client = client;
 	m->proxied = 1;
 	log_init("ftpsd", client.text);
 	log_info("PROXY protocol: client %s through the proxy", client.text);
+	log_info("connect");
 	return 1;
 }
 
