@@ -194,6 +194,7 @@ fuzz: $(FUZZ_BIN)
 bench: all tests/bench/kex_cold
 	tests/bench/bench.sh
 	tests/bench/bench_kex.sh
+	tests/bench/bench_proxy.sh
 
 # Per-operation CPU time of the post-quantum KEMs, run by hand.
 tests/bench/pqkem_bench: tests/bench/pqkem_bench.c $(LIB)
