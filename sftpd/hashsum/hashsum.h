@@ -27,7 +27,8 @@ struct hashsum;
 /* 1 when the command's first word is md5sum, sha1sum or sha256sum. */
 int hashsum_cmd_is_hashsum(const char *cmd, size_t len);
 /* A run of the command; a malformed one gives an instance that logs why
- * and ends with status 1 (*why says it, for the caller's log).  NULL +
+ * and ends with status 1 (*why says it, for the caller's log; it points
+ * into the instance and lives as long as it does).  NULL +
  * errno only when out of memory. */
 struct hashsum *hashsum_new(const struct fs_root *root, const char *cmd, size_t len,
 			    const char **why);

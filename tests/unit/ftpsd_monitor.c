@@ -477,7 +477,8 @@ static void proxy_req(uint8_t family, const void *addr, uint32_t len, uint32_t p
 
 static void test_proxy(void)
 {
-	static const unsigned char a4[4] = {192, 0, 2, 7};
+	/* 16 bytes: it is also sent as an address too long for IPv4 */
+	static const unsigned char a4[16] = {192, 0, 2, 7};
 	struct conf_value cf_proxy[FC_COUNT];
 	struct ftp_monitor m;
 

@@ -15,6 +15,7 @@
 #include "../tap.h"
 #include "fs/fs.h"
 #include "../../sftpd/hashsum/hashsum.h"
+#include "../../sftpd/scp/scp.h"
 
 static char rootdir[] = "/tmp/sftpd_hashsum.XXXXXX";
 static struct fs_root root = FS_ROOT_ZERO;
@@ -57,6 +58,11 @@ static int run(const char *cmd, const char *input, char *out, size_t cap, const 
 	}
 	out[got] = 0;
 	err[errlen] = 0;
+	if (*why) { /* it points into h */
+		static char kept[SCP_CMD_ERROR_MAX];
+		snprintf(kept, sizeof kept, "%s", *why);
+		*why = kept;
+	}
 	hashsum_free(h);
 	return rounds == 10000 ? -2 : (int)status;
 }
