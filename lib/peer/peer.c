@@ -29,10 +29,14 @@ int peer_fd_is_tcp(int fd)
 void peer_assign(struct peer *p, int family, const void *bin, unsigned port)
 {
 	const unsigned char *b = bin;
+	struct in6_addr a6;
 
-	if (family == AF_INET6 && IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)bin)) {
-		family = AF_INET;
-		b += 12;
+	if (family == AF_INET6) {
+		memcpy(&a6, bin, sizeof a6); /* bin may be unaligned (a wire record) */
+		if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+			family = AF_INET;
+			b += 12;
+		}
 	}
 	if (!inet_ntop(family, b, p->ip, sizeof p->ip)) {
 		snprintf(p->ip, sizeof p->ip, "local");
