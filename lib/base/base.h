@@ -15,6 +15,7 @@ enum {
 
 #define SLUICE_MAX_USERNAME 64
 #define SLUICE_MAX_PASSWORD 1024
+#define SLUICE_VERSION "0.1" /* in the SSH version line and SFTP vendor-id */
 #define SLUICE_MAX_PATH 4096
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

@@ -17,7 +17,7 @@
 
 static sftp_handler sftp_op_posix_rename, sftp_op_statvfs, sftp_op_fstatvfs, sftp_op_hardlink,
     sftp_op_fsync, sftp_op_lsetstat, sftp_op_limits, sftp_op_expand_path, sftp_op_copy_data,
-    sftp_op_home_directory, sftp_op_users_groups;
+    sftp_op_home_directory, sftp_op_users_groups, sftp_op_space_available, sftp_op_vendor_id;
 
 const struct sftp_op sftp_ext_table[] = {
     {0, "posix-rename@openssh.com", sftp_op_posix_rename, SFTP_WRITES, "1", SFTP_CL_RENAME},
@@ -35,6 +35,9 @@ const struct sftp_op sftp_ext_table[] = {
     {0, "check-file-name", sftp_op_check_file_name, SFTP_READS, "1", SFTP_CL_READ},
     {0, "check-file", sftp_op_check_file_handle, SFTP_READS, "1",
      SFTP_CL_READ}, /* paramiko's name */
+    {0, "space-available", sftp_op_space_available, SFTP_READS, "1", SFTP_CL_NONE},
+    /* the client's own vendor-id request; ours goes in VERSION (sftp_server.c) */
+    {0, "vendor-id", sftp_op_vendor_id, SFTP_READS, 0, SFTP_CL_NONE},
 };
 const size_t sftp_ext_count = ARRAY_LEN(sftp_ext_table);
 
@@ -89,6 +92,44 @@ static int sftp_op_fstatvfs(struct sftp_server *s, struct sftp_req *rq)
 	if (!h) return SSH_FX_FAILURE;
 	if (fstatvfs(sftp_handle_fd(h), &sv) < 0) return sftp_status_from_errno(errno);
 	return sftp_reply_statvfs(s, rq->id, &sv);
+}
+
+/* draft-ietf-secsh-filexfer-extensions-00, 4: the space of the file
+ * system holding path, in bytes, and its allocation unit. */
+static int sftp_op_space_available(struct sftp_server *s, struct sftp_req *rq)
+{
+	struct statvfs sv;
+	struct wire_out *w;
+	uint64_t frsize;
+
+	sftp_get_path(&rq->in, s->path1);
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (!fs_statvfs(s->root, s->path1, &sv)) return sftp_status_from_errno(errno);
+	frsize = sv.f_frsize ? sv.f_frsize : sv.f_bsize;
+	w = sftp_reply_begin(s, SSH_FXP_EXTENDED_REPLY, rq->id);
+	wire_put_u64(w, (uint64_t)sv.f_blocks * frsize); /* bytes on the device */
+	wire_put_u64(w, (uint64_t)sv.f_bfree * frsize);	 /* unused bytes on it */
+	wire_put_u64(w, (uint64_t)sv.f_blocks * frsize); /* available to the user */
+	wire_put_u64(w, (uint64_t)sv.f_bavail * frsize); /* unused, available to the user */
+	wire_put_u32(w, frsize > UINT32_MAX ? UINT32_MAX : (uint32_t)frsize);
+	return SFTP_REPLIED;
+}
+
+/* A client's vendor-id: its names and version, for the log. */
+static int sftp_op_vendor_id(struct sftp_server *s, struct sftp_req *rq)
+{
+	char vendor[64], product[64], version[64];
+	uint64_t build;
+
+	wire_get_cstring(&rq->in, vendor, sizeof vendor);
+	wire_get_cstring(&rq->in, product, sizeof product);
+	wire_get_cstring(&rq->in, version, sizeof version);
+	wire_get_u64(&rq->in, &build);
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	log_info("client vendor-id: \"%s\" \"%s\" \"%s\" build %llu",
+		 sftp_log_str(s->logbuf1, vendor), sftp_log_str(s->logbuf2, product),
+		 sftp_log_str(s->pathout, version), (unsigned long long)build);
+	return SSH_FX_OK;
 }
 
 static int sftp_op_hardlink(struct sftp_server *s, struct sftp_req *rq)

@@ -344,6 +344,22 @@ static void sftp_init_extensions(struct sftp_server *s, struct wire_in *in)
 	}
 }
 
+/* Our vendor-id (draft-ietf-secsh-filexfer-extensions-00, 3), its data a
+ * string of: vendor, product, version, build number. */
+static void sftp_put_vendor_id(struct wire_out *w)
+{
+	unsigned char data[96];
+	struct wire_out d;
+
+	wire_out_init(&d, data, sizeof data);
+	wire_put_cstring(&d, "sluice");
+	wire_put_cstring(&d, "sftpd");
+	wire_put_cstring(&d, SLUICE_VERSION);
+	wire_put_u64(&d, 0);
+	wire_put_cstring(w, "vendor-id");
+	wire_put_string(w, data, d.len);
+}
+
 static int sftp_op_init(struct sftp_server *s, struct sftp_req *rq)
 {
 	struct wire_out *w;
@@ -362,9 +378,11 @@ static int sftp_op_init(struct sftp_server *s, struct sftp_req *rq)
 	w = sftp_reply_start(s, SSH_FXP_VERSION);
 	wire_put_u32(w, SFTP_VERSION);
 	for (i = 0; i < sftp_ext_count; i++) {
+		if (!sftp_ext_table[i].version) continue; /* a request only */
 		wire_put_cstring(w, sftp_ext_table[i].name);
 		wire_put_cstring(w, sftp_ext_table[i].version);
 	}
+	sftp_put_vendor_id(w);
 	return SFTP_REPLIED;
 }
 

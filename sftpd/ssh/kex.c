@@ -11,7 +11,7 @@
 #include "kex.h"
 
 #define KEX_NAMELIST_MAX 4096
-#define SSH_VERSION_LINE "SSH-2.0-sluice_0.1"
+#define SSH_VERSION_LINE "SSH-2.0-sluice_" SLUICE_VERSION
 
 #define KEX_ROW(name, family, hash, param, dflt) {name, family, hash, param},
 static const struct kex_method kex_methods[] = {SSH_KEX_LIST(KEX_ROW)};

@@ -6,8 +6,9 @@
 # check-file-handle by hand: the algorithm chosen from a list, a range past
 # the end, and the refusals (no known algorithm, a block under 256 bytes,
 # a missing file, cut requests, a handle opened only for writing, a range
-# over the per-request ceiling of 1 GiB).  The connection goes on after
-# each.  Prints TAP.
+# over the per-request ceiling of 1 GiB).  Then space-available against
+# statvfs(3) of the root, vendor-id in VERSION and the client's own.  The
+# connection goes on after each.  Prints TAP.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -89,7 +90,7 @@ class Sftp:
         self.ch.invoke_subsystem("sftp")
         self.buf = b""
         self.send(bytes([1]) + u32(3))
-        self.recv()
+        self.version = self.recv()
     def send(self, body):
         self.ch.sendall(u32(len(body)) + body)
     def recv(self):
@@ -156,6 +157,23 @@ check("2 GiB in one request: FAILURE (the ceiling is 1 GiB)", s.status(m, 19) ==
 names, rest = reply(s.ext(20, b"check-file-name", by_name(b"sparse.bin", b"md5", 0, 1 << 20, 0)))
 check("its first MiB asked for alone: answered", rest == hashlib.md5(bytes(1 << 20)).digest())
 os.unlink(os.path.join(root, "sparse.bin"))
+v = s.version or b""
+check("VERSION names vendor-id with sluice's names",
+      b"\0\0\0\x09vendor-id" in v and sstr(b"sluice") + sstr(b"sftpd") in v, repr(v[-60:]))
+m = s.ext(21, b"space-available", sstr(b"."))
+ok = m is not None and m[0] == 201 and len(m) == 5 + 8 * 4 + 4
+if ok:
+    st = os.statvfs(root)
+    total, free, avail_total, avail = (int.from_bytes(m[5 + 8 * i:13 + 8 * i], "big") for i in range(4))
+    unit = int.from_bytes(m[37:41], "big")
+    ok = unit == (st.f_frsize or st.f_bsize) and total == st.f_blocks * unit and \
+        abs(avail - st.f_bavail * unit) <= 64 << 20
+check("space-available: size and free bytes of the root's file system, as statvfs says", ok,
+      repr(m and m[:12]))
+m = s.ext(22, b"space-available", u32(50) + b"cut")
+check("space-available cut short: BAD_MESSAGE", s.status(m, 22) == 5)
+m = s.ext(23, b"vendor-id", sstr(b"Example") + sstr(b"probe") + sstr(b"1.0") + u64(7))
+check("the client's vendor-id: OK", s.status(m, 23) == 0)
 check("the connection goes on", sf.listdir(".") is not None)
 t.close()
 print("done")

@@ -216,6 +216,9 @@ static void test_init(void)
 	struct sftp_options o = {.umask = 022};
 	uint32_t v;
 	char name[128], data[16];
+	const unsigned char *vdata;
+	uint32_t vlen;
+	int vendor_ok = 0;
 	int found = 0;
 	size_t i;
 
@@ -231,10 +234,23 @@ static void test_init(void)
 	is_int(rtype, SSH_FXP_VERSION, "VERSION reply");
 	ok(wire_get_u32(&rin, &v) && v == 3, "version 3");
 	while (wire_left(&rin) && wire_get_cstring(&rin, name, sizeof name) &&
-	       wire_get_cstring(&rin, data, sizeof data))
+	       wire_get_string(&rin, &vdata, &vlen)) {
 		for (i = 0; i < sftp_ext_count; i++)
 			if (!strcmp(name, sftp_ext_table[i].name)) found++;
-	is_int(found, 14, "all 14 extensions advertised");
+		if (!strcmp(name, "vendor-id")) {
+			struct wire_in vi;
+			uint64_t build;
+			wire_in_init(&vi, vdata, vlen);
+			vendor_ok =
+			    wire_get_cstring(&vi, data, sizeof data) && !strcmp(data, "sluice") &&
+			    wire_get_cstring(&vi, data, sizeof data) && !strcmp(data, "sftpd") &&
+			    wire_get_cstring(&vi, data, sizeof data) &&
+			    !strcmp(data, SLUICE_VERSION) && wire_get_u64(&vi, &build) &&
+			    wire_done(&vi);
+		}
+	}
+	is_int(found, 16, "all 15 extensions advertised, and vendor-id");
+	ok(vendor_ok, "vendor-id: sluice, sftpd, %s, a build number", SLUICE_VERSION);
 	ok(wire_done(&rin), "VERSION fully parsed");
 	pkt(SSH_FXP_INIT);
 	wire_put_u32(&pb, 3);
