@@ -20,6 +20,7 @@
 
 #include "ftpsd.h"
 #include "log/log.h"
+#include "login/login.h"
 #include "priv/priv.h"
 #include "privsep.h"
 
@@ -290,6 +291,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	log_set_debug(!strcmp(s->cf[FC_LOG_LEVEL].str, "debug"));
+	if (test && !login_users_file_check("FTPSD_USERS_FILE", s->cf[FC_USERS_FILE].str))
+		return EXIT_USAGE;
 	if (test) return print_test(s);
 	priv_harden();
 	serve_connection(s);

@@ -145,19 +145,7 @@ static void check_proxy_source(struct session *s, const struct peer *peer)
  * listed, and any makes the check fail. */
 static void check_users_file(const struct session *s)
 {
-	const char *file = s->cf[CF_USERS_FILE].str;
-	unsigned bad;
-
-	if (!file[0]) return;
-	if (!account_file_check(file, &bad)) {
-		if (errno != ENOENT)
-			log_die(EXIT_USAGE, "SFTPD_USERS_FILE %s: %s", file, strerror(errno));
-		log_warn("SFTPD_USERS_FILE %s does not exist (yet): no one can log in", file);
-		return;
-	}
-	if (bad)
-		log_die(EXIT_USAGE, "SFTPD_USERS_FILE %s: %u line%s above would be skipped", file,
-			bad, bad == 1 ? "" : "s");
+	if (!login_users_file_check("SFTPD_USERS_FILE", s->cf[CF_USERS_FILE].str)) exit(EXIT_USAGE);
 }
 
 /* Returns 0 after logging why. */

@@ -201,6 +201,24 @@ int login_group_policy(struct account *a, const char *spec)
 	return 0;
 }
 
+int login_users_file_check(const char *var, const char *file)
+{
+	unsigned bad;
+
+	if (!file[0]) return 1; /* system accounts */
+	if (!account_file_check(file, &bad)) {
+		if (errno != ENOENT) {
+			log_error("%s %s: %s", var, file, strerror(errno));
+			return 0;
+		}
+		log_warn("%s %s does not exist (yet): no one can log in", var, file);
+		return 1;
+	}
+	if (!bad) return 1;
+	log_error("%s %s: %u line%s above would be skipped", var, file, bad, bad == 1 ? "" : "s");
+	return 0;
+}
+
 int login_policy_password_alone(const struct account *a)
 {
 	const char *s = a->policy.auth;

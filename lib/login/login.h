@@ -51,6 +51,11 @@ int login_access_admits(const struct account *a, const struct login_access *r, c
  * test (1, or 0 with why). */
 int login_group_policy(struct account *a, const char *spec);
 int login_group_policy_check(const char *spec, char *why, size_t whylen);
+
+/* -t: the users file (the setting var names it) read as the servers read
+ * it, every line that would cost its account logged with its number; 1
+ * when none (a missing file is only a warning), 0 otherwise. */
+int login_users_file_check(const char *var, const char *file);
 /* 1 when a's auth= (if any) has a list that is the password alone
  * (password or keyboard-interactive): what a server without other methods
  * (ftpsd) may accept. */

@@ -81,6 +81,20 @@ else
 	t_notok "sftpd -t lists the three lines and fails (exit $rc, $n lines listed)"
 	t_diag "$out"
 fi
+FTPSD=${FTPSD_BIN:-$T_TOP/ftpsd/ftpsd}
+if [ -x "$FTPSD" ]; then
+	out=$(env -i FTPSD_TLS_REQUIRED=off FTPSD_USERS_FILE="$U" "$FTPSD" -t 2>&1 >/dev/null)
+	rc=$?
+	n=$(printf '%s\n' "$out" | grep -c "users file $U line [456]:")
+	if [ $rc != 0 ] && [ "$n" = 3 ]; then
+		t_ok "ftpsd -t lists the same three lines and fails (exit $rc)"
+	else
+		t_notok "ftpsd -t lists the same three lines and fails (exit $rc, $n lines listed)"
+		t_diag "$out"
+	fi
+else
+	t_skip "ftpsd -t" "ftpsd/ftpsd is not built"
+fi
 if env -i $T_PRIVSEP_ENV SFTPD_HOST_KEYS="$T/keys/hk" SFTPD_USERS_FILE= "$SFTPD" -t >/dev/null 2>"$T/err"; then
 	t_ok "SFTPD_USERS_FILE= (system accounts) passes sftpd -t"
 else
