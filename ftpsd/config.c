@@ -131,6 +131,9 @@ const struct conf_var ftpsd_conf_table[FC_COUNT] = {
 			 "whose group (a glob) is one of the account's gives it, in the users "
 			 "file's policy syntax (e.g. partners:wo,maxsize=1G)",
 			 login_group_policy_check},
+    [FC_STRICT_MODES] = {"FTPSD_STRICT_MODES", CONF_BOOL, "yes", 0, 1, 0,
+			 "as root, refuse an account root when a directory above it is not "
+			 "root's, is writable by group or others, or is a symbolic link"},
     [FC_XFERLOG] = {"FTPSD_XFERLOG", CONF_PATH, "", 0, 0, 0,
 		    "file that gets one xferlog(5) line per file transfer (appended; opened "
 		    "before the session is confined); empty: none (the log has every transfer "

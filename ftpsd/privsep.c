@@ -431,6 +431,7 @@ void ftp_privsep_become_session(struct ftp_session *s, struct ftp_monitor *m)
 	if ((s->pol.keys & ACCOUNT_POL_MAXSIZE) &&
 	    (!s->max_upload || s->pol.maxsize < s->max_upload))
 		s->max_upload = s->pol.maxsize;
+	login_set_strict_modes((int)s->cf[FC_STRICT_MODES].num);
 	if (!login_confine(&m->account, pattern, (mode_t)s->cf[FC_UMASK].num, &s->root, &place, err,
 			   sizeof err)) {
 		int refused = errno == EACCES;

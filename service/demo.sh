@@ -139,6 +139,28 @@ fi
 # --- 4. start sftpd through a super-server ------------------------------
 
 SFTPD_ENV="SFTPD_HOST_KEYS=$D/ssh_host_ed25519_key SFTPD_USERS_FILE=$D/users SFTPD_AUTHORIZED_KEYS=$D/authorized_keys"
+# As root the servers chroot into demo/root, and _STRICT_MODES refuses a
+# root below a directory that is not root's or that others may write (a
+# clone in a user's home): the demo then runs without that check, and says so.
+STRICT=
+if [ "$(id -u)" = 0 ]; then
+	p=$D
+	while [ "$p" != / ]; do
+		# shellcheck disable=SC2046
+		set -- $(stat -L -c '%u %a' "$p")
+		[ "$1" != 0 ] && STRICT=no
+		if [ $((0$2 & 022)) != 0 ] && [ $((0$2 & 01000)) = 0 ]; then
+			STRICT=no
+		fi
+		[ -L "$p" ] && STRICT=no
+		p=$(dirname "$p")
+	done
+	if [ -n "$STRICT" ]; then
+		say "$D is below a directory root does not own alone: the demo turns off the"
+		say "_STRICT_MODES check of the chroot's parents (keep it on in production)"
+		SFTPD_ENV="$SFTPD_ENV SFTPD_STRICT_MODES=no"
+	fi
+fi
 
 port_busy() { # something listens on TCP port $1 (ss, else /proc/net/tcp)
 	if have ss; then
@@ -202,6 +224,7 @@ if [ -x ftpsd/ftpsd ]; then
 			die "cannot make a TLS certificate with sluice-keytool tls-cert"
 	fi
 	FTPSD_ENV="FTPSD_USERS_FILE=$D/users FTPSD_TLS_CERT=$D/ftpsd.crt FTPSD_TLS_KEY=$D/ftpsd.key"
+	[ -n "$STRICT" ] && FTPSD_ENV="$FTPSD_ENV FTPSD_STRICT_MODES=no"
 	start ftpsd "$FTP_PORT" "$FTPSD_ENV" ftpsd/ftpsd || :
 	start ftpsd-implicit "$FTPS_PORT" "$FTPSD_ENV FTPSD_IMPLICIT_TLS=yes" ftpsd/ftpsd || :
 	FTP_LINES="

@@ -117,5 +117,6 @@ const struct conf_var sftpd_conf_table[CF_COUNT] = {
     [CF_STRICT_MODES] = {"SFTPD_STRICT_MODES", CONF_BOOL, "yes", 0, 1, 0,
 			 "refuse an authorized keys file behind a symbolic link, or that it or a "
 			 "directory above it is owned by another user or writable by group or "
-			 "others (OpenSSH's StrictModes)"},
+			 "others (OpenSSH's StrictModes); as root, an account root whose "
+			 "directories above are not all root's and writable by no one else"},
 };

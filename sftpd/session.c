@@ -30,6 +30,7 @@ void session_confine(struct session *s, const struct account *a)
 	struct login_place place;
 	char err[SLUICE_MAX_PATH + 128];
 
+	login_set_strict_modes((int)s->cf[CF_STRICT_MODES].num);
 	if (!login_confine(a, s->cf[CF_ROOT].str, (mode_t)s->cf[CF_UMASK].num, &s->root, &place,
 			   err, sizeof err))
 		log_die(errno == EACCES ? EXIT_PEER : EXIT_SYSTEM, "%s", err);

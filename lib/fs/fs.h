@@ -67,5 +67,8 @@ int fs_realpath(const struct fs_root *r, const char *path, char *out, size_t cap
  * (a phrase) and the offending path prefix in bad when the modes were the
  * reason. */
 int fs_open_strict(const char *path, uid_t owner, char *bad, size_t badcap, const char **why);
+/* The same walk for the directories above path (not path itself), which
+ * must all belong to root: 1, or 0 with errno, why and bad. */
+int fs_strict_parents(const char *path, char *bad, size_t badcap, const char **why);
 
 #endif

@@ -28,9 +28,12 @@ static int fs_strict_owner_ok(const struct stat *st, uid_t owner, const char **w
 	return 1;
 }
 
-int fs_open_strict(const char *path, uid_t owner, char *bad, size_t badcap, const char **why)
+/* Walks path from "/" to the directory that holds its last component,
+ * checking every directory on the way (not the last component): its
+ * descriptor, and that component's name in last.  -1 + errno, why. */
+static int fs_strict_walk(const char *path, uid_t owner, char *last, char *bad, size_t badcap,
+			  const char **why)
 {
-	char comp[SLUICE_MAX_PATH];
 	const char *p = path;
 	struct stat st;
 	int dir, fd;
@@ -53,23 +56,23 @@ int fs_open_strict(const char *path, uid_t owner, char *bad, size_t badcap, cons
 			errno = EISDIR;
 			goto fail;
 		}
-		if (n >= sizeof comp) {
+		if (n >= SLUICE_MAX_PATH) {
 			errno = ENAMETOOLONG;
 			goto fail;
 		}
-		memcpy(comp, p, n);
-		comp[n] = 0;
+		memcpy(last, p, n);
+		last[n] = 0;
 		if (bad && badcap)
 			snprintf(bad, badcap, "%.*s", (int)(p - path + (ptrdiff_t)n), path);
 		p += n;
 		while (*p == '/')
 			p++;
-		if (!*p) break;
-		fd = openat(dir, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (!*p) return dir;
+		fd = openat(dir, last, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0) {
 			if (errno == ELOOP || errno == ENOTDIR) {
 				struct stat l;
-				if (fstatat(dir, comp, &l, AT_SYMLINK_NOFOLLOW) == 0 &&
+				if (fstatat(dir, last, &l, AT_SYMLINK_NOFOLLOW) == 0 &&
 				    S_ISLNK(l.st_mode))
 					*why = "a symbolic link";
 			}
@@ -78,10 +81,27 @@ int fs_open_strict(const char *path, uid_t owner, char *bad, size_t badcap, cons
 		close(dir);
 		dir = fd;
 	}
+fail : {
+	int e = errno;
+	close(dir);
+	errno = e;
+	return -1;
+}
+}
+
+int fs_open_strict(const char *path, uid_t owner, char *bad, size_t badcap, const char **why)
+{
+	char comp[SLUICE_MAX_PATH];
+	struct stat st;
+	int dir = fs_strict_walk(path, owner, comp, bad, badcap, why), fd;
+
+	if (dir < 0) return -1;
 	fd = openat(dir, comp, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
+		int e = errno;
 		if (errno == ELOOP) *why = "a symbolic link";
-		goto fail;
+		close(dir);
+		return (errno = e, -1);
 	}
 	close(dir);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -94,10 +114,14 @@ int fs_open_strict(const char *path, uid_t owner, char *bad, size_t badcap, cons
 		return -1;
 	}
 	return fd;
-fail : {
-	int e = errno;
-	close(dir);
-	errno = e;
-	return -1;
 }
+
+int fs_strict_parents(const char *path, char *bad, size_t badcap, const char **why)
+{
+	char comp[SLUICE_MAX_PATH];
+	int dir = fs_strict_walk(path, 0, comp, bad, badcap, why);
+
+	if (dir < 0) return 0;
+	close(dir);
+	return 1;
 }

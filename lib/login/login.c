@@ -294,6 +294,28 @@ static int login_fail(char *err, size_t errlen, const char *fmt, const char *arg
 	return 0;
 }
 
+static int login_strict_modes = 1;
+
+void login_set_strict_modes(int on)
+{
+	login_strict_modes = on;
+}
+
+/* A chroot is only as safe as the directories above it: whoever may write
+ * one of them may swap the root for a tree of their own (links to /etc
+ * included).  They must belong to root and be writable by no one else,
+ * as OpenSSH's ChrootDirectory requires. */
+static int login_root_parents_safe(const char *dir, char *err, size_t errlen)
+{
+	char bad[SLUICE_MAX_PATH];
+	const char *why = 0;
+
+	if (fs_strict_parents(dir, bad, sizeof bad, &why)) return 1;
+	snprintf(err, errlen, "root %s refused: %s is %s (the _STRICT_MODES check)", dir, bad,
+		 why ? why : strerror(errno));
+	return (errno = EACCES, 0);
+}
+
 int login_confine(const struct account *a, const char *root_pattern, mode_t mask,
 		  struct fs_root *root, struct login_place *out, char *err, size_t errlen)
 {
@@ -328,6 +350,8 @@ int login_confine(const struct account *a, const char *root_pattern, mode_t mask
 	if (as_root && own_groups && !login_policy_groups(a, err, errlen)) return 0;
 	if (as_root && !own_groups && a->from_system && !priv_groups_load(a->name, a->uid, a->gid))
 		log_warn("unable to read the groups of %s: %s", a->name, strerror(errno));
+	if (as_root && login_strict_modes && !login_root_parents_safe(out->dir, err, errlen))
+		return 0;
 	*root = (struct fs_root)FS_ROOT_ZERO;
 	if (!fs_root_open(root, out->dir, as_root))
 		return login_fail(err, errlen, "unable to open root %s: %s", out->dir);

@@ -56,6 +56,11 @@ int login_group_policy_check(const char *spec, char *why, size_t whylen);
  * it, every line that would cost its account logged with its number; 1
  * when none (a missing file is only a warning), 0 otherwise. */
 int login_users_file_check(const char *var, const char *file);
+
+/* _STRICT_MODES (default on): login_confine, as root, refuses a root whose
+ * parent directories are not all root's and writable by no one else, or
+ * include a symbolic link. */
+void login_set_strict_modes(int on);
 /* 1 when a's auth= (if any) has a list that is the password alone
  * (password or keyboard-interactive): what a server without other methods
  * (ftpsd) may accept. */

@@ -4,7 +4,9 @@
 # group-writable directory, behind a symbolic link, or owned by another
 # user is refused with a log line naming the path and the reason; the same
 # files are accepted with SFTPD_STRICT_MODES=no, and a sound layout
-# (under /tmp, a root-owned sticky directory) is accepted.  Prints TAP.
+# (under /tmp, a root-owned sticky directory) is accepted.  The same for an
+# account root (chroot) below a group-writable directory or a symbolic
+# link.  Prints TAP.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -28,7 +30,15 @@ ln -s "$T/ak/real" "$T/ak/link"
 chown 12345 "$T/ak/good/other"
 t_useradd "$T/keys/users" tester 'pw-Strict-1!' 65534 65534 "$T/root" || t_bail "users file"
 t_useradd "$T/keys/users" other 'pw-Strict-2!' 65534 65534 "$T/root" || t_bail "users file"
-chown -R 65534:65534 "$T/root"
+# roots below an unsafe parent: a group-writable directory, a symbolic link
+mkdir -p "$T/gw/inner/root" "$T/real/root"
+chmod 775 "$T/gw"
+ln -s "$T/real" "$T/lnk"
+t_useradd "$T/keys/users" gwuser 'pw-Strict-3!' 65534 65534 "$T/gw/inner/root" || t_bail "users file"
+t_useradd "$T/keys/users" lnuser 'pw-Strict-4!' 65534 65534 "$T/lnk/root" || t_bail "users file"
+cp "$T/keys/uk.pub" "$T/ak/good/gwuser"
+cp "$T/keys/uk.pub" "$T/ak/good/lnuser"
+chown -R 65534:65534 "$T/root" "$T/gw/inner/root" "$T/real/root"
 t_privsep_env "$SFTPD"
 
 # login USER AKPATTERN [VAR=value]: 0 when a key login works
@@ -72,5 +82,9 @@ case_ "a group-writable directory" tester "$T/ak/groupw/%u" \
 case_ "a symbolic link on the way" tester "$T/ak/link/%u" "refused: $T/ak/link is a symbolic link"
 case_ "a file owned by another user" other "$T/ak/good/%u" \
 	"refused: $T/ak/good/other is owned by another user"
+case_ "a root below a group-writable directory" gwuser "$T/ak/good/%u" \
+	"root $T/gw/inner/root refused: $T/gw is writable by its group or by others"
+case_ "a root below a symbolic link" lnuser "$T/ak/good/%u" \
+	"root $T/lnk/root refused: $T/lnk is a symbolic link"
 
 t_done
