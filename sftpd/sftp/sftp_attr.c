@@ -43,6 +43,9 @@ int sftp_attr_get(struct wire_in *in, struct sftp_attr *a)
 				wire_get_string(in, &p, &len);
 			}
 	}
+	/* bits v3 does not define announce nothing (and are not internal ones) */
+	a->flags &= SSH_FILEXFER_ATTR_SIZE | SSH_FILEXFER_ATTR_UIDGID |
+		    SSH_FILEXFER_ATTR_PERMISSIONS | SSH_FILEXFER_ATTR_ACMODTIME;
 	return !in->bad;
 }
 
@@ -74,6 +77,144 @@ void sftp_attr_from_stat(struct sftp_attr *a, const struct stat *st)
 	a->perm = st->st_mode;
 	a->atime = (uint32_t)st->st_atime;
 	a->mtime = (uint32_t)st->st_mtime;
+	a->atime_ns = (uint32_t)st->st_atim.tv_nsec;
+	a->mtime_ns = (uint32_t)st->st_mtim.tv_nsec;
+	switch (st->st_mode & S_IFMT) {
+	case S_IFREG:
+		a->type = SSH_FILEXFER_TYPE_REGULAR;
+		break;
+	case S_IFDIR:
+		a->type = SSH_FILEXFER_TYPE_DIRECTORY;
+		break;
+	case S_IFLNK:
+		a->type = SSH_FILEXFER_TYPE_SYMLINK;
+		break;
+	default:
+		a->type = SSH_FILEXFER_TYPE_SPECIAL;
+	}
+}
+
+/* A v4 owner/group string as a number ("1000"); names other than
+ * numbers are not mapped (no NSS in the confined session). */
+static int sftp_attr_numeric_id(const unsigned char *p, uint32_t len, uint32_t *id)
+{
+	uint64_t v = 0;
+	uint32_t i;
+
+	if (len == 0 || len > 10) return 0;
+	for (i = 0; i < len; i++) {
+		if (p[i] < '0' || p[i] > '9') return 0;
+		v = v * 10 + (uint64_t)(p[i] - '0');
+	}
+	if (v > UINT32_MAX) return 0;
+	*id = (uint32_t)v;
+	return 1;
+}
+
+/* An int64 time (and its nanoseconds when SUBSECOND_TIMES is set). */
+static void sftp_attr_get_time4(struct wire_in *in, uint32_t f, uint32_t *t, int *fits)
+{
+	uint64_t v = 0;
+	uint32_t ns;
+
+	wire_get_u64(in, &v);
+	if (f & SSH_FILEXFER4_ATTR_SUBSECOND_TIMES) wire_get_u32(in, &ns);
+	if (v > UINT32_MAX) *fits = 0;
+	*t = (uint32_t)v;
+}
+
+static int sftp_attr_get4(struct wire_in *in, struct sftp_attr *a)
+{
+	const unsigned char *o, *g, *p;
+	uint32_t f, olen, glen, len, n, i, ct;
+	uint8_t type;
+	int fits = 1;
+
+	memset(a, 0, sizeof *a);
+	if (!wire_get_u32(in, &f) || !wire_get_u8(in, &type)) return 0;
+	if (f & SSH_FILEXFER4_ATTR_SIZE) {
+		wire_get_u64(in, &a->size);
+		a->flags |= SSH_FILEXFER_ATTR_SIZE;
+	}
+	if (f & SSH_FILEXFER4_ATTR_OWNERGROUP) {
+		wire_get_string(in, &o, &olen);
+		wire_get_string(in, &g, &glen);
+		if (!in->bad && sftp_attr_numeric_id(o, olen, &a->uid) &&
+		    sftp_attr_numeric_id(g, glen, &a->gid))
+			a->flags |= SSH_FILEXFER_ATTR_UIDGID;
+		else
+			a->flags |= SFTP_ATTR_UNMAPPED;
+	}
+	if (f & SSH_FILEXFER4_ATTR_PERMISSIONS) {
+		wire_get_u32(in, &a->perm);
+		a->flags |= SSH_FILEXFER_ATTR_PERMISSIONS;
+	}
+	if (f & SSH_FILEXFER4_ATTR_ACCESSTIME) sftp_attr_get_time4(in, f, &a->atime, &fits);
+	if (f & SSH_FILEXFER4_ATTR_CREATETIME) sftp_attr_get_time4(in, f, &ct, &fits);
+	if (f & SSH_FILEXFER4_ATTR_MODIFYTIME) sftp_attr_get_time4(in, f, &a->mtime, &fits);
+	if (f & SSH_FILEXFER4_ATTR_ACL) wire_get_string(in, &p, &len);
+	if (f & SSH_FILEXFER_ATTR_EXTENDED)
+		if (wire_get_u32(in, &n))
+			for (i = 0; i < n && !in->bad; i++) {
+				wire_get_string(in, &p, &len);
+				wire_get_string(in, &p, &len);
+			}
+	n = f & (SSH_FILEXFER4_ATTR_ACCESSTIME | SSH_FILEXFER4_ATTR_MODIFYTIME);
+	if (n == (SSH_FILEXFER4_ATTR_ACCESSTIME | SSH_FILEXFER4_ATTR_MODIFYTIME) && fits)
+		a->flags |= SSH_FILEXFER_ATTR_ACMODTIME;
+	else if (n || (f & (SSH_FILEXFER4_ATTR_CREATETIME | SSH_FILEXFER4_ATTR_ACL)))
+		a->flags |= SFTP_ATTR_UNMAPPED;
+	return !in->bad;
+}
+
+/* An owner or group as v4 sends it: the session's name, else the number. */
+static void sftp_attr_put_id4(struct wire_out *out, const char *name, uint32_t id)
+{
+	char num[16];
+
+	if (*name) {
+		wire_put_cstring(out, name);
+		return;
+	}
+	snprintf(num, sizeof num, "%u", (unsigned)id);
+	wire_put_cstring(out, num);
+}
+
+static int sftp_attr_put4(struct wire_out *out, const struct sftp_attr *a)
+{
+	uint32_t f = 0;
+
+	if (a->flags & SSH_FILEXFER_ATTR_SIZE) f |= SSH_FILEXFER4_ATTR_SIZE;
+	if (a->flags & SSH_FILEXFER_ATTR_UIDGID) f |= SSH_FILEXFER4_ATTR_OWNERGROUP;
+	if (a->flags & SSH_FILEXFER_ATTR_PERMISSIONS) f |= SSH_FILEXFER4_ATTR_PERMISSIONS;
+	if (a->flags & SSH_FILEXFER_ATTR_ACMODTIME)
+		f |= SSH_FILEXFER4_ATTR_ACCESSTIME | SSH_FILEXFER4_ATTR_MODIFYTIME |
+		     SSH_FILEXFER4_ATTR_SUBSECOND_TIMES;
+	wire_put_u32(out, f);
+	wire_put_u8(out, a->type ? a->type : SSH_FILEXFER_TYPE_UNKNOWN);
+	if (f & SSH_FILEXFER4_ATTR_SIZE) wire_put_u64(out, a->size);
+	if (f & SSH_FILEXFER4_ATTR_OWNERGROUP) {
+		sftp_attr_put_id4(out, sftp_attr_user_name(a->uid), a->uid);
+		sftp_attr_put_id4(out, sftp_attr_group_name(a->gid), a->gid);
+	}
+	if (f & SSH_FILEXFER4_ATTR_PERMISSIONS) wire_put_u32(out, a->perm);
+	if (f & SSH_FILEXFER4_ATTR_ACCESSTIME) {
+		wire_put_u64(out, a->atime);
+		wire_put_u32(out, a->atime_ns);
+		wire_put_u64(out, a->mtime);
+		wire_put_u32(out, a->mtime_ns);
+	}
+	return !out->bad;
+}
+
+int sftp_attr_get_v(struct wire_in *in, struct sftp_attr *a, unsigned version)
+{
+	return version >= 4 ? sftp_attr_get4(in, a) : sftp_attr_get(in, a);
+}
+
+int sftp_attr_put_v(struct wire_out *out, const struct sftp_attr *a, unsigned version)
+{
+	return version >= 4 ? sftp_attr_put4(out, a) : sftp_attr_put(out, a);
 }
 
 static char sftp_mode_type(mode_t m)
@@ -227,6 +368,8 @@ int sftp_attr_apply_path(struct sftp_server *s, const char *path, const struct s
 	const char *lp = sftp_log_str(s->logbuf1, path);
 	struct timespec ts[2];
 
+	if (a->flags & SFTP_ATTR_UNMAPPED) return (errno = EOPNOTSUPP), 0;
+
 	if (a->flags & SSH_FILEXFER_ATTR_SIZE) {
 		if (a->size > (uint64_t)INT64_MAX) return (errno = EINVAL), 0;
 		log_info("set \"%s\" size %llu", lp, (unsigned long long)a->size);
@@ -256,6 +399,8 @@ int sftp_attr_apply_fd(struct sftp_server *s, int fd, const char *logname,
 {
 	const char *lp = sftp_log_str(s->logbuf1, logname);
 	struct timespec ts[2];
+
+	if (a->flags & SFTP_ATTR_UNMAPPED) return (errno = EOPNOTSUPP), 0;
 
 	if (a->flags & SSH_FILEXFER_ATTR_SIZE) {
 		if (a->size > (uint64_t)INT64_MAX) return (errno = EINVAL), 0;

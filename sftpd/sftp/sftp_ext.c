@@ -158,7 +158,7 @@ static int sftp_op_lsetstat(struct sftp_server *s, struct sftp_req *rq)
 	struct sftp_attr a;
 
 	sftp_get_path(&rq->in, s->path1);
-	sftp_attr_get(&rq->in, &a);
+	sftp_attr_get_v(&rq->in, &a, s->version);
 	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	if (a.flags & SSH_FILEXFER_ATTR_SIZE)
 		return SSH_FX_BAD_MESSAGE; /* nonsensical for a link */

@@ -73,7 +73,7 @@ int sftp_op_open(struct sftp_server *s, struct sftp_req *rq)
 
 	sftp_get_path(&rq->in, s->path1);
 	wire_get_u32(&rq->in, &pf);
-	sftp_attr_get(&rq->in, &a);
+	sftp_attr_get_v(&rq->in, &a, s->version);
 	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	mode = (a.flags & SSH_FILEXFER_ATTR_PERMISSIONS) ? (a.perm & 07777) : 0666;
 	mode &= ~s->umask;
@@ -195,7 +195,7 @@ static int sftp_reply_attrs(struct sftp_server *s, uint32_t id, const struct sta
 	struct sftp_attr a;
 
 	sftp_attr_from_stat(&a, st);
-	sftp_attr_put(w, &a);
+	sftp_attr_put_v(w, &a, s->version);
 	return SFTP_REPLIED;
 }
 
@@ -215,7 +215,7 @@ int sftp_op_fsetstat(struct sftp_server *s, struct sftp_req *rq)
 	struct sftp_handle *h = sftp_get_handle(s, &rq->in, SFTP_HANDLE_FREE);
 	struct sftp_attr a;
 
-	sftp_attr_get(&rq->in, &a);
+	sftp_attr_get_v(&rq->in, &a, s->version);
 	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	if (!h) return SSH_FX_FAILURE;
 	if (!sftp_attr_apply_fd(s, sftp_handle_fd(h), h->path, &a))
@@ -282,11 +282,13 @@ int sftp_op_readdir(struct sftp_server *s, struct sftp_req *rq)
 			break;
 		}
 		if (!sftp_entry_stat(s, h, de->d_name, &st)) continue;
-		sftp_attr_longname(s->pathout, sizeof s->pathout, de->d_name, &st, now);
 		sftp_attr_from_stat(&a, &st);
 		wire_put_cstring(w, de->d_name);
-		wire_put_cstring(w, s->pathout);
-		sftp_attr_put(w, &a);
+		if (s->version < 4) { /* v4+ names carry no longname */
+			sftp_attr_longname(s->pathout, sizeof s->pathout, de->d_name, &st, now);
+			wire_put_cstring(w, s->pathout);
+		}
+		sftp_attr_put_v(w, &a, s->version);
 		count++;
 	}
 	if (count == 0) return SSH_FX_EOF;

@@ -15,6 +15,8 @@
 #include "sftp.h"
 
 #define SFTP_VERSION 3
+/* Highest version served; v5/v6 (OPEN access/flags, LINK, ...) not yet. */
+#define SFTP_VERSION_MAX 4
 
 /* Packet types (draft-ietf-secsh-filexfer-02 section 3). */
 enum sftp_type {
@@ -77,6 +79,31 @@ enum sftp_attr_flags {
 	SSH_FILEXFER_ATTR_EXTENDED = 0x80000000u,
 };
 
+/* v4 attribute flags (draft-ietf-secsh-filexfer-04, 5.1). */
+enum sftp_attr4_flags {
+	SSH_FILEXFER4_ATTR_SIZE = 0x01,
+	SSH_FILEXFER4_ATTR_PERMISSIONS = 0x04,
+	SSH_FILEXFER4_ATTR_ACCESSTIME = 0x08,
+	SSH_FILEXFER4_ATTR_CREATETIME = 0x10,
+	SSH_FILEXFER4_ATTR_MODIFYTIME = 0x20,
+	SSH_FILEXFER4_ATTR_ACL = 0x40,
+	SSH_FILEXFER4_ATTR_OWNERGROUP = 0x80,
+	SSH_FILEXFER4_ATTR_SUBSECOND_TIMES = 0x100,
+};
+
+enum sftp_file_type {
+	SSH_FILEXFER_TYPE_REGULAR = 1,
+	SSH_FILEXFER_TYPE_DIRECTORY = 2,
+	SSH_FILEXFER_TYPE_SYMLINK = 3,
+	SSH_FILEXFER_TYPE_SPECIAL = 4,
+	SSH_FILEXFER_TYPE_UNKNOWN = 5,
+};
+
+/* Internal: a v4 request asked for a change v3 attributes cannot carry
+ * (an owner by name, one time alone, createtime, an ACL); applying it
+ * fails with EOPNOTSUPP rather than doing part of it. */
+#define SFTP_ATTR_UNMAPPED 0x40000000u
+
 #define SFTP_HANDLE_LEN 4
 #define SFTP_MAX_HANDLES_CEILING 65535u
 #define SFTP_READDIR_MAX_NAMES 100
@@ -97,10 +124,15 @@ struct sftp_attr {
 	uint32_t uid, gid;
 	uint32_t perm;
 	uint32_t atime, mtime;
+	uint32_t atime_ns, mtime_ns; /* v4+ replies only */
+	uint8_t type;		     /* v4+: SSH_FILEXFER_TYPE_* */
 };
 
 int sftp_attr_get(struct wire_in *in, struct sftp_attr *a);
 int sftp_attr_put(struct wire_out *out, const struct sftp_attr *a);
+/* The same for a session's negotiated version (3 or 4). */
+int sftp_attr_get_v(struct wire_in *in, struct sftp_attr *a, unsigned version);
+int sftp_attr_put_v(struct wire_out *out, const struct sftp_attr *a, unsigned version);
 void sftp_attr_from_stat(struct sftp_attr *a, const struct stat *st);
 /* "ls -l" style line as OpenSSH's sftp-server writes it. */
 void sftp_attr_longname(char *buf, size_t cap, const char *name, const struct stat *st, time_t now);
@@ -161,6 +193,7 @@ struct sftp_server {
 	char user[SLUICE_MAX_USERNAME + 1];
 	char home[SLUICE_MAX_PATH];
 	int initialised;
+	unsigned version; /* negotiated by INIT */
 	int fatal;
 
 	unsigned char *in; /* SFTP_IN_CAP bytes */

@@ -21,7 +21,7 @@ static int sftp_path_stat(struct sftp_server *s, struct sftp_req *rq, int follow
 	if (!ok) return sftp_status_from_errno(errno);
 	w = sftp_reply_begin(s, SSH_FXP_ATTRS, rq->id);
 	sftp_attr_from_stat(&a, &st);
-	sftp_attr_put(w, &a);
+	sftp_attr_put_v(w, &a, s->version);
 	return SFTP_REPLIED;
 }
 
@@ -40,7 +40,7 @@ int sftp_op_setstat(struct sftp_server *s, struct sftp_req *rq)
 	struct sftp_attr a;
 
 	sftp_get_path(&rq->in, s->path1);
-	sftp_attr_get(&rq->in, &a);
+	sftp_attr_get_v(&rq->in, &a, s->version);
 	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	if (!sftp_attr_apply_path(s, s->path1, &a, 1)) return sftp_status_from_errno(errno);
 	return SSH_FX_OK;
@@ -61,7 +61,7 @@ int sftp_op_mkdir(struct sftp_server *s, struct sftp_req *rq)
 	mode_t mode;
 
 	sftp_get_path(&rq->in, s->path1);
-	sftp_attr_get(&rq->in, &a);
+	sftp_attr_get_v(&rq->in, &a, s->version);
 	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
 	mode = (a.flags & SSH_FILEXFER_ATTR_PERMISSIONS) ? (a.perm & 07777) : 0777;
 	mode &= ~s->umask;

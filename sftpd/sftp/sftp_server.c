@@ -271,8 +271,8 @@ int sftp_reply_one_name(struct sftp_server *s, uint32_t id, const char *path)
 	memset(&a, 0, sizeof a);
 	wire_put_u32(w, 1);
 	wire_put_cstring(w, path);
-	wire_put_cstring(w, path);
-	sftp_attr_put(w, &a);
+	if (s->version < 4) wire_put_cstring(w, path); /* longname: v3 only */
+	sftp_attr_put_v(w, &a, s->version);
 	return SFTP_REPLIED;
 }
 
@@ -375,8 +375,13 @@ static int sftp_op_init(struct sftp_server *s, struct sftp_req *rq)
 	log_info("session start: client version %u%s%s", (unsigned)rq->id, *s->user ? " user " : "",
 		 s->user);
 	sftp_init_extensions(s, &rq->in);
+	/* v3 unless the client asks for more: then the highest both speak */
+	s->version = rq->id <= SFTP_VERSION	 ? SFTP_VERSION
+		     : rq->id > SFTP_VERSION_MAX ? SFTP_VERSION_MAX
+						 : rq->id;
+	log_info("session speaks SFTP version %u", s->version);
 	w = sftp_reply_start(s, SSH_FXP_VERSION);
-	wire_put_u32(w, SFTP_VERSION);
+	wire_put_u32(w, s->version);
 	for (i = 0; i < sftp_ext_count; i++) {
 		if (!sftp_ext_table[i].version) continue; /* a request only */
 		wire_put_cstring(w, sftp_ext_table[i].name);
