@@ -1400,6 +1400,147 @@ static void test_extensions(void)
 	sftp_server_free(srv);
 }
 
+/* A v4 SETSTAT of "t/v4" with the given attribute bytes already in pb. */
+static int v4_setstat_begin(uint32_t id, uint32_t flags)
+{
+	req(SSH_FXP_SETSTAT, id);
+	wire_put_cstring(&pb, "t/v4");
+	wire_put_u32(&pb, flags);
+	return wire_put_u8(&pb, SSH_FILEXFER_TYPE_REGULAR);
+}
+
+/* SFTP v4 (draft-ietf-secsh-filexfer-04): negotiation, attributes both
+ * ways, names without longname, malformed attributes. */
+static void test_v4(void)
+{
+	struct sftp_options o = {.umask = 022, .user = "alice", .home = "/"};
+	char path[600], owner[64], group[64], name[64];
+	struct stat st;
+	uint32_t v, flags, perm, n, ns;
+	uint64_t size, at, mt;
+	uint8_t type;
+	int found;
+
+	srv = sftp_server_new(&root, &o);
+	pkt(SSH_FXP_INIT);
+	wire_put_u32(&pb, 5);
+	ok(xfer() && rtype == SSH_FXP_VERSION && wire_get_u32(&rin, &v) && v == 4,
+	   "v4: INIT 5 gets VERSION 4");
+	put_file("t/v4", "0123456789");
+	snprintf(path, sizeof path, "%s/t/v4", rootdir);
+	chmod(path, 0640);
+	stat(path, &st);
+	do_path_req(SSH_FXP_STAT, 600, "t/v4");
+	ok(rtype == SSH_FXP_ATTRS && wire_get_u32(&rin, &flags) && wire_get_u8(&rin, &type),
+	   "v4: STAT gives ATTRS with a type byte");
+	is_int(type, SSH_FILEXFER_TYPE_REGULAR, "v4: type regular");
+	is_int(flags,
+	       SSH_FILEXFER4_ATTR_SIZE | SSH_FILEXFER4_ATTR_OWNERGROUP |
+		   SSH_FILEXFER4_ATTR_PERMISSIONS | SSH_FILEXFER4_ATTR_ACCESSTIME |
+		   SSH_FILEXFER4_ATTR_MODIFYTIME | SSH_FILEXFER4_ATTR_SUBSECOND_TIMES,
+	       "v4: size, owner/group, permissions, times with nanoseconds");
+	ok(wire_get_u64(&rin, &size) && size == 10, "v4: size 10");
+	ok(wire_get_cstring(&rin, owner, sizeof owner) && *owner &&
+	       wire_get_cstring(&rin, group, sizeof group) && *group,
+	   "v4: owner \"%s\" and group \"%s\"", owner, group);
+	ok(wire_get_u32(&rin, &perm) && (perm & 07777) == 0640 && S_ISREG(perm), "v4: mode");
+	ok(wire_get_u64(&rin, &at) && wire_get_u32(&rin, &ns) && wire_get_u64(&rin, &mt) &&
+	       wire_get_u32(&rin, &ns),
+	   "v4: atime and mtime with nanoseconds");
+	ok(mt == (uint64_t)st.st_mtime && ns == (uint32_t)st.st_mtim.tv_nsec,
+	   "v4: mtime equals the file's");
+	ok(wire_done(&rin), "v4: ATTRS fully parsed");
+
+	v4_setstat_begin(601, SSH_FILEXFER4_ATTR_PERMISSIONS | SSH_FILEXFER4_ATTR_ACCESSTIME |
+				  SSH_FILEXFER4_ATTR_MODIFYTIME |
+				  SSH_FILEXFER4_ATTR_SUBSECOND_TIMES);
+	wire_put_u32(&pb, 0604);
+	wire_put_u64(&pb, 1000);
+	wire_put_u32(&pb, 0);
+	wire_put_u64(&pb, 2000);
+	wire_put_u32(&pb, 0);
+	xfer();
+	is_int(status(), SSH_FX_OK, "v4: SETSTAT mode and times");
+	ok(stat(path, &st) == 0 && (st.st_mode & 07777) == 0604 && st.st_mtime == 2000 &&
+	       st.st_atime == 1000,
+	   "v4: mode 0604, atime 1000, mtime 2000 on disk");
+
+	v4_setstat_begin(602, SSH_FILEXFER4_ATTR_OWNERGROUP | SSH_FILEXFER4_ATTR_PERMISSIONS);
+	wire_put_cstring(&pb, "nobody-by-name");
+	wire_put_cstring(&pb, "nogroup");
+	wire_put_u32(&pb, 0600);
+	xfer();
+	is_int(status(), SSH_FX_OP_UNSUPPORTED, "v4: owner by name: OP_UNSUPPORTED");
+	v4_setstat_begin(603, SSH_FILEXFER4_ATTR_MODIFYTIME | SSH_FILEXFER4_ATTR_PERMISSIONS);
+	wire_put_u32(&pb, 0600);
+	wire_put_u64(&pb, 3000);
+	xfer();
+	is_int(status(), SSH_FX_OP_UNSUPPORTED, "v4: mtime alone: OP_UNSUPPORTED");
+	v4_setstat_begin(604, SSH_FILEXFER4_ATTR_ACL);
+	wire_put_cstring(&pb, "acl");
+	xfer();
+	is_int(status(), SSH_FX_OP_UNSUPPORTED, "v4: an ACL: OP_UNSUPPORTED");
+	ok(stat(path, &st) == 0 && (st.st_mode & 07777) == 0604 && st.st_mtime == 2000,
+	   "v4: nothing of the refused changes applied");
+
+	/* malformed: the type byte missing, a string cut short, a time cut */
+	req(SSH_FXP_SETSTAT, 605);
+	wire_put_cstring(&pb, "t/v4");
+	wire_put_u32(&pb, 0);
+	xfer();
+	is_int(status(), SSH_FX_BAD_MESSAGE, "v4: attributes without the type byte: BAD_MESSAGE");
+	v4_setstat_begin(606, SSH_FILEXFER4_ATTR_OWNERGROUP);
+	wire_put_u32(&pb, 100);
+	wire_put_bytes(&pb, "ab", 2);
+	xfer();
+	is_int(status(), SSH_FX_BAD_MESSAGE, "v4: owner string past the end: BAD_MESSAGE");
+	v4_setstat_begin(607, SSH_FILEXFER4_ATTR_ACCESSTIME | SSH_FILEXFER4_ATTR_SUBSECOND_TIMES);
+	wire_put_u64(&pb, 5);
+	xfer();
+	is_int(status(), SSH_FX_BAD_MESSAGE, "v4: nanoseconds missing: BAD_MESSAGE");
+	ok(stat(path, &st) == 0 && (st.st_mode & 07777) == 0604, "v4: file unchanged");
+
+	/* names: filename + attributes, no longname */
+	do_path_req(SSH_FXP_REALPATH, 608, "t/v4");
+	ok(rtype == SSH_FXP_NAME && wire_get_u32(&rin, &n) && n == 1 &&
+	       wire_get_cstring(&rin, name, sizeof name) && wire_get_u32(&rin, &flags) &&
+	       wire_get_u8(&rin, &type) && wire_done(&rin),
+	   "v4: REALPATH name without longname, empty v4 attributes");
+	do_path_req(SSH_FXP_OPENDIR, 609, "t");
+	ok(rtype == SSH_FXP_HANDLE, "v4: OPENDIR");
+	{
+		const unsigned char *hp;
+		uint32_t hl;
+		unsigned char h[SFTP_HANDLE_LEN];
+
+		wire_get_string(&rin, &hp, &hl);
+		memcpy(h, hp, SFTP_HANDLE_LEN);
+		found = 0;
+		do_handle_req(SSH_FXP_READDIR, 610, h);
+		if (rtype == SSH_FXP_NAME && wire_get_u32(&rin, &n))
+			for (v = 0; v < n; v++) {
+				if (!wire_get_cstring(&rin, name, sizeof name) ||
+				    !wire_get_u32(&rin, &flags) || !wire_get_u8(&rin, &type))
+					break;
+				if (flags & SSH_FILEXFER4_ATTR_SIZE) wire_get_u64(&rin, &size);
+				if (flags & SSH_FILEXFER4_ATTR_OWNERGROUP) {
+					wire_get_cstring(&rin, owner, sizeof owner);
+					wire_get_cstring(&rin, group, sizeof group);
+				}
+				if (flags & SSH_FILEXFER4_ATTR_PERMISSIONS)
+					wire_get_u32(&rin, &perm);
+				wire_get_u64(&rin, &at);
+				wire_get_u32(&rin, &ns);
+				wire_get_u64(&rin, &mt);
+				wire_get_u32(&rin, &ns);
+				if (!strcmp(name, "v4") && size == 10 && mt == 2000) found = 1;
+			}
+		ok(found && wire_done(&rin), "v4: READDIR entries parse as v4 names, v4 listed");
+		do_handle_req(SSH_FXP_CLOSE, 611, h);
+	}
+	sftp_server_free(srv);
+}
+
 int main(void)
 {
 	tap_logs_aside();
@@ -1424,6 +1565,7 @@ int main(void)
 	test_readdir_batches();
 	test_extensions();
 	test_copy_same_file();
+	test_v4();
 	/* last: turning NSS off is for good (as after chroot) */
 	sftp_attr_names_allow(0);
 	is_str(sftp_attr_user_name(54321), "", "no NSS lookups once names are off");
