@@ -59,6 +59,13 @@ enum sftp_status {
 	SSH_FX_NO_CONNECTION = 6,
 	SSH_FX_CONNECTION_LOST = 7,
 	SSH_FX_OP_UNSUPPORTED = 8,
+	/* v4 (draft-ietf-secsh-filexfer-04, 7); v3 sessions get them mapped
+	 * down by sftp_status_for_version */
+	SSH_FX_INVALID_HANDLE = 9,
+	SSH_FX_NO_SUCH_PATH = 10,
+	SSH_FX_FILE_ALREADY_EXISTS = 11,
+	SSH_FX_WRITE_PROTECT = 12,
+	SSH_FX_NO_MEDIA = 13,
 	SFTP_REPLIED = -1, /* handler result: the reply is already built */
 };
 
@@ -145,6 +152,8 @@ const char *sftp_attr_group_name(gid_t gid);
 /* --- status (sftp_status.c) --- */
 int sftp_status_from_errno(int e);
 const char *sftp_status_message(int status);
+/* The code a session of that version knows: v4 codes become v3 ones. */
+int sftp_status_for_version(int status, unsigned version);
 
 /* --- handles (sftp_handle.c) --- */
 enum sftp_handle_kind { SFTP_HANDLE_FREE = 0, SFTP_HANDLE_FILE, SFTP_HANDLE_DIR };

@@ -248,6 +248,7 @@ static void sftp_reply_status(struct sftp_server *s, uint32_t id, int status)
 {
 	struct wire_out *w = sftp_reply_begin(s, SSH_FXP_STATUS, id);
 
+	status = sftp_status_for_version(status, s->version);
 	wire_put_u32(w, (uint32_t)status);
 	wire_put_cstring(w, s->msg ? s->msg : sftp_status_message(status));
 	wire_put_cstring(w, "");

@@ -1538,6 +1538,23 @@ static void test_v4(void)
 		ok(found && wire_done(&rin), "v4: READDIR entries parse as v4 names, v4 listed");
 		do_handle_req(SSH_FXP_CLOSE, 611, h);
 	}
+	/* v4 status codes where v3 has none */
+	req(SSH_FXP_OPEN, 612);
+	wire_put_cstring(&pb, "t/v4");
+	wire_put_u32(&pb, SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_EXCL);
+	wire_put_u32(&pb, 0);
+	wire_put_u8(&pb, SSH_FILEXFER_TYPE_REGULAR);
+	xfer();
+	is_int(status(), SSH_FX_FILE_ALREADY_EXISTS, "v4: OPEN EXCL of an existing file");
+	do_path_req(SSH_FXP_STAT, 613, "t/v4/below");
+	is_int(status(), SSH_FX_NO_SUCH_PATH, "v4: a path through a file: NO_SUCH_PATH");
+	sftp_server_free(srv);
+	new_server(0, 0);
+	do_open(614, "t/v4", SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_EXCL, -1,
+		(unsigned char[4]){0});
+	is_int(status(), SSH_FX_FAILURE, "v3: the same OPEN EXCL: FAILURE");
+	do_path_req(SSH_FXP_STAT, 615, "t/v4/below");
+	is_int(status(), SSH_FX_NO_SUCH_FILE, "v3: the same STAT: NO_SUCH_FILE");
 	sftp_server_free(srv);
 }
 
