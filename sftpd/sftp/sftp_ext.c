@@ -17,7 +17,8 @@
 
 static sftp_handler sftp_op_posix_rename, sftp_op_statvfs, sftp_op_fstatvfs, sftp_op_hardlink,
     sftp_op_fsync, sftp_op_lsetstat, sftp_op_limits, sftp_op_expand_path, sftp_op_copy_data,
-    sftp_op_home_directory, sftp_op_users_groups, sftp_op_space_available, sftp_op_vendor_id;
+    sftp_op_home_directory, sftp_op_users_groups, sftp_op_space_available, sftp_op_vendor_id,
+    sftp_op_version_select;
 
 const struct sftp_op sftp_ext_table[] = {
     {0, "posix-rename@openssh.com", sftp_op_posix_rename, SFTP_WRITES, "1", SFTP_CL_RENAME},
@@ -38,6 +39,8 @@ const struct sftp_op sftp_ext_table[] = {
     {0, "space-available", sftp_op_space_available, SFTP_READS, "1", SFTP_CL_NONE},
     /* the client's own vendor-id request; ours goes in VERSION (sftp_server.c) */
     {0, "vendor-id", sftp_op_vendor_id, SFTP_READS, 0, SFTP_CL_NONE},
+    /* offered through "versions" in VERSION (sftp_server.c) */
+    {0, "version-select", sftp_op_version_select, SFTP_READS, 0, SFTP_CL_NONE},
 };
 const size_t sftp_ext_count = ARRAY_LEN(sftp_ext_table);
 
@@ -113,6 +116,29 @@ static int sftp_op_space_available(struct sftp_server *s, struct sftp_req *rq)
 	wire_put_u64(w, (uint64_t)sv.f_bavail * frsize); /* unused, available to the user */
 	wire_put_u32(w, frsize > UINT32_MAX ? UINT32_MAX : (uint32_t)frsize);
 	return SFTP_REPLIED;
+}
+
+/* version-select (draft-ietf-secsh-filexfer-13, 5.5): only as the first
+ * request after INIT, else the session ends as the draft asks. */
+static int sftp_op_version_select(struct sftp_server *s, struct sftp_req *rq)
+{
+	char v[8];
+
+	wire_get_cstring(&rq->in, v, sizeof v);
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (s->requests != 1) {
+		log_warn("version-select after other requests: session closed");
+		errno = EPROTO;
+		s->fatal = 1;
+		return SFTP_REPLIED;
+	}
+	if (strcmp(v, "3") && strcmp(v, "4")) {
+		s->msg = "version not offered";
+		return SSH_FX_OP_UNSUPPORTED;
+	}
+	s->version = (unsigned)(v[0] - '0');
+	log_info("version-select: session speaks SFTP version %u", s->version);
+	return SSH_FX_OK;
 }
 
 /* A client's vendor-id: its names and version, for the log. */

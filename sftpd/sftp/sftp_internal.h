@@ -202,7 +202,8 @@ struct sftp_server {
 	char user[SLUICE_MAX_USERNAME + 1];
 	char home[SLUICE_MAX_PATH];
 	int initialised;
-	unsigned version; /* negotiated by INIT */
+	unsigned version;  /* negotiated by INIT (or version-select) */
+	unsigned requests; /* requests after INIT, up to 2 */
 	int fatal;
 
 	unsigned char *in; /* SFTP_IN_CAP bytes */

@@ -389,6 +389,10 @@ static int sftp_op_init(struct sftp_server *s, struct sftp_req *rq)
 		wire_put_cstring(w, sftp_ext_table[i].version);
 	}
 	sftp_put_vendor_id(w);
+	if (s->version == SFTP_VERSION) { /* what version-select may choose */
+		wire_put_cstring(w, "versions");
+		wire_put_cstring(w, "3,4");
+	}
 	return SFTP_REPLIED;
 }
 
@@ -458,6 +462,7 @@ static void sftp_dispatch(struct sftp_server *s, const unsigned char *pkt, uint3
 	int st;
 
 	s->msg = 0;
+	if (s->initialised && s->requests < 2) s->requests++; /* for version-select */
 	wire_in_init(&rq.in, pkt, len);
 	wire_get_u8(&rq.in, &rq.type);
 	rq.id = 0;

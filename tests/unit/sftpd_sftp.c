@@ -1538,6 +1538,32 @@ static void test_v4(void)
 		ok(found && wire_done(&rin), "v4: READDIR entries parse as v4 names, v4 listed");
 		do_handle_req(SSH_FXP_CLOSE, 611, h);
 	}
+	/* version-select: the first request after INIT 3 switches to 4 */
+	sftp_server_free(srv);
+	new_server(0, 0);
+	ext(616, "version-select");
+	wire_put_cstring(&pb, "4");
+	xfer();
+	is_int(status(), SSH_FX_OK, "version-select 4 as the first request: OK");
+	do_path_req(SSH_FXP_STAT, 617, "t/v4");
+	ok(rtype == SSH_FXP_ATTRS && wire_get_u32(&rin, &flags) && wire_get_u8(&rin, &type) &&
+	       type == SSH_FILEXFER_TYPE_REGULAR,
+	   "and STAT answers with v4 attributes");
+	ext(618, "version-select");
+	wire_put_cstring(&pb, "3");
+	ok(!xfer() && !run_rc, "version-select as a second request: the session ends");
+	sftp_server_free(srv);
+	new_server(0, 0);
+	ext(619, "version-select");
+	wire_put_cstring(&pb, "6");
+	xfer();
+	is_int(status(), SSH_FX_OP_UNSUPPORTED, "version-select 6: OP_UNSUPPORTED");
+	sftp_server_free(srv);
+	srv = sftp_server_new(&root, &o);
+	pkt(SSH_FXP_INIT);
+	wire_put_u32(&pb, 4);
+	xfer();
+
 	/* v4 status codes where v3 has none */
 	req(SSH_FXP_OPEN, 612);
 	wire_put_cstring(&pb, "t/v4");
