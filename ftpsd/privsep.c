@@ -92,22 +92,16 @@ void ftp_privsep_ask(struct ftp_session *s, const unsigned char *req, size_t len
  * the monitor as the first request (FM_PROXY). */
 static void read_proxy_header(struct ftp_session *s)
 {
-	unsigned char rec[64];
 	struct peer client;
-	struct wire_out w;
 	const char *why;
 
-	memset(&client, 0, sizeof client); /* stays so for a LOCAL or UNKNOWN header */
-	if (!peer_proxy_read(s->fd_in, s->proxy_versions, (int)s->cf[FC_LOGIN_TIMEOUT].num * 1000,
-			     &client, &why)) {
+	if (!peer_proxy_forward(s->fd_in, s->proxy_versions,
+				(int)s->cf[FC_LOGIN_TIMEOUT].num * 1000, s->mon, FM_PROXY, &client,
+				&why)) {
+		if (!why) log_die(EXIT_SYSTEM, "unable to tell the monitor: %s", strerror(errno));
 		log_error("PROXY protocol: from %s: %s; closed", s->peer.text, why);
 		exit(EXIT_PEER);
 	}
-	wire_out_init(&w, rec, sizeof rec);
-	wire_put_u8(&w, FM_PROXY);
-	peer_proxy_put(&w, &client);
-	if (w.bad || !priv_record_send(s->mon, rec, w.len))
-		log_die(EXIT_SYSTEM, "unable to tell the monitor: %s", strerror(errno));
 	if (!client.addr.ss_family) return; /* the proxy speaks for itself */
 	client.is_socket = s->peer.is_socket;
 	s->peer = client;

@@ -156,25 +156,16 @@ static void hand_over(struct session *s)
  * (family 0: a LOCAL or UNKNOWN header, the proxy speaking for itself). */
 static void read_proxy_header(struct session *s)
 {
-	unsigned char rec[64];
 	struct peer client;
-	struct wire_out w;
 	const char *why;
-	int family;
 
-	memset(&client, 0, sizeof client);
-	if (!peer_proxy_read(0, s->proxy_versions, (int)s->cf[CF_LOGIN_GRACE_TIME].num * 1000,
-			     &client, &why)) {
+	if (!peer_proxy_forward(0, s->proxy_versions, (int)s->cf[CF_LOGIN_GRACE_TIME].num * 1000,
+				s->mon, MON_PROXY, &client, &why)) {
+		if (!why) log_die(EXIT_SYSTEM, "unable to tell the monitor: %s", strerror(errno));
 		log_error("PROXY protocol: from %s: %s; closed", s->peer, why);
 		exit(EXIT_PEER);
 	}
-	family = client.addr.ss_family;
-	wire_out_init(&w, rec, sizeof rec);
-	wire_put_u8(&w, MON_PROXY);
-	peer_proxy_put(&w, &client);
-	if (w.bad || !priv_record_send(s->mon, rec, w.len))
-		log_die(EXIT_SYSTEM, "unable to tell the monitor: %s", strerror(errno));
-	if (family == AF_INET || family == AF_INET6) log_init("sftpd", client.text);
+	if (client.addr.ss_family) log_init("sftpd", client.text);
 }
 
 static void run_network_child(struct session *s, const struct priv_sep *ids, int fd)

@@ -68,6 +68,13 @@ void peer_proxy_put(struct wire_out *w, const struct peer *client);
 /* Reads it back: 1 with *named and, when it names one, *client; 0 when
  * malformed. */
 int peer_proxy_get(struct wire_in *in, struct peer *client, int *named);
+/* The network process's part: reads the header from fd and sends the
+ * client it names to its monitor (socket mon) as a record of this type.
+ * 1 and *client (address family 0 for a LOCAL or UNKNOWN header); 0 with
+ * why for a bad header, or with why NULL and errno when the record could
+ * not be sent. */
+int peer_proxy_forward(int fd, unsigned versions, int timeout_ms, int mon, uint8_t type,
+		       struct peer *client, const char **why);
 
 /* 1 if fd is a TCP socket (for TCP_NODELAY). */
 int peer_fd_is_tcp(int fd);

@@ -2,11 +2,13 @@
  * besides the header itself: the two settings, and the record in which
  * the network process (which reads the header) tells the monitor (which
  * never parses network bytes) the client's address. */
+#include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "peer.h"
+#include "priv/priv.h"
 
 int peer_proxy_settings(const char *mode, const char *list, unsigned *versions,
 			struct peer_cidr *trusted, size_t *n, const char **why)
@@ -55,4 +57,20 @@ int peer_proxy_get(struct wire_in *in, struct peer *client, int *named)
 	*named = family != 0;
 	if (*named) peer_assign(client, family == 4 ? AF_INET : AF_INET6, addr, port);
 	return 1;
+}
+
+int peer_proxy_forward(int fd, unsigned versions, int timeout_ms, int mon, uint8_t type,
+		       struct peer *client, const char **why)
+{
+	unsigned char rec[64];
+	struct wire_out w;
+
+	memset(client, 0, sizeof *client); /* stays so for a LOCAL or UNKNOWN header */
+	if (!peer_proxy_read(fd, versions, timeout_ms, client, why)) return 0;
+	*why = 0;
+	wire_out_init(&w, rec, sizeof rec);
+	wire_put_u8(&w, type);
+	peer_proxy_put(&w, client);
+	if (w.bad) return (errno = EMSGSIZE, 0);
+	return priv_record_send(mon, rec, w.len);
 }
