@@ -3,6 +3,7 @@
  * conf_print and -M turns it into the man page list. */
 #include "config.h"
 #include "login/login.h"
+#include "login/login_pam.h"
 
 #define TLS_POLICIES "off,on,ctrl,data,auth,auth+data,!data,ctrl+!data,auth+!data,ctrl+data"
 
@@ -131,6 +132,11 @@ const struct conf_var ftpsd_conf_table[FC_COUNT] = {
 			 "whose group (a glob) is one of the account's gives it, in the users "
 			 "file's policy syntax (e.g. partners:wo,maxsize=1G)",
 			 login_group_policy_check},
+    [FC_PAM_SERVICE] = {"FTPSD_PAM_SERVICE", CONF_CHECKED, "", 0, 0, "a PAM service name",
+			"PAM service (a file in /etc/pam.d) that checks passwords and manages "
+			"accounts and sessions of system accounts (needs FTPSD_USERS_FILE empty); "
+			"empty: no PAM",
+			login_pam_service_check},
     [FC_STRICT_MODES] = {"FTPSD_STRICT_MODES", CONF_BOOL, "yes", 0, 1, 0,
 			 "as root, refuse an account root when a directory above it is not "
 			 "root's, is writable by group or others, or is a symbolic link"},

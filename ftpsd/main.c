@@ -21,6 +21,7 @@
 #include "ftpsd.h"
 #include "log/log.h"
 #include "login/login.h"
+#include "login/login_pam.h"
 #include "priv/priv.h"
 #include "privsep.h"
 
@@ -72,6 +73,13 @@ static int check_settings(struct ftp_session *s, char *err, size_t errlen)
 	if (!peer_proxy_settings(v[FC_PROXY_PROTOCOL].str, v[FC_PROXY_TRUSTED].str,
 				 &s->proxy_versions, s->proxy_trusted, &s->n_proxy_trusted, &why)) {
 		snprintf(err, errlen, "FTPSD_PROXY_TRUSTED=%s: %s", v[FC_PROXY_TRUSTED].str, why);
+		return 0;
+	}
+	if (v[FC_PAM_SERVICE].str[0] && v[FC_USERS_FILE].str[0]) {
+		snprintf(err, errlen,
+			 "FTPSD_PAM_SERVICE=%s: PAM serves system accounts; FTPSD_USERS_FILE must "
+			 "be empty",
+			 v[FC_PAM_SERVICE].str);
 		return 0;
 	}
 	if (strcmp(v[FC_TLS_USER_FROM_CERT].str, "off") &&
@@ -293,6 +301,12 @@ int main(int argc, char **argv)
 	log_set_debug(!strcmp(s->cf[FC_LOG_LEVEL].str, "debug"));
 	if (test && !login_users_file_check("FTPSD_USERS_FILE", s->cf[FC_USERS_FILE].str))
 		return EXIT_USAGE;
+	if (test && s->cf[FC_PAM_SERVICE].str[0] &&
+	    !login_pam_ready(s->cf[FC_PAM_SERVICE].str, err, sizeof err)) {
+		dprintf(2, "ftpsd: fatal: FTPSD_PAM_SERVICE=%s: %s\n", s->cf[FC_PAM_SERVICE].str,
+			err);
+		return EXIT_USAGE;
+	}
 	if (test) return print_test(s);
 	priv_harden();
 	serve_connection(s);

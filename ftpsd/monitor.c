@@ -14,6 +14,7 @@
 #include "config.h"
 #include "log/log.h"
 #include "login/login.h"
+#include "login/login_pam.h"
 #include "monitor.h"
 #include "priv/priv.h"
 #include "wire/wire.h"
@@ -104,6 +105,17 @@ static int policy_admits(struct ftp_monitor *m, const char *user)
 	return 0;
 }
 
+/* FTPSD_PAM_SERVICE: a transaction for this user (each USER/PASS pair may
+ * name another). */
+static int pam_start(struct ftp_monitor *m, const char *user)
+{
+	const struct peer *p = m->proxied ? &m->client : m->peer;
+	if (!m->cf[FC_PAM_SERVICE].str[0]) return 1;
+	if (login_pam_start(m->cf[FC_PAM_SERVICE].str, user, p ? p->ip : "", "ftp")) return 1;
+	algo_wipe(&m->account, sizeof m->account);
+	return 0;
+}
+
 static int answer_password(struct ftp_monitor *m, struct wire_in *in)
 {
 	char user[SLUICE_MAX_USERNAME + 1], pw[SLUICE_MAX_PASSWORD + 1];
@@ -131,8 +143,11 @@ static int answer_password(struct ftp_monitor *m, struct wire_in *in)
 	known = login_lookup(m->cf[FC_USERS_FILE].str, user, &m->account);
 	if (!known && errno != ENOENT)
 		log_error("account lookup for %s: %s", user, strerror(errno));
-	known = known && policy_admits(m, user);
-	ok = account_verify_password(known ? &m->account : NULL, pw, n);
+	known = known && policy_admits(m, user) && pam_start(m, user);
+	if (known && login_pam_started())
+		ok = login_pam_password(pw, n);
+	else
+		ok = account_verify_password(known ? &m->account : NULL, pw, n);
 	algo_wipe(pw, sizeof pw);
 	algo_wipe(m->account.hash, sizeof m->account.hash);
 	if (!ok) return failed(m, user, known);
@@ -167,7 +182,9 @@ static int answer_cert_login(struct ftp_monitor *m, struct wire_in *in)
 		if (errno != ENOENT) log_error("account lookup for %s: %s", user, strerror(errno));
 		return reply_answer(m, 0, 0);
 	}
-	if (!policy_admits(m, user)) return reply_answer(m, 0, 0);
+	if (!policy_admits(m, user) || !pam_start(m, user) ||
+	    (login_pam_started() && !login_pam_account()))
+		return reply_answer(m, 0, 0);
 	algo_wipe(m->account.hash, sizeof m->account.hash);
 	log_info("client certificate %s maps to user %s", subject, user);
 	return accepted(m, FM_HOW_CERT, user);

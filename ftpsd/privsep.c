@@ -35,6 +35,7 @@
 #include "cmd.h"
 #include "log/log.h"
 #include "login/login.h"
+#include "login/login_pam.h"
 #include "privsep.h"
 #include "sandbox/sandbox.h"
 #include "wire/wire.h"
@@ -400,6 +401,24 @@ static void session_tls_policy(struct ftp_session *s, const struct ftp_monitor *
 	}
 }
 
+/* FTPSD_PAM_SERVICE: the session is opened as root, here, and closed by a
+ * keeper that serves nothing and reads nothing from the network. */
+static void open_pam_session(struct ftp_session *s, struct ftp_monitor *m)
+{
+	pid_t pid;
+
+	if (!login_pam_started() || m->how == FM_HOW_ANONYMOUS) return;
+	if (!login_pam_open_session()) {
+		ftp_reply(s, 421, "Login failed: server error");
+		exit(EXIT_PEER);
+	}
+	pid = login_pam_fork_keeper();
+	if (pid < 0) log_die(EXIT_SYSTEM, "fork: %s", strerror(errno));
+	if (pid > 0) return;
+	ftp_mon_free(m);
+	login_pam_keep("ftpsd-pam");
+}
+
 void ftp_privsep_become_session(struct ftp_session *s, struct ftp_monitor *m)
 {
 	struct login_place place;
@@ -426,6 +445,7 @@ void ftp_privsep_become_session(struct ftp_session *s, struct ftp_monitor *m)
 	    (!s->max_upload || s->pol.maxsize < s->max_upload))
 		s->max_upload = s->pol.maxsize;
 	login_set_strict_modes((int)s->cf[FC_STRICT_MODES].num);
+	open_pam_session(s, m);
 	if (!login_confine(&m->account, pattern, (mode_t)s->cf[FC_UMASK].num, &s->root, &place, err,
 			   sizeof err)) {
 		int refused = errno == EACCES;

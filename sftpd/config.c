@@ -1,6 +1,7 @@
 /* config: the table of every SFTPD_* variable: type, default, range, doc. */
 #include "config.h"
 #include "login/login.h"
+#include "login/login_pam.h"
 #include "client_match.h"
 #include "authmethods.h"
 #include "ssh/algorithms.h"
@@ -90,6 +91,11 @@ const struct conf_var sftpd_conf_table[CF_COUNT] = {
 			 "whose group (a glob) is one of the account's gives it, in the users "
 			 "file's policy syntax (e.g. sftponly:root=/srv/sftp/%u,umask=027)",
 			 login_group_policy_check},
+    [CF_PAM_SERVICE] = {"SFTPD_PAM_SERVICE", CONF_CHECKED, "", 0, 0, "a PAM service name",
+			"PAM service (a file in /etc/pam.d) that checks passwords, including "
+			"keyboard-interactive's, and manages accounts and sessions of system "
+			"accounts (needs SFTPD_USERS_FILE empty); empty: no PAM",
+			login_pam_service_check},
     [CF_RATE_LIMIT] = {"SFTPD_RATE_LIMIT", CONF_BYTES, "0", 0, 1ull << 40, 0,
 		       "bytes per second a session's channel data may move in each direction "
 		       "(uploads, downloads), with K M G; 0: no limit"},

@@ -17,6 +17,7 @@
 #include "account/account.h"
 #include "log/log.h"
 #include "login/login.h"
+#include "login/login_pam.h"
 #include "peer/peer.h"
 #include "priv/priv.h"
 #include "privsep.h"
@@ -92,6 +93,13 @@ static void load_config(struct session *s, int serving)
 		if (serving) early_disconnect("server configuration error");
 		exit(EXIT_USAGE);
 	}
+	if (s->cf[CF_PAM_SERVICE].str[0] && s->cf[CF_USERS_FILE].str[0]) {
+		log_error("configuration: SFTPD_PAM_SERVICE=%s: PAM serves system accounts; "
+			  "SFTPD_USERS_FILE must be empty",
+			  s->cf[CF_PAM_SERVICE].str);
+		if (serving) early_disconnect("server configuration error");
+		exit(EXIT_USAGE);
+	}
 	rate_init(&s->rate_up, s->cf[CF_RATE_LIMIT].num);
 	rate_init(&s->rate_down, s->cf[CF_RATE_LIMIT].num);
 	s->throttle_ms = -1;
@@ -146,6 +154,16 @@ static void check_proxy_source(struct session *s, const struct peer *peer)
 static void check_users_file(const struct session *s)
 {
 	if (!login_users_file_check("SFTPD_USERS_FILE", s->cf[CF_USERS_FILE].str)) exit(EXIT_USAGE);
+}
+
+/* -t: a PAM service that would fall back to "other" is a mistake. */
+static void check_pam(const struct session *s)
+{
+	char why[256];
+	const char *service = s->cf[CF_PAM_SERVICE].str;
+	if (!service[0] || login_pam_ready(service, why, sizeof why)) return;
+	log_error("SFTPD_PAM_SERVICE=%s: %s", service, why);
+	exit(EXIT_USAGE);
 }
 
 /* Returns 0 after logging why. */
@@ -331,6 +349,7 @@ int main(int argc, char **argv)
 		proxy_settings(s, trusted, &ntrusted);
 		if (!privsep_prepare(s->cf, &ids)) exit(EXIT_USAGE);
 		check_users_file(s);
+		check_pam(s);
 		if (!load_host_keys(s)) exit(EXIT_SYSTEM);
 		print_settings(s);
 		return 0;

@@ -14,6 +14,7 @@
 #include "fs/fs.h"
 #include "log/log.h"
 #include "login/login.h"
+#include "login/login_pam.h"
 #include "monitor.h"
 #include "ssh/ssh.h"
 
@@ -159,6 +160,11 @@ static int take_user(struct monitor *m, const char *user)
 			m->user_known = 0;
 		}
 	}
+	if (m->user_known && m->cf[CF_PAM_SERVICE].str[0] &&
+	    !login_pam_start(m->cf[CF_PAM_SERVICE].str, user, m->client.ip, "ssh")) {
+		algo_wipe(&m->account, sizeof m->account);
+		m->user_known = 0;
+	}
 	return 1;
 }
 
@@ -215,6 +221,10 @@ static int succeeded(struct monitor *m, enum auth_method method, const char *det
 			 detail ? detail : "", next);
 		return reply_answer(m, MON_PARTIAL, 0);
 	}
+	/* PAM's account management, when the password did not run it. */
+	if (login_pam_started() && method != AUTH_PASSWORD && method != AUTH_KBDINT &&
+	    !login_pam_account())
+		return failed(m, method, 1);
 	log_info("accepted %s for %s%s%s", name, m->user, detail ? " " : "", detail ? detail : "");
 	snprintf(m->method, sizeof m->method, "%s", name);
 	m->state = MON_AUTHED;
@@ -239,7 +249,10 @@ static int answer_secret(struct monitor *m, struct wire_in *in, enum auth_method
 	}
 	memcpy(pw, p, n);
 	pw[n] = 0;
-	ok = account_verify_password(m->user_known ? &m->account : 0, pw, n);
+	if (login_pam_started())
+		ok = login_pam_password(pw, n);
+	else
+		ok = account_verify_password(m->user_known ? &m->account : 0, pw, n);
 	algo_wipe(pw, sizeof pw);
 	return ok ? succeeded(m, method, 0) : failed(m, method, 1);
 }

@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "log/log.h"
+#include "login/login_pam.h"
 #include "monitor.h"
 #include "peer/peer.h"
 #include "priv/priv.h"
@@ -373,12 +374,31 @@ __attribute__((noreturn)) static void run_signer(struct monitor *m, const struct
 /* The monitor forks the signer and becomes the session process itself:
  * the pages it has touched stay its own, and the signer, a fresh child,
  * maps only what signing needs. */
+/* SFTPD_PAM_SERVICE: the session is opened as root, here, and closed by a
+ * keeper that holds nothing else (no host key, no account). */
+static void open_pam_session(struct monitor *m, struct key_private **keys, unsigned nkeys)
+{
+	pid_t pid;
+
+	if (!login_pam_started()) return;
+	if (!login_pam_open_session()) exit(EXIT_PEER); /* as OpenSSH: the connection ends */
+	pid = login_pam_fork_keeper();
+	if (pid < 0) log_die(EXIT_SYSTEM, "fork: %s", strerror(errno));
+	if (pid > 0) return;
+	for (unsigned i = 0; i < nkeys; i++)
+		key_private_free(keys[i]);
+	monitor_forget_account(m);
+	monitor_free(m);
+	login_pam_keep("sftpd-pam");
+}
+
 void privsep_start_session(struct session *s, struct monitor *m, struct key_private **keys,
 			   unsigned nkeys, const struct priv_sep *ids)
 {
 	pid_t self = getpid(), pid;
 	int sv[2];
 
+	open_pam_session(m, keys, nkeys);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		log_die(EXIT_SYSTEM, "socketpair: %s", strerror(errno));
 	pid = fork();

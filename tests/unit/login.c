@@ -16,6 +16,7 @@
 #include "../tap.h"
 #include "algo/algo.h"
 #include "login/login.h"
+#include "login/login_pam.h"
 #include "priv/priv.h"
 
 static char tmpdir[] = "/tmp/sluice_login.XXXXXX";
@@ -222,6 +223,31 @@ static void test_access(void)
 #undef ADMITS
 }
 
+/* _PAM_SERVICE: a name PAM looks up as a file, so nothing that walks. */
+static void test_pam_service(void)
+{
+	static const char *const bad[] = {
+	    "../x",
+	    "a/b",
+	    ".hidden",
+	    "a b",
+	    "sftpd\t",
+	    "x;y",
+	    "0123456789012345678901234567890123456789012345678901234567"
+	    "89abcdef"};
+	char why[128];
+
+	ok(login_pam_service_check("", why, sizeof why), "PAM service: empty is no PAM");
+	ok(login_pam_service_check("sluice-sftpd_1.0", why, sizeof why),
+	   "PAM service: letters, digits, . _ -");
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ok(!login_pam_service_check(bad[i], why, sizeof why) && strstr(why, "service name"),
+		   "PAM service: refused: %.20s", bad[i]);
+	ok(!login_pam_ready("sluice-no-such-service", why, sizeof why) &&
+	       strstr(why, "no PAM service"),
+	   "PAM: a service without a file is not ready (%s)", why);
+}
+
 int main(void)
 {
 	tap_logs_aside();
@@ -235,6 +261,7 @@ int main(void)
 	test_delay();
 	test_confine();
 	test_access();
+	test_pam_service();
 	tap_rm_tree(tmpdir);
 	return tap_done();
 }
