@@ -278,7 +278,8 @@ static int conf_load_one(const struct conf_var *v, struct conf_value *val, char 
 	val->str = s;
 	/* VAR= where the default is "unset" says "unset", as the manuals
 	 * document (SFTPD_USERS_FILE= for system accounts). */
-	if (!*s && (!v->def || !*v->def) && (v->type == CONF_PATH || v->type == CONF_STRING))
+	if (!*s && (!v->def || !*v->def) &&
+	    (v->type == CONF_PATH || v->type == CONF_STRING || v->type == CONF_CHECKED))
 		return 1;
 	if (conf_parse(v, s, &val->num, why, sizeof why)) return 1;
 	conf_show(show, sizeof show, s);

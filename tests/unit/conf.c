@@ -225,9 +225,33 @@ static void test_print(void)
 	       "conf_print_mdoc");
 }
 
+/* "VAR=" for a variable whose default is unset means unset, whatever its
+ * type takes (the manuals document "empty: ..." values); with a default, a
+ * checked value must pass its check. */
+static void test_empty_checked(void)
+{
+	static const struct conf_var t[] = {
+		{"E_UNSET", CONF_CHECKED, "", 0, 0, "lowercase words", "Words.", lower_words},
+		{"E_SET", CONF_CHECKED, "ok", 0, 0, "lowercase words", "Words.", lower_words},
+	};
+	struct conf_value v[2];
+	char *unset_empty[] = {(char *)"E_UNSET=", 0};
+	char *set_empty[] = {(char *)"E_SET=", 0};
+	char *bad_value[] = {(char *)"E_UNSET=Upper", 0};
+
+	ok(conf_load("E_", t, 2, v, unset_empty, err, sizeof err) && !v[0].str[0] &&
+	       v[0].from_env,
+	   "an empty checked value whose default is unset: accepted, empty");
+	ok(!conf_load("E_", t, 2, v, set_empty, err, sizeof err) && strstr(err, "E_SET="),
+	   "an empty checked value with a default goes through its check (%s)", err);
+	ok(!conf_load("E_", t, 2, v, bad_value, err, sizeof err) && strstr(err, "E_UNSET=Upper"),
+	   "a non-empty one still does");
+}
+
 int main(void)
 {
 	test_defaults();
+	test_empty_checked();
 	test_values();
 	test_bad();
 	test_long_value();
