@@ -105,6 +105,52 @@ int authority_kbdint(int mon, const char *user, const char *response, size_t len
 	return ask_secret(mon, MON_KBDINT, user, response, len, accepted, last);
 }
 
+/* A reply of either kind, checked. */
+static int ask_kbd(int mon, const struct wire_out *req, unsigned char *reply, size_t cap,
+		   size_t *len)
+{
+	long n;
+	if (req->bad) return (errno = EMSGSIZE, 0);
+	if (!priv_record_send(mon, req->p, req->len)) return 0;
+	n = priv_record_recv(mon, reply, cap, -1);
+	if (n <= 0) return (errno = EPROTO, 0);
+	*len = (size_t)n;
+	if (reply[0] == MON_KBD_QUERY) return 1;
+	if (reply[0] == MON_ANSWER && n == 3 && reply[1] <= MON_PARTIAL && reply[2] <= 1) return 1;
+	return (errno = EPROTO, 0);
+}
+
+int authority_kbd_start(int mon, const char *user, unsigned char *reply, size_t cap, size_t *len)
+{
+	unsigned char req[16 + SLUICE_MAX_USERNAME];
+	struct wire_out w;
+
+	wire_out_init(&w, req, sizeof req);
+	wire_put_u8(&w, MON_KBD_START);
+	wire_put_cstring(&w, user);
+	return ask_kbd(mon, &w, reply, cap, len);
+}
+
+int authority_kbd_answers(int mon, int gave_up, const unsigned char *const *answer,
+			  const uint32_t *answer_len, uint32_t n, unsigned char *reply, size_t cap,
+			  size_t *len)
+{
+	static unsigned char req[16 + MON_KBD_MAX_PROMPTS * (4 + SLUICE_MAX_PASSWORD)];
+	struct wire_out w;
+	int ok;
+
+	if (n > MON_KBD_MAX_PROMPTS) return (errno = EMSGSIZE, 0);
+	wire_out_init(&w, req, sizeof req);
+	wire_put_u8(&w, MON_KBD_ANSWERS);
+	wire_put_bool(&w, gave_up);
+	wire_put_u32(&w, n);
+	for (uint32_t i = 0; i < n; i++)
+		wire_put_string(&w, answer[i], answer_len[i]);
+	ok = ask_kbd(mon, &w, reply, cap, len);
+	algo_wipe(req, w.len);
+	return ok;
+}
+
 int authority_key_query(int mon, const char *user, const char *sigalg, const unsigned char *blob,
 			size_t bloblen, int *accepted, int *last)
 {

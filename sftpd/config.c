@@ -92,9 +92,10 @@ const struct conf_var sftpd_conf_table[CF_COUNT] = {
 			 "file's policy syntax (e.g. sftponly:root=/srv/sftp/%u,umask=027)",
 			 login_group_policy_check},
     [CF_PAM_SERVICE] = {"SFTPD_PAM_SERVICE", CONF_CHECKED, "", 0, 0, "a PAM service name",
-			"PAM service (a file in /etc/pam.d) that checks passwords, including "
-			"keyboard-interactive's, and manages accounts and sessions of system "
-			"accounts (needs SFTPD_USERS_FILE empty); empty: no PAM",
+			"PAM service (a file in /etc/pam.d) that checks passwords, asks its "
+			"questions through keyboard-interactive, and manages accounts and "
+			"sessions of system accounts (needs SFTPD_USERS_FILE empty); empty: no "
+			"PAM",
 			login_pam_service_check},
     [CF_RATE_LIMIT] = {"SFTPD_RATE_LIMIT", CONF_BYTES, "0", 0, 1ull << 40, 0,
 		       "bytes per second a session's channel data may move in each direction "

@@ -20,6 +20,8 @@
 
 #define AUTHORIZED_KEYS_MAX_BYTES (1u << 20)
 #define SIGALG_MAX 64
+/* pam_unix's prompt: what a name that never reaches PAM is asked */
+#define KBDINT_PAM_DUMMY_PROMPT "Password: "
 
 struct mon_request {
 	enum mon_type type;
@@ -265,6 +267,124 @@ static int answer_password(struct monitor *m, struct wire_in *in)
 static int answer_kbdint(struct monitor *m, struct wire_in *in)
 {
 	return answer_secret(m, in, AUTH_KBDINT);
+}
+
+/* --- keyboard-interactive through PAM ----------------------------------- */
+
+static int relay_broken(struct monitor *m, const char *why)
+{
+	m->kbd_broken = 1;
+	return refuse(m, why);
+}
+
+static int send_query(struct monitor *m, const struct login_pam_query *q)
+{
+	unsigned char rec[1 + 4 + LOGIN_PAM_INFO_MAX + 4 +
+			  MON_KBD_MAX_PROMPTS * (4 + MON_KBD_PROMPT_MAX + 1)];
+	struct wire_out w;
+
+	wire_out_init(&w, rec, sizeof rec);
+	wire_put_u8(&w, MON_KBD_QUERY);
+	wire_put_cstring(&w, q->info);
+	wire_put_u32(&w, q->n);
+	for (unsigned i = 0; i < q->n; i++) {
+		size_t len = strlen(q->prompt[i]);
+		wire_put_string(&w, q->prompt[i],
+				len < MON_KBD_PROMPT_MAX ? len : MON_KBD_PROMPT_MAX);
+		wire_put_bool(&w, q->echo[i]);
+	}
+	if (w.bad || !priv_record_send(m->fd, rec, w.len)) return relay_broken(m, "unable to ask");
+	return 1;
+}
+
+/* The client's answers, as malloc'd strings; 0 when it gave up. */
+static int take_answers(struct monitor *m, struct wire_in *in, unsigned n, char **answer)
+{
+	const unsigned char *p;
+	uint32_t count, len;
+	int gave_up;
+	unsigned i;
+
+	wire_get_bool(in, &gave_up);
+	wire_get_u32(in, &count);
+	if (in->bad) return relay_broken(m, "malformed answers");
+	if (gave_up || count != n) return (m->kbd_gave_up = 1, 0);
+	for (i = 0; i < n; i++) {
+		if (!wire_get_string(in, &p, &len) || len > SLUICE_MAX_PASSWORD ||
+		    memchr(p, 0, len) || !(answer[i] = malloc(len + 1)))
+			break;
+		memcpy(answer[i], p, len);
+		answer[i][len] = 0;
+	}
+	if (i == n && wire_done(in)) return 1;
+	while (i--) {
+		algo_wipe(answer[i], strlen(answer[i]));
+		free(answer[i]);
+		answer[i] = 0;
+	}
+	return relay_broken(m, "malformed answers");
+}
+
+/* login_pam_relay: the query goes to the network child, which puts it to
+ * the client; while it waits, the child may only log. */
+static int relay_ask(void *ctx, const struct login_pam_query *q, char **answer)
+{
+	static unsigned char rec[MON_RECORD_MAX];
+	struct monitor *m = ctx;
+	struct wire_in in;
+	long n;
+	int ok;
+
+	if (m->kbd_gave_up || m->kbd_broken || !send_query(m, q)) return 0;
+	for (;;) {
+		time_t now = time(0);
+		n = priv_record_recv(m->fd, rec, sizeof rec,
+				     now >= m->deadline ? 0 : (int)(m->deadline - now) * 1000);
+		if (n <= 0)
+			return relay_broken(m, n < 0 && errno == ETIMEDOUT
+						   ? "login grace time exceeded"
+						   : "no answers");
+		if (rec[0] != MON_LOG && rec[0] != MON_VIOLATION) break;
+		if (!monitor_request(m, rec, (size_t)n)) return relay_broken(m, m->why);
+	}
+	if (rec[0] != MON_KBD_ANSWERS) return relay_broken(m, "request during a conversation");
+	wire_in_init(&in, rec + 1, (size_t)n - 1);
+	ok = take_answers(m, &in, q->n, answer);
+	algo_wipe(rec, (size_t)n);
+	return ok;
+}
+
+/* An unknown or refused name gets the exchange pam_unix would have had,
+ * and its cost. */
+static int relay_dummy(struct monitor *m)
+{
+	struct login_pam_query q = {.n = 1, .prompt = {KBDINT_PAM_DUMMY_PROMPT}};
+	char *answer = 0;
+
+	if (relay_ask(m, &q, &answer)) {
+		account_verify_password(0, answer, strlen(answer));
+		algo_wipe(answer, strlen(answer));
+		free(answer);
+	} else {
+		account_verify_password(0, "", 0);
+	}
+	return 0;
+}
+
+static int answer_kbd_start(struct monitor *m, struct wire_in *in)
+{
+	char user[SLUICE_MAX_USERNAME + 1];
+	int ok;
+
+	wire_get_cstring(in, user, sizeof user);
+	if (!wire_done(in)) return refuse(m, "malformed keyboard-interactive request");
+	if (!m->cf[CF_PAM_SERVICE].str[0])
+		return refuse(m, "keyboard-interactive relay without PAM");
+	if (!attempt_allowed(m, AUTH_KBDINT, user)) return 0;
+	m->kbd_gave_up = m->kbd_broken = 0;
+	ok = login_pam_started() ? login_pam_interactive(relay_ask, m) : relay_dummy(m);
+	if (m->kbd_broken) return 0;
+	return ok ? succeeded(m, AUTH_KBDINT, "(PAM)") : failed(m, AUTH_KBDINT, 1);
 }
 
 static unsigned warn_count;
@@ -516,6 +636,7 @@ static const struct mon_request requests[] = {
     {MON_PROXY, MON_PREAUTH, 32, answer_proxy},
     {MON_PASSWORD, MON_PREAUTH, 16 + SLUICE_MAX_USERNAME + SLUICE_MAX_PASSWORD, answer_password},
     {MON_KBDINT, MON_PREAUTH, 16 + SLUICE_MAX_USERNAME + SLUICE_MAX_PASSWORD, answer_kbdint},
+    {MON_KBD_START, MON_PREAUTH, 8 + SLUICE_MAX_USERNAME, answer_kbd_start},
     {MON_KEY_QUERY, MON_PREAUTH, 16 + SLUICE_MAX_USERNAME + SIGALG_MAX + KEY_BLOB_MAX,
      answer_key_query},
     {MON_KEY_VERIFY, MON_PREAUTH,
@@ -553,6 +674,7 @@ void monitor_init(struct monitor *m, int fd, const struct conf_value *cf,
 	m->n_host_keys = nkeys;
 	m->state = MON_PREAUTH;
 	m->violation = -1;
+	m->deadline = time(0) + (time_t)cf[CF_LOGIN_GRACE_TIME].num + MON_GRACE_MARGIN_SECS;
 	m->proxy_pending = strcmp(cf[CF_PROXY_PROTOCOL].str, "off") != 0;
 	peer_describe(0, &m->client);
 	/* Checked at start (config.c); should it fail here, nothing is allowed. */

@@ -58,7 +58,21 @@ enum mon_type {
 	 * client that the PROXY header named (u8 0, empty string: a LOCAL or
 	 * UNKNOWN header, the proxy itself) */
 	MON_PROXY,
+	/* keyboard-interactive through PAM (SFTPD_PAM_SERVICE), network child
+	 * -> monitor: string user -> MON_KBD_QUERY or MON_ANSWER */
+	MON_KBD_START,
+	/* monitor -> network child: string instruction, u32 n (at most
+	 * MON_KBD_MAX_PROMPTS), n x (string prompt, bool echo): put to the
+	 * client as an INFO_REQUEST */
+	MON_KBD_QUERY,
+	/* network child -> monitor, only while a query is open: bool gave up
+	 * (the client answered wrongly or sent another request), u32 n, n x
+	 * string answer -> MON_KBD_QUERY or MON_ANSWER */
+	MON_KBD_ANSWERS,
 };
+#define MON_KBD_MAX_PROMPTS 16
+#define MON_KBD_PROMPT_MAX 256 /* bytes of one prompt; longer ones are cut */
+#define MON_KBD_REPLY_MAX (16 + 1024 + MON_KBD_MAX_PROMPTS * (8 + MON_KBD_PROMPT_MAX))
 
 /* MON_ANSWER's verdict.  To MON_KEY_QUERY, MON_ACCEPTED means the key
  * would do; to the others, that authentication is complete, and
@@ -80,6 +94,7 @@ enum mon_state {
 #define MON_INPUT_MAX (512u * 1024) /* client input carried over */
 #define MON_PREAUTH_MAX_KEX 4	    /* key exchanges before authentication */
 #define MON_MAX_HOST_KEYS 4
+#define MON_GRACE_MARGIN_SECS 5 /* the network child enforces the grace time first */
 
 /* What the monitor knows and decides.  Secrets (host keys, the account's
  * hash) never leave it except as answers. */
@@ -116,6 +131,10 @@ struct monitor {
 	size_t handover_len;
 	unsigned char *input;
 	size_t input_len, input_got;
+	/* the end of the login grace time; keyboard-interactive through PAM:
+	 * the client gave up the conversation, or the relay failed */
+	time_t deadline;
+	int kbd_gave_up, kbd_broken;
 	/* set when a request is refused: why the monitor gives up */
 	char why[160];
 	long violation; /* system call number from MON_VIOLATION, -1 none */

@@ -35,7 +35,6 @@
 #include "filters.h"
 
 #define NETWORK_NOFILE 4 /* 0, 1, 2 and the monitor socket; poll needs nfds <= it */
-#define GRACE_MARGIN_SECS 5
 
 /* The socket a SIGSYS report goes to (the handler can reach no other state). */
 static int report_fd = -1;
@@ -268,7 +267,7 @@ static void child_ended(pid_t child, const char *who)
 void privsep_monitor(struct monitor *m, pid_t child)
 {
 	static unsigned char rec[MON_RECORD_MAX];
-	time_t deadline = time(0) + (time_t)m->cf[CF_LOGIN_GRACE_TIME].num + GRACE_MARGIN_SECS;
+	time_t deadline = m->deadline;
 	size_t used = 0; /* wiping only what records reached leaves the rest untouched */
 
 	while (m->state != MON_HANDED_OVER) {

@@ -36,6 +36,9 @@ static int session_open, creds_set;
  * login_pam_password only. */
 static const char *secret;
 static size_t secret_len;
+/* Or who answers every question, during login_pam_interactive only. */
+static login_pam_relay relay;
+static void *relay_ctx;
 
 static int load(void)
 {
@@ -114,16 +117,61 @@ static void drop_responses(struct pam_response *r, int n)
 	free(r);
 }
 
+static void add_info(struct login_pam_query *q, const char *text)
+{
+	size_t have = strlen(q->info);
+	if (!text) return;
+	snprintf(q->info + have, sizeof q->info - have, "%s%s", have ? "\n" : "", text);
+}
+
+/* One conversation call as one query for the client: its prompts in
+ * order, its messages as the query's text. */
+static int converse_relayed(int n, const struct pam_message **msg, struct pam_response *r)
+{
+	struct login_pam_query q;
+	char *answer[LOGIN_PAM_MAX_PROMPTS] = {0};
+	unsigned k = 0;
+
+	memset(&q, 0, sizeof q);
+	for (int i = 0; i < n; i++) {
+		int style = msg[i]->msg_style;
+		if (style == PAM_TEXT_INFO || style == PAM_ERROR_MSG) {
+			add_info(&q, msg[i]->msg);
+			continue;
+		}
+		if ((style != PAM_PROMPT_ECHO_OFF && style != PAM_PROMPT_ECHO_ON) ||
+		    q.n == LOGIN_PAM_MAX_PROMPTS)
+			return PAM_CONV_ERR;
+		q.prompt[q.n] = msg[i]->msg ? msg[i]->msg : "";
+		q.echo[q.n++] = style == PAM_PROMPT_ECHO_ON;
+	}
+	if (!q.n && !q.info[0]) return PAM_SUCCESS;
+	if (!relay(relay_ctx, &q, answer)) return PAM_CONV_ERR;
+	for (int i = 0; i < n; i++)
+		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ||
+		    msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
+			r[i].resp = answer[k++];
+	return PAM_SUCCESS;
+}
+
 /* Password prompts get the password; messages are logged; a question
- * that echoes (a user name, a one-time code) has no answer here. */
+ * that echoes (a user name, a one-time code) has no answer here.  With a
+ * relay (keyboard-interactive), the client answers everything. */
 static int converse(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
 {
 	struct pam_response *r;
+	int ret;
 
 	(void)data;
 	if (n <= 0 || n > PAM_MAX_NUM_MSG) return PAM_CONV_ERR;
 	r = calloc((size_t)n, sizeof *r);
 	if (!r) return PAM_BUF_ERR;
+	if (relay) {
+		ret = converse_relayed(n, msg, r);
+		if (ret != PAM_SUCCESS) goto fail_with;
+		*resp = r;
+		return PAM_SUCCESS;
+	}
 	for (int i = 0; i < n; i++) {
 		switch (msg[i]->msg_style) {
 		case PAM_PROMPT_ECHO_OFF:
@@ -142,8 +190,10 @@ static int converse(int n, const struct pam_message **msg, struct pam_response *
 	*resp = r;
 	return PAM_SUCCESS;
 fail:
+	ret = PAM_CONV_ERR;
+fail_with:
 	drop_responses(r, n);
-	return PAM_CONV_ERR;
+	return ret;
 }
 
 /* The servers sleep after a failure themselves (_FAIL_DELAY_MS). */
@@ -212,6 +262,22 @@ int login_pam_password(const char *pw, size_t len)
 	r = api.authenticate(handle, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
 	secret = 0;
 	secret_len = 0;
+	if (r != PAM_SUCCESS) {
+		log_info("PAM authentication failed: %s", api.strerror(handle, r));
+		return 0;
+	}
+	return login_pam_account();
+}
+
+int login_pam_interactive(login_pam_relay ask, void *ctx)
+{
+	int r;
+	if (!handle) return 0;
+	relay = ask;
+	relay_ctx = ctx;
+	r = api.authenticate(handle, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
+	relay = 0;
+	relay_ctx = 0;
 	if (r != PAM_SUCCESS) {
 		log_info("PAM authentication failed: %s", api.strerror(handle, r));
 		return 0;

@@ -30,6 +30,25 @@ int login_pam_started(void);
  * account management.  1 accepted; 0 refused (logged with PAM's reason). */
 int login_pam_password(const char *pw, size_t len);
 
+/* keyboard-interactive: each call of PAM's conversation that has prompts
+ * or messages becomes one query for the client. */
+#define LOGIN_PAM_MAX_PROMPTS 16
+#define LOGIN_PAM_INFO_MAX 1024
+struct login_pam_query {
+	char info[LOGIN_PAM_INFO_MAX]; /* PAM's messages (PAM_TEXT_INFO, PAM_ERROR_MSG) */
+	unsigned n;
+	const char *prompt[LOGIN_PAM_MAX_PROMPTS];
+	int echo[LOGIN_PAM_MAX_PROMPTS];
+};
+/* Puts q to the client and waits for its answers: 1 with answer[i] a
+ * malloc'd string for each prompt, 0 when there are none (the client gave
+ * up, or the relay failed): the attempt then fails. */
+typedef int (*login_pam_relay)(void *ctx, const struct login_pam_query *q, char **answer);
+
+/* The stack's auth with every question relayed by ask, then its account
+ * management.  1 accepted; 0 refused. */
+int login_pam_interactive(login_pam_relay ask, void *ctx);
+
 /* Account management alone (a login by key or certificate). */
 int login_pam_account(void);
 

@@ -268,6 +268,8 @@ struct session {
 	unsigned auth_failures;
 	struct authmethods chains; /* a mirror of the monitor's, for the replies */
 	int kbdint_pending;	   /* an INFO_REQUEST awaits its response */
+	int kbd_relay;		   /* ... one of PAM's, with kbd_prompts prompts */
+	uint32_t kbd_prompts;
 	const char *banner;
 	size_t banner_len;
 	int banner_sent;
@@ -360,6 +362,10 @@ int userauth_handle(struct session *s, uint8_t type, const unsigned char *p, siz
  * count; 0 (errno EPROTO) when its strings overrun it or bytes follow. */
 int userauth_parse_info_response(const unsigned char *p, size_t len, uint32_t *count,
 				 const unsigned char **first, uint32_t *first_len);
+/* The same, keeping the first max answers (pointers into p). */
+int userauth_parse_info_answers(const unsigned char *p, size_t len, uint32_t max,
+				const unsigned char **answer, uint32_t *answer_len,
+				uint32_t *count);
 
 /* connection.c: serves until the connection ends (exits), or, with
  * until_auth set, returns once USERAUTH_SUCCESS has been written. */
@@ -402,6 +408,13 @@ int authority_password(int mon, const char *user, const char *pw, size_t pwlen, 
 		       int *last);
 int authority_kbdint(int mon, const char *user, const char *response, size_t len, int *accepted,
 		     int *last);
+/* keyboard-interactive through PAM: the monitor's reply (MON_KBD_QUERY or
+ * a valid MON_ANSWER) in reply, to a start or to the client's answers (or
+ * gave_up when it gave none). */
+int authority_kbd_start(int mon, const char *user, unsigned char *reply, size_t cap, size_t *len);
+int authority_kbd_answers(int mon, int gave_up, const unsigned char *const *answer,
+			  const uint32_t *answer_len, uint32_t n, unsigned char *reply, size_t cap,
+			  size_t *len);
 int authority_key_query(int mon, const char *user, const char *sigalg, const unsigned char *blob,
 			size_t bloblen, int *accepted, int *last);
 int authority_key_verify(int mon, const char *user, const char *sigalg, const unsigned char *blob,

@@ -1,11 +1,10 @@
 /* userauth: the SSH authentication protocol (RFC 4252): publickey (query
  * then signature, RFC 4252 s7), password, and keyboard-interactive (RFC
- * 4256) with one password prompt.  Every verdict comes from the monitor,
- * which also counts failures, delays after each, treats unknown users
- * exactly as wrong passwords and keeps the authoritative progress through
- * SFTPD_AUTH_METHODS; this side only speaks the protocol, mirrors that
- * progress to tell the client what may come next, and keeps its own count
- * for a polite disconnect. */
+ * 4256) with one password prompt, or PAM's questions relayed.  Every verdict comes from the
+ * monitor, which also counts failures, delays after each, treats unknown users exactly as wrong
+ * passwords and keeps the authoritative progress through SFTPD_AUTH_METHODS; this side only speaks
+ * the protocol, mirrors that progress to tell the client what may come next, and keeps its own
+ * count for a polite disconnect. */
 #include <errno.h>
 #include <string.h>
 #include <time.h>
@@ -125,6 +124,139 @@ static int auth_password(struct session *s, struct wire_in *in)
 	return verdict(s, AUTH_PASSWORD, accepted, last);
 }
 
+int userauth_parse_info_answers(const unsigned char *p, size_t len, uint32_t max,
+				const unsigned char **answer, uint32_t *answer_len, uint32_t *count)
+{
+	struct wire_in in;
+	const unsigned char *a;
+	uint32_t n;
+
+	wire_in_init(&in, p, len);
+	wire_get_u32(&in, count);
+	/* each answer takes 4 bytes at least: the loop ends with the packet */
+	for (uint32_t i = 0; i < *count && !in.bad; i++) {
+		if (!wire_get_string(&in, &a, &n) || i >= max) continue;
+		answer[i] = a;
+		answer_len[i] = n;
+	}
+	return wire_done(&in) ? 1 : (errno = EPROTO, 0);
+}
+
+int userauth_parse_info_response(const unsigned char *p, size_t len, uint32_t *count,
+				 const unsigned char **first, uint32_t *first_len)
+{
+	*first = 0;
+	*first_len = 0;
+	return userauth_parse_info_answers(p, len, 1, first, first_len, count);
+}
+
+/* --- keyboard-interactive through PAM (SFTPD_PAM_SERVICE) --------------
+ * The monitor runs PAM's conversation; each of its queries becomes an
+ * INFO_REQUEST here and each INFO_RESPONSE its answers, until a verdict. */
+
+static int kbd_query_valid(const unsigned char *r, size_t len, uint32_t *n)
+{
+	struct wire_in in;
+	const unsigned char *p;
+	uint32_t plen;
+	int echo;
+
+	wire_in_init(&in, r + 1, len - 1);
+	wire_get_string(&in, &p, &plen);
+	wire_get_u32(&in, n);
+	if (in.bad || *n > MON_KBD_MAX_PROMPTS) return 0;
+	for (uint32_t i = 0; i < *n; i++) {
+		wire_get_string(&in, &p, &plen);
+		wire_get_bool(&in, &echo);
+	}
+	return wire_done(&in);
+}
+
+/* The monitor's reply to a start or to answers: a query for the client,
+ * or the verdict. */
+static int kbd_relay_reply(struct session *s, const unsigned char *r, size_t len)
+{
+	struct wire_in in;
+	struct wire_out w;
+	const unsigned char *p;
+	uint32_t n, plen;
+	int echo;
+
+	s->kbdint_pending = s->kbd_relay = 0;
+	if (r[0] == MON_ANSWER) return verdict(s, AUTH_KBDINT, r[1], r[2]);
+	if (!kbd_query_valid(r, len, &n)) return (errno = EPROTO, 0);
+	if (!packet_begin(s, &w, SSH_MSG_USERAUTH_INFO_REQUEST, len + 64)) return 0;
+	wire_in_init(&in, r + 1, len - 1);
+	wire_get_string(&in, &p, &plen);
+	wire_get_u32(&in, &n);
+	wire_put_cstring(&w, ""); /* name */
+	wire_put_string(&w, p, plen);
+	wire_put_cstring(&w, ""); /* language tag */
+	wire_put_u32(&w, n);
+	for (uint32_t i = 0; i < n; i++) {
+		wire_get_string(&in, &p, &plen);
+		wire_get_bool(&in, &echo);
+		wire_put_string(&w, p, plen);
+		wire_put_bool(&w, echo);
+	}
+	if (!packet_end(s, &w)) return 0;
+	s->kbdint_pending = s->kbd_relay = 1;
+	s->kbd_prompts = n;
+	return 1;
+}
+
+static int kbd_relay_start(struct session *s)
+{
+	unsigned char r[MON_KBD_REPLY_MAX];
+	size_t len;
+	if (!authority_kbd_start(s->mon, s->user, r, sizeof r, &len)) return 0;
+	return kbd_relay_reply(s, r, len);
+}
+
+/* Answers of the wrong number or size fail the attempt (the monitor is
+ * told the client gave up); malformed ones end the connection. */
+static int kbd_relay_response(struct session *s, const unsigned char *p, size_t len)
+{
+	const unsigned char *answer[MON_KBD_MAX_PROMPTS];
+	uint32_t alen[MON_KBD_MAX_PROMPTS], count;
+	unsigned char r[MON_KBD_REPLY_MAX];
+	size_t rlen;
+	int gave_up, ok;
+
+	s->kbdint_pending = s->kbd_relay = 0;
+	if (!userauth_parse_info_answers(p + 1, len - 1, MON_KBD_MAX_PROMPTS, answer, alen,
+					 &count)) {
+		log_warn("malformed keyboard-interactive response");
+		return 0;
+	}
+	gave_up = count != s->kbd_prompts;
+	for (uint32_t i = 0; i < count && !gave_up; i++)
+		gave_up = alen[i] > SLUICE_MAX_PASSWORD;
+	ok = authority_kbd_answers(s->mon, gave_up, answer, alen, gave_up ? 0 : count, r, sizeof r,
+				   &rlen);
+	algo_wipe((void *)(p + 1), len - 1);
+	return ok && kbd_relay_reply(s, r, rlen);
+}
+
+/* Another request while a query is open abandons it (RFC 4256 s3.2): the
+ * monitor counts a failure; no reply goes to the client.  0 on error, -1
+ * when that failure was the last allowed. */
+static int kbd_relay_abandon(struct session *s)
+{
+	unsigned char r[MON_KBD_REPLY_MAX];
+	size_t rlen;
+
+	s->kbdint_pending = s->kbd_relay = 0;
+	if (!authority_kbd_answers(s->mon, 1, 0, 0, 0, r, sizeof r, &rlen)) return 0;
+	if (r[0] != MON_ANSWER || r[1] != MON_REFUSED) return (errno = EPROTO, 0);
+	s->auth_failures++;
+	if (!r[2] && s->auth_failures < s->cf[CF_MAX_AUTH_TRIES].num) return 1;
+	ssh_disconnect(s, SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE,
+		       "Too many authentication failures");
+	s->exit_code = EXIT_PEER;
+	return -1;
+}
+
 /* keyboard-interactive (RFC 4256 s3.1): the language tag and submethods
  * are ignored; the one prompt asks for the password, not echoed. */
 static int auth_kbdint(struct session *s, struct wire_in *in)
@@ -136,6 +268,7 @@ static int auth_kbdint(struct session *s, struct wire_in *in)
 	wire_get_string(in, &p, &n);
 	wire_get_string(in, &p, &n);
 	if (!wire_done(in)) return (errno = EPROTO, 0);
+	if (s->cf[CF_PAM_SERVICE].str[0]) return kbd_relay_start(s);
 	if (!packet_begin(s, &w, SSH_MSG_USERAUTH_INFO_REQUEST, 64)) return 0;
 	wire_put_cstring(&w, ""); /* name */
 	wire_put_cstring(&w, ""); /* instruction */
@@ -146,26 +279,6 @@ static int auth_kbdint(struct session *s, struct wire_in *in)
 	if (!packet_end(s, &w)) return 0;
 	s->kbdint_pending = 1;
 	return 1;
-}
-
-int userauth_parse_info_response(const unsigned char *p, size_t len, uint32_t *count,
-				 const unsigned char **first, uint32_t *first_len)
-{
-	struct wire_in in;
-	const unsigned char *a;
-	uint32_t n;
-
-	*first = 0;
-	*first_len = 0;
-	wire_in_init(&in, p, len);
-	wire_get_u32(&in, count);
-	/* each answer takes 4 bytes at least: the loop ends with the packet */
-	for (uint32_t i = 0; i < *count && !in.bad; i++) {
-		if (!wire_get_string(&in, &a, &n) || i) continue;
-		*first = a;
-		*first_len = n;
-	}
-	return wire_done(&in) ? 1 : (errno = EPROTO, 0);
 }
 
 /* The answer to our one prompt (RFC 4256 s3.4).  A count other than one
@@ -182,6 +295,7 @@ static int kbdint_response(struct session *s, const unsigned char *p, size_t len
 		log_warn("keyboard-interactive response without a request");
 		return (errno = EPROTO, 0);
 	}
+	if (s->kbd_relay) return kbd_relay_response(s, p, len);
 	s->kbdint_pending = 0;
 	ok = userauth_parse_info_response(p + 1, len - 1, &count, &resp, &n);
 	if (!ok) log_warn("malformed keyboard-interactive response");
@@ -201,7 +315,11 @@ static int handle_request(struct session *s, const unsigned char *p, size_t len)
 	enum auth_method m;
 
 	if (s->authed) return 1; /* RFC 4252 s5.1: ignore requests after success */
-	s->kbdint_pending = 0;	 /* RFC 4256 s3.2: a new request abandons it */
+	if (s->kbdint_pending && s->kbd_relay) {
+		int r = kbd_relay_abandon(s);
+		if (r <= 0) return r < 0;
+	}
+	s->kbdint_pending = 0; /* RFC 4256 s3.2: a new request abandons it */
 	wire_in_init(&in, p + 1, len - 1);
 	if (!wire_get_cstring(&in, user, sizeof user) ||
 	    !wire_get_cstring(&in, service, sizeof service) ||

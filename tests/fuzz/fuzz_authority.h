@@ -35,6 +35,10 @@ static struct {
 	struct authmethods chains;
 } fuzz_mon;
 
+/* keyboard-interactive through PAM: 0 no query open, 1 the password
+ * asked, 2 the code asked */
+static int fuzz_kbd_step;
+
 /* Confinement follows the hand-over, in another process. */
 void session_confine(struct session *s, const struct account *a)
 {
@@ -47,6 +51,7 @@ static void fuzz_mon_reset(void)
 {
 	char why[128];
 	memset(&fuzz_mon, 0, sizeof fuzz_mon);
+	fuzz_kbd_step = 0;
 	if (!authmethods_parse(&fuzz_mon.chains, fuzz_cf[CF_AUTH_METHODS].str, why, sizeof why))
 		abort();
 }
@@ -113,6 +118,65 @@ int authority_kbdint(int mon, const char *user, const char *response, size_t len
 {
 	(void)mon;
 	return fuzz_mon_secret(user, response, len, AUTH_KBDINT, accepted, last);
+}
+
+/* keyboard-interactive through PAM (SFTPD_PAM_SERVICE): the stand-in asks
+ * "Password: ", then, for alice's password, "Code: " (echoed); "4242"
+ * completes the method.  It aborts on answers with no query open, and on
+ * a count or a size that userauth.c should have turned into "gave up". */
+static int fuzz_kbd_query(const char *prompt, int echo, unsigned char *r, size_t cap, size_t *len)
+{
+	struct wire_out w;
+	wire_out_init(&w, r, cap);
+	wire_put_u8(&w, MON_KBD_QUERY);
+	wire_put_cstring(&w, echo ? "one more question" : "");
+	wire_put_u32(&w, 1);
+	wire_put_cstring(&w, prompt);
+	wire_put_bool(&w, echo);
+	if (w.bad) abort();
+	*len = w.len;
+	return 1;
+}
+
+static int fuzz_kbd_verdict(int good, unsigned char *r, size_t cap, size_t *len)
+{
+	int v, last;
+	if (cap < 3) abort();
+	fuzz_mon_answer(good, 1, AUTH_KBDINT, &v, &last);
+	r[0] = MON_ANSWER;
+	r[1] = (unsigned char)v;
+	r[2] = (unsigned char)last;
+	*len = 3;
+	return 1;
+}
+
+int authority_kbd_start(int mon, const char *user, unsigned char *reply, size_t cap, size_t *len)
+{
+	(void)mon;
+	fuzz_mon_attempt(user, AUTH_KBDINT);
+	if (fuzz_kbd_step) abort(); /* the open query was not abandoned first */
+	fuzz_kbd_step = 1;
+	return fuzz_kbd_query("Password: ", 0, reply, cap, len);
+}
+
+int authority_kbd_answers(int mon, int gave_up, const unsigned char *const *answer,
+			  const uint32_t *answer_len, uint32_t n, unsigned char *reply, size_t cap,
+			  size_t *len)
+{
+	int step = fuzz_kbd_step;
+	(void)mon;
+	if (!step || (!gave_up && n != 1) || (gave_up && n)) abort();
+	if (n && answer_len[0] > SLUICE_MAX_PASSWORD) abort();
+	fuzz_kbd_step = 0;
+	if (gave_up) return fuzz_kbd_verdict(0, reply, cap, len);
+	if (step == 1 && !strcmp(fuzz_mon.user, "alice") &&
+	    answer_len[0] == strlen(FUZZ_PASSWORD) &&
+	    !memcmp(answer[0], FUZZ_PASSWORD, answer_len[0])) {
+		fuzz_kbd_step = 2;
+		return fuzz_kbd_query("Code: ", 1, reply, cap, len);
+	}
+	return fuzz_kbd_verdict(step == 2 && answer_len[0] == 4 && !memcmp(answer[0], "4242", 4),
+				reply, cap, len);
 }
 
 int authority_key_query(int mon, const char *user, const char *sigalg, const unsigned char *blob,

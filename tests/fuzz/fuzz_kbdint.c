@@ -1,6 +1,8 @@
 /* fuzz_kbdint: keyboard-interactive (RFC 4256) in userauth.c.  The input's
  * first byte chooses whether alice's keyboard-interactive request comes
- * first (bit 0: a prompt is then pending) and the rest is a sequence of
+ * first (bit 0: a prompt is then pending) and whether PAM's conversation
+ * is relayed (bit 1: SFTPD_PAM_SERVICE set, the stand-in asking a password
+ * then a code), and the rest is a sequence of
  * messages, each a 2-byte big-endian length and that many bytes, handed to
  * userauth_handle: INFO_RESPONSEs, and requests that start or abandon a
  * prompt.  The verdicts come from the stand-ins of fuzz_authority.h.
@@ -67,7 +69,9 @@ static int one(struct session *s, unsigned char *p, size_t n)
 	if (s->authed != fuzz_mon.accepted) abort(); /* only the monitor lets in */
 	if (buf_used(&s->t.deferred)) abort();	     /* no key exchange is running */
 	if (p[0] == SSH_MSG_USERAUTH_INFO_RESPONSE && !authed) {
-		if (s->kbdint_pending) abort();
+		/* only the relay's next question leaves a prompt pending */
+		if (s->kbdint_pending != (s->kbd_relay && fuzz_kbd_step == 2)) abort();
+		if (s->kbd_relay && (!pending || !well_formed || !r)) abort();
 		/* without a prompt, or malformed: refused, no reply, no verdict */
 		if ((!pending || !well_formed) &&
 		    (r || buf_used(&s->t.tx) != tx || fuzz_mon.failures != failures))
@@ -88,6 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1) return 0;
 	parse_alone(data + 1, size - 1);
 	fuzz_session_init(s);
+	if (data[0] & 2) s->cf[CF_PAM_SERVICE].str = "fuzz";
 	if ((data[0] & 1) && (!start_prompt(s) || !s->kbdint_pending)) abort();
 	for (unsigned i = 0; i < FUZZ_MAX_MESSAGES && size - pos >= 2; i++) {
 		size_t len = (size_t)data[pos] << 8 | data[pos + 1];

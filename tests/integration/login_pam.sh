@@ -35,7 +35,8 @@ SERVICE=sluice-test-$$
 cleanup() {
 	for u in "$UA" "$UD" "$UN"; do userdel "$u" 2>/dev/null; done
 	for g in "$GD" "$GN"; do groupdel "$g" 2>/dev/null; done
-	rm -f "/etc/pam.d/$SERVICE" "/etc/pam.d/$SERVICE-sftpd" "/etc/pam.d/$SERVICE-ftpsd"
+	rm -f "/etc/pam.d/$SERVICE" "/etc/pam.d/$SERVICE-sftpd" "/etc/pam.d/$SERVICE-ftpsd" \
+		"/etc/pam.d/$SERVICE-kbd"
 	if [ -e "$T/ftpusers.orig" ]; then
 		cp -p "$T/ftpusers.orig" /etc/ftpusers
 	elif [ -n "$FTPUSERS_MADE" ]; then
@@ -156,6 +157,57 @@ t_is "$(login password "$UA" "$PW" 0 SFTPD_PAM_SERVICE="$SERVICE-sftpd")" in \
 	"sftpd: service/pam.d/sluice-sftpd (Debian's common-auth and friends): password in"
 t_is "$(login password "$UA" wrong 0 SFTPD_PAM_SERVICE="$SERVICE-sftpd")" refused \
 	"sftpd: service/pam.d/sluice-sftpd: a wrong password refused"
+
+# keyboard-interactive relays PAM's conversation: a stack whose second
+# module (tests/pam/pam_sluice_test.c) asks, after pam_unix's password, a
+# message and two more questions, one echoed.
+if t_have cc && cc -shared -fPIC -o "$T/pam_sluice_test.so" "$T_TOP/tests/pam/pam_sluice_test.c" -lpam \
+	2>"$T/cc.err"; then
+	cat >"/etc/pam.d/$SERVICE-kbd" <<EOF
+auth     requisite pam_unix.so
+auth     required  $T/pam_sluice_test.so
+account  required  pam_unix.so
+session  required  pam_unix.so
+EOF
+	cat >"$T/kbd.py" <<'PY'
+import json, sys, paramiko
+srv, user, answers = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+seen = []
+def handler(title, instructions, prompts):
+    seen.append([instructions, [[p, bool(e)] for p, e in prompts]])
+    return [answers.get(p, "") for p, _ in prompts]
+t = paramiko.Transport(paramiko.ProxyCommand(srv))
+t.start_client(timeout=20)
+try:
+    t.auth_interactive(user, handler)
+    paramiko.SFTPClient.from_transport(t).listdir(".")
+    print(json.dumps(seen), "in")
+except paramiko.AuthenticationException:
+    print(json.dumps(seen), "refused")
+t.close()
+PY
+	kbd() { # USER ANSWERS-JSON: the queries seen, then in or refused
+		timeout 60 "$PY" "$T/kbd.py" "$T/srv SFTPD_PAM_SERVICE=$SERVICE-kbd" "$1" "$2" 2>&1 |
+			tail -n 1
+	}
+	good='{"Password: ": "'$PW'", "Code: ": "4242", "PIN: ": "77"}'
+	want='[["", [["Password: ", false]]], ["sluice test: two more questions", [["Code: ", true], ["PIN: ", false]]]]'
+	t_is "$(kbd "$UA" "$good")" "$want in" \
+		"sftpd: keyboard-interactive relays PAM's questions (message, echo flags) and gets in"
+	t_is "$(kbd "$UA" '{"Password: ": "'$PW'", "Code: ": "4242", "PIN: ": "78"}')" "$want refused" \
+		"sftpd: a wrong answer to PAM's last question: refused"
+	t_is "$(kbd "$UA" '{"Password: ": "wrong"}')" '[["", [["Password: ", false]]]] refused' \
+		"sftpd: a wrong password: refused before the other questions"
+	t_is "$(kbd "${P}nobody" "$good")" '[["", [["Password: ", false]]]] refused' \
+		"sftpd: an unknown name is asked what pam_unix asks and refused"
+	t_is "$(login password "$UA" "$PW" 0 SFTPD_PAM_SERVICE="$SERVICE-kbd")" refused \
+		"sftpd: the password method cannot answer that stack's other questions: refused"
+	grep -q "accepted keyboard-interactive for $UA (PAM)" "$T/sftpd.log"
+	t_is "$?" 0 "sftpd: the log says the login went through PAM's conversation"
+else
+	t_diag_file "$T/cc.err"
+	for i in 1 2 3 4 5 6; do t_skip "keyboard-interactive relay" "no C compiler for the test's PAM module"; done
+fi
 
 rc=$(SFTPD_PAM_SERVICE=sluice-no-such-service SFTPD_HOST_KEYS="$T/keys/hk" "$SFTPD" -t \
 	>/dev/null 2>"$T/err"; echo $?)

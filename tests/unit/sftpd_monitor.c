@@ -29,6 +29,7 @@
 #define T_MAX_SIGN (16 + T_SIGALG_MAX + ALGO_HASH_MAX)
 #define T_MAX_PASSWORD (16 + SLUICE_MAX_USERNAME + SLUICE_MAX_PASSWORD)
 #define T_MAX_KBDINT T_MAX_PASSWORD
+#define T_MAX_KBD_START (8 + SLUICE_MAX_USERNAME)
 #define T_MAX_KEY_QUERY (16 + SLUICE_MAX_USERNAME + T_SIGALG_MAX + KEY_BLOB_MAX)
 #define T_MAX_KEY_VERIFY (24 + SLUICE_MAX_USERNAME + T_SIGALG_MAX + KEY_BLOB_MAX + KEY_SIG_MAX)
 #define T_MAX_HANDOVER (16 + MON_STATE_MAX)
@@ -277,8 +278,15 @@ static unsigned char hash32[32], hash48[48], hash64[64];
 
 static void test_framing(void)
 {
-	static const uint8_t unknown[] = {0,  MON_INIT, MON_ANSWER, MON_SIGNATURE, MON_PROXY + 1,
-					  99, 255};
+	static const uint8_t unknown[] = {0,
+					  MON_INIT,
+					  MON_ANSWER,
+					  MON_SIGNATURE,
+					  MON_KBD_QUERY,
+					  MON_KBD_ANSWERS,
+					  MON_KBD_ANSWERS + 1,
+					  99,
+					  255};
 	struct monitor m;
 	int all = 1;
 
@@ -291,10 +299,19 @@ static void test_framing(void)
 		begin(unknown[i]);
 		if (!refused(&m, rw.len, "unknown request")) all = 0;
 	}
-	ok(all, "unknown types (0, MON_INIT, MON_ANSWER, MON_SIGNATURE, MON_KBDINT + 1, 99, 255) "
-		"refused");
+	ok(all, "unknown types (0, MON_INIT, MON_ANSWER, MON_SIGNATURE, MON_KBD_QUERY, "
+		"MON_KBD_ANSWERS outside a conversation, the next, 99, 255) refused");
 	ok(no_reply() && m.state == MON_PREAUTH && m.violation == -1,
 	   "  nothing answered, nothing changed");
+	begin(MON_KBD_START);
+	wire_put_cstring(&rw, "alice");
+	ok(refused(&m, rw.len, "keyboard-interactive relay without PAM") && no_reply(),
+	   "MON_KBD_START without SFTPD_PAM_SERVICE refused");
+	begin(MON_KBD_START);
+	wire_put_cstring(&rw, "alice");
+	wire_put_u8(&rw, 0);
+	ok(refused(&m, rw.len, "malformed keyboard-interactive request"),
+	   "MON_KBD_START with a trailing byte refused");
 	mon_close(&m);
 }
 
@@ -327,6 +344,7 @@ static void test_ceilings(void)
 	ceiling(MON_SIGN, MON_PREAUTH, T_MAX_SIGN, "MON_SIGN");
 	ceiling(MON_PASSWORD, MON_PREAUTH, T_MAX_PASSWORD, "MON_PASSWORD");
 	ceiling(MON_KBDINT, MON_PREAUTH, T_MAX_KBDINT, "MON_KBDINT");
+	ceiling(MON_KBD_START, MON_PREAUTH, T_MAX_KBD_START, "MON_KBD_START");
 	ceiling(MON_KEY_QUERY, MON_PREAUTH, T_MAX_KEY_QUERY, "MON_KEY_QUERY");
 	ceiling(MON_KEY_VERIFY, MON_PREAUTH, T_MAX_KEY_VERIFY, "MON_KEY_VERIFY");
 	ceiling(MON_HANDOVER, MON_AUTHED, T_MAX_HANDOVER, "MON_HANDOVER");

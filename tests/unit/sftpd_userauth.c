@@ -28,6 +28,9 @@
 static char tmpdir[] = "/tmp/sftpd_userauth.XXXXXX";
 static char users_env[SLUICE_MAX_PATH + 128];
 static char home[SLUICE_MAX_PATH];
+/* SFTPD_PAM_SERVICE: set for the keyboard-interactive relay's test, whose
+ * unknown user never reaches PAM (so no service file is needed). */
+static char pam_env[64] = "SFTPD_PAM_SERVICE=";
 static struct key_private *host_key, *key_ok, *key_other, *key_ecdsa;
 
 /* conf_load keeps pointers into the environment strings: they live with
@@ -43,7 +46,7 @@ struct test_session {
 static void load(struct conf_value *cf, char *m, size_t mcap, char *t, size_t tcap,
 		 const char *methods, const char *tries)
 {
-	char *env[] = {users_env, "SFTPD_AUTH_FAIL_DELAY_MS=0", m, t, 0}, err[256];
+	char *env[] = {users_env, "SFTPD_AUTH_FAIL_DELAY_MS=0", m, t, pam_env, 0}, err[256];
 	snprintf(m, mcap, "SFTPD_AUTH_METHODS=%s", methods);
 	snprintf(t, tcap, "SFTPD_MAX_AUTH_TRIES=%s", tries);
 	if (!conf_load("SFTPD_", sftpd_conf_table, CF_COUNT, cf, env, err, sizeof err)) {
@@ -1021,6 +1024,56 @@ static int setup(void)
 	return 1;
 }
 
+/* keyboard-interactive through PAM, for a name that does not exist: the
+ * monitor asks what pam_unix would ask, through the network side's relay,
+ * and refuses whatever the answer. */
+static void test_kbd_relay(void)
+{
+	struct session *s;
+
+	snprintf(pam_env, sizeof pam_env, "SFTPD_PAM_SERVICE=sluice-unit-test");
+	s = session_new("keyboard-interactive", "6");
+	kbdint_request("mallory");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_INFO_REQUEST && s->kbdint_pending &&
+	       s->kbd_relay && s->kbd_prompts == 1,
+	   "PAM relay: the request gets the monitor's query as an INFO_REQUEST");
+	ok(info_request_ok(), "  one prompt \"Password: \", echo off, as pam_unix asks");
+	kbdint_answers(1, "guess", 5);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE &&
+	       failure_lists("keyboard-interactive") && s->auth_failures == 1 && !s->kbd_relay,
+	   "PAM relay: the answer for an unknown name: FAILURE, counted, nothing pending");
+	kbdint_request("mallory");
+	handle(s);
+	drop_replies(s);
+	kbdint_answers(2, "guess", 5);
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && s->auth_failures == 2,
+	   "PAM relay: two answers to one prompt: FAILURE, counted");
+	kbdint_request("mallory");
+	handle(s);
+	drop_replies(s);
+	request("mallory", "ssh-connection", "none");
+	ok(handle(s) == 1 && next_reply(s) == SSH_MSG_USERAUTH_FAILURE && no_reply(s) &&
+	       s->auth_failures == 3 && !s->kbd_relay,
+	   "PAM relay: another request abandons the query: counted, one FAILURE (the new "
+	   "request's)");
+	kbdint_answers(1, "guess", 5);
+	ok(handle(s) == 0 && errno == EPROTO && no_reply(s),
+	   "PAM relay: an answer with no query open: EPROTO");
+	session_free(s);
+	s = session_new("keyboard-interactive", "6");
+	kbdint_request("mallory");
+	handle(s);
+	drop_replies(s);
+	begin(SSH_MSG_USERAUTH_INFO_RESPONSE);
+	wire_put_u32(&mw, 1);
+	wire_put_u32(&mw, 99); /* a string longer than the packet */
+	ok(handle(s) == 0 && no_reply(s), "PAM relay: a malformed response ends the connection");
+	ok(monitor_end(s) != MONITOR_CHILD_EOF, "  and the monitor, waiting for answers, gives up "
+						"(it does not wait for the grace time)");
+	session_free(s);
+	snprintf(pam_env, sizeof pam_env, "SFTPD_PAM_SERVICE=");
+}
+
 int main(void)
 {
 	tap_logs_aside();
@@ -1043,6 +1096,7 @@ int main(void)
 	test_monitor_gone();
 	test_kbdint();
 	test_kbdint_malformed();
+	test_kbd_relay();
 	test_chains();
 	session_free(reader);
 	key_private_free(host_key);
