@@ -18,10 +18,12 @@ static int account_copy(char *dst, size_t cap, const char *src)
 
 /* As OpenSSH's auth_shadow_acctexpired and its password-age check
  * without PAM: the account's own end date, or a password older than its
- * maximum age plus the inactivity allowance (days since the epoch). */
+ * maximum age plus the inactivity allowance (days since the epoch).  An
+ * end date of 0 (chage -E 0) is 1 January 1970, long past, for OpenSSH and
+ * pam_unix too; no end date reads as -1. */
 static int shadow_expired(const struct spwd *sp, long today)
 {
-	if (sp->sp_expire > 0 && today >= sp->sp_expire) return 1;
+	if (sp->sp_expire >= 0 && today >= sp->sp_expire) return 1;
 	return sp->sp_lstchg > 0 && sp->sp_max >= 0 && sp->sp_inact >= 0 &&
 	       today > sp->sp_lstchg + sp->sp_max + sp->sp_inact;
 }
