@@ -115,17 +115,26 @@ int account_lookup_file(const char *path, const char *name, struct account *a);
 int account_lookup_system(const char *name, struct account *a);
 
 /* Checks pw against a's hash in constant time.  a may be NULL (unknown
- * user): then the same kind of work is done against a dummy hash and 0 is
- * returned, so an unknown user cannot be told from a wrong password. */
+ * user, refused account): then the same work is done against dummy
+ * hashes and 0 is returned, so an unknown user cannot be told from a wrong
+ * password (see account_dummy_like). */
 int account_verify_password(const struct account *a, const char *pw, size_t pwlen);
 
-/* Makes failures without a real hash (unknown names, locked or refused
- * accounts) cost what checking hash costs: crypt settings with hash's
- * method and cost and a random salt (no part of hash is kept).  0 + EINVAL
- * for an argon2 or non-crypt hash (the argon2id dummy then stays). */
+/* Makes every attempt cost one check of each crypt scheme in use (method
+ * and cost): account_dummy_like adds crypt settings with hash's scheme and
+ * a random salt (no part of hash is kept) unless a dummy of that scheme
+ * exists; then account_verify_password checks the real hash and a dummy
+ * of every other scheme, or every dummy when there is no real hash (an
+ * unknown name, a refused account).  An account whose scheme has no dummy
+ * (over ACCOUNT_MAX_DUMMIES) costs one check more than the others.  0 +
+ * EINVAL for an argon2 or non-crypt hash (the argon2id dummy then stays
+ * while no dummy is added), 0 + ENOSPC when ACCOUNT_MAX_DUMMIES are
+ * there. */
+#define ACCOUNT_MAX_DUMMIES 4
 int account_dummy_like(const char *hash);
-/* account_dummy_like on the first crypt hash of the shadow database (as
- * root); 0 + ENOENT when there is none. */
+/* account_dummy_like on every crypt hash of the shadow database (as root;
+ * locked ones excluded: they never reach a real check); 0 + ENOENT when
+ * there is none. */
 int account_system_dummy(void);
 
 /* New argon2id hash string into out (cap >= ACCOUNT_MAX_HASH). */

@@ -61,11 +61,12 @@ int account_lookup_system(const char *name, struct account *a)
 int account_system_dummy(void)
 {
 	struct spwd *sp;
-	int done = 0;
+	int added = 0;
 
 	setspent();
-	while (!done && (sp = getspent()))
-		if (sp->sp_pwdp && sp->sp_pwdp[0] == '$') done = account_dummy_like(sp->sp_pwdp);
+	while ((sp = getspent()))
+		if (sp->sp_pwdp && sp->sp_pwdp[0] == '$' && account_dummy_like(sp->sp_pwdp))
+			added = 1;
 	endspent();
-	return done ? 1 : (errno = ENOENT, 0);
+	return added ? 1 : (errno = ENOENT, 0);
 }

@@ -233,18 +233,42 @@ static void test_cdb(void)
 	unlink(cdbpath);
 }
 
-/* The dummy for system accounts: crypt settings like a real hash. */
+static double now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* The shortest of three timings of one check, in ms. */
+static double check_ms(const struct account *a, const char *pw)
+{
+	double best = 1e9;
+
+	for (int i = 0; i < 3; i++) {
+		double t0 = now_ms();
+		account_verify_password(a, pw, strlen(pw));
+		if (now_ms() - t0 < best) best = now_ms() - t0;
+	}
+	return best;
+}
+
+/* The dummies for system accounts: crypt settings like the real hashes,
+ * one per scheme, so that every attempt checks each scheme once. */
 static void test_dummy_like(void)
 {
-	struct account a;
-	char *real;
+	struct account a, b;
+	char *real, *bcrypt;
+	double t_sha, t_bcrypt, t_unknown;
 
 	ok(!account_dummy_like("*") && errno == EINVAL, "dummy like '*': refused");
 	ok(!account_dummy_like("$argon2id$v=19$m=12288,t=3,p=1$c2FsdA$aGFzaA") && errno == EINVAL,
 	   "dummy like an argon2id hash: refused (the argon2id dummy stays)");
 	ok(!account_dummy_like("$$") && !account_dummy_like("$6$") && !account_dummy_like("$6$$x"),
 	   "dummy like a hash without a salt: refused");
-	real = crypt("pw", "$6$rounds=6000$abcdefgh$");
+	ok(!account_dummy_like("$2b$10$short"),
+	   "dummy like a bcrypt hash without its salt: refused");
+	real = strdup(crypt("pw", "$6$rounds=6000$abcdefgh$"));
 	ok(real && account_dummy_like(real), "dummy like a sha512crypt hash with rounds");
 	memset(&a, 0, sizeof a);
 	snprintf(a.name, sizeof a.name, "x");
@@ -252,13 +276,30 @@ static void test_dummy_like(void)
 	ok(account_verify_password(&a, "pw", 2), "the real hash still verifies");
 	ok(!account_verify_password(0, "pw", 2) && errno == EACCES,
 	   "an unknown name fails (against the dummy)");
-}
-
-static double now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+	/* bcrypt: the salt follows the cost without a '$' */
+	bcrypt = strdup(crypt("pw", "$2b$08$abcdefghijklmnopqrstuO"));
+	ok(bcrypt && account_dummy_like(bcrypt), "dummy like a bcrypt hash");
+	b = a;
+	snprintf(b.hash, sizeof b.hash, "%s", bcrypt ? bcrypt : "*");
+	ok(account_verify_password(&b, "pw", 2), "the real bcrypt hash verifies");
+	t_sha = check_ms(&a, "wrong");
+	t_bcrypt = check_ms(&b, "wrong");
+	t_unknown = check_ms(0, "wrong");
+	printf("# wrong password: sha512crypt %.1f ms, bcrypt %.1f ms; unknown name %.1f ms\n",
+	       t_sha, t_bcrypt, t_unknown);
+	ok(t_unknown > t_bcrypt / 2 && t_unknown > t_sha / 2 && t_sha > t_unknown / 2 &&
+	       t_bcrypt > t_unknown / 2,
+	   "two schemes in use: an unknown name and a wrong password for either cost one check "
+	   "of each");
+	ok(account_dummy_like("$6$rounds=6000$zyxwvuts$x") && account_dummy_like(bcrypt),
+	   "a scheme seen before adds no dummy");
+	ok(account_dummy_like("$5$abcdefgh$x") && account_dummy_like("$1$abcdefgh$x"),
+	   "up to ACCOUNT_MAX_DUMMIES (4) schemes");
+	ok(!account_dummy_like("$y$j9T$abcdefghijklmnopqrstu.$x") && errno == ENOSPC,
+	   "a fifth scheme: ENOSPC");
+	ok(account_dummy_like("$6$rounds=6000$abcdefgh$y"), "a scheme seen before still fits");
+	free(real);
+	free(bcrypt);
 }
 
 static void test_verify_argon2(void)
