@@ -18,7 +18,10 @@ fraction LOGIN_TIMING_REL (0.10) of the reference's median.  When one does
 not, all are measured again with twice the rounds and that decides (one
 busy moment on a shared machine should not fail the test; a real
 difference, ~20 ms for a hash of another kind, fails both times).
+LOGIN_TIMING_TODO=REASON marks the timing lines TAP TODO (a known gap:
+measured and shown, not yet met) and measures once.
 Prints TAP lines without the plan ("ok - ...", "not ok - ...", "# ...")."""
+import os
 import random
 import socket
 import statistics
@@ -132,7 +135,8 @@ def main():
     times, answers = measure(kind, target, classes, rounds)
     show(times)
     verdicts = judge(tag, classes, times)
-    if not all(ok for ok, _ in verdicts):
+    todo = os.environ.get("LOGIN_TIMING_TODO", "")
+    if not todo and not all(ok for ok, _ in verdicts):
         print("# %s: a class is out of bounds; measuring again, %d rounds" % (tag, 2 * rounds))
         times, more = measure(kind, target, classes, 2 * rounds)
         for c in answers:
@@ -140,7 +144,7 @@ def main():
         show(times)
         verdicts = judge(tag, classes, times)
     for ok, text in verdicts:
-        print(("ok - " if ok else "not ok - ") + text)
+        print(("ok - " if ok else "not ok - ") + text + (" # TODO " + todo if todo else ""))
     ref = classes[0][0]
     want = answers[ref]
     for c, _, _ in classes:

@@ -5,6 +5,7 @@
 # sluice-keytool) and system accounts the test makes (root only; removed
 # at the end) with yescrypt hashes, one with a sha512-crypt hash (a
 # second scheme in shadow, as on a system upgraded from Debian 10).
+# The same with PAM (pam_unix), as a TAP TODO: not met yet.
 # Refused: SFTPD_DENY_USERS / FTPSD_DENY_USERS, a group in _DENY_GROUPS,
 # no group in _ALLOW_GROUPS, locked (usermod -L), expired (chage -E 0);
 # a refused account is tried with its right password.  login_timing.py
@@ -51,7 +52,8 @@ cleanup_accounts() {
 	for u in $SYSUSERS; do userdel "$u" 2>/dev/null; done
 	for g in "$GA" "$GB" "$GD"; do groupdel "$g" 2>/dev/null; done
 }
-trap 'cleanup_accounts; t_cleanup' EXIT
+PAMSERVICE=sluice-timing-$$
+trap 'cleanup_accounts; rm -f "/etc/pam.d/$PAMSERVICE"; t_cleanup' EXIT
 # retry: other tests may hold the lock on /etc/passwd for a moment
 retry() {
 	for _i in 1 2 3 4 5 6 7 8 9 10; do
@@ -91,12 +93,12 @@ t_hostkey ed25519 "$T/keys/hk" || t_bail "cannot make a host key"
 t_privsep_env "$SFTPD"
 RULES_S=(SFTPD_DENY_USERS="'$UDU $FDU'" SFTPD_ALLOW_GROUPS="$GA" SFTPD_DENY_GROUPS="$GD")
 RULES_F=(FTPSD_DENY_USERS="$UDU $FDU" FTPSD_ALLOW_GROUPS="$GA" FTPSD_DENY_GROUPS="$GD")
-# srv NAME USERSFILE: an sftpd ProxyCommand $T/srv-NAME
+# srv NAME USERSFILE [VAR=value]: an sftpd ProxyCommand $T/srv-NAME
 srv() {
 	{
 		echo '#!/bin/sh'
-		printf 'exec env -i PATH=/usr/bin:/bin %s SFTPD_HOST_KEYS=%q SFTPD_USERS_FILE=%q ' \
-			"$T_PRIVSEP_ENV" "$T/keys/hk" "$2"
+		printf 'exec env -i PATH=/usr/bin:/bin %s %s SFTPD_HOST_KEYS=%q SFTPD_USERS_FILE=%q ' \
+			"$T_PRIVSEP_ENV" "${3:-}" "$T/keys/hk" "$2"
 		printf 'SFTPD_ROOT=%q SFTPD_AUTH_FAIL_DELAY_MS=0 %s %q 2>>%q\n' "$T/root" \
 			"${RULES_S[*]}" "$SFTPD" "$T/sftpd-$1.log"
 	} >"$T/srv-$1"
@@ -104,16 +106,27 @@ srv() {
 }
 srv sys ""
 srv file "$T/users"
-# ftpsd NAME USERSFILE: plain FTP on loopback (the login, not TLS), port in PORT_NAME
+# ftpsd NAME USERSFILE [VAR=value]: plain FTP on loopback (the login, not
+# TLS), port in PORT_NAME
 ftpsd() {
 	_port=$(t_free_port)
-	t_server_start "$_port" "$T/ftpsd-$1.log" env FTPSD_USERS_FILE="$2" FTPSD_TLS_REQUIRED=off \
+	t_server_start "$_port" "$T/ftpsd-$1.log" env ${3:+"$3"} FTPSD_USERS_FILE="$2" FTPSD_TLS_REQUIRED=off \
 		FTPSD_ROOT="$T/root" FTPSD_LOGIN_FAIL_DELAY_MS=0 "${RULES_F[@]}" "$FTPSD" ||
 		t_bail "ftpsd did not start"
 	eval "PORT_$1=\$_port"
 }
 ftpsd sys ""
 ftpsd file "$T/users"
+# PAM: pam_unix against the same system accounts
+HAVE_PAM=
+if ls /lib/*/security/pam_unix.so /usr/lib/*/security/pam_unix.so >/dev/null 2>&1 &&
+	"$SFTPD" -M 2>/dev/null | grep -q SFTPD_PAM_SERVICE; then
+	printf 'auth required pam_unix.so\naccount required pam_unix.so\nsession required pam_unix.so\n' \
+		>"/etc/pam.d/$PAMSERVICE"
+	srv pam "" "SFTPD_PAM_SERVICE=$PAMSERVICE"
+	ftpsd pam "" "FTPSD_PAM_SERVICE=$PAMSERVICE"
+	HAVE_PAM=1
+fi
 
 # once KIND TARGET USER PASSWORD: the answer to one attempt
 once() {
@@ -159,6 +172,10 @@ measure() {
 	}
 	while IFS= read -r line; do
 		case $line in
+		"not ok - "*"# TODO "*) # a known gap: shown, not counted as a failure
+			T_N=$((T_N + 1))
+			echo "not ok $T_N - ${line#not ok - }"
+			;;
 		"ok - "*) t_ok "${line#ok - }" ;;
 		"not ok - "*) t_notok "${line#not ok - }" ;;
 		*) echo "$line" ;;
@@ -173,4 +190,23 @@ measure sftp "$T/srv-sys" "sftpd, system accounts" "${SYS_CLASSES[@]}"
 measure ftp "$PORT_sys" "ftpsd, system accounts" "${SYS_CLASSES[@]}"
 measure sftp "$T/srv-file" "sftpd, users file" "${FILE_CLASSES[@]}"
 measure ftp "$PORT_file" "ftpsd, users file" "${FILE_CLASSES[@]}"
+PAM_CLASSES=("wrong=$UY:$WRONG" "unknown=${P}none:$PW" "wrong-sha512=$US:$WRONG"
+	"deny-user=$UDU:$PW" "locked=$UL:$PW")
+if [ -n "$HAVE_PAM" ]; then
+	t_is "$(once sftp "$T/srv-pam" "$UY" "$PW")" accepted "sftpd (PAM): $UY logs in with its password"
+	t_is "$(once ftp "$PORT_pam" "$UY" "$PW" | sed "s/.*| //" | cut -c1-3)" 230 \
+		"ftpsd (PAM): $UY logs in with its password"
+	# pam_unix spends about two checks of the account's own scheme on a
+	# wrong password and nothing on a name it does not know; the servers
+	# send unknown and refused names to the dummies, not to PAM
+	export LOGIN_TIMING_TODO="PAM: a wrong password costs what pam_unix spends, an unknown name the dummies"
+	measure sftp "$T/srv-pam" "sftpd, PAM" "${PAM_CLASSES[@]}"
+	measure ftp "$PORT_pam" "ftpsd, PAM" "${PAM_CLASSES[@]}"
+	unset LOGIN_TIMING_TODO
+	for s in sftpd ftpsd; do
+		logged "$T/$s-pam.log" "PAM authentication failed" "$s: the wrong passwords went through PAM"
+	done
+else
+	t_skip "PAM timing" "pam_unix.so is missing or the servers have no _PAM_SERVICE"
+fi
 t_done
