@@ -97,8 +97,12 @@ const struct conf_var ftpsd_conf_table[FC_COUNT] = {
 			 "allow PORT/EPRT (only to the client's own address, port >= 1024)"},
     [FC_MAX_LOGIN_ATTEMPTS] = {"FTPSD_MAX_LOGIN_ATTEMPTS", CONF_UINT, "3", 1, 100, 0,
 			       "failed logins before the connection is closed"},
-    [FC_LOGIN_FAIL_DELAY_MS] = {"FTPSD_LOGIN_FAIL_DELAY_MS", CONF_UINT, "1000", 0, 10000, 0,
-				"milliseconds of delay after each failed login"},
+    [FC_LOGIN_FAIL_DELAY_MS] =
+	{"FTPSD_LOGIN_FAIL_DELAY_MS", CONF_UINT, "1000", 0, 10000, 0,
+	 "milliseconds a failed login (PASS) lasts at least, counted from "
+	 "the attempt's start, so that an unknown name, a refused account and "
+	 "a wrong password take the same time whatever their checks cost "
+	 "(longer work doubles it); 0: no delay"},
     [FC_LOGIN_TIMEOUT] = {"FTPSD_LOGIN_TIMEOUT", CONF_SECONDS, "60", 1, 3600, 0,
 			  "seconds allowed from connect to successful login"},
     [FC_IDLE_TIMEOUT] = {"FTPSD_IDLE_TIMEOUT", CONF_SECONDS, "300", 1, 86400, 0,

@@ -82,7 +82,7 @@ static int failed(struct ftp_monitor *m, const char *user, int known)
 	m->failures++;
 	log_info("login failed for %s%s (%u of %llu)", known ? "" : "unknown user ", user,
 		 m->failures, m->cf[FC_MAX_LOGIN_ATTEMPTS].num);
-	login_fail_delay(m->cf[FC_LOGIN_FAIL_DELAY_MS].num);
+	login_fail_pad(&m->attempt_start, m->cf[FC_LOGIN_FAIL_DELAY_MS].num);
 	return reply_answer(m, 0, last_attempt(m));
 }
 
@@ -123,6 +123,7 @@ static int answer_password(struct ftp_monitor *m, struct wire_in *in)
 	uint32_t n;
 	int known = 0, ok;
 
+	login_attempt_begin(&m->attempt_start);
 	wire_get_cstring(in, user, sizeof user);
 	wire_get_string(in, &p, &n);
 	if (!wire_done(in)) return refuse(m, "malformed password request");
@@ -162,6 +163,7 @@ static int answer_cert_login(struct ftp_monitor *m, struct wire_in *in)
 	const unsigned char *pem;
 	uint32_t n;
 
+	login_attempt_begin(&m->attempt_start);
 	wire_get_cstring(in, user, sizeof user);
 	wire_get_string(in, &pem, &n);
 	if (!wire_done(in)) return refuse(m, "malformed certificate login");

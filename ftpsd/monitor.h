@@ -57,7 +57,8 @@ enum ftp_mon_how { FM_HOW_NONE, FM_HOW_PASSWORD, FM_HOW_ANONYMOUS, FM_HOW_CERT }
 
 /* What the monitor knows and decides; the account's hash never leaves it. */
 struct ftp_monitor {
-	int fd; /* the socket to the network process */
+	int fd;			       /* the socket to the network process */
+	struct timespec attempt_start; /* a failed login is padded from here */
 	const struct conf_value *cf;
 	const struct peer *peer; /* the socket's peer, for the account's from= (behind a
 				  * proxy: client, once FM_PROXY named it) */

@@ -32,8 +32,12 @@ const struct conf_var sftpd_conf_table[CF_COUNT] = {
 			   "failed authentication attempts before disconnect"},
     [CF_LOGIN_GRACE_TIME] = {"SFTPD_LOGIN_GRACE_TIME", CONF_SECONDS, "60", 1, 3600, 0,
 			     "seconds allowed from connect to successful authentication"},
-    [CF_AUTH_FAIL_DELAY_MS] = {"SFTPD_AUTH_FAIL_DELAY_MS", CONF_UINT, "500", 0, 10000, 0,
-			       "milliseconds of delay after each failed password or key signature"},
+    [CF_AUTH_FAIL_DELAY_MS] =
+	{"SFTPD_AUTH_FAIL_DELAY_MS", CONF_UINT, "500", 0, 10000, 0,
+	 "milliseconds a failed password, keyboard-interactive answer or key "
+	 "signature lasts at least, counted from the attempt's start, so that "
+	 "an unknown name, a refused account and a wrong password take the same "
+	 "time whatever their checks cost (longer work doubles it); 0: no delay"},
     [CF_MAX_SESSIONS] = {"SFTPD_MAX_SESSIONS", CONF_UINT, "10", 1, 100, 0,
 			 "session channels open at once per connection"},
     [CF_KEX] =

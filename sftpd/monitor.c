@@ -180,6 +180,7 @@ static int attempt_allowed(struct monitor *m, enum auth_method method, const cha
 		return refuse(m, "authentication method out of order");
 	if (m->failures >= m->cf[CF_MAX_AUTH_TRIES].num)
 		return refuse(m, "authentication attempt after the limit");
+	login_attempt_begin(&m->attempt_start);
 	return take_user(m, user);
 }
 
@@ -191,7 +192,7 @@ static int failed(struct monitor *m, enum auth_method method, int delay)
 		 m->cf[CF_MAX_AUTH_TRIES].num);
 	if (m->failures >= m->cf[CF_MAX_AUTH_TRIES].num)
 		log_warn("too many authentication failures for %s", m->user);
-	if (delay) login_fail_delay(m->cf[CF_AUTH_FAIL_DELAY_MS].num);
+	if (delay) login_fail_pad(&m->attempt_start, m->cf[CF_AUTH_FAIL_DELAY_MS].num);
 	return reply_answer(m, MON_REFUSED, m->failures >= m->cf[CF_MAX_AUTH_TRIES].num);
 }
 
@@ -348,6 +349,8 @@ static int relay_ask(void *ctx, const struct login_pam_query *q, char **answer)
 		if (!monitor_request(m, rec, (size_t)n)) return relay_broken(m, m->why);
 	}
 	if (rec[0] != MON_KBD_ANSWERS) return relay_broken(m, "request during a conversation");
+	/* The client's time to answer is its own: the padding counts from here. */
+	login_attempt_begin(&m->attempt_start);
 	wire_in_init(&in, rec + 1, (size_t)n - 1);
 	ok = take_answers(m, &in, q->n, answer);
 	algo_wipe(rec, (size_t)n);

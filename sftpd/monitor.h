@@ -135,6 +135,7 @@ struct monitor {
 	 * the client gave up the conversation, or the relay failed */
 	time_t deadline;
 	int kbd_gave_up, kbd_broken;
+	struct timespec attempt_start; /* failures are padded from here */
 	/* set when a request is refused: why the monitor gives up */
 	char why[160];
 	long violation; /* system call number from MON_VIOLATION, -1 none */

@@ -19,10 +19,29 @@ int login_lookup(const char *users_file, const char *name, struct account *a)
 					   : account_lookup_system(name, a);
 }
 
-void login_fail_delay(unsigned long long ms)
+void login_attempt_begin(struct timespec *start)
 {
-	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+	clock_gettime(CLOCK_MONOTONIC, start);
+}
+
+void login_fail_pad(const struct timespec *start, unsigned long long ms)
+{
+	struct timespec now, until;
+	long long elapsed_ns, target_ns = (long long)ms * 1000000LL;
+
+	if (!ms) return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	elapsed_ns =
+	    (long long)(now.tv_sec - start->tv_sec) * 1000000000LL + (now.tv_nsec - start->tv_nsec);
+	while (target_ns <= elapsed_ns)
+		target_ns *= 2;
+	until.tv_sec = start->tv_sec + (time_t)(target_ns / 1000000000LL);
+	until.tv_nsec = start->tv_nsec + (long)(target_ns % 1000000000LL);
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, 0) == EINTR)
 		;
 }
 

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 #include "account/account.h"
 #include "fs/fs.h"
 
@@ -17,8 +18,14 @@
  * source). */
 int login_lookup(const char *users_file, const char *name, struct account *a);
 
-/* Sleeps ms milliseconds (EINTR resumed): after every failed attempt. */
-void login_fail_delay(unsigned long long ms);
+/* The start of an authentication attempt (CLOCK_MONOTONIC). */
+void login_attempt_begin(struct timespec *start);
+/* After a failed attempt: sleeps until ms milliseconds after start, so
+ * that every failure costs the client the same whatever work it took (an
+ * unknown name, a refused account, a wrong password through any hash or
+ * PAM stack), as OpenSSH's ensure_minimum_time_since; work longer than ms
+ * doubles the target until it lies ahead.  0: no delay. */
+void login_fail_pad(const struct timespec *start, unsigned long long ms);
 
 /* Expands a path pattern for account a: a leading ~ is its home, %u its
  * name, %h its home, %% a percent sign; anything else is copied.  0 +

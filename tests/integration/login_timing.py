@@ -28,8 +28,8 @@ import statistics
 import sys
 import time
 
-ABS_MS = 2.0
-REL = 0.10
+ABS_MS = float(os.environ.get("LOGIN_TIMING_ABS_MS", "2"))
+REL = float(os.environ.get("LOGIN_TIMING_REL", "0.10"))
 
 
 def sftp_attempt(srv, user, password):

@@ -81,14 +81,37 @@ static void test_lookup(void)
 	   "an unreadable users file: its errno");
 }
 
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* The padding counts from the attempt's start: work done before it is
+ * absorbed, up to the delay; past it, the target doubles. */
 static void test_delay(void)
 {
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	login_fail_delay(120);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
-	ok(ms >= 120 && ms < 2000, "the failure delay sleeps 120 ms (%ld)", ms);
+	struct timespec t0, pause = {0, 50 * 1000000L};
+	long ms;
+
+	login_attempt_begin(&t0);
+	login_fail_pad(&t0, 120);
+	ms = ms_since(&t0);
+	ok(ms >= 120 && ms < 2000, "a failure is padded to 120 ms (%ld)", ms);
+	login_attempt_begin(&t0);
+	nanosleep(&pause, 0);
+	login_fail_pad(&t0, 120);
+	ms = ms_since(&t0);
+	ok(ms >= 120 && ms < 170, "50 ms of work first: still 120 ms in all (%ld)", ms);
+	login_attempt_begin(&t0);
+	nanosleep(&pause, 0);
+	login_fail_pad(&t0, 40);
+	ms = ms_since(&t0);
+	ok(ms >= 80 && ms < 120, "50 ms of work against 40: padded to 80 (%ld)", ms);
+	login_attempt_begin(&t0);
+	login_fail_pad(&t0, 0);
+	ok(ms_since(&t0) < 20, "0: no delay");
 }
 
 /* Runs login_confine in a child; it writes what it sees to a pipe. */
