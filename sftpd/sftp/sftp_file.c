@@ -25,15 +25,17 @@ static int sftp_open_flags(uint32_t pf)
 	if (pf & SSH_FXF_CREAT) f |= O_CREAT;
 	if (pf & SSH_FXF_TRUNC) f |= O_TRUNC;
 	if (pf & SSH_FXF_EXCL) f |= O_EXCL;
+	if (pf & SFTP_PF_NOFOLLOW) f |= O_NOFOLLOW;
 	return f | O_CLOEXEC | O_NOCTTY;
 }
 
 static const char *sftp_pflags_text(char *buf, size_t cap, uint32_t pf)
 {
-	snprintf(buf, cap, "%s%s%s%s%s%s", pf & SSH_FXF_READ ? "READ," : "",
+	snprintf(buf, cap, "%s%s%s%s%s%s%s%s", pf & SSH_FXF_READ ? "READ," : "",
 		 pf & SSH_FXF_WRITE ? "WRITE," : "", pf & SSH_FXF_APPEND ? "APPEND," : "",
 		 pf & SSH_FXF_CREAT ? "CREATE," : "", pf & SSH_FXF_TRUNC ? "TRUNCATE," : "",
-		 pf & SSH_FXF_EXCL ? "EXCL," : "");
+		 pf & SSH_FXF_EXCL ? "EXCL," : "", pf & SFTP_PF_NOFOLLOW ? "NOFOLLOW," : "",
+		 pf & SFTP_PF_META_WRITE ? "ATTRIBUTES," : "");
 	if (*buf) buf[strlen(buf) - 1] = 0;
 	return buf;
 }
@@ -64,17 +66,24 @@ static int sftp_open_policy(struct sftp_server *s, uint32_t pf, mode_t mode)
 int sftp_op_open(struct sftp_server *s, struct sftp_req *rq)
 {
 	uint32_t pf;
+	struct sftp_open_req o;
 	struct sftp_attr a;
 	mode_t mode;
 	int fd, fl;
-	char ftext[64];
+	char ftext[96];
 	unsigned char hid[SFTP_HANDLE_LEN];
 	struct sftp_handle *h;
 
 	sftp_get_path(&rq->in, s->path1);
-	wire_get_u32(&rq->in, &pf);
+	if (!sftp_open_decode(&rq->in, s->version, &o)) return SSH_FX_BAD_MESSAGE;
 	sftp_attr_get_v(&rq->in, &a, s->version);
 	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (o.status != SSH_FX_OK) {
+		log_warn("refused open \"%s\": %s", sftp_log_str(s->logbuf1, s->path1), o.why);
+		s->msg = o.why;
+		return o.status;
+	}
+	pf = o.pflags;
 	mode = (a.flags & SSH_FILEXFER_ATTR_PERMISSIONS) ? (a.perm & 07777) : 0666;
 	mode &= ~s->umask;
 	if (pf & SSH_FXF_CREAT)

@@ -66,6 +66,26 @@ enum sftp_status {
 	SSH_FX_FILE_ALREADY_EXISTS = 11,
 	SSH_FX_WRITE_PROTECT = 12,
 	SSH_FX_NO_MEDIA = 13,
+	/* v5 (draft-ietf-secsh-filexfer-05, 9.1) */
+	SSH_FX_NO_SPACE_ON_FILESYSTEM = 14,
+	SSH_FX_QUOTA_EXCEEDED = 15,
+	SSH_FX_UNKNOWN_PRINCIPAL = 16,
+	SSH_FX_LOCK_CONFLICT = 17,
+	/* v6 (draft-ietf-secsh-filexfer-13, 9.1) */
+	SSH_FX_DIR_NOT_EMPTY = 18,
+	SSH_FX_NOT_A_DIRECTORY = 19,
+	SSH_FX_INVALID_FILENAME = 20,
+	SSH_FX_LINK_LOOP = 21,
+	SSH_FX_CANNOT_DELETE = 22,
+	SSH_FX_INVALID_PARAMETER = 23,
+	SSH_FX_FILE_IS_A_DIRECTORY = 24,
+	SSH_FX_BYTE_RANGE_LOCK_CONFLICT = 25,
+	SSH_FX_BYTE_RANGE_LOCK_REFUSED = 26,
+	SSH_FX_DELETE_PENDING = 27,
+	SSH_FX_FILE_CORRUPT = 28,
+	SSH_FX_OWNER_INVALID = 29,
+	SSH_FX_GROUP_INVALID = 30,
+	SSH_FX_NO_MATCHING_BYTE_RANGE_LOCK = 31,
 	SFTP_REPLIED = -1, /* handler result: the reply is already built */
 };
 
@@ -77,6 +97,69 @@ enum sftp_pflags {
 	SSH_FXF_TRUNC = 0x10,
 	SSH_FXF_EXCL = 0x20,
 };
+
+/* v5/v6 OPEN (draft-ietf-secsh-filexfer-05, 6.3; -13, 8.1.1): the
+ * desired-access mask (NFSv4 ACE bits) and the flags word. */
+enum sftp_ace_mask {
+	ACE4_READ_DATA = 0x00000001,
+	ACE4_WRITE_DATA = 0x00000002,
+	ACE4_APPEND_DATA = 0x00000004,
+	ACE4_READ_NAMED_ATTRS = 0x00000008,
+	ACE4_WRITE_NAMED_ATTRS = 0x00000010,
+	ACE4_EXECUTE = 0x00000020,
+	ACE4_DELETE_CHILD = 0x00000040,
+	ACE4_READ_ATTRIBUTES = 0x00000080,
+	ACE4_WRITE_ATTRIBUTES = 0x00000100,
+	ACE4_DELETE = 0x00010000,
+	ACE4_READ_ACL = 0x00020000,
+	ACE4_WRITE_ACL = 0x00040000,
+	ACE4_WRITE_OWNER = 0x00080000,
+	ACE4_SYNCHRONIZE = 0x00100000,
+};
+
+enum sftp_open5_flags {
+	SSH_FXF_ACCESS_DISPOSITION = 0x00000007,
+	SSH_FXF_CREATE_NEW = 0x00000000,
+	SSH_FXF_CREATE_TRUNCATE = 0x00000001,
+	SSH_FXF_OPEN_EXISTING = 0x00000002,
+	SSH_FXF_OPEN_OR_CREATE = 0x00000003,
+	SSH_FXF_TRUNCATE_EXISTING = 0x00000004,
+	SSH_FXF_APPEND_DATA = 0x00000008,
+	SSH_FXF_APPEND_DATA_ATOMIC = 0x00000010,
+	SSH_FXF_TEXT_MODE = 0x00000020,
+	SSH_FXF_BLOCK_READ = 0x00000040,
+	SSH_FXF_BLOCK_WRITE = 0x00000080,
+	SSH_FXF_BLOCK_DELETE = 0x00000100,
+	SSH_FXF_BLOCK_ADVISORY = 0x00000200, /* v6 from here */
+	SSH_FXF_NOFOLLOW = 0x00000400,
+	SSH_FXF_DELETE_ON_CLOSE = 0x00000800,
+	SSH_FXF_ACCESS_AUDIT_ALARM_INFO = 0x00001000,
+	SSH_FXF_ACCESS_BACKUP = 0x00002000,
+	SSH_FXF_BACKUP_STREAM = 0x00004000,
+	SSH_FXF_OVERRIDE_OWNER = 0x00008000,
+};
+
+/* Internal bits an OPEN decodes to beside the v3 ones (never taken from
+ * a v3/v4 pflags word): O_NOFOLLOW, and an access mask that asks to change
+ * attributes, ACLs or the owner, or to delete (a write for the policy). */
+enum sftp_pflags_internal {
+	SFTP_PF_NOFOLLOW = 0x00010000,
+	SFTP_PF_META_WRITE = 0x00020000,
+};
+
+/* An OPEN request decoded, whatever its version, into v3-style pflags
+ * (plus the internal bits).  status is SSH_FX_OK, or why it is refused
+ * before any open (BAD_MESSAGE, INVALID_PARAMETER, OP_UNSUPPORTED). */
+struct sftp_open_req {
+	uint32_t pflags;
+	int status;
+	const char *why; /* for the log and the status message */
+};
+
+/* Reads OPEN's pflags (v3/v4) or desired-access and flags (v5+) after the
+ * filename: the one decoder that both the policy check and the open use.
+ * 0 when the fields are missing. */
+int sftp_open_decode(struct wire_in *in, unsigned version, struct sftp_open_req *o);
 
 enum sftp_attr_flags {
 	SSH_FILEXFER_ATTR_SIZE = 0x01,

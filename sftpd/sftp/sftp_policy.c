@@ -1,6 +1,7 @@
 /* sftp_policy: the account's policy (read-only, drop box, denied
  * operations) checked once per request, in the dispatcher, on the decoded
- * request: its class in the handler table and, for OPEN, its flags.  The
+ * request: its class in the handler table and, for OPEN, its flags as
+ * sftp_open_decode reads them (v3 pflags or a v5/v6 access mask).  The
  * open handler adds O_EXCL for a drop box, so that "new files only" is
  * decided by the kernel, not by a lookup before the open. */
 #include "account/account.h"
@@ -12,7 +13,7 @@ static int sftp_request_writes(const struct sftp_op *op, uint32_t pflags, int ha
 {
 	if (op->writes != SFTP_WRITES_IF_OPEN_FLAGS) return op->writes == SFTP_WRITES;
 	return has_pflags && (pflags & (SSH_FXF_WRITE | SSH_FXF_APPEND | SSH_FXF_CREAT |
-					SSH_FXF_TRUNC | SSH_FXF_EXCL)) != 0;
+					SSH_FXF_TRUNC | SSH_FXF_EXCL | SFTP_PF_META_WRITE)) != 0;
 }
 
 static unsigned sftp_class_deny_bit(enum sftp_class cls)
@@ -73,12 +74,17 @@ int sftp_policy_check(const struct sftp_server *s, const struct sftp_op *op,
 	struct wire_in peek = rq->in;
 	const unsigned char *p;
 	uint32_t len, pflags = 0;
+	struct sftp_open_req o;
 	int has_pflags = 0;
 	const char *why = 0;
 	unsigned bit = sftp_class_deny_bit(op->cls);
 
+	/* an OPEN that does not decode (malformed, refused flags) opens
+	 * nothing: the handler answers it with the same decoder's status */
 	if (op->cls == SFTP_CL_OPEN)
-		has_pflags = wire_get_string(&peek, &p, &len) && wire_get_u32(&peek, &pflags);
+		has_pflags = wire_get_string(&peek, &p, &len) &&
+			     sftp_open_decode(&peek, s->version, &o) && o.status == SSH_FX_OK;
+	if (has_pflags) pflags = o.pflags;
 	if (s->read_only && sftp_request_writes(op, pflags, has_pflags))
 		why = "read-only session";
 	else if (bit && (s->deny & bit))

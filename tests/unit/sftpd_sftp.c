@@ -1584,6 +1584,243 @@ static void test_v4(void)
 	sftp_server_free(srv);
 }
 
+/* A server over root for the given version (INIT asks for it). */
+static struct sftp_server *new_server_v(unsigned version, const struct sftp_options *o)
+{
+	uint32_t v = 0;
+
+	srv = sftp_server_new(&root, o);
+	pkt(SSH_FXP_INIT);
+	wire_put_u32(&pb, version);
+	xfer();
+	if (rtype == SSH_FXP_VERSION) wire_get_u32(&rin, &v);
+	srv->version = version; /* TODO(step 4): INIT negotiates it */
+	return srv;
+}
+
+/* A v5/v6 OPEN: desired-access, flags, empty v5 attributes. */
+static int do_open5(uint32_t id, const char *path, uint32_t access, uint32_t flags,
+		    unsigned char h[SFTP_HANDLE_LEN])
+{
+	const unsigned char *p;
+	uint32_t n;
+
+	req(SSH_FXP_OPEN, id);
+	wire_put_cstring(&pb, path);
+	wire_put_u32(&pb, access);
+	wire_put_u32(&pb, flags);
+	wire_put_u32(&pb, 0);
+	wire_put_u8(&pb, SSH_FILEXFER_TYPE_REGULAR);
+	if (!xfer() || rtype != SSH_FXP_HANDLE) return 0;
+	if (!wire_get_string(&rin, &p, &n) || n != SFTP_HANDLE_LEN) return 0;
+	memcpy(h, p, n);
+	return 1;
+}
+
+static int write_at(uint32_t id, const unsigned char h[SFTP_HANDLE_LEN], uint64_t off,
+		    const char *data)
+{
+	req(SSH_FXP_WRITE, id);
+	wire_put_string(&pb, h, SFTP_HANDLE_LEN);
+	wire_put_u64(&pb, off);
+	wire_put_cstring(&pb, data);
+	xfer();
+	return status();
+}
+
+/* The contents of a file under the root ("" when missing). */
+static const char *file_text(const char *rel)
+{
+	static char buf[256];
+	char p[512];
+	FILE *f;
+	size_t n = 0;
+
+	snprintf(p, sizeof p, "%s/%s", rootdir, rel);
+	f = fopen(p, "r");
+	if (f) {
+		n = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+	}
+	buf[n] = 0;
+	return buf;
+}
+
+/* v5/v6 OPEN decoded: dispositions, append, refused and malformed flags. */
+static void test_v5_open(void)
+{
+	struct sftp_options o = {.umask = 022, .user = "alice", .home = "/"};
+	unsigned char h[SFTP_HANDLE_LEN];
+	char path[600];
+
+	new_server_v(5, &o);
+	ok(do_open5(700, "t/v5a", ACE4_WRITE_DATA | ACE4_WRITE_ATTRIBUTES, SSH_FXF_CREATE_TRUNCATE,
+		    h),
+	   "v5: CREATE_TRUNCATE with WRITE_DATA: a handle");
+	is_int(write_at(701, h, 0, "hello"), SSH_FX_OK, "v5: WRITE");
+	do_handle_req(SSH_FXP_CLOSE, 702, h);
+	is_str(file_text("t/v5a"), "hello", "v5: the file on disk");
+	ok(!do_open5(703, "t/v5a", ACE4_WRITE_DATA, SSH_FXF_CREATE_NEW, h) &&
+	       status() == SSH_FX_FILE_ALREADY_EXISTS,
+	   "v5: CREATE_NEW of an existing file: FILE_ALREADY_EXISTS");
+	ok(!do_open5(704, "t/v5-none", ACE4_WRITE_DATA, SSH_FXF_TRUNCATE_EXISTING, h) &&
+	       status() == SSH_FX_NO_SUCH_FILE && !exists("t/v5-none"),
+	   "v5: TRUNCATE_EXISTING of a missing file: NO_SUCH_FILE, nothing made");
+	ok(!do_open5(705, "t/v5-none", ACE4_READ_DATA, SSH_FXF_OPEN_EXISTING, h) &&
+	       status() == SSH_FX_NO_SUCH_FILE,
+	   "v5: OPEN_EXISTING of a missing file: NO_SUCH_FILE");
+	ok(do_open5(706, "t/v5a", ACE4_WRITE_DATA, SSH_FXF_OPEN_EXISTING | SSH_FXF_APPEND_DATA, h),
+	   "v5: APPEND_DATA: a handle");
+	write_at(707, h, 0, "-app");
+	do_handle_req(SSH_FXP_CLOSE, 708, h);
+	is_str(file_text("t/v5a"), "hello-app",
+	       "v5: APPEND_DATA writes at the end, offset 0 or not");
+	ok(do_open5(709, "t/v5a", ACE4_APPEND_DATA, SSH_FXF_OPEN_EXISTING, h),
+	   "v5: ACE4_APPEND_DATA alone: a handle");
+	write_at(710, h, 0, "!");
+	do_handle_req(SSH_FXP_CLOSE, 711, h);
+	is_str(file_text("t/v5a"), "hello-app!", "v5: append access alone is append-only");
+	ok(do_open5(712, "t/v5a", ACE4_READ_DATA | ACE4_WRITE_DATA,
+		    SSH_FXF_OPEN_EXISTING | SSH_FXF_TEXT_MODE, h),
+	   "v5: TEXT_MODE is served (newline is \\n)");
+	write_at(713, h, 0, "H");
+	do_handle_req(SSH_FXP_CLOSE, 714, h);
+	is_str(file_text("t/v5a"), "Hello-app!", "v5: OPEN_EXISTING writes in place");
+	ok(do_open5(715, "t/v5b", ACE4_WRITE_DATA, SSH_FXF_OPEN_OR_CREATE, h) && exists("t/v5b"),
+	   "v5: OPEN_OR_CREATE makes the file");
+	do_handle_req(SSH_FXP_CLOSE, 716, h);
+	ok(!do_open5(717, "t/v5a", ACE4_READ_DATA, 5, h) && status() == SSH_FX_BAD_MESSAGE,
+	   "v5: disposition 5: BAD_MESSAGE (INVALID_PARAMETER mapped down)");
+	ok(!do_open5(718, "t/v5a", ACE4_READ_DATA, SSH_FXF_OPEN_EXISTING | SSH_FXF_BLOCK_READ, h) &&
+	       status() == SSH_FX_OP_UNSUPPORTED,
+	   "v5: BLOCK_READ: OP_UNSUPPORTED");
+	ok(!do_open5(719, "t/v5a", ACE4_READ_DATA, SSH_FXF_OPEN_EXISTING | SSH_FXF_NOFOLLOW, h) &&
+	       status() == SSH_FX_OP_UNSUPPORTED,
+	   "v5: NOFOLLOW is a v6 flag: OP_UNSUPPORTED");
+	ok(!do_open5(720, "t/v5a", ACE4_WRITE_DATA, SSH_FXF_OPEN_EXISTING | 0x10000u, h) &&
+	       status() == SSH_FX_OP_UNSUPPORTED,
+	   "v5: an undefined flag: OP_UNSUPPORTED");
+	req(SSH_FXP_OPEN, 721);
+	wire_put_cstring(&pb, "t/v5a");
+	wire_put_u32(&pb, ACE4_WRITE_DATA);
+	xfer();
+	is_int(status(), SSH_FX_BAD_MESSAGE, "v5: flags missing: BAD_MESSAGE");
+	req(SSH_FXP_OPEN, 722);
+	wire_put_cstring(&pb, "t/v5a");
+	wire_put_u32(&pb, ACE4_WRITE_DATA);
+	wire_put_u32(&pb, SSH_FXF_CREATE_TRUNCATE);
+	xfer();
+	ok(status() == SSH_FX_BAD_MESSAGE && !strcmp(file_text("t/v5a"), "Hello-app!"),
+	   "v5: attributes missing: BAD_MESSAGE, nothing truncated");
+	sftp_server_free(srv);
+
+	new_server_v(6, &o);
+	snprintf(path, sizeof path, "%s/t/v5link", rootdir);
+	unlink(path);
+	if (symlink("v5a", path) != 0) printf("# symlink: %s\n", strerror(errno));
+	ok(!do_open5(730, "t/v5link", ACE4_READ_DATA, SSH_FXF_OPEN_EXISTING | SSH_FXF_NOFOLLOW,
+		     h) &&
+	       status() == SSH_FX_LINK_LOOP,
+	   "v6: NOFOLLOW on a symbolic link: LINK_LOOP");
+	ok(do_open5(731, "t/v5link", ACE4_READ_DATA, SSH_FXF_OPEN_EXISTING, h),
+	   "v6: without NOFOLLOW the link is followed");
+	do_handle_req(SSH_FXP_CLOSE, 732, h);
+	ok(!do_open5(733, "t/v5a", ACE4_READ_DATA, 7, h) && status() == SSH_FX_INVALID_PARAMETER,
+	   "v6: disposition 7: INVALID_PARAMETER");
+	ok(!do_open5(734, "t/v5a", ACE4_READ_DATA, SSH_FXF_OPEN_EXISTING | SSH_FXF_DELETE_ON_CLOSE,
+		     h) &&
+	       status() == SSH_FX_OP_UNSUPPORTED && exists("t/v5a"),
+	   "v6: DELETE_ON_CLOSE: OP_UNSUPPORTED, the file stays");
+	ok(!do_open5(735, "t/v5a", ACE4_READ_DATA, SSH_FXF_OPEN_EXISTING | SSH_FXF_BLOCK_ADVISORY,
+		     h) &&
+	       status() == SSH_FX_OP_UNSUPPORTED,
+	   "v6: BLOCK_ADVISORY: OP_UNSUPPORTED");
+	sftp_server_free(srv);
+}
+
+/* Attempts to get round read-only or a drop box through v5 OPEN: every
+ * one refused, the disk unchanged. */
+static void test_v5_open_policy(void)
+{
+	struct sftp_options o = {.umask = 022, .user = "alice", .home = "/", .read_only = 1};
+	static const struct {
+		uint32_t access, flags;
+		const char *what;
+	} ro_bad[] = {
+	    {ACE4_WRITE_DATA, SSH_FXF_OPEN_EXISTING, "WRITE_DATA via OPEN_EXISTING"},
+	    {ACE4_READ_DATA, SSH_FXF_OPEN_EXISTING | SSH_FXF_APPEND_DATA,
+	     "APPEND_DATA flag without write access"},
+	    {ACE4_READ_DATA, SSH_FXF_OPEN_EXISTING | SSH_FXF_APPEND_DATA_ATOMIC,
+	     "APPEND_DATA_ATOMIC flag without write access"},
+	    {ACE4_APPEND_DATA, SSH_FXF_OPEN_EXISTING, "ACE4_APPEND_DATA alone"},
+	    {ACE4_READ_DATA, SSH_FXF_CREATE_TRUNCATE, "READ_DATA with CREATE_TRUNCATE"},
+	    {ACE4_READ_DATA, SSH_FXF_TRUNCATE_EXISTING, "READ_DATA with TRUNCATE_EXISTING"},
+	    {0, SSH_FXF_CREATE_NEW, "no access with CREATE_NEW"},
+	    {ACE4_READ_DATA, SSH_FXF_OPEN_OR_CREATE, "READ_DATA with OPEN_OR_CREATE"},
+	    {ACE4_READ_DATA | ACE4_WRITE_ATTRIBUTES, SSH_FXF_OPEN_EXISTING,
+	     "READ_DATA with WRITE_ATTRIBUTES"},
+	    {ACE4_READ_DATA | ACE4_DELETE, SSH_FXF_OPEN_EXISTING, "READ_DATA with DELETE"},
+	    {ACE4_READ_DATA | ACE4_WRITE_OWNER | ACE4_WRITE_ACL, SSH_FXF_OPEN_EXISTING,
+	     "READ_DATA with WRITE_OWNER and WRITE_ACL"},
+	};
+	unsigned char h[SFTP_HANDLE_LEN];
+	unsigned i;
+
+	put_file("t/v5ro", "keep me");
+	new_server_v(5, &o);
+	for (i = 0; i < ARRAY_LEN(ro_bad); i++) {
+		int got = do_open5(740 + i, i == 6 ? "t/v5ro-new" : "t/v5ro", ro_bad[i].access,
+				   ro_bad[i].flags, h);
+		ok(!got && status() == SSH_FX_PERMISSION_DENIED, "v5 read-only: %s refused",
+		   ro_bad[i].what);
+	}
+	ok(!strcmp(file_text("t/v5ro"), "keep me") && !exists("t/v5ro-new"),
+	   "v5 read-only: the file is unchanged, nothing created");
+	ok(do_open5(760, "t/v5ro", ACE4_READ_DATA | ACE4_READ_ATTRIBUTES, SSH_FXF_OPEN_EXISTING, h),
+	   "v5 read-only: READ_DATA with OPEN_EXISTING opens");
+	req(SSH_FXP_READ, 761);
+	wire_put_string(&pb, h, SFTP_HANDLE_LEN);
+	wire_put_u64(&pb, 0);
+	wire_put_u32(&pb, 100);
+	xfer();
+	is_int(rtype, SSH_FXP_DATA, "v5 read-only: and reads");
+	is_int(write_at(762, h, 0, "X"), SSH_FX_PERMISSION_DENIED,
+	       "v5 read-only: a WRITE on it is refused");
+	do_handle_req(SSH_FXP_CLOSE, 763, h);
+	sftp_server_free(srv);
+
+	o.read_only = 0;
+	o.write_only = 1;
+	new_server_v(6, &o);
+	ok(!do_open5(770, "t/v5ro", ACE4_READ_DATA, SSH_FXF_OPEN_EXISTING, h) &&
+	       status() == SSH_FX_PERMISSION_DENIED,
+	   "v6 drop box: READ_DATA refused");
+	ok(!do_open5(771, "t/v5ro", ACE4_WRITE_DATA, SSH_FXF_OPEN_EXISTING, h) &&
+	       status() == SSH_FX_PERMISSION_DENIED,
+	   "v6 drop box: WRITE_DATA via OPEN_EXISTING refused");
+	ok(!do_open5(772, "t/v5ro", ACE4_WRITE_DATA, SSH_FXF_OPEN_OR_CREATE | SSH_FXF_APPEND_DATA,
+		     h) &&
+	       status() == SSH_FX_PERMISSION_DENIED,
+	   "v6 drop box: APPEND_DATA refused");
+	ok(!do_open5(773, "t/v5ro", ACE4_APPEND_DATA, SSH_FXF_OPEN_OR_CREATE, h) &&
+	       status() == SSH_FX_PERMISSION_DENIED,
+	   "v6 drop box: ACE4_APPEND_DATA refused");
+	ok(!do_open5(774, "t/v5ro", ACE4_WRITE_DATA, SSH_FXF_CREATE_TRUNCATE, h) &&
+	       status() == SSH_FX_PERMISSION_DENIED,
+	   "v6 drop box: CREATE_TRUNCATE of an existing file refused (O_EXCL)");
+	ok(!do_open5(775, "t/v5ro", ACE4_READ_DATA | ACE4_WRITE_DATA, SSH_FXF_CREATE_NEW, h) &&
+	       status() == SSH_FX_PERMISSION_DENIED,
+	   "v6 drop box: READ_DATA with CREATE_NEW refused");
+	is_str(file_text("t/v5ro"), "keep me", "v6 drop box: the existing file is unchanged");
+	ok(do_open5(776, "t/v5wo-new", ACE4_WRITE_DATA | ACE4_WRITE_ATTRIBUTES,
+		    SSH_FXF_CREATE_TRUNCATE, h),
+	   "v6 drop box: a new file opens");
+	write_at(777, h, 0, "new");
+	do_handle_req(SSH_FXP_CLOSE, 778, h);
+	is_str(file_text("t/v5wo-new"), "new", "v6 drop box: and is written");
+	sftp_server_free(srv);
+}
+
 int main(void)
 {
 	tap_logs_aside();
@@ -1609,6 +1846,8 @@ int main(void)
 	test_extensions();
 	test_copy_same_file();
 	test_v4();
+	test_v5_open();
+	test_v5_open_policy();
 	/* last: turning NSS off is for good (as after chroot) */
 	sftp_attr_names_allow(0);
 	is_str(sftp_attr_user_name(54321), "", "no NSS lookups once names are off");
