@@ -139,6 +139,13 @@ enum sftp_open5_flags {
 	SSH_FXF_OVERRIDE_OWNER = 0x00008000,
 };
 
+/* v5+ RENAME flags (draft-ietf-secsh-filexfer-05, 6.5). */
+enum sftp_rename_flags {
+	SSH_FXF_RENAME_OVERWRITE = 0x00000001,
+	SSH_FXF_RENAME_ATOMIC = 0x00000002,
+	SSH_FXF_RENAME_NATIVE = 0x00000004,
+};
+
 /* Internal bits an OPEN decodes to beside the v3 ones (never taken from
  * a v3/v4 pflags word): O_NOFOLLOW, and an access mask that asks to change
  * attributes, ACLs or the owner, or to delete (a write for the policy). */

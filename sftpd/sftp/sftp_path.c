@@ -101,15 +101,28 @@ int sftp_op_realpath(struct sftp_server *s, struct sftp_req *rq)
 	return sftp_reply_one_name(s, rq->id, s->pathout);
 }
 
+/* v5+ RENAME flags (draft-ietf-secsh-filexfer-05, 6.5): OVERWRITE and
+ * NATIVE replace the target as rename(2) does, atomically; without them
+ * renameat2(RENAME_NOREPLACE) refuses an existing target, atomically too,
+ * so ATOMIC asks for nothing more. */
 int sftp_op_rename(struct sftp_server *s, struct sftp_req *rq)
 {
+	uint32_t flags = 0;
+	unsigned how;
+
 	sftp_get_path(&rq->in, s->path1);
 	sftp_get_path(&rq->in, s->path2);
+	if (s->version >= 5) wire_get_u32(&rq->in, &flags);
 	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
-	log_info("rename \"%s\" to \"%s\"", sftp_log_str(s->logbuf1, s->path1),
-		 sftp_log_str(s->logbuf2, s->path2));
-	if (!fs_rename(s->root, s->path1, s->path2, RENAME_NOREPLACE))
-		return sftp_status_from_errno(errno);
+	if (flags &
+	    ~(uint32_t)(SSH_FXF_RENAME_OVERWRITE | SSH_FXF_RENAME_ATOMIC | SSH_FXF_RENAME_NATIVE)) {
+		s->msg = "rename flags not supported";
+		return SSH_FX_OP_UNSUPPORTED;
+	}
+	how = flags & (SSH_FXF_RENAME_OVERWRITE | SSH_FXF_RENAME_NATIVE) ? 0 : RENAME_NOREPLACE;
+	log_info("rename \"%s\" to \"%s\"%s", sftp_log_str(s->logbuf1, s->path1),
+		 sftp_log_str(s->logbuf2, s->path2), how ? "" : " (overwrite)");
+	if (!fs_rename(s->root, s->path1, s->path2, how)) return sftp_status_from_errno(errno);
 	return SSH_FX_OK;
 }
 

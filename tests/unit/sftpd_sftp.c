@@ -1821,6 +1821,55 @@ static void test_v5_open_policy(void)
 	sftp_server_free(srv);
 }
 
+static int rename5(uint32_t id, const char *from, const char *to, uint32_t flags)
+{
+	req(SSH_FXP_RENAME, id);
+	wire_put_cstring(&pb, from);
+	wire_put_cstring(&pb, to);
+	wire_put_u32(&pb, flags);
+	xfer();
+	return status();
+}
+
+/* v5 RENAME flags: no flag refuses an existing target, OVERWRITE and
+ * NATIVE replace it; undefined flags and a missing flags word refused. */
+static void test_v5_rename(void)
+{
+	struct sftp_options o = {.umask = 022, .user = "alice", .home = "/"};
+
+	put_file("t/r5a", "a");
+	put_file("t/r5b", "b");
+	new_server_v(5, &o);
+	is_int(rename5(780, "t/r5a", "t/r5b", 0), SSH_FX_FILE_ALREADY_EXISTS,
+	       "v5 rename onto an existing file without flags: FILE_ALREADY_EXISTS");
+	is_int(rename5(781, "t/r5a", "t/r5b", SSH_FXF_RENAME_ATOMIC), SSH_FX_FILE_ALREADY_EXISTS,
+	       "v5 rename ATOMIC alone: FILE_ALREADY_EXISTS");
+	ok(!strcmp(file_text("t/r5a"), "a") && !strcmp(file_text("t/r5b"), "b"),
+	   "v5 rename: both files unchanged");
+	is_int(rename5(782, "t/r5a", "t/r5b", 8), SSH_FX_OP_UNSUPPORTED,
+	       "v5 rename with an undefined flag: OP_UNSUPPORTED");
+	do_two_paths(SSH_FXP_RENAME, 783, "t/r5a", "t/r5c");
+	ok(status() == SSH_FX_BAD_MESSAGE && exists("t/r5a") && !exists("t/r5c"),
+	   "v5 rename without the flags word: BAD_MESSAGE, nothing moved");
+	is_int(rename5(784, "t/r5a", "t/r5b", SSH_FXF_RENAME_OVERWRITE | SSH_FXF_RENAME_ATOMIC),
+	       SSH_FX_OK, "v5 rename OVERWRITE|ATOMIC: OK");
+	ok(!exists("t/r5a") && !strcmp(file_text("t/r5b"), "a"), "v5 rename: the target replaced");
+	put_file("t/r5a", "a2");
+	is_int(rename5(785, "t/r5a", "t/r5b", SSH_FXF_RENAME_NATIVE), SSH_FX_OK,
+	       "v5 rename NATIVE: OK (POSIX semantics)");
+	ok(!exists("t/r5a") && !strcmp(file_text("t/r5b"), "a2"), "v5 rename NATIVE replaced it");
+	is_int(rename5(786, "t/r5b", "t/r5d", 0), SSH_FX_OK, "v5 rename to a new name: OK");
+	ok(!exists("t/r5b") && !strcmp(file_text("t/r5d"), "a2"), "v5 rename: moved");
+	sftp_server_free(srv);
+	o.deny = ACCOUNT_DENY_RENAME;
+	put_file("t/r5a", "a");
+	new_server_v(5, &o);
+	ok(rename5(787, "t/r5a", "t/r5d", SSH_FXF_RENAME_OVERWRITE) == SSH_FX_PERMISSION_DENIED &&
+	       !strcmp(file_text("t/r5d"), "a2"),
+	   "deny=rename: v5 OVERWRITE refused, target unchanged");
+	sftp_server_free(srv);
+}
+
 int main(void)
 {
 	tap_logs_aside();
@@ -1848,6 +1897,7 @@ int main(void)
 	test_v4();
 	test_v5_open();
 	test_v5_open_policy();
+	test_v5_rename();
 	/* last: turning NSS off is for good (as after chroot) */
 	sftp_attr_names_allow(0);
 	is_str(sftp_attr_user_name(54321), "", "no NSS lookups once names are off");
