@@ -1,4 +1,4 @@
-/* sftp_attr: SFTP v3 file attributes — parsing, encoding, the "ls -l"
+/* sftp_attr: SFTP file attributes, v3 and v4 to v6 — parsing, encoding, the "ls -l"
  * longname of READDIR, uid/gid names (cached; unknown inside a chroot is
  * fine) and applying SETSTAT-style changes to a path or a descriptor. */
 #include <errno.h>
@@ -79,6 +79,12 @@ void sftp_attr_from_stat(struct sftp_attr *a, const struct stat *st)
 	a->mtime = (uint32_t)st->st_mtime;
 	a->atime_ns = (uint32_t)st->st_atim.tv_nsec;
 	a->mtime_ns = (uint32_t)st->st_mtim.tv_nsec;
+	a->ctime = st->st_ctime < 0 ? 0 : (uint64_t)st->st_ctime;
+	a->ctime_ns = (uint32_t)st->st_ctim.tv_nsec;
+	a->nlink = (uint32_t)st->st_nlink;
+	a->alloc_size = st->st_blocks < 0 ? 0 : (uint64_t)st->st_blocks * 512;
+	a->type = SSH_FILEXFER_TYPE_SPECIAL;
+	a->special = 0;
 	switch (st->st_mode & S_IFMT) {
 	case S_IFREG:
 		a->type = SSH_FILEXFER_TYPE_REGULAR;
@@ -89,8 +95,20 @@ void sftp_attr_from_stat(struct sftp_attr *a, const struct stat *st)
 	case S_IFLNK:
 		a->type = SSH_FILEXFER_TYPE_SYMLINK;
 		break;
+	case S_IFSOCK:
+		a->special = SSH_FILEXFER_TYPE_SOCKET;
+		break;
+	case S_IFCHR:
+		a->special = SSH_FILEXFER_TYPE_CHAR_DEVICE;
+		break;
+	case S_IFBLK:
+		a->special = SSH_FILEXFER_TYPE_BLOCK_DEVICE;
+		break;
+	case S_IFIFO:
+		a->special = SSH_FILEXFER_TYPE_FIFO;
+		break;
 	default:
-		a->type = SSH_FILEXFER_TYPE_SPECIAL;
+		break;
 	}
 }
 
@@ -123,19 +141,61 @@ static void sftp_attr_get_time4(struct wire_in *in, uint32_t f, uint32_t *t, int
 	*t = (uint32_t)v;
 }
 
-static int sftp_attr_get4(struct wire_in *in, struct sftp_attr *a)
+/* The v5/v6 fields after the ACL (draft-ietf-secsh-filexfer-13, 7):
+ * attrib-bits that set a flag cannot be applied; the hints, the link
+ * count and the untranslated name are information only. */
+static void sftp_attr_get_tail5(struct wire_in *in, uint32_t f, unsigned version,
+				struct sftp_attr *a)
+{
+	const unsigned char *p;
+	uint32_t bits = 0, valid = UINT32_MAX, len, n;
+	uint8_t hint;
+
+	if (f & SSH_FILEXFER5_ATTR_BITS) {
+		wire_get_u32(in, &bits);
+		if (version >= 6) wire_get_u32(in, &valid);
+		if (bits & valid) a->flags |= SFTP_ATTR_UNMAPPED;
+	}
+	if (version < 6) return;
+	if (f & SSH_FILEXFER6_ATTR_TEXT_HINT) wire_get_u8(in, &hint);
+	if (f & SSH_FILEXFER6_ATTR_MIME_TYPE) wire_get_string(in, &p, &len);
+	if (f & SSH_FILEXFER6_ATTR_LINK_COUNT) wire_get_u32(in, &n);
+	if (f & SSH_FILEXFER6_ATTR_UNTRANSLATED_NAME) wire_get_string(in, &p, &len);
+}
+
+static void sftp_attr_get_extended(struct wire_in *in)
+{
+	const unsigned char *p;
+	uint32_t len, n, i;
+
+	if (wire_get_u32(in, &n))
+		for (i = 0; i < n && !in->bad; i++) {
+			wire_get_string(in, &p, &len);
+			wire_get_string(in, &p, &len);
+		}
+}
+
+/* v4 to v6 attributes; a field only the version defines is read only in
+ * that version.  What v3 attributes cannot carry (a time alone,
+ * createtime, ctime, an ACL, an owner by name) marks them UNMAPPED. */
+static int sftp_attr_get4(struct wire_in *in, struct sftp_attr *a, unsigned version)
 {
 	const unsigned char *o, *g, *p;
-	uint32_t f, olen, glen, len, n, i, ct;
+	uint32_t f, olen, glen, len, n, ct;
+	uint64_t alloc;
 	uint8_t type;
 	int fits = 1;
 
 	memset(a, 0, sizeof *a);
 	if (!wire_get_u32(in, &f) || !wire_get_u8(in, &type)) return 0;
+	if (version < 6)
+		f &= ~(uint32_t)(SSH_FILEXFER6_ATTR_ALLOCATION_SIZE | SSH_FILEXFER6_ATTR_CTIME);
+	if (version < 5) f &= ~(uint32_t)SSH_FILEXFER5_ATTR_BITS;
 	if (f & SSH_FILEXFER4_ATTR_SIZE) {
 		wire_get_u64(in, &a->size);
 		a->flags |= SSH_FILEXFER_ATTR_SIZE;
 	}
+	if (f & SSH_FILEXFER6_ATTR_ALLOCATION_SIZE) wire_get_u64(in, &alloc); /* a hint */
 	if (f & SSH_FILEXFER4_ATTR_OWNERGROUP) {
 		wire_get_string(in, &o, &olen);
 		wire_get_string(in, &g, &glen);
@@ -152,17 +212,15 @@ static int sftp_attr_get4(struct wire_in *in, struct sftp_attr *a)
 	if (f & SSH_FILEXFER4_ATTR_ACCESSTIME) sftp_attr_get_time4(in, f, &a->atime, &fits);
 	if (f & SSH_FILEXFER4_ATTR_CREATETIME) sftp_attr_get_time4(in, f, &ct, &fits);
 	if (f & SSH_FILEXFER4_ATTR_MODIFYTIME) sftp_attr_get_time4(in, f, &a->mtime, &fits);
+	if (f & SSH_FILEXFER6_ATTR_CTIME) sftp_attr_get_time4(in, f, &ct, &fits);
 	if (f & SSH_FILEXFER4_ATTR_ACL) wire_get_string(in, &p, &len);
-	if (f & SSH_FILEXFER_ATTR_EXTENDED)
-		if (wire_get_u32(in, &n))
-			for (i = 0; i < n && !in->bad; i++) {
-				wire_get_string(in, &p, &len);
-				wire_get_string(in, &p, &len);
-			}
+	if (version >= 5) sftp_attr_get_tail5(in, f, version, a);
+	if (f & SSH_FILEXFER_ATTR_EXTENDED) sftp_attr_get_extended(in);
 	n = f & (SSH_FILEXFER4_ATTR_ACCESSTIME | SSH_FILEXFER4_ATTR_MODIFYTIME);
 	if (n == (SSH_FILEXFER4_ATTR_ACCESSTIME | SSH_FILEXFER4_ATTR_MODIFYTIME) && fits)
 		a->flags |= SSH_FILEXFER_ATTR_ACMODTIME;
-	else if (n || (f & (SSH_FILEXFER4_ATTR_CREATETIME | SSH_FILEXFER4_ATTR_ACL)))
+	else if (n || (f & (SSH_FILEXFER4_ATTR_CREATETIME | SSH_FILEXFER4_ATTR_ACL |
+			    SSH_FILEXFER6_ATTR_CTIME)))
 		a->flags |= SFTP_ATTR_UNMAPPED;
 	return !in->bad;
 }
@@ -180,41 +238,56 @@ static void sftp_attr_put_id4(struct wire_out *out, const char *name, uint32_t i
 	wire_put_cstring(out, num);
 }
 
-static int sftp_attr_put4(struct wire_out *out, const struct sftp_attr *a)
+static void sftp_attr_put_time4(struct wire_out *out, uint64_t t, uint32_t ns)
+{
+	wire_put_u64(out, t);
+	wire_put_u32(out, ns);
+}
+
+/* v4 to v6: v5 names special files by kind; v6 adds the allocation size,
+ * ctime and the link count. */
+static int sftp_attr_put4(struct wire_out *out, const struct sftp_attr *a, unsigned version)
 {
 	uint32_t f = 0;
+	uint8_t type = a->type ? a->type : SSH_FILEXFER_TYPE_UNKNOWN;
 
+	if (version >= 5 && type == SSH_FILEXFER_TYPE_SPECIAL && a->special) type = a->special;
 	if (a->flags & SSH_FILEXFER_ATTR_SIZE) f |= SSH_FILEXFER4_ATTR_SIZE;
 	if (a->flags & SSH_FILEXFER_ATTR_UIDGID) f |= SSH_FILEXFER4_ATTR_OWNERGROUP;
 	if (a->flags & SSH_FILEXFER_ATTR_PERMISSIONS) f |= SSH_FILEXFER4_ATTR_PERMISSIONS;
 	if (a->flags & SSH_FILEXFER_ATTR_ACMODTIME)
 		f |= SSH_FILEXFER4_ATTR_ACCESSTIME | SSH_FILEXFER4_ATTR_MODIFYTIME |
 		     SSH_FILEXFER4_ATTR_SUBSECOND_TIMES;
+	/* the v6 fields come from a stat, as the size does */
+	if (version >= 6 && (a->flags & SSH_FILEXFER_ATTR_SIZE))
+		f |= SSH_FILEXFER6_ATTR_ALLOCATION_SIZE | SSH_FILEXFER6_ATTR_LINK_COUNT;
+	if (version >= 6 && (a->flags & SSH_FILEXFER_ATTR_ACMODTIME)) f |= SSH_FILEXFER6_ATTR_CTIME;
 	wire_put_u32(out, f);
-	wire_put_u8(out, a->type ? a->type : SSH_FILEXFER_TYPE_UNKNOWN);
+	wire_put_u8(out, type);
 	if (f & SSH_FILEXFER4_ATTR_SIZE) wire_put_u64(out, a->size);
+	if (f & SSH_FILEXFER6_ATTR_ALLOCATION_SIZE) wire_put_u64(out, a->alloc_size);
 	if (f & SSH_FILEXFER4_ATTR_OWNERGROUP) {
 		sftp_attr_put_id4(out, sftp_attr_user_name(a->uid), a->uid);
 		sftp_attr_put_id4(out, sftp_attr_group_name(a->gid), a->gid);
 	}
 	if (f & SSH_FILEXFER4_ATTR_PERMISSIONS) wire_put_u32(out, a->perm);
 	if (f & SSH_FILEXFER4_ATTR_ACCESSTIME) {
-		wire_put_u64(out, a->atime);
-		wire_put_u32(out, a->atime_ns);
-		wire_put_u64(out, a->mtime);
-		wire_put_u32(out, a->mtime_ns);
+		sftp_attr_put_time4(out, a->atime, a->atime_ns);
+		sftp_attr_put_time4(out, a->mtime, a->mtime_ns);
 	}
+	if (f & SSH_FILEXFER6_ATTR_CTIME) sftp_attr_put_time4(out, a->ctime, a->ctime_ns);
+	if (f & SSH_FILEXFER6_ATTR_LINK_COUNT) wire_put_u32(out, a->nlink);
 	return !out->bad;
 }
 
 int sftp_attr_get_v(struct wire_in *in, struct sftp_attr *a, unsigned version)
 {
-	return version >= 4 ? sftp_attr_get4(in, a) : sftp_attr_get(in, a);
+	return version >= 4 ? sftp_attr_get4(in, a, version) : sftp_attr_get(in, a);
 }
 
 int sftp_attr_put_v(struct wire_out *out, const struct sftp_attr *a, unsigned version)
 {
-	return version >= 4 ? sftp_attr_put4(out, a) : sftp_attr_put(out, a);
+	return version >= 4 ? sftp_attr_put4(out, a, version) : sftp_attr_put(out, a);
 }
 
 static char sftp_mode_type(mode_t m)

@@ -15,7 +15,7 @@
 #include "sftp.h"
 
 #define SFTP_VERSION 3
-/* Highest version served; v5/v6 (OPEN access/flags, LINK, ...) not yet. */
+/* Highest version served (draft-ietf-secsh-filexfer-13). */
 #define SFTP_VERSION_MAX 4
 
 /* Packet types (draft-ietf-secsh-filexfer-02 section 3). */
@@ -40,6 +40,9 @@ enum sftp_type {
 	SSH_FXP_RENAME = 18,
 	SSH_FXP_READLINK = 19,
 	SSH_FXP_SYMLINK = 20,
+	SSH_FXP_LINK = 21, /* v6 */
+	SSH_FXP_BLOCK = 22,
+	SSH_FXP_UNBLOCK = 23,
 	SSH_FXP_STATUS = 101,
 	SSH_FXP_HANDLE = 102,
 	SSH_FXP_DATA = 103,
@@ -139,6 +142,13 @@ enum sftp_open5_flags {
 	SSH_FXF_OVERRIDE_OWNER = 0x00008000,
 };
 
+/* v6 REALPATH control byte (draft-ietf-secsh-filexfer-13, 8.9). */
+enum sftp_realpath_control {
+	SSH_FXP_REALPATH_NO_CHECK = 1,
+	SSH_FXP_REALPATH_STAT_IF = 2,
+	SSH_FXP_REALPATH_STAT_ALWAYS = 3,
+};
+
 /* v5+ RENAME flags (draft-ietf-secsh-filexfer-05, 6.5). */
 enum sftp_rename_flags {
 	SSH_FXF_RENAME_OVERWRITE = 0x00000001,
@@ -167,6 +177,9 @@ struct sftp_open_req {
  * filename: the one decoder that both the policy check and the open use.
  * 0 when the fields are missing. */
 int sftp_open_decode(struct wire_in *in, unsigned version, struct sftp_open_req *o);
+/* The v5/v6 flags and access bits an OPEN is served with (supported2). */
+uint32_t sftp_open_flags_served(unsigned version);
+uint32_t sftp_open_access_served(void);
 
 enum sftp_attr_flags {
 	SSH_FILEXFER_ATTR_SIZE = 0x01,
@@ -186,6 +199,13 @@ enum sftp_attr4_flags {
 	SSH_FILEXFER4_ATTR_ACL = 0x40,
 	SSH_FILEXFER4_ATTR_OWNERGROUP = 0x80,
 	SSH_FILEXFER4_ATTR_SUBSECOND_TIMES = 0x100,
+	SSH_FILEXFER5_ATTR_BITS = 0x200,	    /* v5 */
+	SSH_FILEXFER6_ATTR_ALLOCATION_SIZE = 0x400, /* v6 from here (-13, 7.1) */
+	SSH_FILEXFER6_ATTR_TEXT_HINT = 0x800,
+	SSH_FILEXFER6_ATTR_MIME_TYPE = 0x1000,
+	SSH_FILEXFER6_ATTR_LINK_COUNT = 0x2000,
+	SSH_FILEXFER6_ATTR_UNTRANSLATED_NAME = 0x4000,
+	SSH_FILEXFER6_ATTR_CTIME = 0x8000,
 };
 
 enum sftp_file_type {
@@ -194,6 +214,10 @@ enum sftp_file_type {
 	SSH_FILEXFER_TYPE_SYMLINK = 3,
 	SSH_FILEXFER_TYPE_SPECIAL = 4,
 	SSH_FILEXFER_TYPE_UNKNOWN = 5,
+	SSH_FILEXFER_TYPE_SOCKET = 6, /* v5 from here */
+	SSH_FILEXFER_TYPE_CHAR_DEVICE = 7,
+	SSH_FILEXFER_TYPE_BLOCK_DEVICE = 8,
+	SSH_FILEXFER_TYPE_FIFO = 9,
 };
 
 /* Internal: a v4 request asked for a change v3 attributes cannot carry
@@ -223,11 +247,16 @@ struct sftp_attr {
 	uint32_t atime, mtime;
 	uint32_t atime_ns, mtime_ns; /* v4+ replies only */
 	uint8_t type;		     /* v4+: SSH_FILEXFER_TYPE_* */
+	uint8_t special;	     /* v5+: SOCKET, CHAR_DEVICE, ... for SPECIAL */
+	uint64_t alloc_size;	     /* v6 replies: st_blocks * 512 */
+	uint32_t nlink;		     /* v6 replies */
+	uint64_t ctime;		     /* v6 replies */
+	uint32_t ctime_ns;
 };
 
 int sftp_attr_get(struct wire_in *in, struct sftp_attr *a);
 int sftp_attr_put(struct wire_out *out, const struct sftp_attr *a);
-/* The same for a session's negotiated version (3 or 4). */
+/* The same for a session's negotiated version (3 to 6). */
 int sftp_attr_get_v(struct wire_in *in, struct sftp_attr *a, unsigned version);
 int sftp_attr_put_v(struct wire_out *out, const struct sftp_attr *a, unsigned version);
 void sftp_attr_from_stat(struct sftp_attr *a, const struct stat *st);
@@ -346,6 +375,7 @@ enum sftp_class {
 	SFTP_CL_RMDIR,
 	SFTP_CL_SYMLINK,
 	SFTP_CL_LINK,
+	SFTP_CL_LINK6, /* v6 LINK: SYMLINK or LINK by its flag byte */
 };
 
 struct sftp_op {
@@ -368,6 +398,9 @@ struct wire_out *sftp_reply_start(struct sftp_server *s, uint8_t type);
 struct wire_out *sftp_reply_begin(struct sftp_server *s, uint8_t type, uint32_t id);
 /* A NAME reply with one entry whose name and longname are path. */
 int sftp_reply_one_name(struct sftp_server *s, uint32_t id, const char *path);
+/* The same with attributes (a == 0: none). */
+int sftp_reply_name_attrs(struct sftp_server *s, uint32_t id, const char *path,
+			  const struct sftp_attr *a);
 /* Printable, truncated copy of a client string for log lines. */
 const char *sftp_log_str(char *buf, const char *str);
 /* The transfer record of file handle h (log_transfer), ok 0 when aborted. */
@@ -397,7 +430,8 @@ int sftp_attr_apply_fd(struct sftp_server *s, int fd, const char *logname,
 sftp_handler sftp_op_open, sftp_op_close, sftp_op_read, sftp_op_write, sftp_op_fstat,
     sftp_op_fsetstat, sftp_op_opendir, sftp_op_readdir;
 sftp_handler sftp_op_lstat, sftp_op_stat, sftp_op_setstat, sftp_op_remove, sftp_op_mkdir,
-    sftp_op_rmdir, sftp_op_realpath, sftp_op_rename, sftp_op_readlink, sftp_op_symlink;
+    sftp_op_rmdir, sftp_op_realpath, sftp_op_rename, sftp_op_readlink, sftp_op_symlink,
+    sftp_op_link, sftp_op_block;
 sftp_handler sftp_op_check_file_handle, sftp_op_check_file_name; /* sftp_check.c */
 
 #endif

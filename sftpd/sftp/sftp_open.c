@@ -90,3 +90,14 @@ int sftp_open_decode(struct wire_in *in, unsigned version, struct sftp_open_req 
 	if (!wire_get_u32(in, &access) || !wire_get_u32(in, &pflags)) return 0;
 	return sftp_open_decode5(access, pflags, version, o);
 }
+
+uint32_t sftp_open_flags_served(unsigned version)
+{
+	return version >= 6 ? SFTP_OPEN6_SERVED : SFTP_OPEN5_SERVED;
+}
+
+uint32_t sftp_open_access_served(void)
+{
+	return ACE4_READ_DATA | ACE4_WRITE_DATA | ACE4_APPEND_DATA | ACE4_READ_ATTRIBUTES |
+	       ACE4_WRITE_ATTRIBUTES;
+}

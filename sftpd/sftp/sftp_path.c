@@ -1,5 +1,6 @@
 /* sftp_path: the requests on path names — LSTAT, STAT, SETSTAT, REMOVE,
- * MKDIR, RMDIR, REALPATH, RENAME, READLINK, SYMLINK.  Every path goes to the
+ * MKDIR, RMDIR, REALPATH, RENAME, READLINK, SYMLINK, v6 LINK (and BLOCK,
+ * UNBLOCK refused).  Every path goes to the
  * confined filesystem (fs_*) as the client sent it. */
 #include <errno.h>
 #include <stdio.h>
@@ -93,12 +94,55 @@ int sftp_canonical(struct sftp_server *s, const char *path)
 	return 1;
 }
 
+/* A v6 compose-path joined to s->path1: an absolute one replaces it. */
+static int sftp_compose(struct sftp_server *s, const char *part)
+{
+	size_t n = strlen(s->path1);
+
+	if (part[0] == '/' || n == 0) {
+		strcpy(s->path1, part); /* both SLUICE_MAX_PATH */
+		return 1;
+	}
+	if (n + 1 + strlen(part) >= sizeof s->path1) return (errno = ENAMETOOLONG), 0;
+	if (s->path1[n - 1] != '/') s->path1[n++] = '/';
+	strcpy(s->path1 + n, part);
+	return 1;
+}
+
+/* v6: a control byte and compose-paths may follow the path. */
+static int sftp_realpath_args(struct sftp_server *s, struct sftp_req *rq, uint8_t *control)
+{
+	*control = SSH_FXP_REALPATH_NO_CHECK;
+	if (s->version < 6 || !wire_left(&rq->in)) return SSH_FX_OK;
+	if (!wire_get_u8(&rq->in, control)) return SSH_FX_BAD_MESSAGE;
+	while (wire_left(&rq->in)) {
+		if (!sftp_get_path(&rq->in, s->path2)) return SSH_FX_BAD_MESSAGE;
+		if (!sftp_compose(s, s->path2)) return sftp_status_from_errno(errno);
+	}
+	if (*control < SSH_FXP_REALPATH_NO_CHECK || *control > SSH_FXP_REALPATH_STAT_ALWAYS)
+		return SSH_FX_INVALID_PARAMETER;
+	return SSH_FX_OK;
+}
+
+/* The canonical name, with the file's attributes when the v6 control
+ * byte asks: STAT_IF gives none for a missing file, STAT_ALWAYS fails. */
 int sftp_op_realpath(struct sftp_server *s, struct sftp_req *rq)
 {
+	uint8_t control;
+	struct stat st;
+	struct sftp_attr a;
+	int st_ok;
+
 	sftp_get_path(&rq->in, s->path1);
 	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if ((st_ok = sftp_realpath_args(s, rq, &control)) != SSH_FX_OK) return st_ok;
 	if (!sftp_canonical(s, s->path1)) return sftp_status_from_errno(errno);
-	return sftp_reply_one_name(s, rq->id, s->pathout);
+	if (control == SSH_FXP_REALPATH_NO_CHECK) return sftp_reply_one_name(s, rq->id, s->pathout);
+	st_ok = fs_stat(s->root, s->pathout, &st);
+	if (!st_ok && control == SSH_FXP_REALPATH_STAT_ALWAYS) return sftp_status_from_errno(errno);
+	if (!st_ok) return sftp_reply_one_name(s, rq->id, s->pathout);
+	sftp_attr_from_stat(&a, &st);
+	return sftp_reply_name_attrs(s, rq->id, s->pathout, &a);
 }
 
 /* v5+ RENAME flags (draft-ietf-secsh-filexfer-05, 6.5): OVERWRITE and
@@ -148,4 +192,32 @@ int sftp_op_symlink(struct sftp_server *s, struct sftp_req *rq)
 		 sftp_log_str(s->logbuf1, s->path1));
 	if (!fs_symlink(s->root, s->path1, s->path2)) return sftp_status_from_errno(errno);
 	return SSH_FX_OK;
+}
+
+/* v6 LINK (draft-ietf-secsh-filexfer-13, 8.7): new link path first, then
+ * the existing path, then whether the link is symbolic.  The policy
+ * check decided by the same byte (sftp_policy.c). */
+int sftp_op_link(struct sftp_server *s, struct sftp_req *rq)
+{
+	uint8_t sym;
+	int ok;
+
+	sftp_get_path(&rq->in, s->path1);
+	sftp_get_path(&rq->in, s->path2);
+	wire_get_u8(&rq->in, &sym);
+	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
+	if (s->version < 6) return SSH_FX_OP_UNSUPPORTED;
+	log_info("%s \"%s\" -> \"%s\"", sym ? "symlink" : "hardlink",
+		 sftp_log_str(s->logbuf1, s->path1), sftp_log_str(s->logbuf2, s->path2));
+	ok = sym ? fs_symlink(s->root, s->path2, s->path1) : fs_link(s->root, s->path2, s->path1);
+	return ok ? SSH_FX_OK : sftp_status_from_errno(errno);
+}
+
+/* v6 BLOCK and UNBLOCK: byte-range locks are not served (supported2 says
+ * so); the request is not looked at (its bytes count as trailing). */
+int sftp_op_block(struct sftp_server *s, struct sftp_req *rq)
+{
+	(void)rq;
+	s->msg = "byte-range locks not supported";
+	return SSH_FX_OP_UNSUPPORTED;
 }

@@ -55,6 +55,7 @@ static const char *sftp_write_only_refuses(enum sftp_class cls, uint32_t pflags,
 	case SFTP_CL_SETSTAT:
 	case SFTP_CL_SYMLINK:
 	case SFTP_CL_LINK:
+	case SFTP_CL_LINK6:
 		return "drop box: existing files are not changed";
 	case SFTP_CL_OPEN:
 		if (!has_pflags) return 0; /* malformed: the handler says so */
@@ -68,6 +69,21 @@ static const char *sftp_write_only_refuses(enum sftp_class cls, uint32_t pflags,
 	}
 }
 
+/* v6 LINK is a symlink or a hard link by its flag byte; one that does
+ * not parse is both (the handler refuses it as malformed). */
+static unsigned sftp_link6_deny_bit(const struct sftp_req *rq)
+{
+	struct wire_in peek = rq->in;
+	const unsigned char *p;
+	uint32_t len;
+	uint8_t sym;
+
+	if (wire_get_string(&peek, &p, &len) && wire_get_string(&peek, &p, &len) &&
+	    wire_get_u8(&peek, &sym))
+		return sym ? ACCOUNT_DENY_SYMLINK : ACCOUNT_DENY_LINK;
+	return ACCOUNT_DENY_SYMLINK | ACCOUNT_DENY_LINK;
+}
+
 int sftp_policy_check(const struct sftp_server *s, const struct sftp_op *op,
 		      const struct sftp_req *rq)
 {
@@ -77,7 +93,8 @@ int sftp_policy_check(const struct sftp_server *s, const struct sftp_op *op,
 	struct sftp_open_req o;
 	int has_pflags = 0;
 	const char *why = 0;
-	unsigned bit = sftp_class_deny_bit(op->cls);
+	unsigned bit =
+	    op->cls == SFTP_CL_LINK6 ? sftp_link6_deny_bit(rq) : sftp_class_deny_bit(op->cls);
 
 	/* an OPEN that does not decode (malformed, refused flags) opens
 	 * nothing: the handler answers it with the same decoder's status */

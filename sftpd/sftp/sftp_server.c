@@ -31,6 +31,9 @@ static const struct sftp_op sftp_op_table[] = {
     {SSH_FXP_RENAME, "rename", sftp_op_rename, SFTP_WRITES, 0, SFTP_CL_RENAME},
     {SSH_FXP_READLINK, "readlink", sftp_op_readlink, SFTP_READS, 0, SFTP_CL_READLINK},
     {SSH_FXP_SYMLINK, "symlink", sftp_op_symlink, SFTP_WRITES, 0, SFTP_CL_SYMLINK},
+    {SSH_FXP_LINK, "link", sftp_op_link, SFTP_WRITES, 0, SFTP_CL_LINK6},
+    {SSH_FXP_BLOCK, "block", sftp_op_block, SFTP_READS, 0, SFTP_CL_NONE},
+    {SSH_FXP_UNBLOCK, "unblock", sftp_op_block, SFTP_READS, 0, SFTP_CL_NONE},
     {SSH_FXP_EXTENDED, "extended", 0, SFTP_READS, 0, SFTP_CL_NONE}, /* resolved to sftp_ext_table */
 };
 
@@ -264,17 +267,23 @@ static void sftp_reply_finish(struct sftp_server *s)
 		s->out_end += s->reply.len;
 }
 
-int sftp_reply_one_name(struct sftp_server *s, uint32_t id, const char *path)
+int sftp_reply_name_attrs(struct sftp_server *s, uint32_t id, const char *path,
+			  const struct sftp_attr *a)
 {
 	struct wire_out *w = sftp_reply_begin(s, SSH_FXP_NAME, id);
-	struct sftp_attr a;
+	struct sftp_attr none;
 
-	memset(&a, 0, sizeof a);
+	memset(&none, 0, sizeof none);
 	wire_put_u32(w, 1);
 	wire_put_cstring(w, path);
 	if (s->version < 4) wire_put_cstring(w, path); /* longname: v3 only */
-	sftp_attr_put_v(w, &a, s->version);
+	sftp_attr_put_v(w, a ? a : &none, s->version);
 	return SFTP_REPLIED;
+}
+
+int sftp_reply_one_name(struct sftp_server *s, uint32_t id, const char *path)
+{
+	return sftp_reply_name_attrs(s, id, path, 0);
 }
 
 int sftp_reply_handle(struct sftp_server *s, uint32_t id, const unsigned char h[SFTP_HANDLE_LEN])
@@ -361,6 +370,39 @@ static void sftp_put_vendor_id(struct wire_out *w)
 	wire_put_string(w, data, d.len);
 }
 
+/* supported2 (draft-ietf-secsh-filexfer-13, 5.4): what this server does
+ * of v6: the attributes it sends, the open flags and access bits it
+ * honours, no byte-range locks, the extension requests. */
+static void sftp_put_supported2(struct wire_out *w)
+{
+	unsigned char data[1024];
+	struct wire_out d;
+	size_t i, n = 0;
+
+	wire_out_init(&d, data, sizeof data);
+	wire_put_u32(&d, SSH_FILEXFER4_ATTR_SIZE | SSH_FILEXFER4_ATTR_PERMISSIONS |
+			     SSH_FILEXFER4_ATTR_ACCESSTIME | SSH_FILEXFER4_ATTR_MODIFYTIME |
+			     SSH_FILEXFER4_ATTR_OWNERGROUP | SSH_FILEXFER4_ATTR_SUBSECOND_TIMES |
+			     SSH_FILEXFER6_ATTR_ALLOCATION_SIZE | SSH_FILEXFER6_ATTR_LINK_COUNT |
+			     SSH_FILEXFER6_ATTR_CTIME);
+	wire_put_u32(&d, 0); /* attrib-bits */
+	wire_put_u32(&d, sftp_open_flags_served(6));
+	wire_put_u32(&d, sftp_open_access_served());
+	wire_put_u32(&d, SFTP_MAX_READ);
+	wire_put_u8(&d, 0); /* uint16 open-block-vector: only "no locks" */
+	wire_put_u8(&d, 1);
+	wire_put_u8(&d, 0); /* uint16 block-vector: BLOCK is not served */
+	wire_put_u8(&d, 0);
+	wire_put_u32(&d, 0); /* attrib-extension names */
+	for (i = 0; i < sftp_ext_count; i++)
+		if (sftp_ext_table[i].version) n++;
+	wire_put_u32(&d, (uint32_t)n);
+	for (i = 0; i < sftp_ext_count; i++)
+		if (sftp_ext_table[i].version) wire_put_cstring(&d, sftp_ext_table[i].name);
+	wire_put_cstring(w, "supported2");
+	wire_put_string(w, data, d.len);
+}
+
 static int sftp_op_init(struct sftp_server *s, struct sftp_req *rq)
 {
 	struct wire_out *w;
@@ -389,6 +431,11 @@ static int sftp_op_init(struct sftp_server *s, struct sftp_req *rq)
 		wire_put_cstring(w, sftp_ext_table[i].version);
 	}
 	sftp_put_vendor_id(w);
+	if (s->version >= 5) {
+		sftp_put_supported2(w);
+		wire_put_cstring(w, "newline");
+		wire_put_cstring(w, "\n");
+	}
 	if (s->version == SFTP_VERSION) { /* what version-select may choose */
 		wire_put_cstring(w, "versions");
 		wire_put_cstring(w, "3,4");

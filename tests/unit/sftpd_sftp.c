@@ -1870,6 +1870,350 @@ static void test_v5_rename(void)
 	sftp_server_free(srv);
 }
 
+struct attrs6 {
+	uint32_t flags, perm, nlink, ns;
+	uint8_t type;
+	uint64_t size, alloc, ctime, mtime;
+};
+
+/* Parses v4-v6 attributes as a client of that version would. */
+static int parse_attrs6(struct wire_in *c, unsigned version, struct attrs6 *a)
+{
+	char o[64];
+	uint64_t t;
+	uint32_t ns;
+
+	memset(a, 0, sizeof *a);
+	if (!wire_get_u32(c, &a->flags) || !wire_get_u8(c, &a->type)) return 0;
+	if (a->flags & SSH_FILEXFER4_ATTR_SIZE) wire_get_u64(c, &a->size);
+	if (version >= 6 && (a->flags & SSH_FILEXFER6_ATTR_ALLOCATION_SIZE))
+		wire_get_u64(c, &a->alloc);
+	if (a->flags & SSH_FILEXFER4_ATTR_OWNERGROUP) {
+		wire_get_cstring(c, o, sizeof o);
+		wire_get_cstring(c, o, sizeof o);
+	}
+	if (a->flags & SSH_FILEXFER4_ATTR_PERMISSIONS) wire_get_u32(c, &a->perm);
+	if (a->flags & SSH_FILEXFER4_ATTR_ACCESSTIME) {
+		wire_get_u64(c, &t);
+		wire_get_u32(c, &ns);
+	}
+	if (a->flags & SSH_FILEXFER4_ATTR_MODIFYTIME) {
+		wire_get_u64(c, &a->mtime);
+		wire_get_u32(c, &ns);
+	}
+	if (version >= 6 && (a->flags & SSH_FILEXFER6_ATTR_CTIME)) {
+		wire_get_u64(c, &a->ctime);
+		wire_get_u32(c, &a->ns);
+	}
+	if (version >= 6 && (a->flags & SSH_FILEXFER6_ATTR_LINK_COUNT)) wire_get_u32(c, &a->nlink);
+	return wire_ok(c);
+}
+
+/* A v5/v6 SETSTAT of "t/v6" with flags and type; fields follow in pb. */
+static void setstat6_begin(uint32_t id, uint32_t flags)
+{
+	req(SSH_FXP_SETSTAT, id);
+	wire_put_cstring(&pb, "t/v6");
+	wire_put_u32(&pb, flags);
+	wire_put_u8(&pb, SSH_FILEXFER_TYPE_REGULAR);
+}
+
+static mode_t disk_mode(const char *rel)
+{
+	char p[512];
+	struct stat st;
+
+	snprintf(p, sizeof p, "%s/%s", rootdir, rel);
+	return stat(p, &st) == 0 ? st.st_mode & 07777 : 0;
+}
+
+/* v5/v6 attributes: what each version adds, both ways. */
+static void test_v56_attrs(void)
+{
+	struct sftp_options o = {.umask = 022, .user = "alice", .home = "/"};
+	struct attrs6 a;
+	struct stat st;
+	char path[600];
+
+	put_file("t/v6", "0123456789");
+	snprintf(path, sizeof path, "%s/t/v6", rootdir);
+	chmod(path, 0640);
+	snprintf(path, sizeof path, "%s/t/v6-fifo", rootdir);
+	unlink(path);
+	mkfifo(path, 0600);
+	snprintf(path, sizeof path, "%s/t/v6", rootdir);
+	stat(path, &st);
+	new_server_v(6, &o);
+	do_path_req(SSH_FXP_STAT, 800, "t/v6");
+	ok(rtype == SSH_FXP_ATTRS && parse_attrs6(&rin, 6, &a) && wire_done(&rin),
+	   "v6: STAT attributes parse as v6, fully");
+	ok((a.flags & (SSH_FILEXFER6_ATTR_ALLOCATION_SIZE | SSH_FILEXFER6_ATTR_LINK_COUNT |
+		       SSH_FILEXFER6_ATTR_CTIME)) ==
+	       (SSH_FILEXFER6_ATTR_ALLOCATION_SIZE | SSH_FILEXFER6_ATTR_LINK_COUNT |
+		SSH_FILEXFER6_ATTR_CTIME),
+	   "v6: allocation size, link count and ctime sent");
+	ok(a.size == 10 && a.alloc == (uint64_t)st.st_blocks * 512 && a.nlink == st.st_nlink &&
+	       a.ctime == (uint64_t)st.st_ctime && a.ns == (uint32_t)st.st_ctim.tv_nsec &&
+	       (a.perm & 07777) == 0640,
+	   "v6: size, allocation size, link count, ctime, mode equal the file's");
+	do_path_req(SSH_FXP_LSTAT, 801, "t/v6-fifo");
+	ok(parse_attrs6(&rin, 6, &a) && a.type == SSH_FILEXFER_TYPE_FIFO,
+	   "v6: a FIFO is type FIFO");
+	setstat6_begin(802, SSH_FILEXFER4_ATTR_PERMISSIONS | SSH_FILEXFER6_ATTR_ALLOCATION_SIZE |
+				SSH_FILEXFER5_ATTR_BITS | SSH_FILEXFER6_ATTR_TEXT_HINT |
+				SSH_FILEXFER6_ATTR_MIME_TYPE | SSH_FILEXFER6_ATTR_LINK_COUNT |
+				SSH_FILEXFER6_ATTR_UNTRANSLATED_NAME);
+	wire_put_u64(&pb, 4096);	     /* allocation size */
+	wire_put_u32(&pb, 0604);	     /* permissions */
+	wire_put_u32(&pb, 0x1);		     /* attrib-bits: READONLY ... */
+	wire_put_u32(&pb, 0);		     /* ... but not valid */
+	wire_put_u8(&pb, 1);		     /* text-hint */
+	wire_put_cstring(&pb, "text/plain"); /* mime-type */
+	wire_put_u32(&pb, 7);		     /* link-count */
+	wire_put_cstring(&pb, "v6");	     /* untranslated-name */
+	xfer();
+	ok(status() == SSH_FX_OK && disk_mode("t/v6") == 0604,
+	   "v6: SETSTAT with every informational field: OK, the mode applied");
+	setstat6_begin(803, SSH_FILEXFER4_ATTR_PERMISSIONS | SSH_FILEXFER5_ATTR_BITS);
+	wire_put_u32(&pb, 0600);
+	wire_put_u32(&pb, 0x1);
+	wire_put_u32(&pb, 0x1);
+	xfer();
+	ok(status() == SSH_FX_OP_UNSUPPORTED && disk_mode("t/v6") == 0604,
+	   "v6: setting an attrib-bit: OP_UNSUPPORTED, nothing applied");
+	setstat6_begin(804, SSH_FILEXFER4_ATTR_PERMISSIONS | SSH_FILEXFER6_ATTR_CTIME);
+	wire_put_u32(&pb, 0600);
+	wire_put_u64(&pb, 1234);
+	xfer();
+	ok(status() == SSH_FX_OP_UNSUPPORTED && disk_mode("t/v6") == 0604,
+	   "v6: setting ctime: OP_UNSUPPORTED");
+	setstat6_begin(805, SSH_FILEXFER4_ATTR_PERMISSIONS | SSH_FILEXFER6_ATTR_MIME_TYPE);
+	wire_put_u32(&pb, 0600);
+	wire_put_u32(&pb, 50);
+	wire_put_bytes(&pb, "text", 4);
+	xfer();
+	ok(status() == SSH_FX_BAD_MESSAGE && disk_mode("t/v6") == 0604,
+	   "v6: mime-type past the end: BAD_MESSAGE");
+	setstat6_begin(806, SSH_FILEXFER4_ATTR_PERMISSIONS | SSH_FILEXFER6_ATTR_TEXT_HINT);
+	wire_put_u32(&pb, 0600);
+	xfer();
+	is_int(status(), SSH_FX_BAD_MESSAGE, "v6: text-hint missing: BAD_MESSAGE");
+	sftp_server_free(srv);
+
+	new_server_v(5, &o);
+	do_path_req(SSH_FXP_STAT, 810, "t/v6");
+	ok(parse_attrs6(&rin, 5, &a) && wire_done(&rin) &&
+	       !(a.flags & (SSH_FILEXFER6_ATTR_ALLOCATION_SIZE | SSH_FILEXFER6_ATTR_LINK_COUNT |
+			    SSH_FILEXFER6_ATTR_CTIME)) &&
+	       a.size == 10,
+	   "v5: STAT attributes without the v6 fields");
+	do_path_req(SSH_FXP_LSTAT, 811, "t/v6-fifo");
+	ok(parse_attrs6(&rin, 5, &a) && a.type == SSH_FILEXFER_TYPE_FIFO,
+	   "v5: a FIFO is type FIFO");
+	setstat6_begin(812, SSH_FILEXFER4_ATTR_PERMISSIONS | SSH_FILEXFER5_ATTR_BITS);
+	wire_put_u32(&pb, 0600);
+	wire_put_u32(&pb, 0x1);
+	xfer();
+	ok(status() == SSH_FX_OP_UNSUPPORTED && disk_mode("t/v6") == 0604,
+	   "v5: setting an attrib-bit: OP_UNSUPPORTED");
+	setstat6_begin(813, SSH_FILEXFER4_ATTR_PERMISSIONS | SSH_FILEXFER5_ATTR_BITS |
+				SSH_FILEXFER6_ATTR_CTIME | SSH_FILEXFER6_ATTR_ALLOCATION_SIZE);
+	wire_put_u32(&pb, 0600);
+	wire_put_u32(&pb, 0);
+	xfer();
+	ok(status() == SSH_FX_OK && disk_mode("t/v6") == 0600,
+	   "v5: v6-only flag bits announce no field; attrib-bits 0 is fine");
+	sftp_server_free(srv);
+	new_server_v(4, &o);
+	do_path_req(SSH_FXP_LSTAT, 814, "t/v6-fifo");
+	ok(parse_attrs6(&rin, 4, &a) && a.type == SSH_FILEXFER_TYPE_SPECIAL,
+	   "v4: a FIFO is still SPECIAL");
+	sftp_server_free(srv);
+}
+
+static int realpath6(uint32_t id, const char *path, int control, const char *c1, const char *c2)
+{
+	req(SSH_FXP_REALPATH, id);
+	wire_put_cstring(&pb, path);
+	if (control >= 0) wire_put_u8(&pb, (uint8_t)control);
+	if (c1) wire_put_cstring(&pb, c1);
+	if (c2) wire_put_cstring(&pb, c2);
+	return xfer();
+}
+
+/* The attribute flags of the first entry of a NAME reply (v4+). */
+static uint32_t name_attr_flags(uint64_t *size)
+{
+	struct wire_in c = rin;
+	struct attrs6 a;
+	uint32_t n;
+	char name[SLUICE_MAX_PATH];
+
+	if (rtype != SSH_FXP_NAME || !wire_get_u32(&c, &n) ||
+	    !wire_get_cstring(&c, name, sizeof name) || !parse_attrs6(&c, 6, &a))
+		return 0xffffffffu;
+	*size = a.size;
+	return a.flags;
+}
+
+/* v6 REALPATH, LINK, BLOCK/UNBLOCK and status codes. */
+static void test_v6_requests(void)
+{
+	struct sftp_options o = {.umask = 022, .user = "alice", .home = "/"};
+	uint64_t size = 0;
+	char path[600], buf[64];
+	struct stat st1, st2;
+	ssize_t n;
+
+	put_file("t/v6", "0123456789");
+	new_server_v(6, &o);
+	realpath6(820, "t/./v6", -1, 0, 0);
+	ok(!strcmp(name_reply(), "/t/v6") && name_attr_flags(&size) == 0,
+	   "v6 REALPATH without control byte: the name, no attributes");
+	realpath6(821, "t", SSH_FXP_REALPATH_STAT_ALWAYS, "v6", 0);
+	ok(!strcmp(name_reply(), "/t/v6") && (name_attr_flags(&size) & SSH_FILEXFER4_ATTR_SIZE) &&
+	       size == 10,
+	   "v6 REALPATH STAT_ALWAYS with a compose-path: /t/v6 with its size");
+	realpath6(822, "t", SSH_FXP_REALPATH_STAT_IF, "nothing", 0);
+	ok(!strcmp(name_reply(), "/t/nothing") && name_attr_flags(&size) == 0,
+	   "v6 REALPATH STAT_IF of a missing file: the name, no attributes");
+	realpath6(823, "t", SSH_FXP_REALPATH_STAT_ALWAYS, "nothing", 0);
+	is_int(status(), SSH_FX_NO_SUCH_FILE,
+	       "v6 REALPATH STAT_ALWAYS of a missing file: NO_SUCH_FILE");
+	realpath6(824, "t", SSH_FXP_REALPATH_NO_CHECK, "nothing", 0);
+	is_str(name_reply(), "/t/nothing", "v6 REALPATH NO_CHECK of a missing file: the name");
+	realpath6(825, "x/y", SSH_FXP_REALPATH_NO_CHECK, "/t", "v6");
+	is_str(name_reply(), "/t/v6", "v6 REALPATH: an absolute compose-path replaces");
+	realpath6(826, "/../../..", SSH_FXP_REALPATH_NO_CHECK, "..", "t");
+	is_str(name_reply(), "/t", "v6 REALPATH: .. stays inside the root");
+	realpath6(827, "t", 4, 0, 0);
+	is_int(status(), SSH_FX_INVALID_PARAMETER, "v6 REALPATH control byte 4: INVALID_PARAMETER");
+	realpath6(828, "t", SSH_FXP_REALPATH_NO_CHECK, 0, 0);
+	wire_put_u32(&pb, 99);
+	xfer();
+	is_int(status(), SSH_FX_BAD_MESSAGE, "v6 REALPATH compose-path cut short: BAD_MESSAGE");
+
+	do_path_req(SSH_FXP_STAT, 830, "t/v6/below");
+	is_int(status(), SSH_FX_NOT_A_DIRECTORY, "v6: a path through a file: NOT_A_DIRECTORY");
+	do_path_req(SSH_FXP_RMDIR, 831, "t");
+	is_int(status(), SSH_FX_DIR_NOT_EMPTY, "v6: RMDIR of a full directory: DIR_NOT_EMPTY");
+	ok(!do_open5(832, "t", ACE4_WRITE_DATA, SSH_FXF_OPEN_EXISTING, (unsigned char[4]){0}) &&
+	       status() == SSH_FX_FILE_IS_A_DIRECTORY,
+	   "v6: OPEN of a directory for writing: FILE_IS_A_DIRECTORY");
+
+	req(SSH_FXP_LINK, 840);
+	wire_put_cstring(&pb, "t/v6sym");
+	wire_put_cstring(&pb, "v6");
+	wire_put_u8(&pb, 1);
+	xfer();
+	snprintf(path, sizeof path, "%s/t/v6sym", rootdir);
+	n = readlink(path, buf, sizeof buf - 1);
+	ok(status() == SSH_FX_OK && n == 2 && !memcmp(buf, "v6", 2),
+	   "v6 LINK symbolic: t/v6sym -> v6 on disk");
+	req(SSH_FXP_LINK, 841);
+	wire_put_cstring(&pb, "t/v6hard");
+	wire_put_cstring(&pb, "t/v6");
+	wire_put_u8(&pb, 0);
+	xfer();
+	snprintf(path, sizeof path, "%s/t/v6hard", rootdir);
+	stat(path, &st1);
+	snprintf(path, sizeof path, "%s/t/v6", rootdir);
+	stat(path, &st2);
+	ok(status() == SSH_FX_OK && st1.st_ino == st2.st_ino, "v6 LINK hard: the same inode");
+	req(SSH_FXP_LINK, 842);
+	wire_put_cstring(&pb, "t/v6hard");
+	wire_put_cstring(&pb, "t/v6");
+	wire_put_u8(&pb, 0);
+	xfer();
+	is_int(status(), SSH_FX_FILE_ALREADY_EXISTS, "v6 LINK onto an existing name");
+	req(SSH_FXP_LINK, 843);
+	wire_put_cstring(&pb, "t/v6x");
+	wire_put_cstring(&pb, "t/v6");
+	xfer();
+	ok(status() == SSH_FX_BAD_MESSAGE && !exists("t/v6x"),
+	   "v6 LINK without its flag: BAD_MESSAGE");
+	req(SSH_FXP_BLOCK, 844);
+	wire_put_string(&pb, "\0\0\0\0", 4);
+	wire_put_u64(&pb, 0);
+	wire_put_u64(&pb, 10);
+	wire_put_u32(&pb, 0x40);
+	xfer();
+	is_int(status(), SSH_FX_OP_UNSUPPORTED, "v6 BLOCK: OP_UNSUPPORTED");
+	req(SSH_FXP_UNBLOCK, 845);
+	wire_put_string(&pb, "\0\0\0\0", 4);
+	wire_put_u64(&pb, 0);
+	wire_put_u64(&pb, 10);
+	xfer();
+	is_int(status(), SSH_FX_OP_UNSUPPORTED, "v6 UNBLOCK: OP_UNSUPPORTED");
+	sftp_server_free(srv);
+
+	o.deny = ACCOUNT_DENY_SYMLINK;
+	new_server_v(6, &o);
+	req(SSH_FXP_LINK, 850);
+	wire_put_cstring(&pb, "t/v6sym2");
+	wire_put_cstring(&pb, "v6");
+	wire_put_u8(&pb, 1);
+	xfer();
+	ok(status() == SSH_FX_PERMISSION_DENIED && !exists("t/v6sym2"),
+	   "deny=symlink: v6 symbolic LINK refused");
+	req(SSH_FXP_LINK, 851);
+	wire_put_cstring(&pb, "t/v6hard2");
+	wire_put_cstring(&pb, "t/v6");
+	wire_put_u8(&pb, 0);
+	xfer();
+	ok(status() == SSH_FX_OK && exists("t/v6hard2"), "deny=symlink: a hard LINK is allowed");
+	sftp_server_free(srv);
+	o.deny = ACCOUNT_DENY_LINK;
+	new_server_v(6, &o);
+	req(SSH_FXP_LINK, 852);
+	wire_put_cstring(&pb, "t/v6hard3");
+	wire_put_cstring(&pb, "t/v6");
+	wire_put_u8(&pb, 0);
+	xfer();
+	ok(status() == SSH_FX_PERMISSION_DENIED && !exists("t/v6hard3"),
+	   "deny=link: v6 hard LINK refused");
+	req(SSH_FXP_LINK, 853);
+	wire_put_cstring(&pb, "t/v6hard3");
+	xfer();
+	ok(status() == SSH_FX_PERMISSION_DENIED && !exists("t/v6hard3"),
+	   "deny=link: a LINK that does not parse is refused too");
+	sftp_server_free(srv);
+	o.deny = 0;
+	o.read_only = 1;
+	new_server_v(6, &o);
+	req(SSH_FXP_LINK, 854);
+	wire_put_cstring(&pb, "t/v6sym3");
+	wire_put_cstring(&pb, "v6");
+	wire_put_u8(&pb, 1);
+	xfer();
+	ok(status() == SSH_FX_PERMISSION_DENIED && !exists("t/v6sym3"),
+	   "read-only: v6 LINK refused");
+	sftp_server_free(srv);
+	o.read_only = 0;
+
+	new_server_v(5, &o);
+	req(SSH_FXP_LINK, 860);
+	wire_put_cstring(&pb, "t/v6sym4");
+	wire_put_cstring(&pb, "v6");
+	wire_put_u8(&pb, 1);
+	xfer();
+	ok(status() == SSH_FX_OP_UNSUPPORTED && !exists("t/v6sym4"), "v5: LINK is OP_UNSUPPORTED");
+	do_path_req(SSH_FXP_STAT, 861, "t/v6/below");
+	is_int(status(), SSH_FX_NO_SUCH_PATH, "v5: a path through a file: NO_SUCH_PATH");
+	do_path_req(SSH_FXP_RMDIR, 862, "t");
+	is_int(status(), SSH_FX_FAILURE, "v5: RMDIR of a full directory: FAILURE");
+	realpath6(863, "t", 9, "junk", 0);
+	is_str(name_reply(), "/t", "v5: REALPATH ignores bytes after the path");
+	sftp_server_free(srv);
+	new_server(0, 0);
+	do_path_req(SSH_FXP_RMDIR, 864, "t");
+	is_int(status(), SSH_FX_FAILURE, "v3: RMDIR of a full directory: FAILURE");
+	ok(!do_open(865, "t", SSH_FXF_WRITE, -1, (unsigned char[4]){0}) &&
+	       status() == SSH_FX_FAILURE,
+	   "v3: OPEN of a directory for writing: FAILURE");
+	sftp_server_free(srv);
+}
+
 int main(void)
 {
 	tap_logs_aside();
@@ -1898,6 +2242,8 @@ int main(void)
 	test_v5_open();
 	test_v5_open_policy();
 	test_v5_rename();
+	test_v56_attrs();
+	test_v6_requests();
 	/* last: turning NSS off is for good (as after chroot) */
 	sftp_attr_names_allow(0);
 	is_str(sftp_attr_user_name(54321), "", "no NSS lookups once names are off");
