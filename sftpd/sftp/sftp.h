@@ -1,5 +1,6 @@
 /* sftp: the SFTP server (draft-ietf-secsh-filexfer-02, version 3, plus the
- * OpenSSH extensions).  Transport-agnostic: the SSH channel layer (or a
+ * OpenSSH extensions; versions 4 to 6 as draft-ietf-secsh-filexfer-04, -05
+ * and -13 describe them, when the client asks).  Transport-agnostic: the SSH channel layer (or a
  * pipe, for `sftpd -S`) feeds it the byte stream from the client and drains
  * the bytes it answers with.  It never blocks on the client: it processes
  * requests only while its output queue is below SFTP_OUT_HIGH_WATER, so the
@@ -30,6 +31,9 @@ struct sftp_options {
 	unsigned deny;
 	int force_mode;
 	mode_t mode;
+	/* the highest SFTP version offered, 3 to 6 (0: 6); SFTPD_CLIENT_MATCH's
+	 * sftp=N for clients that misbehave at higher ones */
+	unsigned max_version;
 };
 
 struct sftp_server;

@@ -132,7 +132,8 @@ static int sftp_op_version_select(struct sftp_server *s, struct sftp_req *rq)
 		s->fatal = 1;
 		return SFTP_REPLIED;
 	}
-	if (strcmp(v, "3") && strcmp(v, "4")) {
+	if (strlen(v) != 1 || v[0] < '0' + SFTP_VERSION ||
+	    (unsigned)(v[0] - '0') > s->max_version) {
 		s->msg = "version not offered";
 		return SSH_FX_OP_UNSUPPORTED;
 	}

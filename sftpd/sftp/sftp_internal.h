@@ -16,7 +16,7 @@
 
 #define SFTP_VERSION 3
 /* Highest version served (draft-ietf-secsh-filexfer-13). */
-#define SFTP_VERSION_MAX 4
+#define SFTP_VERSION_MAX 6
 
 /* Packet types (draft-ietf-secsh-filexfer-02 section 3). */
 enum sftp_type {
@@ -321,8 +321,9 @@ struct sftp_server {
 	char user[SLUICE_MAX_USERNAME + 1];
 	char home[SLUICE_MAX_PATH];
 	int initialised;
-	unsigned version;  /* negotiated by INIT (or version-select) */
-	unsigned requests; /* requests after INIT, up to 2 */
+	unsigned version;     /* negotiated by INIT (or version-select) */
+	unsigned max_version; /* the highest offered, SFTP_VERSION..SFTP_VERSION_MAX */
+	unsigned requests;    /* requests after INIT, up to 2 */
 	int fatal;
 
 	unsigned char *in; /* SFTP_IN_CAP bytes */

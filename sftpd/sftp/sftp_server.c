@@ -53,6 +53,9 @@ struct sftp_server *sftp_server_new(const struct fs_root *root, const struct sft
 	s->deny = opt->deny;
 	s->force_mode = opt->force_mode;
 	s->mode = opt->mode & 0777;
+	s->max_version = opt->max_version ? opt->max_version : SFTP_VERSION_MAX;
+	if (s->max_version < SFTP_VERSION) s->max_version = SFTP_VERSION;
+	if (s->max_version > SFTP_VERSION_MAX) s->max_version = SFTP_VERSION_MAX;
 	if (opt->user && strlen(opt->user) < sizeof s->user) strcpy(s->user, opt->user);
 	strcpy(s->home, "/");
 	if (opt->home && *opt->home && strlen(opt->home) < sizeof s->home)
@@ -419,9 +422,9 @@ static int sftp_op_init(struct sftp_server *s, struct sftp_req *rq)
 		 s->user);
 	sftp_init_extensions(s, &rq->in);
 	/* v3 unless the client asks for more: then the highest both speak */
-	s->version = rq->id <= SFTP_VERSION	 ? SFTP_VERSION
-		     : rq->id > SFTP_VERSION_MAX ? SFTP_VERSION_MAX
-						 : rq->id;
+	s->version = rq->id <= SFTP_VERSION    ? SFTP_VERSION
+		     : rq->id > s->max_version ? s->max_version
+					       : rq->id;
 	log_info("session speaks SFTP version %u", s->version);
 	w = sftp_reply_start(s, SSH_FXP_VERSION);
 	wire_put_u32(w, s->version);
@@ -436,9 +439,17 @@ static int sftp_op_init(struct sftp_server *s, struct sftp_req *rq)
 		wire_put_cstring(w, "newline");
 		wire_put_cstring(w, "\n");
 	}
-	if (s->version == SFTP_VERSION) { /* what version-select may choose */
+	if (s->version == SFTP_VERSION && s->max_version > SFTP_VERSION) {
+		/* what version-select may choose: "3,4,5,6" at most */
+		char versions[16];
+		unsigned v;
+		for (v = SFTP_VERSION; v <= s->max_version; v++) {
+			versions[2 * (v - SFTP_VERSION)] = (char)('0' + v);
+			versions[2 * (v - SFTP_VERSION) + 1] = ',';
+		}
+		versions[2 * (s->max_version - SFTP_VERSION) + 1] = 0;
 		wire_put_cstring(w, "versions");
-		wire_put_cstring(w, "3,4");
+		wire_put_cstring(w, versions);
 	}
 	return SFTP_REPLIED;
 }

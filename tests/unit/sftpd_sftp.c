@@ -873,8 +873,8 @@ static void test_trailing_init(void)
 	wire_put_cstring(&pb, "vendor-id");
 	wire_put_string(&pb, "\0\0\0\4test", 8);
 	wire_put_bytes(&pb, "\0\0", 2);
-	ok(xfer() && rtype == SSH_FXP_VERSION && wire_get_u32(&rin, &v) && v == 4,
-	   "INIT v6 with extension pairs and stray bytes: VERSION 4 (the highest served)");
+	ok(xfer() && rtype == SSH_FXP_VERSION && wire_get_u32(&rin, &v) && v == 6,
+	   "INIT v6 with extension pairs and stray bytes: VERSION 6");
 	do_path_req(SSH_FXP_STAT, 550, "/");
 	ok(rtype == SSH_FXP_ATTRS && rid == 550, "and the session goes on");
 	sftp_server_free(srv);
@@ -1423,9 +1423,9 @@ static void test_v4(void)
 
 	srv = sftp_server_new(&root, &o);
 	pkt(SSH_FXP_INIT);
-	wire_put_u32(&pb, 5);
+	wire_put_u32(&pb, 4);
 	ok(xfer() && rtype == SSH_FXP_VERSION && wire_get_u32(&rin, &v) && v == 4,
-	   "v4: INIT 5 gets VERSION 4");
+	   "v4: INIT 4 gets VERSION 4");
 	put_file("t/v4", "0123456789");
 	snprintf(path, sizeof path, "%s/t/v4", rootdir);
 	chmod(path, 0640);
@@ -1555,9 +1555,9 @@ static void test_v4(void)
 	sftp_server_free(srv);
 	new_server(0, 0);
 	ext(619, "version-select");
-	wire_put_cstring(&pb, "6");
+	wire_put_cstring(&pb, "7");
 	xfer();
-	is_int(status(), SSH_FX_OP_UNSUPPORTED, "version-select 6: OP_UNSUPPORTED");
+	is_int(status(), SSH_FX_OP_UNSUPPORTED, "version-select 7: OP_UNSUPPORTED");
 	sftp_server_free(srv);
 	srv = sftp_server_new(&root, &o);
 	pkt(SSH_FXP_INIT);
@@ -1594,7 +1594,7 @@ static struct sftp_server *new_server_v(unsigned version, const struct sftp_opti
 	wire_put_u32(&pb, version);
 	xfer();
 	if (rtype == SSH_FXP_VERSION) wire_get_u32(&rin, &v);
-	srv->version = version; /* TODO(step 4): INIT negotiates it */
+	if (v != version) printf("# INIT %u got VERSION %u\n", version, (unsigned)v);
 	return srv;
 }
 
@@ -2214,6 +2214,125 @@ static void test_v6_requests(void)
 	sftp_server_free(srv);
 }
 
+/* The extension pairs of the VERSION reply in rin: 1 if name is there,
+ * its data copied to data. */
+static int version_ext(const char *name, unsigned char *data, uint32_t *dlen)
+{
+	struct wire_in c;
+	char n[64];
+	const unsigned char *d;
+	uint32_t v, len;
+	uint8_t type;
+
+	wire_in_init(&c, rbuf, rlen);
+	if (!wire_get_u8(&c, &type) || type != SSH_FXP_VERSION || !wire_get_u32(&c, &v)) return 0;
+	while (wire_left(&c) && wire_get_cstring(&c, n, sizeof n) && wire_get_string(&c, &d, &len))
+		if (!strcmp(n, name)) {
+			if (len > *dlen) return 0;
+			memcpy(data, d, len);
+			*dlen = len;
+			return 1;
+		}
+	return 0;
+}
+
+/* INIT and version-select up to 6, VERSION's extensions per version, and
+ * the cap (sftp_options.max_version). */
+static void test_negotiation(void)
+{
+	struct sftp_options o = {.umask = 022, .user = "alice", .home = "/"};
+	unsigned char data[1024];
+	uint32_t dlen, v, u;
+	struct wire_in c;
+	const unsigned char *dp;
+	uint32_t dl;
+	unsigned ask;
+	static const unsigned want[] = {3, 3, 3, 4, 5, 6, 6};
+
+	for (ask = 1; ask <= 7; ask++) {
+		srv = sftp_server_new(&root, &o);
+		pkt(SSH_FXP_INIT);
+		wire_put_u32(&pb, ask);
+		ok(xfer() && wire_get_u32(&rin, &v) && v == want[ask - 1], "INIT %u: VERSION %u",
+		   ask, want[ask - 1]);
+		dlen = sizeof data;
+		if (ask == 3)
+			ok(version_ext("versions", data, &dlen) && dlen == 7 &&
+			       !memcmp(data, "3,4,5,6", 7),
+			   "VERSION 3 offers versions 3,4,5,6");
+		dlen = sizeof data;
+		if (ask >= 5)
+			ok(version_ext("newline", data, &dlen) && dlen == 1 && data[0] == '\n',
+			   "VERSION %u: newline is \\n", v);
+		dlen = sizeof data;
+		if (ask == 4)
+			ok(!version_ext("newline", data, &dlen) &&
+			       !version_ext("supported2", data, &dlen),
+			   "VERSION 4: no newline, no supported2");
+		dlen = sizeof data;
+		if (ask == 6) {
+			ok(version_ext("supported2", data, &dlen), "VERSION 6: supported2");
+			wire_in_init(&c, data, dlen);
+			wire_get_u32(&c, &u); /* attribute mask */
+			ok(u & SSH_FILEXFER6_ATTR_LINK_COUNT,
+			   "supported2: link count among the attributes");
+			wire_get_u32(&c, &u); /* attribute bits */
+			wire_get_u32(&c, &u); /* open flags */
+			ok((u & SSH_FXF_APPEND_DATA) && !(u & SSH_FXF_BLOCK_READ),
+			   "supported2: APPEND_DATA served, BLOCK_READ not");
+			wire_get_u32(&c, &u); /* access mask */
+			wire_get_u32(&c, &u); /* max read */
+			ok(u == SFTP_MAX_READ, "supported2: max-read-size");
+			wire_get_u32(&c, &u); /* two uint16 block vectors */
+			ok(u == 0x00010000u, "supported2: only \"no locks\" for OPEN, no BLOCK");
+			wire_get_u32(&c, &u);
+			ok(u == 0, "supported2: no attribute extensions");
+			wire_get_u32(&c, &u);
+			for (v = 0; v < u && wire_get_string(&c, &dp, &dl); v++)
+				;
+			ok(u >= 10 && wire_done(&c), "supported2: %u extension names, fully parsed",
+			   (unsigned)u);
+		}
+		sftp_server_free(srv);
+	}
+	for (ask = 3; ask <= 6; ask++) {
+		char vs[2] = {(char)('0' + ask), 0};
+		new_server(0, 0);
+		ext(870 + ask, "version-select");
+		wire_put_cstring(&pb, vs);
+		xfer();
+		ok(status() == SSH_FX_OK && srv->version == ask, "version-select %u", ask);
+		sftp_server_free(srv);
+	}
+	o.max_version = 4;
+	srv = sftp_server_new(&root, &o);
+	pkt(SSH_FXP_INIT);
+	wire_put_u32(&pb, 6);
+	ok(xfer() && wire_get_u32(&rin, &v) && v == 4, "capped at 4: INIT 6 gets VERSION 4");
+	sftp_server_free(srv);
+	srv = sftp_server_new(&root, &o);
+	pkt(SSH_FXP_INIT);
+	wire_put_u32(&pb, 3);
+	xfer();
+	dlen = sizeof data;
+	ok(version_ext("versions", data, &dlen) && dlen == 3 && !memcmp(data, "3,4", 3),
+	   "capped at 4: versions 3,4");
+	ext(880, "version-select");
+	wire_put_cstring(&pb, "5");
+	xfer();
+	ok(status() == SSH_FX_OP_UNSUPPORTED && srv->version == 3,
+	   "capped at 4: version-select 5 refused");
+	sftp_server_free(srv);
+	o.max_version = 3;
+	srv = sftp_server_new(&root, &o);
+	pkt(SSH_FXP_INIT);
+	wire_put_u32(&pb, 6);
+	dlen = sizeof data;
+	ok(xfer() && wire_get_u32(&rin, &v) && v == 3 && !version_ext("versions", data, &dlen),
+	   "capped at 3: VERSION 3, no versions offered");
+	sftp_server_free(srv);
+}
+
 int main(void)
 {
 	tap_logs_aside();
@@ -2244,6 +2363,7 @@ int main(void)
 	test_v5_rename();
 	test_v56_attrs();
 	test_v6_requests();
+	test_negotiation();
 	/* last: turning NSS off is for good (as after chroot) */
 	sftp_attr_names_allow(0);
 	is_str(sftp_attr_user_name(54321), "", "no NSS lookups once names are off");
