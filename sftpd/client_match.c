@@ -6,6 +6,7 @@
  *   packet=BYTES   the largest channel packet it accepts (4K to 128K, the
  *                  default)
  *   disable=A,B    algorithms left out of the key exchange offer
+ *   sftp=N         the highest SFTP version offered (3 to 6, the default)
  * The first rule whose pattern matches applies.  The network process
  * applies it before it sends KEXINIT (it waits for the client's version
  * line first), the session process again from the version line it is
@@ -17,6 +18,7 @@
 
 #include "log/log.h"
 #include "client_match.h"
+#include "sftp/sftp.h"
 #include "ssh/algorithms.h"
 #include "ssh/ssh.h"
 
@@ -100,6 +102,10 @@ static int parse_item(const char *p, size_t n, struct client_tuning *t, char *wh
 	} else if (klen == 6 && !memcmp(p, "packet", 6)) {
 		if (!parse_size(v, vlen, 4u << 10, SSH_CHANNEL_MAX_PACKET, &t->packet))
 			return fail(why, whylen, "packet= takes 4K to 128K", p, n);
+	} else if (klen == 4 && !memcmp(p, "sftp", 4)) {
+		if (vlen != 1 || v[0] < '3' || v[0] > '6')
+			return fail(why, whylen, "sftp= takes 3 to 6", p, n);
+		t->sftp_version = (unsigned)(v[0] - '0');
 	} else if (klen == 7 && !memcmp(p, "disable", 7)) {
 		return parse_disable(v, vlen, t, why, whylen);
 	} else {
@@ -205,9 +211,9 @@ void client_match_apply(struct session *s)
 	struct client_tuning *t = &s->tuning;
 
 	if (!client_match_find(s->cf[CF_CLIENT_MATCH].str, s->kex.v_c, t)) return;
-	log_info("client %s: SFTPD_CLIENT_MATCH: window %u, packet %u%s%s", s->kex.v_c,
-		 (unsigned)client_window(s), (unsigned)client_packet(s),
-		 t->disable[0] ? ", without " : "", t->disable);
+	log_info("client %s: SFTPD_CLIENT_MATCH: window %u, packet %u%s%s, SFTP up to version %u",
+		 s->kex.v_c, (unsigned)client_window(s), (unsigned)client_packet(s),
+		 t->disable[0] ? ", without " : "", t->disable, client_sftp_version(s));
 }
 
 uint32_t client_window(const struct session *s)
@@ -218,4 +224,9 @@ uint32_t client_window(const struct session *s)
 uint32_t client_packet(const struct session *s)
 {
 	return s->tuning.packet ? s->tuning.packet : SSH_CHANNEL_MAX_PACKET;
+}
+
+unsigned client_sftp_version(const struct session *s)
+{
+	return s->tuning.sftp_version ? s->tuning.sftp_version : SFTP_HIGHEST_VERSION;
 }

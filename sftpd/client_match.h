@@ -11,6 +11,7 @@
 /* What a matching rule changes; zeros and an empty list: the defaults. */
 struct client_tuning {
 	uint32_t window, packet;
+	unsigned sftp_version; /* the highest SFTP version offered, 3 to 6 */
 	char disable[CLIENT_MATCH_DISABLE_MAX];
 };
 
@@ -29,5 +30,7 @@ void client_match_apply(struct session *s);
 /* The channel window and largest channel packet for this client. */
 uint32_t client_window(const struct session *s);
 uint32_t client_packet(const struct session *s);
+/* The highest SFTP version this client is offered. */
+unsigned client_sftp_version(const struct session *s);
 
 #endif

@@ -76,8 +76,8 @@ const struct conf_var sftpd_conf_table[CF_COUNT] = {
     [CF_CLIENT_MATCH] = {"SFTPD_CLIENT_MATCH", CONF_CHECKED, "", 0, 0,
 			 "rules PATTERN: ITEMS separated by ;",
 			 "per-client tuning: for the first rule whose glob pattern matches the "
-			 "client's version (after SSH-2.0-), the items window=BYTES, packet=BYTES "
-			 "and disable=ALG,...",
+			 "client's version (after SSH-2.0-), the items window=BYTES, packet=BYTES, "
+			 "disable=ALG,... and sftp=N (the highest SFTP version offered, 3 to 6)",
 			 client_match_check},
     [CF_ALLOW_USERS] = {"SFTPD_ALLOW_USERS", CONF_STRING, "", 0, 0, 0,
 			"glob patterns (comma- or space-separated) of the only user names that "

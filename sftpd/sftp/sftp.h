@@ -17,6 +17,7 @@
 #define SFTP_MAX_WRITE (SFTP_MAX_PACKET - 1024)
 #define SFTP_OUT_HIGH_WATER (1024u * 1024)
 #define SFTP_DEFAULT_MAX_HANDLES 256
+#define SFTP_HIGHEST_VERSION 6 /* offered unless sftp_options.max_version says less */
 
 struct sftp_options {
 	mode_t umask;

@@ -16,7 +16,7 @@
 
 #define SFTP_VERSION 3
 /* Highest version served (draft-ietf-secsh-filexfer-13). */
-#define SFTP_VERSION_MAX 6
+#define SFTP_VERSION_MAX SFTP_HIGHEST_VERSION
 
 /* Packet types (draft-ietf-secsh-filexfer-02 section 3). */
 enum sftp_type {

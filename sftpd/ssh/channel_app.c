@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "log/log.h"
+#include "../client_match.h"
 #include "../hashsum/hashsum.h"
 #include "../scp/scp.h"
 #include "ssh.h"
@@ -75,6 +76,7 @@ static const struct channel_app channel_app_sftp = {
 int channel_start_sftp(struct session *s, struct channel *ch)
 {
 	if (ch->app) return 0;
+	s->sftp_opt.max_version = client_sftp_version(s);
 	ch->ctx = sftp_server_new(&s->root, &s->sftp_opt);
 	if (!ch->ctx) {
 		log_error("unable to start the sftp subsystem: %s", strerror(errno));

@@ -42,6 +42,11 @@ int main(void)
 	bad("x: disable=aes128-ctr,,hmac-sha2-256", "unknown algorithm");
 	bad("x: disable=3des-cbc", "unknown algorithm");
 	bad("x: colour=blue", "unknown key");
+	bad("x: sftp=2", "3 to 6");
+	bad("x: sftp=7", "3 to 6");
+	bad("x: sftp=", "3 to 6");
+	bad("x: sftp=33", "3 to 6");
+	bad("x: sftp=4x", "3 to 6");
 	bad("ok: window=64K; broken", "expected PATTERN");
 
 	ok(client_match_find("Open*: window=64K; *: window=32K", "SSH-2.0-OpenSSH_9.2p1 Debian",
@@ -57,6 +62,15 @@ int main(void)
 	ok(client_match_find("*: disable=zlib@openssh.com packet=4K", "SSH-2.0-x", &t) &&
 	       t.packet == 4096 && !strcmp(t.disable, "zlib@openssh.com"),
 	   "packet and disable kept");
+	ok(client_match_find("WinSCP*: sftp=3 window=64K; *: sftp=5", "SSH-2.0-WinSCP_release_6",
+			     &t) &&
+	       t.sftp_version == 3 && t.window == 65536,
+	   "sftp=3 with another item");
+	ok(client_match_find("WinSCP*: sftp=3; *: sftp=5", "SSH-2.0-net_ssh_7", &t) &&
+	       t.sftp_version == 5,
+	   "sftp=5 for the rest");
+	ok(!client_match_find("WinSCP*: sftp=3", "SSH-2.0-net_ssh_7", &t) && t.sftp_version == 0,
+	   "no rule: no cap");
 	client_match_filter("a,b,c,bb", "b,c", out, sizeof out);
 	is_str(out, "a,bb", "filter drops whole names only");
 	client_match_filter("a,b", "a,b", out, sizeof out);
