@@ -196,7 +196,8 @@ int sftp_op_symlink(struct sftp_server *s, struct sftp_req *rq)
 
 /* v6 LINK (draft-ietf-secsh-filexfer-13, 8.7): new link path first, then
  * the existing path, then whether the link is symbolic.  The policy
- * check decided by the same byte (sftp_policy.c). */
+ * check decided by the same byte (sftp_policy.c); older sessions never
+ * get here (sftp_resolve). */
 int sftp_op_link(struct sftp_server *s, struct sftp_req *rq)
 {
 	uint8_t sym;
@@ -206,7 +207,6 @@ int sftp_op_link(struct sftp_server *s, struct sftp_req *rq)
 	sftp_get_path(&rq->in, s->path2);
 	wire_get_u8(&rq->in, &sym);
 	if (!wire_ok(&rq->in)) return SSH_FX_BAD_MESSAGE;
-	if (s->version < 6) return SSH_FX_OP_UNSUPPORTED;
 	log_info("%s \"%s\" -> \"%s\"", sym ? "symlink" : "hardlink",
 		 sftp_log_str(s->logbuf1, s->path1), sftp_log_str(s->logbuf2, s->path2));
 	ok = sym ? fs_symlink(s->root, s->path2, s->path1) : fs_link(s->root, s->path2, s->path1);

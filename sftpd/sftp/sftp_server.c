@@ -481,7 +481,9 @@ static int sftp_resolve(struct sftp_server *s, struct sftp_req *rq, const struct
 	const unsigned char *name;
 	uint32_t len;
 
-	if (!op) {
+	/* v6's own requests do not exist for older sessions: refused as
+	 * before they were served, ahead of any policy check */
+	if (!op || (rq->type >= SSH_FXP_LINK && rq->type <= SSH_FXP_UNBLOCK && s->version < 6)) {
 		log_warn("unsupported request type %u", (unsigned)rq->type);
 		return SSH_FX_OP_UNSUPPORTED;
 	}

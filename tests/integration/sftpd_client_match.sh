@@ -5,8 +5,9 @@
 # prefers left out of the offer, while OpenSSH under the same setting
 # keeps the defaults; OpenSSH under a rule of its own negotiates without
 # chacha20-poly1305 and moves 1 MiB both ways through a 16 KiB window,
-# bytes compared; the log names the rule.  A malformed setting stops
-# sftpd -t with the variable named.  Prints TAP.
+# bytes compared; the log names the rule.  A malformed setting (window=1K,
+# sftp=7) stops sftpd -t with the variable named.  The sftp=N cap is
+# checked with a client that speaks v4-v6 in sftpd_sftp_v6.sh.  Prints TAP.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -88,4 +89,8 @@ SFTPD_CLIENT_MATCH='x*: window=1K' SFTPD_HOST_KEYS="$T/keys/hk" "$SFTPD" -t >/de
 rc=$?
 grep -q 'SFTPD_CLIENT_MATCH=.*window= takes 16K to 4M' "$T/err" && [ "$rc" = 100 ]
 t_is "$?" 0 "sftpd -t refuses window=1K, naming the variable (exit 100)"
+SFTPD_CLIENT_MATCH='x*: sftp=7' SFTPD_HOST_KEYS="$T/keys/hk" "$SFTPD" -t >/dev/null 2>"$T/err"
+rc=$?
+grep -q 'SFTPD_CLIENT_MATCH=.*sftp= takes 3 to 6' "$T/err" && [ "$rc" = 100 ]
+t_is "$?" 0 "sftpd -t refuses sftp=7, naming the variable (exit 100)"
 t_done

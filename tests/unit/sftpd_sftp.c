@@ -2198,6 +2198,13 @@ static void test_v6_requests(void)
 	wire_put_u8(&pb, 1);
 	xfer();
 	ok(status() == SSH_FX_OP_UNSUPPORTED && !exists("t/v6sym4"), "v5: LINK is OP_UNSUPPORTED");
+	req(SSH_FXP_LINK, 866);
+	wire_put_cstring(&pb, "t/v6sym4");
+	xfer();
+	is_int(status(), SSH_FX_OP_UNSUPPORTED, "v5: a malformed LINK is OP_UNSUPPORTED too");
+	req(SSH_FXP_BLOCK, 867);
+	xfer();
+	is_int(status(), SSH_FX_OP_UNSUPPORTED, "v5: BLOCK is OP_UNSUPPORTED");
 	do_path_req(SSH_FXP_STAT, 861, "t/v6/below");
 	is_int(status(), SSH_FX_NO_SUCH_PATH, "v5: a path through a file: NO_SUCH_PATH");
 	do_path_req(SSH_FXP_RMDIR, 862, "t");
@@ -2205,6 +2212,17 @@ static void test_v6_requests(void)
 	realpath6(863, "t", 9, "junk", 0);
 	is_str(name_reply(), "/t", "v5: REALPATH ignores bytes after the path");
 	sftp_server_free(srv);
+	o.read_only = 1;
+	new_server_v(3, &o);
+	req(SSH_FXP_LINK, 868);
+	wire_put_cstring(&pb, "t/v6sym4");
+	wire_put_cstring(&pb, "v6");
+	wire_put_u8(&pb, 1);
+	xfer();
+	ok(status() == SSH_FX_OP_UNSUPPORTED && !exists("t/v6sym4"),
+	   "read-only v3: LINK is OP_UNSUPPORTED as before v6 was served");
+	sftp_server_free(srv);
+	o.read_only = 0;
 	new_server(0, 0);
 	do_path_req(SSH_FXP_RMDIR, 864, "t");
 	is_int(status(), SSH_FX_FAILURE, "v3: RMDIR of a full directory: FAILURE");
