@@ -1,7 +1,9 @@
 /* fuzz_sftp: the input is a client byte stream for the SFTP server, over a
  * temporary root directory made once (and emptied now and then); fed in
  * as the server accepts it, with replies drained, until the end or a fatal
- * protocol error. */
+ * protocol error.  A last byte 0xff makes the session read-only, 0xfe a
+ * drop box: then no handle may ever be open for writing, or for reading
+ * (whatever the version and the OPEN's flags or access mask). */
 #include <ftw.h>
 #include <signal.h>
 #include <stdint.h>
@@ -12,9 +14,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
 #include "fs/fs.h"
 #include "log/log.h"
-#include "../../sftpd/sftp/sftp.h"
+#include "../../sftpd/sftp/sftp_internal.h"
 
 #define FUZZ_SFTP_CLEAN_EVERY 4096
 /* what a file may grow to: a SETSTAT size or a WRITE far out fails with
@@ -64,6 +68,20 @@ static void fuzz_drain(struct sftp_server *s)
 	sftp_server_consume(s, n);
 }
 
+/* The policy, checked on what the kernel was asked for. */
+static void fuzz_check_handles(const struct sftp_server *s)
+{
+	unsigned i;
+	int fl;
+
+	for (i = 0; i < s->handles.cap; i++) {
+		if (s->handles.v[i].kind != SFTP_HANDLE_FILE) continue;
+		fl = fcntl(s->handles.v[i].fd, F_GETFL) & O_ACCMODE;
+		if (s->read_only && fl != O_RDONLY) abort();
+		if (s->write_only && fl != O_WRONLY) abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sftp_options opt = {.umask = 022, .max_handles = 8, .user = "fuzz", .home = "/"};
@@ -72,7 +90,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!fuzz_setup()) abort();
 	if (++fuzz_runs % FUZZ_SFTP_CLEAN_EVERY == 0)
 		nftw(fuzz_dir, fuzz_rm, 16, FTW_DEPTH | FTW_PHYS);
-	opt.read_only = size > 0 && data[0] == 0xff; /* rarely: policy paths too */
+	opt.read_only = size > 0 && data[size - 1] == 0xff;
+	opt.write_only = size > 0 && data[size - 1] == 0xfe;
 	s = sftp_server_new(&fuzz_root, &opt);
 	if (!s) return 0;
 	for (;;) {
@@ -82,6 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		data += k;
 		size -= k;
 		if (!sftp_server_run(s)) break;
+		fuzz_check_handles(s);
 		fuzz_drain(s);
 		if (size == 0 && !sftp_server_pending(s)) break;
 		if (k == 0 && !sftp_server_pending(s)) break;
