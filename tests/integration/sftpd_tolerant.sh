@@ -99,15 +99,17 @@ s = Sftp()
 s.send(bytes([1]) + u32(6) + sstr(b"version-select") + sstr(b"") +
        sstr(b"vendor-id") + sstr(b"\0\0\0\4test") + b"\0\0")
 m = s.recv()
-check("INIT v6 with extension pairs and stray bytes: VERSION 4 (the highest served)",
-      m is not None and m[0] == 2 and m[1:5] == u32(4), repr(m and m[:8]))
+check("INIT v6 with extension pairs and stray bytes: VERSION 6",
+      m is not None and m[0] == 2 and m[1:5] == u32(6), repr(m and m[:8]))
 
 s.send(bytes([17]) + u32(10) + sstr(b"/") + TRAIL)                    # STAT
 m = s.recv()
 check("STAT with trailing bytes: ATTRS", m is not None and m[0] == 105 and m[1:5] == u32(10),
       repr(m and m[:12]))
-# v4 attributes: flags PERMISSIONS, type REGULAR, the mode
-s.send(bytes([3]) + u32(11) + sstr(b"t.bin") + u32(0x1a) + u32(4) + b"\1" + u32(0o644) + TRAIL)
+# v6 OPEN: ACE4_WRITE_DATA, CREATE_TRUNCATE; v6 attributes: flags
+# PERMISSIONS, type REGULAR, the mode
+s.send(bytes([3]) + u32(11) + sstr(b"t.bin") + u32(2) + u32(1) + u32(4) + b"\1" + u32(0o644) +
+       TRAIL)
 m = s.recv()
 handle = m[5:] if m and m[0] == 102 else None
 check("OPEN with trailing bytes: a handle", handle is not None, repr(m and m[:12]))
