@@ -1,12 +1,12 @@
 /* certmap: a client certificate chain, as the network process forwards it
  * for a certificate login, verified again in the monitor against the
- * operator's CA and CRL and mapped to a user name (FTPSD_TLS_USER_FROM_CERT).
+ * operator's CA and CRL and matched against the account the client names
+ * (FTPSD_TLS_USER_FROM_CERT, the account's cert= item).
  * The chain is hostile input here: size-capped by the caller, parsed by
  * libcrypto, trusted only after X509_verify_cert. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -57,45 +57,87 @@ out:
 	return *leaf != NULL;
 }
 
+/* The first CN, when it is text without NUL that fits out. */
 static int name_cn(X509 *x, char *out, size_t cap)
 {
 	int n = X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, out, (int)cap);
 	return n > 0 && (size_t)n < cap && strlen(out) == (size_t)n;
 }
 
-/* The local part of the first e-mail subjectAltName in the domain (case
- * aside): alice@example.org is alice only when the domain is example.org,
- * so a CA that also certifies other domains' addresses maps none of them. */
-static int name_email(X509 *x, const char *domain, char *out, size_t cap)
+static int ascii_case_equal(const char *a, const char *b, size_t n)
 {
-	GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
-	size_t dlen = strlen(domain);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+		if (x >= 'A' && x <= 'Z') x = (unsigned char)(x - 'A' + 'a');
+		if (y >= 'A' && y <= 'Z') y = (unsigned char)(y - 'A' + 'a');
+		if (x != y) return 0;
+	}
+	return 1;
+}
+
+/* addr (len bytes, from a certificate) is the whole address want: the
+ * local part byte for byte, the domain without case, as RFC 5280 (7.5)
+ * compares rfc822Names; split at the last '@' (a domain holds none). */
+static int email_is(const char *addr, size_t len, const char *want)
+{
+	const char *wat = strrchr(want, '@'), *at = addr;
+	size_t local;
+
+	for (const char *p = addr; p < addr + len; p++)
+		if (*p == '@') at = p;
+	if (!wat || !len || *at != '@') return 0;
+	local = (size_t)(at - addr);
+	return local == (size_t)(wat - want) && !memcmp(addr, want, local) &&
+	       len - local == strlen(wat) && ascii_case_equal(at, wat, len - local);
+}
+
+/* Whether the leaf logs in as user.  With the account's cert= (certval):
+ * its CN is exactly certval, or (email) one of its e-mail subjectAltNames
+ * is the address certval.  Without: its CN is user, or the local part of
+ * its first e-mail subjectAltName in FTPSD_TLS_USER_DOMAIN (case aside) is
+ * user, so a CA that also certifies other domains' addresses maps none of
+ * them to accounts; with no domain set only cert= accounts are reached. */
+static int leaf_names(X509 *x, const struct conf_value *cf, const char *user, const char *certval)
+{
+	const char *domain = cf[FC_TLS_USER_DOMAIN].str;
+	size_t dlen = strlen(domain), ulen = strlen(user);
+	char cn[ACCOUNT_POLICY_MAX_CERT + 2];
+	GENERAL_NAMES *names;
 	int found = 0;
+
+	if (!strcmp(cf[FC_TLS_USER_FROM_CERT].str, "cn"))
+		return name_cn(x, cn, sizeof cn) && !strcmp(cn, certval ? certval : user);
+	if (!certval && !dlen) return 0;
+	names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
 	for (int i = 0; names && i < sk_GENERAL_NAME_num(names) && !found; i++) {
 		const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
 		if (g->type != GEN_EMAIL) continue;
 		const char *e = (const char *)ASN1_STRING_get0_data(g->d.rfc822Name);
 		int el = ASN1_STRING_length(g->d.rfc822Name);
-		const char *at = e && el > 0 ? memchr(e, '@', (size_t)el) : NULL;
-		if (!at || at == e || (size_t)(at - e) >= cap) continue;
-		if ((size_t)(e + el - at - 1) != dlen || strncasecmp(at + 1, domain, dlen))
+		if (!e || el <= 0) continue;
+		if (certval) {
+			found = email_is(e, (size_t)el, certval);
 			continue;
-		memcpy(out, e, (size_t)(at - e));
-		out[at - e] = 0;
-		found = strlen(out) == (size_t)(at - e);
+		}
+		const char *at = memchr(e, '@', (size_t)el);
+		if (!at || at == e || (size_t)(e + el - at - 1) != dlen ||
+		    !ascii_case_equal(at + 1, domain, dlen))
+			continue;
+		/* the first address in the domain decides */
+		found = (size_t)(at - e) == ulen && !memcmp(e, user, ulen);
+		break;
 	}
 	GENERAL_NAMES_free(names);
 	return found;
 }
 
-int ftp_cert_user(const struct conf_value *cf, const unsigned char *pem, size_t len, char *user,
-		  size_t cap, char *subject, size_t subjcap)
+int ftp_cert_names(const struct conf_value *cf, const unsigned char *pem, size_t len,
+		   const char *user, const char *certval, char *subject, size_t subjcap)
 {
 	X509_STORE *st = NULL;
 	X509_STORE_CTX *ctx = NULL;
 	X509 *leaf = NULL;
 	STACK_OF(X509) *rest = NULL;
-	char name[SLUICE_MAX_USERNAME + 2];
 	int ok = 0, err = EPROTO;
 
 	snprintf(subject, subjcap, "(none)");
@@ -109,13 +151,7 @@ int ftp_cert_user(const struct conf_value *cf, const unsigned char *pem, size_t 
 	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT);
 	if (X509_verify_cert(ctx) != 1) goto out;
 	err = ENOENT;
-	if (!strcmp(cf[FC_TLS_USER_FROM_CERT].str, "cn")
-		? !name_cn(leaf, name, sizeof name)
-		: !name_email(leaf, cf[FC_TLS_USER_DOMAIN].str, name, sizeof name))
-		goto out;
-	if (!account_name_valid(name) || strlen(name) >= cap) goto out;
-	memcpy(user, name, strlen(name) + 1);
-	ok = 1;
+	ok = leaf_names(leaf, cf, user, certval);
 out:
 	X509_STORE_CTX_free(ctx);
 	X509_STORE_free(st);

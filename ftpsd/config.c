@@ -74,13 +74,16 @@ const struct conf_var ftpsd_conf_table[FC_COUNT] = {
 			     "CA (as mod_tls TLSVerifyDepth)"},
     [FC_TLS_USER_FROM_CERT] =
 	{"FTPSD_TLS_USER_FROM_CERT", CONF_ENUM, "off", 0, 0, "off,cn,email",
-	 "log in as the user named by the verified client certificate's CN, or "
-	 "the part before @ of its first e-mail subjectAltName in FTPSD_TLS_USER_DOMAIN, "
-	 "without a password, when USER gives that name (needs FTPSD_TLS_VERIFY_CLIENT)"},
+	 "log in without a password as the account USER names when the verified client "
+	 "certificate names it: by the account's cert= item (the whole CN, or the whole "
+	 "address of one of its e-mail subjectAltNames), else by its CN, or the part "
+	 "before @ of its first e-mail subjectAltName in FTPSD_TLS_USER_DOMAIN (needs "
+	 "FTPSD_TLS_VERIFY_CLIENT)"},
     [FC_TLS_USER_DOMAIN] = {"FTPSD_TLS_USER_DOMAIN", CONF_STRING, "", 0, 0, 0,
 			    "with FTPSD_TLS_USER_FROM_CERT=email, the one mail domain whose "
-			    "addresses map to accounts (alice@DOMAIN is alice; other domains "
-			    "map to no one); required then"},
+			    "addresses map to the accounts without cert= (alice@DOMAIN is "
+			    "alice; other domains map to no one); empty: only accounts with "
+			    "cert= log in by certificate"},
     [FC_IMPLICIT_TLS] = {"FTPSD_IMPLICIT_TLS", CONF_BOOL, "no", 0, 1, 0,
 			 "TLS from the first byte (port 990 style) instead of AUTH TLS"},
     [FC_ALLOW_CCC] = {"FTPSD_ALLOW_CCC", CONF_BOOL, "no", 0, 1, 0,

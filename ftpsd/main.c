@@ -90,12 +90,11 @@ static int check_settings(struct ftp_session *s, char *err, size_t errlen)
 			 v[FC_TLS_USER_FROM_CERT].str);
 		return 0;
 	}
-	if (!strcmp(v[FC_TLS_USER_FROM_CERT].str, "email") &&
-	    (!v[FC_TLS_USER_DOMAIN].str[0] || strchr(v[FC_TLS_USER_DOMAIN].str, '@'))) {
-		snprintf(
-		    err, errlen,
-		    "FTPSD_TLS_USER_FROM_CERT=email needs FTPSD_TLS_USER_DOMAIN=DOMAIN (the one "
-		    "mail domain whose addresses are accounts)");
+	if (strchr(v[FC_TLS_USER_DOMAIN].str, '@')) {
+		snprintf(err, errlen,
+			 "FTPSD_TLS_USER_DOMAIN=%s: a mail domain, without @ (its addresses' "
+			 "local parts are accounts)",
+			 v[FC_TLS_USER_DOMAIN].str);
 		return 0;
 	}
 	s->policy = policy_bits(v[FC_TLS_REQUIRED].str);

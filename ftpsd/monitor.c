@@ -156,12 +156,17 @@ static int answer_password(struct ftp_monitor *m, struct wire_in *in)
 }
 
 /* A certificate that does not name this user is no failed guess: the
- * client is asked for a password, as without a certificate. */
+ * client is asked for a password, as without a certificate.  The account is
+ * looked up before the chain is matched, since its cert= item (users file
+ * only: group policies may not carry one) decides what the chain must
+ * name; the chain is verified whether or not the account exists. */
 static int answer_cert_login(struct ftp_monitor *m, struct wire_in *in)
 {
-	char user[SLUICE_MAX_USERNAME + 1], mapped[SLUICE_MAX_USERNAME + 1], subject[256];
+	char user[SLUICE_MAX_USERNAME + 1], subject[256];
 	const unsigned char *pem;
+	const char *certval = NULL;
 	uint32_t n;
+	int known;
 
 	login_attempt_begin(&m->attempt_start);
 	wire_get_cstring(in, user, sizeof user);
@@ -171,24 +176,29 @@ static int answer_cert_login(struct ftp_monitor *m, struct wire_in *in)
 		return refuse(m, "certificate login not enabled");
 	if (n > FM_CERT_MAX) return refuse(m, "certificate chain too long");
 	if (++m->cert_tries > FM_MAX_CERT_TRIES) return refuse(m, "too many certificate logins");
-	if (!ftp_cert_user(m->cf, pem, n, mapped, sizeof mapped, subject, sizeof subject)) {
-		if (errno == ENOENT) {
-			log_info("client certificate %s names no valid user", subject);
-			return reply_answer(m, 0, 0);
-		}
+	known = login_lookup(m->cf[FC_USERS_FILE].str, user, &m->account);
+	if (!known && errno != ENOENT)
+		log_error("account lookup for %s: %s", user, strerror(errno));
+	if (known && (m->account.policy.keys & ACCOUNT_POL_CERT)) certval = m->account.policy.cert;
+	if (!ftp_cert_names(m->cf, pem, n, user, certval, subject, sizeof subject)) {
+		int e = errno;
+		algo_wipe(&m->account, sizeof m->account);
 		/* the network process's TLS stack accepted what fails here */
-		return refuse(m, "client certificate does not verify");
+		if (e != ENOENT) return refuse(m, "client certificate does not verify");
+		log_info("client certificate %s does not name user %s%s", subject, user,
+			 certval ? " (its cert= item)" : "");
+		return reply_answer(m, 0, 0);
 	}
-	if (strcmp(mapped, user)) return reply_answer(m, 0, 0);
-	if (!login_lookup(m->cf[FC_USERS_FILE].str, user, &m->account)) {
-		if (errno != ENOENT) log_error("account lookup for %s: %s", user, strerror(errno));
+	if (!known) {
+		log_info("client certificate %s names user %s, who does not exist", subject, user);
 		return reply_answer(m, 0, 0);
 	}
 	if (!policy_admits(m, user) || !pam_start(m, user) ||
 	    (login_pam_started() && !login_pam_account()))
 		return reply_answer(m, 0, 0);
 	algo_wipe(m->account.hash, sizeof m->account.hash);
-	log_info("client certificate %s maps to user %s", subject, user);
+	log_info("client certificate %s maps to user %s%s", subject, user,
+		 certval ? " by its cert= item" : "");
 	return accepted(m, FM_HOW_CERT, user);
 }
 

@@ -89,14 +89,17 @@ void ftp_mon_init(struct ftp_monitor *m, int fd, const struct conf_value *cf);
 int ftp_mon_request(struct ftp_monitor *m, const unsigned char *rec, size_t len);
 void ftp_mon_free(struct ftp_monitor *m);
 
-/* certmap.c: the user a client certificate chain maps to, checked again
- * in the monitor against FTPSD_TLS_CA_FILE / _CA_DIR / _CRL_FILE (the
- * network process's TLS stack is not trusted to have done it): its CN, or
- * the part before @ of its first e-mail subjectAltName, per
- * FTPSD_TLS_USER_FROM_CERT.  1 with user (cap > SLUICE_MAX_USERNAME) and
- * the subject for the log; 0 + EPROTO (no certificate), EACCES (not
- * verified), ENOENT (no valid user name in it). */
-int ftp_cert_user(const struct conf_value *cf, const unsigned char *pem, size_t len, char *user,
-		  size_t cap, char *subject, size_t subjcap);
+/* certmap.c: whether a client certificate chain logs in as user, checked
+ * again in the monitor against FTPSD_TLS_CA_FILE / _CA_DIR / _CRL_FILE (the
+ * network process's TLS stack is not trusted to have done it).  certval is
+ * the account's cert= item (NULL when it has none): then the chain's
+ * identity per FTPSD_TLS_USER_FROM_CERT (its CN, or one of its e-mail
+ * subjectAltNames, the domain compared without case) must be exactly
+ * certval; without it, the CN or the local part of the first e-mail
+ * subjectAltName in FTPSD_TLS_USER_DOMAIN must be user.  1 with the
+ * subject for the log; 0 + EPROTO (no certificate), EACCES (not verified),
+ * ENOENT (it names someone else). */
+int ftp_cert_names(const struct conf_value *cf, const unsigned char *pem, size_t len,
+		   const char *user, const char *certval, char *subject, size_t subjcap);
 
 #endif

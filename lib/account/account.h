@@ -41,6 +41,9 @@
 #define ACCOUNT_POLICY_MAX_GROUPS 16
 #define ACCOUNT_POLICY_MAX_AUTH 256
 #define ACCOUNT_POLICY_MAX_BYTES (1ull << 60) /* largest maxsize= */
+/* Longest cert= value: RFC 5280's ub-emailaddress-length (255) holds every
+ * e-mail address; its ub-common-name is 64. */
+#define ACCOUNT_POLICY_MAX_CERT 255
 
 /* deny= operations */
 enum account_deny {
@@ -67,6 +70,7 @@ enum account_policy_key {
 	ACCOUNT_POL_SCP = 1 << 9,
 	ACCOUNT_POL_GROUPS = 1 << 10,
 	ACCOUNT_POL_TLS = 1 << 11,
+	ACCOUNT_POL_CERT = 1 << 12,
 };
 
 struct account_policy {
@@ -83,6 +87,10 @@ struct account_policy {
 	char groups[ACCOUNT_POLICY_MAX_GROUPS][SLUICE_MAX_USERNAME + 1]; /* names or numbers */
 	size_t n_groups;
 	int tls_optional; /* tls=optional (1) / tls=required (0) */
+	/* ftpsd: the client certificate identity (whole e-mail address or CN)
+	 * that logs in as this account; "" none.  Printable ASCII, no '"', no
+	 * blank at either end. */
+	char cert[ACCOUNT_POLICY_MAX_CERT + 1];
 };
 
 /* Parses a policy field (len bytes, no NUL).  1, or 0 + EPROTO with what

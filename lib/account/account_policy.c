@@ -200,6 +200,20 @@ static int policy_yes_no(const char *v, const char *yes, const char *no, int *ou
 	return 0;
 }
 
+/* A certificate identity as FTPSD_TLS_USER_FROM_CERT extracts it: the
+ * item syntax already keeps it printable and free of '"'; a blank at an
+ * end would never be meant (and CN or address text rarely has one). */
+static int policy_cert(const char *v, char *out, const char **why)
+{
+	size_t n = strlen(v);
+
+	if (n > ACCOUNT_POLICY_MAX_CERT) return policy_bad(why, "cert= is longer than 255 bytes");
+	if (v[0] == ' ' || v[n - 1] == ' ')
+		return policy_bad(why, "cert= starts or ends with a space");
+	memcpy(out, v, n + 1);
+	return 1;
+}
+
 static int policy_key_is(const struct policy_item *it, const char *key)
 {
 	return strlen(key) == it->keylen && !memcmp(it->key, key, it->keylen);
@@ -219,6 +233,7 @@ static unsigned policy_key_bit(const struct policy_item *it, int *valued)
 	    {"maxsize", ACCOUNT_POL_MAXSIZE, 1}, {"from", ACCOUNT_POL_FROM, 1},
 	    {"auth", ACCOUNT_POL_AUTH, 1},	 {"scp", ACCOUNT_POL_SCP, 1},
 	    {"groups", ACCOUNT_POL_GROUPS, 1},	 {"tls", ACCOUNT_POL_TLS, 1},
+	    {"cert", ACCOUNT_POL_CERT, 1},
 	};
 	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
 		if (policy_key_is(it, keys[i].key)) return (*valued = keys[i].valued, keys[i].bit);
@@ -258,6 +273,8 @@ static int policy_apply(struct account_policy *p, unsigned bit, const char *v, c
 	case ACCOUNT_POL_TLS:
 		return policy_yes_no(v, "optional", "required", &p->tls_optional) ||
 		       policy_bad(why, "tls= takes optional or required");
+	case ACCOUNT_POL_CERT:
+		return policy_cert(v, p->cert, why);
 	}
 	return 1; /* ro, wo: no value */
 }

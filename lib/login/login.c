@@ -178,6 +178,17 @@ static int split_rule(const char *r, size_t len, char *group, size_t gcap, const
 	return 1;
 }
 
+/* cert= names one certificate: given to a group, that certificate would
+ * log in as each of its members. */
+static int group_policy_fits(struct account_policy *ap, const char **why)
+{
+	if (!(ap->keys & ACCOUNT_POL_CERT)) return 1;
+	memset(ap, 0, sizeof *ap);
+	ap->scp = 1;
+	*why = "cert= belongs to one account (the users file), not to a group";
+	return 0;
+}
+
 int login_group_policy_check(const char *spec, char *why, size_t whylen)
 {
 	const char *p = spec, *pol, *w = "";
@@ -187,7 +198,7 @@ int login_group_policy_check(const char *spec, char *why, size_t whylen)
 
 	while (next_rule(&p, &len)) {
 		if (!split_rule(p, len, group, sizeof group, &pol, &plen, &w) ||
-		    !account_policy_parse(pol, plen, &ap, &w)) {
+		    !account_policy_parse(pol, plen, &ap, &w) || !group_policy_fits(&ap, &w)) {
 			snprintf(why, whylen, "%.*s: %s", (int)(len > 60 ? 60 : len), p, w);
 			return 0;
 		}
@@ -209,7 +220,8 @@ int login_group_policy(struct account *a, const char *spec)
 	while (next_rule(&p, &len)) {
 		if (split_rule(p, len, group, sizeof group, &pol, &plen, &why) &&
 		    login_groups_match(group, groups, n) &&
-		    account_policy_parse(pol, plen, &a->policy, &why)) {
+		    account_policy_parse(pol, plen, &a->policy, &why) &&
+		    group_policy_fits(&a->policy, &why)) {
 			snprintf(a->policy_text, sizeof a->policy_text, "%.*s", (int)plen, pol);
 			log_info("account %s: the policy of group %s: %s", a->name, group,
 				 a->policy_text);

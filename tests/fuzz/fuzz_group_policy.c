@@ -1,6 +1,7 @@
 /* fuzz_group_policy: the input is a _GROUP_POLICY value (rules
  * GROUP:POLICY separated by ';'), checked as at start, then applied to an
- * account without a policy of its own in group 0. */
+ * account without a policy of its own in group 0, which never gets a
+ * cert= item from it. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(&a, 0, sizeof a);
 		strcpy(a.name, "fuzz");
 		login_group_policy(&a, spec);
+		if (a.policy.keys & ACCOUNT_POL_CERT) abort(); /* cert= is per account */
 	}
 	free(spec);
 	return 0;

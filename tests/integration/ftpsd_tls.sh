@@ -1,7 +1,8 @@
 #!/bin/sh
 # ftpsd_tls.sh: configuration checks (-t, -M, bad variables answered with
 # 421), the TLS session-resumption report and both its paths, client
-# certificates (required / mapped to a user), TLS versions, and ftpsd
+# certificates (required / mapped to a user, by name or by the users file's
+# cert= item), TLS versions, and ftpsd
 # against openssl s_client (FEAT before AUTH, ALPN "ftp").
 . "$(dirname "$0")/ftpsd_lib.sh"
 need curl || { echo "1..0 # SKIP curl missing"; exit 0; }
@@ -107,9 +108,12 @@ P6=$(free_port); start_server "$P6" FTPSD_TLS_VERIFY_CLIENT=optional FTPSD_TLS_C
 check "e-mail mapping: $USER_NAME@example.org does not log in as $USER_NAME where the domain is other.example" sh -c \
 	"! curl -sS -k --cert $T/c2.pem --key $T/c2.key --user $USER_NAME: --ssl-reqd ftp://127.0.0.1:$P6/d.txt"
 err=$(env FTPSD_USERS_FILE="$T/users" FTPSD_TLS_CERT="$T/cert.pem" FTPSD_TLS_KEY="$T/key.pem" \
-	FTPSD_TLS_VERIFY_CLIENT=optional FTPSD_TLS_USER_FROM_CERT=email "$FTPSD_BIN" -t 2>&1)
-case "$err" in *FTPSD_TLS_USER_DOMAIN*) ok "ftpsd -t: e-mail mapping without a domain is refused" ;;
-*) nok "ftpsd -t: e-mail mapping without a domain is refused ($err)" ;; esac
+	FTPSD_TLS_VERIFY_CLIENT=optional FTPSD_TLS_USER_FROM_CERT=email FTPSD_TLS_USER_DOMAIN=alice@example.org "$FTPSD_BIN" -t 2>&1)
+case "$err" in *"FTPSD_TLS_USER_DOMAIN=alice@example.org: a mail domain"*) ok "ftpsd -t: an address as FTPSD_TLS_USER_DOMAIN is refused" ;;
+*) nok "ftpsd -t: an address as FTPSD_TLS_USER_DOMAIN is refused ($err)" ;; esac
+check "ftpsd -t: e-mail mapping without a domain is accepted (cert= accounts only)" env FTPSD_USERS_FILE="$T/users" \
+	FTPSD_TLS_CERT="$T/cert.pem" FTPSD_TLS_KEY="$T/key.pem" FTPSD_TLS_VERIFY_CLIENT=optional FTPSD_TLS_CA_FILE="$T/ca.pem" \
+	FTPSD_TLS_USER_FROM_CERT=email "$FTPSD_BIN" -t
 err=$(env FTPSD_USERS_FILE="$T/users" FTPSD_TLS_CERT="$T/cert.pem" FTPSD_TLS_KEY="$T/key.pem" \
 	FTPSD_TLS_USER_FROM_CERT=cn "$FTPSD_BIN" -t 2>&1)
 case "$err" in *"needs FTPSD_TLS_VERIFY_CLIENT"*) ok "ftpsd -t: certificate mapping without verification is refused" ;;
@@ -119,6 +123,55 @@ check "client certificate: login by e-mail subjectAltName" sh -c \
 check "optional client certificate: password login without one" sh -c "$C --ssl-reqd ftp://127.0.0.1:$P5/d.txt | grep -q 'some data'"
 check "certificate for another user does not log in without password" sh -c \
 	"! curl -sS -k --cert $T/client.pem --key $T/client.key --user bob: --ssl-reqd ftp://127.0.0.1:$P4/d.txt"
+# the users file's cert= item: the whole identity names the account
+client_cert() { # NAME SUBJECT [subjectAltName]: NAME.pem / NAME.key signed by the CA
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/$1.key" -out "$T/$1.csr" \
+		-subj "$2" >/dev/null 2>&1
+	if [ -n "${3:-}" ]; then printf 'subjectAltName=%s\n' "$3" > "$T/$1.ext"; else : > "$T/$1.ext"; fi
+	openssl x509 -req -in "$T/$1.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial -days 2 \
+		-extfile "$T/$1.ext" -out "$T/$1.pem" >/dev/null 2>&1
+}
+client_cert other "/CN=someone" "email:$USER_NAME@other.example"
+client_cert bobcert "/CN=bob" "email:bob@example.org"
+client_cert smith "/CN=Alice Smith"
+{
+	echo "$USER_NAME:$HASH:$TUID:$TGID:$HOME_DIR:cert=$USER_NAME@other.example"
+	echo "bob:$HASH:$TUID:$TGID:$HOME_DIR"
+	echo "carol:$HASH:$TUID:$TGID:$HOME_DIR:cert=\"Alice Smith\",ro"
+} > "$T/users-cert"
+chmod 644 "$T/users-cert"
+# cget CERT USER[:PASSWORD] PORT: d.txt through that login
+cget() { curl -sS -k --cert "$T/$1.pem" --key "$T/$1.key" --user "$2" --ssl-reqd "ftp://127.0.0.1:$3/d.txt" 2>/dev/null; }
+t_cget() { [ "$(cget "$@")" = "some data" ]; }
+P8=$(free_port); start_server "$P8" FTPSD_USERS_FILE="$T/users-cert" FTPSD_TLS_VERIFY_CLIENT=optional \
+	FTPSD_TLS_CA_FILE="$T/ca.pem" FTPSD_TLS_USER_FROM_CERT=email FTPSD_TLS_USER_DOMAIN=example.org
+check "cert=$USER_NAME@other.example: that certificate logs in as $USER_NAME (domain example.org) without a password" \
+	t_cget other "$USER_NAME:" "$P8"
+check "cert=: the log says the cert= item matched" grep -q "maps to user $USER_NAME by its cert= item" "$T/server.log"
+check "cert=$USER_NAME@other.example: a certificate for $USER_NAME@example.org does not log in as $USER_NAME without a password" \
+	sh -c "! curl -sS -k --cert $T/c2.pem --key $T/c2.key --user $USER_NAME: --ssl-reqd ftp://127.0.0.1:$P8/d.txt"
+check "...the log says it does not match the cert= item" grep -q "does not name user $USER_NAME (its cert= item)" "$T/server.log"
+check "...but with the password it logs in (password logins unchanged)" t_cget c2 "$USER_NAME:$USER_PASS" "$P8"
+check "bob, without cert=: bob@example.org logs in as before (FTPSD_TLS_USER_DOMAIN)" t_cget bobcert bob: "$P8"
+check "bob, without cert=: $USER_NAME@other.example does not log in as bob" sh -c \
+	"! curl -sS -k --cert $T/other.pem --key $T/other.key --user bob: --ssl-reqd ftp://127.0.0.1:$P8/d.txt"
+P9=$(free_port); start_server "$P9" FTPSD_USERS_FILE="$T/users-cert" FTPSD_TLS_VERIFY_CLIENT=optional \
+	FTPSD_TLS_CA_FILE="$T/ca.pem" FTPSD_TLS_USER_FROM_CERT=email
+check "no FTPSD_TLS_USER_DOMAIN: cert=$USER_NAME@other.example still logs in" t_cget other "$USER_NAME:" "$P9"
+check "no FTPSD_TLS_USER_DOMAIN: bob@example.org logs in as no one without cert=" sh -c \
+	"! curl -sS -k --cert $T/bobcert.pem --key $T/bobcert.key --user bob: --ssl-reqd ftp://127.0.0.1:$P9/d.txt"
+P10=$(free_port); start_server "$P10" FTPSD_USERS_FILE="$T/users-cert" FTPSD_TLS_VERIFY_CLIENT=optional \
+	FTPSD_TLS_CA_FILE="$T/ca.pem" FTPSD_TLS_USER_FROM_CERT=cn
+check "cn mapping: cert=\"Alice Smith\" takes the certificate with that CN" t_cget smith carol: "$P10"
+check "cn mapping: CN=$USER_NAME does not log in as carol" sh -c \
+	"! curl -sS -k --cert $T/client.pem --key $T/client.key --user carol: --ssl-reqd ftp://127.0.0.1:$P10/d.txt"
+check "cn mapping: CN=$USER_NAME does not log in as $USER_NAME, whose cert= names an address" sh -c \
+	"! curl -sS -k --cert $T/client.pem --key $T/client.key --user $USER_NAME: --ssl-reqd ftp://127.0.0.1:$P10/d.txt"
+check "cn mapping: bob, without cert=, by his CN" t_cget bobcert bob: "$P10"
+err=$(env FTPSD_USERS_FILE="$T/users" FTPSD_TLS_CERT="$T/cert.pem" FTPSD_TLS_KEY="$T/key.pem" \
+	FTPSD_GROUP_POLICY="staff:cert=$USER_NAME@example.org" "$FTPSD_BIN" -t 2>&1); rc=$?
+case "$rc $err" in "100 "*FTPSD_GROUP_POLICY*cert=*) ok "ftpsd -t: a group policy with cert= is refused" ;;
+*) nok "ftpsd -t: a group policy with cert= is refused ($rc $err)" ;; esac
 # a revoked client certificate is refused when a CRL is configured
 mkdir -p "$T/ca"; : > "$T/ca/index.txt"; echo 1000 > "$T/ca/crlnumber"
 cat > "$T/ca.cnf" <<CNF

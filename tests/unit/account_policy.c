@@ -1,7 +1,8 @@
 /* account_policy.c: unit tests for the users file's policy field
  * (lib/account/account_policy.c): every key with good values, malformed
  * items (unknown, repeated, empty, unquoted commas, bad quoting, values out
- * of range), the limits of each list, and whole lines with the field. */
+ * of range, cert= with blanks or bytes outside printable ASCII), the limits
+ * of each list and value, and whole lines with the field. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,9 +52,17 @@ static void each_key(void)
 	   "groups= names and numbers");
 	ok(pp("tls=optional") && pol.tls_optional, "tls=optional");
 	ok(pp("tls=required") && !pol.tls_optional && (pol.keys & ACCOUNT_POL_TLS), "tls=required");
+	ok(pp("cert=alice@other.example") && (pol.keys & ACCOUNT_POL_CERT) &&
+	       !strcmp(pol.cert, "alice@other.example"),
+	   "cert= an e-mail address");
+	ok(pp("cert=\"Alice Smith, Accounts\"") && !strcmp(pol.cert, "Alice Smith, Accounts"),
+	   "cert= a quoted CN with a space and a comma");
+	ok(pp("cert=\"a:b=c;d'e!~\"") && !strcmp(pol.cert, "a:b=c;d'e!~"),
+	   "cert= any printable ASCII but '\"' when quoted");
+	ok(pp("ro") && !(pol.keys & ACCOUNT_POL_CERT) && !pol.cert[0], "no cert=: empty");
 	ok(pp("ro,umask=027,deny=remove,maxsize=1G,from=10.0.0.0/8,scp=no,groups=adm,tls=optional,"
-	      "root=/x,mode=0600,auth=password") &&
-	       pol.keys == (0xfff & ~(unsigned)ACCOUNT_POL_WO),
+	      "root=/x,mode=0600,auth=password,cert=a@b.example") &&
+	       pol.keys == (0x1fff & ~(unsigned)ACCOUNT_POL_WO),
 	   "every key but wo together");
 	ok(pp("ro") && pol.scp == 1 && !pol.deny && !pol.n_from, "unset keys keep their defaults");
 }
@@ -126,6 +135,21 @@ static void malformed(void)
 	    "groups=a/b",
 	    "tls=no",
 	    "tls",
+	    "cert",
+	    "cert=",
+	    "cert=\"\"",
+	    "cert=Alice Smith",
+	    "cert=alice,bob",
+	    "cert=a\"b",
+	    "cert=\"a\"b\"",
+	    "cert=\"alice",
+	    "cert=\" alice\"",
+	    "cert=\"alice \"",
+	    "cert=\"al\tice\"",
+	    "cert=al\x7fice",
+	    "cert=al\xc3\xa9",
+	    "cert=a\r",
+	    "cert=a@b,cert=a@b",
 	    "unknown=1",
 	    "ro wo",
 	    " ro",
@@ -164,6 +188,15 @@ static void limits(void)
 	ok(!pp("maxsize=1048577T"), "maxsize= over its ceiling");
 
 	memset(buf, 0, sizeof buf);
+	memcpy(buf, "cert=", 5);
+	memset(buf + 5, 'c', ACCOUNT_POLICY_MAX_CERT);
+	ok(pp(buf) && strlen(pol.cert) == ACCOUNT_POLICY_MAX_CERT, "cert= of %d bytes",
+	   ACCOUNT_POLICY_MAX_CERT);
+	buf[5 + ACCOUNT_POLICY_MAX_CERT] = 'c';
+	ok(!pp(buf) && errno == EPROTO && why && strstr(why, "cert="), "cert= one byte longer (%s)",
+	   why ? why : "?");
+
+	memset(buf, 0, sizeof buf);
 	memcpy(buf, "root=/", 6);
 	memset(buf + 6, 'a', ACCOUNT_POLICY_MAX - 6);
 	ok(pp(buf) && strlen(pol.root) == ACCOUNT_POLICY_MAX - 5,
@@ -182,6 +215,10 @@ static void lines(void)
 	       a.policy.n_from == 2 && !strcmp(a.home, "/h"),
 	   "a six-field line: the policy is the rest, colons included");
 	ok(account_format_line(&a, out, sizeof out) && !strcmp(out, l), "it formats back the same");
+	l = "al:*:1:1:/h:cert=\"Alice Smith\",ro";
+	ok(account_parse_line(l, strlen(l), &a) && !strcmp(a.policy.cert, "Alice Smith") &&
+	       account_format_line(&a, out, sizeof out) && !strcmp(out, l),
+	   "a line with cert= parses and formats back the same");
 	l = "al:*:1:1:/h";
 	ok(account_parse_line(l, strlen(l), &a) && !a.policy.keys && !a.policy_text[0] &&
 	       a.policy.scp,

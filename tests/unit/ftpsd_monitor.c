@@ -69,6 +69,7 @@ static const char pem_self[] = "-----BEGIN CERTIFICATE-----\n"
 
 static char tmpdir[] = "/tmp/ftpsd_monitor.XXXXXX";
 static char users_env[SLUICE_MAX_PATH + 64], ca_env[SLUICE_MAX_PATH + 64];
+static char users_cert[SLUICE_MAX_PATH]; /* accounts with cert= items */
 /* conf_load keeps pointers into these strings: they stay for the run. */
 static char *env_pw[] = {users_env, "FTPSD_LOGIN_FAIL_DELAY_MS=0", "FTPSD_MAX_LOGIN_ATTEMPTS=3", 0};
 static char *env_anon[] = {users_env,
@@ -209,6 +210,16 @@ static void setup(void)
 	snprintf(path, sizeof path, "%s/users", tmpdir);
 	tap_write_file(path, line, 0600);
 	snprintf(users_env, sizeof users_env, "FTPSD_USERS_FILE=%s", path);
+	snprintf(users_cert, sizeof users_cert, "%s/users-cert", tmpdir);
+	snprintf(line, sizeof line,
+		 "alice:*:1000:1000:%s:cert=bob@example.org\n"
+		 "bob:*:1001:1001:%s\n"
+		 "cnal:*:1002:1002:%s:cert=alice\n"
+		 "upper:*:1003:1003:%s:cert=alice@EXAMPLE.ORG\n"
+		 "local:*:1004:1004:%s:cert=Alice@example.org\n"
+		 "part:*:1005:1005:%s:cert=alice@example.or\n",
+		 tmpdir, tmpdir, tmpdir, tmpdir, tmpdir, tmpdir);
+	tap_write_file(users_cert, line, 0600);
 	snprintf(path, sizeof path, "%s/ca.pem", tmpdir);
 	tap_write_file(path, pem_ca, 0644);
 	snprintf(ca_env, sizeof ca_env, "FTPSD_TLS_CA_FILE=%s", path);
@@ -466,6 +477,78 @@ static void test_cert(void)
 	mon_close(&m);
 }
 
+/* One certificate login on a fresh monitor with the cert= users file:
+ * 1 when accepted as user, 0 when answered no without a failure counted,
+ * -1 when refused outright, -2 for any other answer. */
+static int cert_login_as(const struct conf_value *cf, const char *user, const char *pem)
+{
+	struct conf_value c[FC_COUNT];
+	struct ftp_monitor m;
+	int r = -1;
+
+	memcpy(c, cf, sizeof c);
+	c[FC_USERS_FILE].str = users_cert;
+	mon_open(&m, c);
+	cert_req(user, pem);
+	if (send_rec(&m)) {
+		unsigned char a[16];
+		long n = priv_record_recv(peer, a, sizeof a, 1000);
+		int yes = n == 3 && a[0] == FM_ANSWER && a[1] == 1 && !a[2] && nothing_waits();
+		int no = n == 3 && a[0] == FM_ANSWER && !a[1] && !a[2] && nothing_waits();
+		if (yes && m.state == FM_ACCEPTED && !strcmp(m.user, user) && m.how == FM_HOW_CERT)
+			r = 1;
+		else if (no && m.state == FM_PRELOGIN && !m.failures)
+			r = 0;
+		else
+			r = -2;
+	}
+	mon_close(&m);
+	return r;
+}
+
+/* The users file's cert= item: the whole identity, instead of the name. */
+static void test_cert_item(void)
+{
+	struct conf_value email[FC_COUNT];
+
+	memcpy(email, cf_email, sizeof email);
+	email[FC_TLS_USER_DOMAIN].str = "example.org";
+	ok(cert_login_as(email, "alice", pem_bob) == 1,
+	   "cert=bob@example.org: bob's certificate logs alice in");
+	ok(cert_login_as(email, "alice", pem_alice) == 0,
+	   "...and alice@example.org no longer does (cert= replaces the domain rule)");
+	ok(cert_login_as(email, "bob", pem_bob) == 1,
+	   "bob, without cert=, still maps by FTPSD_TLS_USER_DOMAIN");
+	ok(cert_login_as(email, "upper", pem_alice) == 1,
+	   "cert=alice@EXAMPLE.ORG: the domain compared without case");
+	ok(cert_login_as(email, "local", pem_alice) == 0,
+	   "cert=Alice@example.org: the local part compared exactly");
+	ok(cert_login_as(email, "part", pem_alice) == 0,
+	   "cert=alice@example.or: whole address only");
+	ok(cert_login_as(email, "cnal", pem_alice) == 0,
+	   "cert=alice (no address) matches no e-mail certificate");
+	ok(cert_login_as(email, "nobody", pem_alice) == 0, "an unknown account: answered no");
+	ok(cert_login_as(email, "alice", pem_self) == -1,
+	   "a chain that does not verify is refused even for a cert= account");
+	email[FC_TLS_USER_DOMAIN].str = "other.example";
+	ok(cert_login_as(email, "alice", pem_bob) == 1,
+	   "cert= logs in whatever FTPSD_TLS_USER_DOMAIN names");
+	ok(cert_login_as(email, "bob", pem_bob) == 0, "...while bob's domain rule does not match");
+	email[FC_TLS_USER_DOMAIN].str = "";
+	ok(cert_login_as(email, "alice", pem_bob) == 1,
+	   "no FTPSD_TLS_USER_DOMAIN: cert= accounts log in");
+	ok(cert_login_as(email, "bob", pem_bob) == 0,
+	   "...and accounts without cert= by no certificate");
+
+	ok(cert_login_as(cf_cn, "cnal", pem_alice) == 1, "cn mapping: cert=alice takes CN=alice");
+	ok(cert_login_as(cf_cn, "cnal", pem_bob) == 0, "...not CN=bob");
+	ok(cert_login_as(cf_cn, "alice", pem_bob) == 0,
+	   "cn mapping: cert=bob@example.org is no CN of bob's certificate");
+	ok(cert_login_as(cf_cn, "alice", pem_alice) == 0,
+	   "cn mapping: CN=alice does not reach alice, whose cert= names another");
+	ok(cert_login_as(cf_cn, "bob", pem_bob) == 1, "cn mapping: bob, without cert=, by his CN");
+}
+
 /* FTPSD_PROXY_PROTOCOL: the network process's FM_PROXY, first and once. */
 static void proxy_req(uint8_t family, const void *addr, uint32_t len, uint32_t port)
 {
@@ -515,6 +598,7 @@ int main(void)
 	test_password();
 	test_handover();
 	test_cert();
+	test_cert_item();
 	test_proxy();
 	tap_rm_tree(tmpdir);
 	return tap_done();

@@ -246,6 +246,28 @@ static void test_access(void)
 #undef ADMITS
 }
 
+/* _GROUP_POLICY refuses cert=: one certificate would log in as each
+ * member of the group. */
+static void test_group_policy_cert(void)
+{
+	char why[160];
+	struct account a;
+
+	ok(login_group_policy_check("staff:ro,umask=027", why, sizeof why), "a group policy");
+	ok(!login_group_policy_check("staff:ro;partners:wo,cert=a@b.example", why, sizeof why) &&
+	       strstr(why, "partners:") && strstr(why, "cert="),
+	   "a group policy with cert= is refused (%s)", why);
+	memset(&a, 0, sizeof a);
+	snprintf(a.name, sizeof a.name, "alice");
+	a.gid = 0;
+	ok(!login_group_policy(&a, "root:cert=alice@example.org") && !a.policy.keys &&
+	       !a.policy.cert[0] && !a.policy_text[0],
+	   "...and never applied (group root, cert=)");
+	ok(login_group_policy(&a, "root:cert=x;r*:ro") && a.policy.keys == ACCOUNT_POL_RO &&
+	       !a.policy.cert[0],
+	   "...the next rule that fits applies");
+}
+
 /* _PAM_SERVICE: a name PAM looks up as a file, so nothing that walks. */
 static void test_pam_service(void)
 {
@@ -284,6 +306,7 @@ int main(void)
 	test_delay();
 	test_confine();
 	test_access();
+	test_group_policy_cert();
 	test_pam_service();
 	tap_rm_tree(tmpdir);
 	return tap_done();
