@@ -137,8 +137,16 @@ client_cert smith "/CN=Alice Smith"
 {
 	echo "$USER_NAME:$HASH:$TUID:$TGID:$HOME_DIR:cert=$USER_NAME@other.example"
 	echo "bob:$HASH:$TUID:$TGID:$HOME_DIR"
-	echo "carol:$HASH:$TUID:$TGID:$HOME_DIR:cert=\"Alice Smith\",ro"
 } > "$T/users-cert"
+# sluice-keytool writes the item (and refuses a malformed one)
+KT=$TOP/keytools/sluice-keytool
+echo "$USER_PASS" | "$KT" useradd -f "$T/users-cert" -s -u "$TUID" -g "$TGID" -d "$HOME_DIR" \
+	--policy 'cert="Alice Smith",ro' carol >/dev/null 2>&1
+check "sluice-keytool useradd --policy writes cert= as the sixth field" \
+	grep -q "^carol:.*:$HOME_DIR:cert=\"Alice Smith\",ro\$" "$T/users-cert"
+"$KT" usermod -f "$T/users-cert" -p 'cert=" Alice Smith"' carol > "$T/kt.err" 2>&1
+check "sluice-keytool usermod refuses cert= with a blank at an end" sh -c \
+	"test $? -eq 100 && grep -q 'invalid policy: cert= starts or ends with a space' '$T/kt.err' && grep -q '^carol:.*cert=\"Alice Smith\",ro\$' '$T/users-cert'"
 chmod 644 "$T/users-cert"
 # cget CERT USER[:PASSWORD] PORT: d.txt through that login
 cget() { curl -sS -k --cert "$T/$1.pem" --key "$T/$1.key" --user "$2" --ssl-reqd "ftp://127.0.0.1:$3/d.txt" 2>/dev/null; }
