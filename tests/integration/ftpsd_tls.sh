@@ -161,6 +161,8 @@ check "cert=$USER_NAME@other.example: a certificate for $USER_NAME@example.org d
 check "...the log says it does not match the cert= item" grep -q "does not name user $USER_NAME (its cert= item)" "$T/server.log"
 check "...but with the password it logs in (password logins unchanged)" t_cget c2 "$USER_NAME:$USER_PASS" "$P8"
 check "bob, without cert=: bob@example.org logs in as before (FTPSD_TLS_USER_DOMAIN)" t_cget bobcert bob: "$P8"
+check "the users file without cert=: $USER_NAME@other.example does not log in as $USER_NAME (domain example.org)" sh -c \
+	"! curl -sS -k --cert $T/other.pem --key $T/other.key --user $USER_NAME: --ssl-reqd ftp://127.0.0.1:$P5/d.txt"
 check "bob, without cert=: $USER_NAME@other.example does not log in as bob" sh -c \
 	"! curl -sS -k --cert $T/other.pem --key $T/other.key --user bob: --ssl-reqd ftp://127.0.0.1:$P8/d.txt"
 P9=$(free_port); start_server "$P9" FTPSD_USERS_FILE="$T/users-cert" FTPSD_TLS_VERIFY_CLIENT=optional \
