@@ -16,6 +16,11 @@ static struct {
 	uintptr_t lo, hi;
 } code_maps[PRIV_CODE_MAPS_MAX];
 static unsigned n_code_maps;
+/* The main stack's mapping: what lies below the deepest frame still in use
+ * is what start-up (key exchange, signatures, the monitor's records) left
+ * behind. */
+static uintptr_t stack_lo;
+#define PRIV_STACK_KEEP (8u * 1024) /* below the caller: madvise's own frames */
 
 void priv_pages_note(void)
 {
@@ -27,8 +32,9 @@ void priv_pages_note(void)
 	while (n_code_maps < PRIV_CODE_MAPS_MAX && fgets(line, sizeof line, f)) {
 		unsigned long lo, hi;
 		char perms[8];
-		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && !strcmp(perms, "r-xp") &&
-		    strchr(line, '/')) {
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3) continue;
+		if (strstr(line, "[stack]")) stack_lo = lo;
+		if (!strcmp(perms, "r-xp") && strchr(line, '/')) {
 			code_maps[n_code_maps].lo = lo;
 			code_maps[n_code_maps].hi = hi;
 			n_code_maps++;
@@ -37,9 +43,22 @@ void priv_pages_note(void)
 	fclose(f);
 }
 
+/* Stack pages below the caller's frame, less PRIV_STACK_KEEP, hold only
+ * dead frames: they go back and fault in as zero pages if the stack grows
+ * there again. */
+static void release_dead_stack(void)
+{
+	uintptr_t here = (uintptr_t)__builtin_frame_address(0), top;
+
+	if (!stack_lo || here < stack_lo + PRIV_STACK_KEEP) return;
+	top = (here - PRIV_STACK_KEEP) & ~(uintptr_t)4095;
+	if (top > stack_lo) madvise((void *)stack_lo, top - stack_lo, MADV_DONTNEED);
+}
+
 void priv_pages_release(void)
 {
 	for (unsigned i = 0; i < n_code_maps; i++)
 		madvise((void *)code_maps[i].lo, code_maps[i].hi - code_maps[i].lo, MADV_DONTNEED);
+	release_dead_stack();
 	malloc_trim(0);
 }
