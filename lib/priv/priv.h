@@ -70,6 +70,9 @@ int priv_sep_confine(const struct priv_sep *ids, const char *procname);
  * in). */
 void priv_pages_note(void);
 void priv_pages_release(void);
+/* The whole pages inside [p, p + n), a buffer whose bytes are no longer
+ * needed, go back to the kernel; they read as zeros when touched again. */
+void priv_pages_discard(void *p, size_t n);
 
 long priv_record_recv(int fd, unsigned char *buf, size_t cap, int timeout_ms);
 /* Sends one record whole; 0 + errno. */

@@ -55,6 +55,13 @@ static void release_dead_stack(void)
 	if (top > stack_lo) madvise((void *)stack_lo, top - stack_lo, MADV_DONTNEED);
 }
 
+void priv_pages_discard(void *p, size_t n)
+{
+	uintptr_t lo = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
+	uintptr_t hi = ((uintptr_t)p + n) & ~(uintptr_t)4095;
+	if (p && hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
 void priv_pages_release(void)
 {
 	for (unsigned i = 0; i < n_code_maps; i++)

@@ -41,6 +41,8 @@ struct sftp_server;
 
 struct sftp_server *sftp_server_new(const struct fs_root *root, const struct sftp_options *opt);
 void sftp_server_free(struct sftp_server *s);
+/* While idle: the pages of its empty input and output queues go back. */
+void sftp_server_release_idle(struct sftp_server *s);
 
 /* Appends client bytes.  0 + EMSGSIZE if more than SFTP_MAX_PACKET+4 bytes
  * would be queued unprocessed (the caller should stop reading instead:

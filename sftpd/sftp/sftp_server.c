@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "log/log.h"
+#include "priv/priv.h"
 #include "sftp_internal.h"
 
 static sftp_handler sftp_op_init;
@@ -170,6 +171,18 @@ void sftp_server_output(const struct sftp_server *s, const unsigned char **p, si
 {
 	*p = s->out + s->out_start;
 	*n = s->out_end - s->out_start;
+}
+
+void sftp_server_release_idle(struct sftp_server *s)
+{
+	if (s->in_start == s->in_end) {
+		s->in_start = s->in_end = 0;
+		priv_pages_discard(s->in, SFTP_IN_CAP);
+	}
+	if (s->out_start == s->out_end && !s->out_wrapped) {
+		s->out_start = s->out_end = 0;
+		priv_pages_discard(s->out, s->out_cap);
+	}
 }
 
 void sftp_server_consume(struct sftp_server *s, size_t n)

@@ -63,8 +63,14 @@ static void sftp_app_free(void *ctx)
 	sftp_server_free(ctx);
 }
 
+static void sftp_app_idle(void *ctx)
+{
+	sftp_server_release_idle(ctx);
+}
+
 static const struct channel_app channel_app_sftp = {
     .name = "sftp",
+    .idle = sftp_app_idle,
     .input = sftp_app_input,
     .run = sftp_app_run,
     .pending = sftp_app_pending,

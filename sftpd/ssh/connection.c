@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "log/log.h"
+#include "priv/priv.h"
 #include "ssh.h"
 
 #define READ_CHUNK (256u * 1024)
@@ -203,6 +204,7 @@ static void read_input(struct session *s)
 		connection_exit(s, s->authed ? EXIT_OK : EXIT_PEER);
 	}
 	rx->len += (size_t)r;
+	s->pages_busy = 1;
 }
 
 static void write_output(struct session *s)
@@ -215,6 +217,33 @@ static void write_output(struct session *s)
 		connection_exit(s, s->closing ? s->exit_code : EXIT_PEER);
 	}
 	buf_consume(tx, (size_t)w);
+	s->pages_busy = 1;
+}
+
+/* A session quiet for IDLE_RELEASE_MS with nothing queued hands back what
+ * its last burst of work left resident: the transport's buffers (they
+ * grow again on demand), the pages of the channel apps' empty queues, the
+ * code, the free heap and the dead stack. */
+#define IDLE_RELEASE_MS 2000
+
+static int idle_release_due(const struct session *s)
+{
+	return s->authed && !s->until_auth && s->pages_busy && !s->closing && !s->app_busy &&
+	       !buf_used(&s->t.rx) && !buf_used(&s->t.tx) && !buf_used(&s->t.deferred);
+}
+
+static void release_idle(struct session *s)
+{
+	for (unsigned i = 0; i < s->max_channels; i++) {
+		struct channel *ch = &s->channels[i];
+		if (ch->state != CHANNEL_FREE && ch->app && ch->app->idle) ch->app->idle(ch->ctx);
+	}
+	buf_free(&s->t.rx);
+	buf_free(&s->t.tx);
+	buf_free(&s->t.deferred);
+	priv_pages_release();
+	s->pages_busy = 0;
+	log_debug("quiet for %d ms: buffers and idle pages handed back", IDLE_RELEASE_MS);
 }
 
 /* SIGHUP: the other end hung up (ssh sends it to its ProxyCommand when it
@@ -241,7 +270,7 @@ void connection_serve(struct session *s)
 {
 	for (;;) {
 		struct pollfd pfd[2] = {{0, 0, 0}, {1, 0, 0}};
-		int handing_over;
+		int handing_over, timeout, idle_wait;
 		time_t now;
 		int r;
 
@@ -264,9 +293,13 @@ void connection_serve(struct session *s)
 		    buf_used(&s->t.tx) < SSH_TX_HIGH_WATER)
 			pfd[0].events = POLLIN;
 		if (buf_used(&s->t.tx)) pfd[1].events = POLLOUT;
-		r = poll(pfd, 2, s->closing ? 5000 : s->app_busy ? 0 : poll_timeout_ms(s, now));
+		timeout = s->closing ? 5000 : s->app_busy ? 0 : poll_timeout_ms(s, now);
+		idle_wait = idle_release_due(s) && timeout > IDLE_RELEASE_MS;
+		if (idle_wait) timeout = IDLE_RELEASE_MS;
+		r = poll(pfd, 2, timeout);
 		if (r < 0 && errno != EINTR) log_die(EXIT_SYSTEM, "poll: %s", strerror(errno));
 		if (r == 0 && s->closing) connection_exit(s, s->exit_code);
+		if (r == 0 && idle_wait) release_idle(s);
 		if (pfd[1].revents & (POLLOUT | POLLERR | POLLHUP)) write_output(s);
 		if (pfd[0].revents & (POLLIN | POLLERR | POLLHUP)) read_input(s);
 	}

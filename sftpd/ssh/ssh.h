@@ -225,6 +225,9 @@ struct channel_app {
 	/* Optional (NULL: none): error text for the client's stderr. */
 	size_t (*err_pending)(const void *ctx);
 	size_t (*err_output)(void *ctx, unsigned char *dst, size_t cap);
+	/* Optional: the connection has been quiet a while; hand back the
+	 * pages of empty buffers. */
+	void (*idle)(void *ctx);
 };
 
 /* rate.c: SFTPD_RATE_LIMIT, bytes per second in one direction (0: none). */
@@ -288,8 +291,9 @@ struct session {
 	unsigned alive_interval, alive_max; /* SFTPD_CLIENT_ALIVE; interval 0: off */
 	unsigned alive_unanswered;
 	time_t alive_sent_at;
-	int closing;  /* disconnect sent; flush and exit */
-	int app_busy; /* a channel app has more work: poll without waiting */
+	int closing;	/* disconnect sent; flush and exit */
+	int app_busy;	/* a channel app has more work: poll without waiting */
+	int pages_busy; /* input or output since the last idle release */
 	struct rate_bucket rate_up, rate_down; /* SFTPD_RATE_LIMIT */
 	int throttle_ms; /* ms until a throttled channel may move again (-1: none) */
 	int exit_code;

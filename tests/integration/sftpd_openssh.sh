@@ -1035,6 +1035,28 @@ else
 	t_skip "tcpserver on loopback" "tcpserver not installed (ucspi-tcp)"
 fi
 
+# --- a quiet session hands its buffers back (after 2 s) and works on -----------
+
+MODE=proxy
+SRV_ENV=SFTPD_LOG_LEVEL=debug
+released=$(grep -c 'buffers and idle pages handed back' "$LOG")
+rm -f "$ROOT/idle_x" "$ROOT/idle_z" "$L/idle_y"
+if sftp_batch "put $BIG idle_x
+!sleep 3
+get idle_x $L/idle_y
+!sleep 3
+put $BIG idle_z" >"$T/last.out" 2>&1 && cmp -s "$BIG" "$ROOT/idle_x" &&
+	cmp -s "$BIG" "$L/idle_y" && cmp -s "$BIG" "$ROOT/idle_z"; then
+	t_ok "quiet 3 s between transfers: put, get, put of 1 MiB+7 identical"
+else
+	t_notok "quiet 3 s between transfers: put, get, put of 1 MiB+7 identical"
+	t_diag_file "$T/last.out"
+fi
+t_is "$(($(grep -c 'buffers and idle pages handed back' "$LOG") - released))" 2 \
+	"  the session handed its buffers back in each quiet spell (debug log)"
+rm -f "$ROOT/idle_x" "$ROOT/idle_z" "$L/idle_y"
+SRV_ENV=
+
 # --- after everything: no session ended by a signal ----------------------------
 
 bad=$(grep -Evc '^(0|1|100|111) ' "$RCLOG")
