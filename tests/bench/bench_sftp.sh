@@ -25,12 +25,13 @@
 # Each session's CPU includes sftpd's start-up (the "session alone" line).
 #   BENCH_SIZE=1G              size of the file (64M for a quick run)
 #   BENCH_ROUNDS=3             rounds; medians are printed
-#   BENCH_SFTP_CHUNK=32768     bytes per READ/WRITE (sftpd serves at most
-#                              261120 per READ)
+#   BENCH_SFTP_CHUNK=32768     bytes per READ/WRITE (at most 261120,
+#                              sftpd's ceiling for both)
 #   BENCH_SFTP_INFLIGHT=64     requests outstanding
 #   BENCH_SFTP_VERSIONS="3 4 5 6"
 #   BENCH_SFTP_WRITE=1         0: skip the upload rows
-#   BENCH_KEEP=1               keep the work directory
+#   BENCH_KEEP=1               keep the work directory (kept anyway when
+#                              a check fails, for its sftpd.log)
 set -u
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -42,8 +43,10 @@ INFLIGHT=${BENCH_SFTP_INFLIGHT:-64}
 VERSIONS=${BENCH_SFTP_VERSIONS:-3 4 5 6}
 WRITES=${BENCH_SFTP_WRITE:-1}
 
+KEEP=${BENCH_KEEP:-0}
 die() {
 	echo "bench_sftp: $*" >&2
+	[ -n "${B:-}" ] && KEEP=1 # the log stays for a look
 	exit 1
 }
 for c in python3 sha256sum md5sum numfmt awk; do
@@ -52,6 +55,9 @@ done
 command -v "${CC:-cc}" >/dev/null 2>&1 || die "no C compiler for tests/bench/cputime.c"
 [ -x "$SFTPD" ] || die "$SFTPD is not built: make"
 SIZE=$(numfmt --from=iec "$SIZE_TEXT") || die "BENCH_SIZE=$SIZE_TEXT: use a size like 1G or 64M"
+# sftpd's SFTP_MAX_READ and SFTP_MAX_WRITE (sftpd/sftp/sftp.h)
+{ [ "$CHUNK" -ge 1 ] && [ "$CHUNK" -le 261120 ]; } 2>/dev/null ||
+	die "BENCH_SFTP_CHUNK=$CHUNK: from 1 to 261120 bytes (sftpd's most per READ and WRITE)"
 GIB=$(awk -v s="$SIZE" 'BEGIN { printf "%.6f", s / 1073741824 }')
 # sftpd's ceiling on bytes hashed per check-file request
 shift_bits=$(sed -n 's/^#define SFTP_CHECK_MAX_BYTES (1ull << \([0-9]*\)).*/\1/p' \
@@ -60,7 +66,7 @@ CEIL=$((1 << ${shift_bits:-30}))
 
 B=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-sftp.XXXXXX") || die "cannot create a work directory"
 cleanup() {
-	[ "${BENCH_KEEP:-0}" = 1 ] && echo "bench_sftp: kept $B" && return
+	[ "$KEEP" = 1 ] && echo "bench_sftp: kept $B" && return
 	rm -rf "$B"
 }
 trap cleanup EXIT
@@ -160,7 +166,7 @@ echo
 echo "sftpd -S (raw SFTP over pipes, no SSH), $SIZE_TEXT file, server CPU user+sys, median of $ROUNDS"
 echo "an empty session (INIT, hang up) costs $(awk -v c="$(med init)" 'BEGIN { printf "%.1f", c * 1000 }') ms; it is included below"
 echo "check-file-name, block size 0: $MODE"
-printf '%-26s %10s %10s %7s %5s  %s\n' "CPU (s)" coreutils sftpd ratio bar ""
+printf '%-26s %10s %10s %7s %5s\n' "CPU (s)" coreutils sftpd ratio bar
 for alg in sha256 md5; do
 	a=$(med "check_$alg") b=$(med "${alg}sum")
 	ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')
@@ -184,7 +190,7 @@ for op in read write; do
 		ratio=$(awk -v a="$(med "${op}6")" -v b="$(med "${op}3")" 'BEGIN { printf "%.3f", a / b }')
 		what=$(verdict "$ratio" 1.0)
 		# over the bar, but v6's cheapest run no dearer than v3's dearest
-		[ "$what" != met ] && awk -v a="$(spread "${op}6" 1)" -v b="$(spread "${op}3" 1)" \
+		[ "$what" != met ] && awk -v a="$(spread "${op}6" "$GIB")" -v b="$(spread "${op}3" "$GIB")" \
 			'BEGIN { split(a, x, "-"); split(b, y, "-"); exit !(x[1] <= y[2]) }' &&
 			what="$what, within the spread of the runs"
 		printf ' %6s %4s  %s\n' "$ratio" 1.0 "$what"
