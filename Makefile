@@ -209,6 +209,7 @@ bench: all tests/bench/kex_cold
 	tests/bench/bench.sh
 	tests/bench/bench_kex.sh
 	tests/bench/bench_proxy.sh
+	tests/bench/bench_sftp.sh
 
 # Per-operation CPU time of the post-quantum KEMs, run by hand.
 tests/bench/pqkem_bench: tests/bench/pqkem_bench.c $(LIB)
