@@ -18,6 +18,8 @@
 #                       "sftpd (base)" with the difference sftpd - base
 #   BENCH_SCP=0         skip the legacy scp (scp -O) rows
 #   BENCH_IDLE_MANY=8   idle sessions held at once for the per-session PSS row
+#   BENCH_IDLE_WAIT=3   seconds an idle session is left alone before its PSS
+#                       is read (sftpd hands buffers back after 2 s quiet)
 # The scp -O rows need an account with a shell (OpenSSH runs scp(1) through
 # it): as root a system user sluice-bench is made for the run and removed
 # after it (an existing one is used and kept).
@@ -30,6 +32,7 @@ BASE=${SFTPD_BASE_BIN:-}
 SIZE_TEXT=${BENCH_SIZE:-1G}
 NFILES=${BENCH_FILES:-1000}
 NSESS=${BENCH_SESSIONS:-30}
+IDLE_WAIT=${BENCH_IDLE_WAIT:-3}
 
 die() {
 	echo "bench: $*" >&2
@@ -379,7 +382,7 @@ idle_pss() { # SERVER: PSS of the server side of an idle, logged-in session
 		sleep 0.05
 		_i=$((_i + 1))
 	done
-	sleep 0.5
+	sleep "$IDLE_WAIT"
 	measure "$_s" idle
 	echo bye >&7
 	exec 7>&-
@@ -414,7 +417,7 @@ idle_pss_many() {
 		sleep 0.05
 		_i=$((_i + 1))
 	done
-	sleep 0.5
+	sleep "$IDLE_WAIT"
 	_tot=0
 	_n=0
 	for _p in $(cat "$B/many.pids" 2>/dev/null); do
