@@ -5,22 +5,58 @@
  * The chain is hostile input here: size-capped by the caller, parsed by
  * libcrypto, trusted only after X509_verify_cert. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
 #include "account/account.h"
+#include "log/log.h"
 #include "config.h"
 #include "monitor.h"
+#include "tlsfiles.h"
+
+/* The CRLs the handshake uses (FTPSD_TLS_CRL_FILE and the hashed files of
+ * FTPSD_TLS_CRL_DIR, read now as at start), checked as libtls checks
+ * them: every certificate of the chain. */
+static int store_add_crls(X509_STORE *st, const struct conf_value *cf)
+{
+	struct ftp_crl_blob b = FTP_CRL_BLOB_ZERO;
+	const char *file = cf[FC_TLS_CRL_FILE].str, *dir = cf[FC_TLS_CRL_DIR].str;
+	char err[256];
+	unsigned added = 0, want;
+	X509_CRL *crl;
+	BIO *bio;
+
+	if (!*file && !*dir) return 1;
+	if (!ftp_crl_load(file, dir, &b, err, sizeof err) || b.len > INT_MAX) {
+		log_error("certificate login: %s", b.len > INT_MAX ? "CRLs too large" : err);
+		ftp_crl_blob_free(&b);
+		return 0;
+	}
+	want = b.crls;
+	bio = BIO_new_mem_buf(b.pem, (int)b.len);
+	while (bio && (crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL))) {
+		int ok = X509_STORE_add_crl(st, crl);
+		X509_CRL_free(crl);
+		if (!ok) break;
+		added++;
+	}
+	ERR_clear_error(); /* the end of the PEM text is an "error" */
+	BIO_free(bio);
+	ftp_crl_blob_free(&b);
+	X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+	return added && added == want;
+}
 
 static int store_load(X509_STORE *st, const struct conf_value *cf)
 {
 	const char *file = cf[FC_TLS_CA_FILE].str, *dir = cf[FC_TLS_CA_DIR].str;
-	const char *crl = cf[FC_TLS_CRL_FILE].str;
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L && !defined(LIBRESSL_VERSION_NUMBER)
 	if (*file && !X509_STORE_load_file(st, file)) return 0;
 	if (*dir && !X509_STORE_load_path(st, dir)) return 0;
@@ -30,12 +66,7 @@ static int store_load(X509_STORE *st, const struct conf_value *cf)
 		return 0;
 #endif
 	if (!*file && !*dir) return 0;
-	if (*crl) {
-		X509_LOOKUP *lk = X509_STORE_add_lookup(st, X509_LOOKUP_file());
-		if (!lk || X509_load_crl_file(lk, crl, X509_FILETYPE_PEM) <= 0) return 0;
-		X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK);
-	}
-	return 1;
+	return store_add_crls(st, cf);
 }
 
 /* The leaf and the rest of the chain, from PEM; 0 when there is no leaf. */

@@ -70,6 +70,40 @@ static const char pem_self[] = "-----BEGIN CERTIFICATE-----\n"
 static char tmpdir[] = "/tmp/ftpsd_monitor.XXXXXX";
 static char users_env[SLUICE_MAX_PATH + 64], ca_env[SLUICE_MAX_PATH + 64];
 static char users_cert[SLUICE_MAX_PATH]; /* accounts with cert= items */
+/* For the CRL test, generated once with openssl like the above: another
+ * CA, alice@example.org signed by it, and that CA's CRL revoking her
+ * (next update in 2126), filed in a CRL directory as HASH.r0. */
+static const char pem_crl_ca[] = "-----BEGIN CERTIFICATE-----\n"
+                                 "MIIBoTCCAUegAwIBAgIUPlXMBPHSPpeZbBPgQnffk8E61ZowCgYIKoZIzj0EAwIw\n"
+                                 "HTEbMBkGA1UEAwwSc2x1aWNlLWNybC10ZXN0LWNhMCAXDTI2MTIwNDIyNTQzNFoY\n"
+                                 "DzIxMjYxMTEwMjI1NDM0WjAdMRswGQYDVQQDDBJzbHVpY2UtY3JsLXRlc3QtY2Ew\n"
+                                 "WTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAARYbnKKtlKXWfELEKQu8MUA7MKYP1G0\n"
+                                 "h4rNofeRPMzbY3FC4GXTct7ytvQ/CeI1buWHYLFPLJmptNP/s65d0SKwo2MwYTAd\n"
+                                 "BgNVHQ4EFgQUdf+Cc7h+moWU3oWs+MEOtXaNb6wwHwYDVR0jBBgwFoAUdf+Cc7h+\n"
+                                 "moWU3oWs+MEOtXaNb6wwDwYDVR0TAQH/BAUwAwEB/zAOBgNVHQ8BAf8EBAMCAQYw\n"
+                                 "CgYIKoZIzj0EAwIDSAAwRQIhAPx9u1wy56LL6U3zkXbiSEUxSnuoHvKwqikt6s7w\n"
+                                 "vLOMAiB6ljuFbDYZvAuB2A1Oj1zBwRmUgqc1kaaxyNEYbW9FlA==\n"
+                                 "-----END CERTIFICATE-----\n";
+static const char pem_crl_alice[] = "-----BEGIN CERTIFICATE-----\n"
+                                    "MIIBpjCCAUygAwIBAgIUXoaMHK/E3hs+sKKf+7Z5pvWhkYcwCgYIKoZIzj0EAwIw\n"
+                                    "HTEbMBkGA1UEAwwSc2x1aWNlLWNybC10ZXN0LWNhMCAXDTI2MTIwNDIyNTQzNFoY\n"
+                                    "DzIxMjYxMTEwMjI1NDM0WjAQMQ4wDAYDVQQDDAVhbGljZTBZMBMGByqGSM49AgEG\n"
+                                    "CCqGSM49AwEHA0IABCKrYrKe6FuTJcIzteipcMDal8OaNK18aJSeN0IBAxFDNU+k\n"
+                                    "QGd0lt/9DVANeCe12npO3jT//lDVAHqU/EvySdujdTBzMBwGA1UdEQQVMBOBEWFs\n"
+                                    "aWNlQGV4YW1wbGUub3JnMBMGA1UdJQQMMAoGCCsGAQUFBwMCMB0GA1UdDgQWBBSa\n"
+                                    "PrK0H4+I6X7n4opywLKvilpwmTAfBgNVHSMEGDAWgBR1/4JzuH6ahZTehaz4wQ61\n"
+                                    "do1vrDAKBggqhkjOPQQDAgNIADBFAiEA1/h1qu65fFvvGDEYdJR1WgbJ73b8b8rc\n"
+                                    "jAspG0elz10CIFbRSxwMwHmE7Pd/farXL/FxnKbznTcIjgkjkoRJHaDz\n"
+                                    "-----END CERTIFICATE-----\n";
+static const char pem_crl[] = "-----BEGIN X509 CRL-----\n"
+                              "MIHhMIGIAgEBMAoGCCqGSM49BAMCMB0xGzAZBgNVBAMMEnNsdWljZS1jcmwtdGVz\n"
+                              "dC1jYRcNMjYxMjA0MjI1NDM0WhgPMjEyNjExMTAyMjU0MzRaMCcwJQIUXoaMHK/E\n"
+                              "3hs+sKKf+7Z5pvWhkYcXDTI2MTIwNDIyNTQzNFqgDzANMAsGA1UdFAQEAgIQADAK\n"
+                              "BggqhkjOPQQDAgNIADBFAiEAi9xB3ti7Ew8U9L5U7z5LT4EFNW+h1O1nA2cS24VL\n"
+                              "TBYCIDQrbfVjhU41vC9CvXIyWrVJ9CftX5i3Lzbm/YNZ8Uq4\n"
+                              "-----END X509 CRL-----\n";
+#define PEM_CRL_HASH "71a4b855"
+
 /* conf_load keeps pointers into these strings: they stay for the run. */
 static char *env_pw[] = {users_env, "FTPSD_LOGIN_FAIL_DELAY_MS=0", "FTPSD_MAX_LOGIN_ATTEMPTS=3", 0};
 static char *env_anon[] = {users_env,
@@ -590,6 +624,60 @@ static void test_proxy(void)
 	mon_close(&m);
 }
 
+static int write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	int ok = f && fputs(text, f) >= 0;
+	if (f && fclose(f)) ok = 0;
+	return ok;
+}
+
+/* The monitor's own check of a certificate login uses the CRLs the
+ * handshake uses: FTPSD_TLS_CRL_DIR as well as FTPSD_TLS_CRL_FILE (it used
+ * to read the file only, so a certificate revoked through the directory
+ * passed it). */
+static void test_cert_crl(void)
+{
+	char ca[SLUICE_MAX_PATH], dir[SLUICE_MAX_PATH], file[SLUICE_MAX_PATH];
+	char hashed[SLUICE_MAX_PATH + 16];
+	struct conf_value c[FC_COUNT];
+	char subject[256];
+	const unsigned char *pem = (const unsigned char *)pem_crl_alice;
+	size_t len = strlen(pem_crl_alice);
+
+	snprintf(ca, sizeof ca, "%s/crl-ca.pem", tmpdir);
+	snprintf(dir, sizeof dir, "%s/crls", tmpdir);
+	snprintf(file, sizeof file, "%s/crl.pem", tmpdir);
+	snprintf(hashed, sizeof hashed, "%s/%s.r0", dir, PEM_CRL_HASH);
+	if (!write_text(ca, pem_crl_ca) || mkdir(dir, 0755) || !write_text(hashed, pem_crl) ||
+	    !write_text(file, pem_crl)) {
+		ok(0, "CRL fixtures written");
+		return;
+	}
+	memcpy(c, cf_email, sizeof c);
+	c[FC_TLS_USER_DOMAIN].str = "example.org";
+	c[FC_TLS_CA_FILE].str = ca;
+	c[FC_TLS_CA_DIR].str = "";
+	c[FC_TLS_CRL_FILE].str = "";
+	c[FC_TLS_CRL_DIR].str = "";
+	ok(ftp_cert_names(c, pem, len, "alice", NULL, subject, sizeof subject),
+	   "no CRL: alice@example.org's certificate names alice");
+	c[FC_TLS_CRL_DIR].str = dir;
+	errno = 0;
+	ok(!ftp_cert_names(c, pem, len, "alice", NULL, subject, sizeof subject) && errno == EACCES,
+	   "revoked in FTPSD_TLS_CRL_DIR: refused (the chain does not verify)");
+	c[FC_TLS_CRL_DIR].str = "";
+	c[FC_TLS_CRL_FILE].str = file;
+	errno = 0;
+	ok(!ftp_cert_names(c, pem, len, "alice", NULL, subject, sizeof subject) && errno == EACCES,
+	   "revoked in FTPSD_TLS_CRL_FILE: refused");
+	c[FC_TLS_CRL_FILE].str = "";
+	c[FC_TLS_CRL_DIR].str = tmpdir; /* no hashed CRL in it: every CA needs one */
+	errno = 0;
+	ok(!ftp_cert_names(c, pem, len, "alice", NULL, subject, sizeof subject),
+	   "a CRL directory without a CRL for the CA: refused");
+}
+
 int main(void)
 {
 	tap_logs_aside();
@@ -599,6 +687,7 @@ int main(void)
 	test_handover();
 	test_cert();
 	test_cert_item();
+	test_cert_crl();
 	test_proxy();
 	tap_rm_tree(tmpdir);
 	return tap_done();
