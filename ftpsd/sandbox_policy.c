@@ -53,5 +53,4 @@ const struct sandbox_gen sandbox_gen_filters[] = {
     {"filter_session", &ftpsd_policy_session},
 };
 const size_t sandbox_gen_count = ARRAY_LEN(sandbox_gen_filters);
-const char sandbox_gen_guard[] = "SLUICE_FTPSD_FILTERS_GENERATED";
 const char sandbox_gen_source[] = "ftpsd/sandbox_policy.c";

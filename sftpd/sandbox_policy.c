@@ -56,5 +56,4 @@ const struct sandbox_gen sandbox_gen_filters[] = {
     {"filter_session", &sftpd_policy_session},
 };
 const size_t sandbox_gen_count = ARRAY_LEN(sandbox_gen_filters);
-const char sandbox_gen_guard[] = "SLUICE_SFTPD_FILTERS_GENERATED";
 const char sandbox_gen_source[] = "sftpd/sandbox_policy.c";

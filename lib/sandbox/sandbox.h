@@ -57,7 +57,6 @@ struct sandbox_gen {
 };
 extern const struct sandbox_gen sandbox_gen_filters[];
 extern const size_t sandbox_gen_count;
-extern const char sandbox_gen_guard[];	/* the header's include guard */
 extern const char sandbox_gen_source[]; /* named in its first comment */
 
 #endif
