@@ -246,6 +246,39 @@ t_server_start() {
 	return 0
 }
 
+# t_ftpsd_plain PORTVAR LOG VAR=value...: ftpsd with system accounts on
+# 127.0.0.1, plain FTP (for tests of logins, not of TLS), started by
+# t_server_start with the privsep settings of t_privsep_env; its port in
+# the variable PORTVAR.
+t_ftpsd_plain() {
+	_var=$1 _log=$2
+	shift 2
+	_p=$(t_free_port)
+	# shellcheck disable=SC2086 # T_PRIVSEP_ENV: VAR=value words
+	t_server_start "$_p" "$_log" env FTPSD_USERS_FILE= FTPSD_TLS_REQUIRED=off \
+		FTPSD_LOGIN_FAIL_DELAY_MS=0 $T_PRIVSEP_ENV "$@" "${FTPSD:-$T_TOP/ftpsd/ftpsd}" ||
+		t_bail "ftpsd did not start"
+	eval "$_var=\$_p"
+}
+
+# t_ftp_login PYTHON PORT USER PASSWORD: Python's ftplib logs in on
+# 127.0.0.1:PORT and prints "in" (PWD answered, QUIT), "refused" (530) or
+# the error.
+t_ftp_login() {
+	timeout 30 "$1" - "$2" "$3" "$4" <<'PY' 2>&1 | tail -n 1
+import ftplib, sys
+f = ftplib.FTP(timeout=20)
+f.connect("127.0.0.1", int(sys.argv[1]))
+try:
+    f.login(sys.argv[2], sys.argv[3])
+    f.pwd()
+    print("in")
+    f.quit()
+except ftplib.error_perm as e:
+    print("refused" if str(e).startswith("530") else str(e))
+PY
+}
+
 # t_server_stop PID: stops the super-server started by t_server_start (and
 # the connections it still serves: it was started in its own session).
 t_server_stop() {

@@ -129,28 +129,9 @@ t_is "$?" 0 "sftpd -t refuses a group policy with an unknown key, naming the var
 chmod 755 "$T/root"
 
 # ftpsd with the same accounts, plain FTP on loopback (the lists, not TLS)
-PORT=$(t_free_port)
-FENV=(FTPSD_USERS_FILE= FTPSD_TLS_REQUIRED=off FTPSD_ROOT="$T/root"
-	FTPSD_LOGIN_FAIL_DELAY_MS=0 FTPSD_ALLOW_GROUPS="$GA $GB" FTPSD_DENY_USERS="$U2")
-[ -n "$T_PRIVSEP_ENV" ] && FENV+=($T_PRIVSEP_ENV)
-eflags=()
-for kv in "${FENV[@]}"; do eflags+=(-E "${kv%%=*}"); done
-env "${FENV[@]}" systemd-socket-activate -a --inetd "${eflags[@]}" -l "127.0.0.1:$PORT" "$FTPSD" \
-	>>"$T/ftpsd.log" 2>&1 &
-T_PIDS="$T_PIDS $!"
-for _i in $(seq 50); do t_port_listening "$PORT" && break; sleep 0.1; done
-ftp_login() {
-	timeout 30 "$PY" - "$PORT" "$1" "$2" <<'PY' 2>&1 | tail -n 1
-import ftplib, sys
-f = ftplib.FTP(timeout=20)
-f.connect("127.0.0.1", int(sys.argv[1]))
-try:
-    f.login(sys.argv[2], sys.argv[3])
-    print("in")
-except ftplib.error_perm as e:
-    print("refused" if str(e).startswith("530") else str(e))
-PY
-}
+t_ftpsd_plain PORT "$T/ftpsd.log" FTPSD_ROOT="$T/root" FTPSD_ALLOW_GROUPS="$GA $GB" \
+	FTPSD_DENY_USERS="$U2"
+ftp_login() { t_ftp_login "$PY" "$PORT" "$1" "$2"; }
 t_is "$(ftp_login "$U1" "$PW")" in "ftpsd: in an allowed group: in"
 t_is "$(ftp_login "$U2" "$PW")" refused "ftpsd: in FTPSD_DENY_USERS: refused"
 t_is "$(ftp_login "$U3" "$PW")" refused "ftpsd: a locked account in no allowed group: refused"

@@ -226,41 +226,14 @@ rc=$(SFTPD_PAM_SERVICE="$SERVICE" SFTPD_HOST_KEYS="$T/keys/hk" "$SFTPD" -t >/dev
 t_is "$rc" 0 "sftpd -t: the test's PAM service passes"
 
 # ftpsd, plain FTP on loopback (PAM, not TLS, is under test)
-PORT=$(t_free_port)
-FENV=(FTPSD_USERS_FILE= FTPSD_TLS_REQUIRED=off FTPSD_ROOT="$T/root"
-	FTPSD_LOGIN_FAIL_DELAY_MS=0 FTPSD_PAM_SERVICE="$SERVICE")
-[ -n "$T_PRIVSEP_ENV" ] && FENV+=($T_PRIVSEP_ENV)
-eflags=()
-for kv in "${FENV[@]}"; do eflags+=(-E "${kv%%=*}"); done
-env "${FENV[@]}" systemd-socket-activate -a --inetd "${eflags[@]}" -l "127.0.0.1:$PORT" "$FTPSD" \
-	>>"$T/ftpsd.log" 2>&1 &
-T_PIDS="$T_PIDS $!"
-for _i in $(seq 50); do t_port_listening "$PORT" && break; sleep 0.1; done
-ftp_login() {
-	timeout 30 "$PY" - "$PORT" "$1" "$2" <<'PY' 2>&1 | tail -n 1
-import ftplib, sys
-f = ftplib.FTP(timeout=20)
-f.connect("127.0.0.1", int(sys.argv[1]))
-try:
-    f.login(sys.argv[2], sys.argv[3])
-    f.pwd()
-    print("in")
-    f.quit()
-except ftplib.error_perm as e:
-    print("refused" if str(e).startswith("530") else str(e))
-PY
-}
+t_ftpsd_plain PORT "$T/ftpsd.log" FTPSD_ROOT="$T/root" FTPSD_PAM_SERVICE="$SERVICE"
+ftp_login() { t_ftp_login "$PY" "$PORT" "$1" "$2"; }
 : >"$T/sessions"
 t_is "$(ftp_login "$UA" "$PW")" in "ftpsd: password through PAM: in"
-DPORT=$(t_free_port)
-FENV=("${FENV[@]/#FTPSD_PAM_SERVICE=*/FTPSD_PAM_SERVICE=$SERVICE-ftpsd}")
 # /etc/ftpusers names UN (restored at the end)
 [ -e /etc/ftpusers ] && cp -p /etc/ftpusers "$T/ftpusers.orig" || FTPUSERS_MADE=1
 echo "$UN" >>/etc/ftpusers
-env "${FENV[@]}" systemd-socket-activate -a --inetd "${eflags[@]}" -l "127.0.0.1:$DPORT" "$FTPSD" \
-	>>"$T/ftpsd.log" 2>&1 &
-T_PIDS="$T_PIDS $!"
-for _i in $(seq 50); do t_port_listening "$DPORT" && break; sleep 0.1; done
+t_ftpsd_plain DPORT "$T/ftpsd.log" FTPSD_ROOT="$T/root" FTPSD_PAM_SERVICE="$SERVICE-ftpsd"
 t_is "$(PORT=$DPORT ftp_login "$UA" "$PW")" in "ftpsd: service/pam.d/sluice-ftpsd: password in"
 t_is "$(PORT=$DPORT ftp_login "$UN" "$PW")" refused \
 	"ftpsd: service/pam.d/sluice-ftpsd: a name in /etc/ftpusers is refused"
