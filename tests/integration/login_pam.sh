@@ -143,7 +143,7 @@ for _i in $(seq 50); do grep -q in "$T/held" && break; sleep 0.1; done
 t_is "$(events "$UA")" "open_session $UA  ssh;" \
 	"sftpd: during the session PAM's session is open, not yet closed"
 keeper=$(pgrep -x sftpd-pam | head -n 1)
-t_is "$([ -n "$keeper" ] && ls -l /proc/$keeper/fd | grep -c socket)" 0 \
+t_is "$([ -n "$keeper" ] && find "/proc/$keeper/fd" -lname 'socket:*' | wc -l)" 0 \
 	"sftpd: the process that closes the PAM session holds no socket"
 wait $held
 for _i in $(seq 50); do grep -q close_session "$T/sessions" && break; sleep 0.1; done
