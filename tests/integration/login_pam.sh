@@ -206,7 +206,7 @@ PY
 	t_is "$?" 0 "sftpd: the log says the login went through PAM's conversation"
 else
 	t_diag_file "$T/cc.err"
-	for i in 1 2 3 4 5 6; do t_skip "keyboard-interactive relay" "no C compiler for the test's PAM module"; done
+	for _ in 1 2 3 4 5 6; do t_skip "keyboard-interactive relay" "no C compiler for the test's PAM module"; done
 fi
 
 rc=$(SFTPD_PAM_SERVICE=sluice-no-such-service SFTPD_HOST_KEYS="$T/keys/hk" "$SFTPD" -t \
