@@ -76,6 +76,12 @@ struct algo_gcm {
 int algo_gcm_init(struct algo_gcm *g, const unsigned char *key, size_t keylen, int encrypt);
 int algo_gcm_seal(struct algo_gcm *g, const unsigned char nonce[12], const unsigned char *aad,
 		  size_t aadlen, unsigned char *buf, size_t n, unsigned char tag[16]);
+/* As algo_gcm_seal over buf[0..n), except that the srclen bytes at
+ * buf + at are taken from src: the result is that of copying them there
+ * first, without the copy where the library allows it. */
+int algo_gcm_seal_from(struct algo_gcm *g, const unsigned char nonce[12], const unsigned char *aad,
+		       size_t aadlen, unsigned char *buf, size_t n, size_t at,
+		       const unsigned char *src, size_t srclen, unsigned char tag[16]);
 /* 0 when the tag does not verify; buf is then undefined. */
 int algo_gcm_open(struct algo_gcm *g, const unsigned char nonce[12], const unsigned char *aad,
 		  size_t aadlen, unsigned char *buf, size_t n, const unsigned char tag[16]);

@@ -2,6 +2,7 @@
  * the CPU supports it; everything else through libcrypto's EVP, which is
  * only initialised when such a cipher is actually negotiated. */
 #include <errno.h>
+#include <string.h>
 #include <openssl/evp.h>
 #include "algo.h"
 
@@ -44,6 +45,31 @@ int algo_gcm_seal(struct algo_gcm *g, const unsigned char nonce[12], const unsig
 	if (aadlen && !EVP_CipherUpdate(g->evp, 0, &len, aad, (int)aadlen)) return 0;
 	if (!EVP_CipherUpdate(g->evp, buf, &len, buf, (int)n)) return 0;
 	if (!EVP_CipherFinal_ex(g->evp, buf + len, &len)) return 0;
+	return EVP_CIPHER_CTX_ctrl(g->evp, EVP_CTRL_GCM_GET_TAG, 16, tag) == 1;
+}
+
+/* libsodium's AES-256-GCM is one call over contiguous bytes: the gap is
+ * filled first.  libcrypto's takes the packet in three updates, the middle
+ * one reading src and writing the packet. */
+int algo_gcm_seal_from(struct algo_gcm *g, const unsigned char nonce[12], const unsigned char *aad,
+		       size_t aadlen, unsigned char *buf, size_t n, size_t at,
+		       const unsigned char *src, size_t srclen, unsigned char tag[16])
+{
+	size_t after = at + srclen;
+	int len;
+
+	if (g->use_sodium) {
+		memcpy(buf + at, src, srclen);
+		return algo_gcm_seal(g, nonce, aad, aadlen, buf, n, tag);
+	}
+	if (!EVP_CipherInit_ex(g->evp, 0, 0, 0, nonce, 1)) return 0;
+	if (aadlen && !EVP_CipherUpdate(g->evp, 0, &len, aad, (int)aadlen)) return 0;
+	if (at && !EVP_CipherUpdate(g->evp, buf, &len, buf, (int)at)) return 0;
+	if (srclen && !EVP_CipherUpdate(g->evp, buf + at, &len, src, (int)srclen)) return 0;
+	if (n > after &&
+	    !EVP_CipherUpdate(g->evp, buf + after, &len, buf + after, (int)(n - after)))
+		return 0;
+	if (!EVP_CipherFinal_ex(g->evp, buf + n, &len)) return 0;
 	return EVP_CIPHER_CTX_ctrl(g->evp, EVP_CTRL_GCM_GET_TAG, 16, tag) == 1;
 }
 

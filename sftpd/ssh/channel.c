@@ -283,15 +283,53 @@ static size_t feed(struct session *s, struct channel *ch)
 	return n;
 }
 
+typedef size_t (*app_output_fn)(void *ctx, unsigned char *dst, size_t cap);
+
+/* Ends the data packet begun in w (its length field at w->p + at) with up
+ * to n bytes the app writes into it; returns how many (0: none, nothing
+ * sent). */
+static size_t end_with_output(struct session *s, struct wire_out *w, size_t at, size_t n,
+			      app_output_fn output, void *ctx)
+{
+	unsigned char *dst = wire_put_reserve(w, n);
+
+	if (!dst) log_die(EXIT_BUG, "channel packet larger than its room");
+	/* Nothing is committed before packet_end: an empty packet is dropped. */
+	n = output(ctx, dst, n);
+	if (!n) return 0;
+	w->len = at + 4 + n;
+	wire_patch_u32(w, at, (uint32_t)n);
+	if (!packet_end(s, w)) log_die(EXIT_SYSTEM, "unable to send: %s", strerror(errno));
+	return n;
+}
+
+/* The same for an app that shows where its bytes lie (view): they are
+ * encrypted from there into the packet, not copied into it first. */
+static size_t end_with_view(struct session *s, struct channel *ch, struct wire_out *w, size_t at,
+			    size_t n)
+{
+	size_t avail;
+	const unsigned char *src = ch->app->view(ch->ctx, &avail);
+
+	if (n > avail) n = avail;
+	if (!n) return 0;
+	wire_patch_u32(w, at, (uint32_t)n);
+	if (!wire_put_reserve(w, n)) log_die(EXIT_BUG, "channel packet larger than its room");
+	if (!packet_end_from(s, w, src, n))
+		log_die(EXIT_SYSTEM, "unable to send: %s", strerror(errno));
+	ch->app->consume(ch->ctx, n);
+	return n;
+}
+
 /* Sends as much of the app's output (err: its error text, as extended
  * data of type 1, stderr) as the window, the peer's packet size and our
- * transmit queue allow, written by the app straight into the packets;
- * returns bytes sent. */
+ * transmit queue allow, written by the app straight into the packets or
+ * encrypted from its own buffer; returns bytes sent. */
 static size_t drain_stream(struct session *s, struct channel *ch, int err)
 {
 	size_t (*pending)(const void *) = err ? ch->app->err_pending : ch->app->pending;
-	size_t (*output)(void *, unsigned char *, size_t) =
-	    err ? ch->app->err_output : ch->app->output;
+	app_output_fn output = err ? ch->app->err_output : ch->app->output;
+	int viewed = !err && ch->app->view;
 	size_t sent = 0, n;
 
 	if (!pending) return 0;
@@ -299,7 +337,6 @@ static size_t drain_stream(struct session *s, struct channel *ch, int err)
 	       buf_used(&s->t.tx) < SSH_TX_HIGH_WATER && ch->remote_window &&
 	       (n = pending(ch->ctx)) > 0) {
 		struct wire_out w;
-		unsigned char *dst;
 		size_t at;
 		if (n > ch->remote_window) n = ch->remote_window;
 		if (n > ch->remote_max_packet) n = ch->remote_max_packet;
@@ -315,14 +352,9 @@ static size_t drain_stream(struct session *s, struct channel *ch, int err)
 		if (err) wire_put_u32(&w, SSH_EXTENDED_DATA_STDERR);
 		at = w.len;
 		wire_put_u32(&w, 0);
-		dst = wire_put_reserve(&w, n);
-		if (!dst) log_die(EXIT_BUG, "channel packet larger than its room");
-		/* Nothing is committed before packet_end: an empty packet is dropped. */
-		n = output(ch->ctx, dst, n);
+		n = viewed ? end_with_view(s, ch, &w, at, n)
+			   : end_with_output(s, &w, at, n, output, ch->ctx);
 		if (!n) break;
-		w.len = at + 4 + n;
-		wire_patch_u32(&w, at, (uint32_t)n);
-		if (!packet_end(s, &w)) log_die(EXIT_SYSTEM, "unable to send: %s", strerror(errno));
 		ch->remote_window -= (uint32_t)n;
 		rate_take(&s->rate_down, n);
 		sent += n;

@@ -51,6 +51,18 @@ static size_t sftp_app_output(void *ctx, unsigned char *dst, size_t cap)
 	return n;
 }
 
+static const unsigned char *sftp_app_view(const void *ctx, size_t *n)
+{
+	const unsigned char *p;
+	sftp_server_output(ctx, &p, n);
+	return p;
+}
+
+static void sftp_app_consume(void *ctx, size_t n)
+{
+	sftp_server_consume(ctx, n);
+}
+
 static int sftp_app_finished(void *ctx, int eof, uint32_t *status)
 {
 	if (!eof || sftp_server_pending(ctx)) return 0;
@@ -71,6 +83,8 @@ static void sftp_app_idle(void *ctx)
 static const struct channel_app channel_app_sftp = {
     .name = "sftp",
     .idle = sftp_app_idle,
+    .view = sftp_app_view,
+    .consume = sftp_app_consume,
     .input = sftp_app_input,
     .run = sftp_app_run,
     .pending = sftp_app_pending,

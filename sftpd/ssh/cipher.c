@@ -1,7 +1,8 @@
 /* cipher: the SSH packet ciphers and MACs: chacha20-poly1305@openssh.com,
  * AES-GCM (RFC 5647 as OpenSSH does it), AES-CTR with HMAC-SHA2 (RFC 6668)
  * in plain and encrypt-then-MAC form.  Everything works in place on the
- * packet buffer. */
+ * packet buffer, except that an AEAD can take a packet's bulk data from
+ * where it lies (cipher_seal_from) instead of a copy. */
 #include <errno.h>
 #include <string.h>
 #include "log/log.h"
@@ -159,22 +160,78 @@ static void mac_compute(const struct cipher_state *c, uint32_t seq, const unsign
 	algo_hmac2(&c->hmac, seqb, 4, p, n, out);
 }
 
-int cipher_seal(struct cipher_state *c, uint32_t seq, unsigned char *pkt, size_t len)
+/* XORs the payload body[0..blen) (keystream block 1 onwards) whose bytes
+ * [gap, gap + srclen) are still in src.  The stretch of src that starts
+ * and ends on a 64-byte block boundary of the keystream goes straight from
+ * src into the packet; the partial blocks at its ends are copied first and
+ * XORed in place with their neighbours. */
+static int chacha_body_from(struct cipher_state *c, unsigned char *body, size_t blen, size_t gap,
+			    const unsigned char *src, size_t srclen, const unsigned char nonce[8])
+{
+	size_t head = (64 - gap % 64) % 64, mid = 0, done;
+
+	if (head > srclen)
+		head = srclen;
+	else
+		mid = (srclen - head) / 64 * 64;
+	if (srclen) memcpy(body + gap, src, head);
+	done = gap + head;
+	if (mid) {
+		if (!chacha_xor(c, body, body, done, nonce, 1, c->key) ||
+		    !chacha_xor(c, body + done, src + head, mid, nonce, 1 + done / 64, c->key))
+			return 0;
+		done += mid;
+		memcpy(body + done, src + head + mid, srclen - head - mid);
+		return chacha_xor(c, body + done, body + done, blen - done, nonce, 1 + done / 64,
+				  c->key);
+	}
+	/* no whole block of src: all of it is copied */
+	if (srclen > head) memcpy(body + done, src + head, srclen - head);
+	return chacha_xor(c, body, body, blen, nonce, 1, c->key);
+}
+
+static int chacha_seal(struct cipher_state *c, uint32_t seq, unsigned char *pkt, size_t len,
+		       size_t at, const unsigned char *src, size_t srclen)
 {
 	unsigned char nonce[8], pk[32];
 	int good;
 
+	chacha_count(c, len);
+	chacha_nonce(nonce, seq);
+	good = chacha_xor(c, pkt, pkt, 4, nonce, 0, c->key + 32) &&
+	       chacha_body_from(c, pkt + 4, len - 4, at - 4, src, srclen, nonce) &&
+	       chacha_polykey(c, nonce, pk) && chacha_tag(c, pkt + len, pkt, len, pk);
+	algo_wipe(pk, sizeof pk);
+	return good;
+}
+
+int cipher_seal_from(struct cipher_state *c, uint32_t seq, unsigned char *pkt, size_t len,
+		     size_t at, const unsigned char *src, size_t srclen)
+{
+	if (at < 5 || at + srclen > len) return (errno = EINVAL, 0);
+	if (!srclen) return cipher_seal(c, seq, pkt, len);
+	switch (c->kind) {
+	case CIPHER_CHACHAPOLY:
+		return chacha_seal(c, seq, pkt, len, at, src, srclen);
+	case CIPHER_GCM:
+		if (!algo_gcm_seal_from(&c->gcm, c->iv, pkt, 4, pkt + 4, len - 4, at - 4, src,
+					srclen, pkt + len))
+			return (errno = EIO, 0);
+		gcm_next_iv(c);
+		return 1;
+	default: /* a MAC over the plaintext, or no cipher: nothing to gain */
+		if (srclen) memcpy(pkt + at, src, srclen);
+		return cipher_seal(c, seq, pkt, len);
+	}
+}
+
+int cipher_seal(struct cipher_state *c, uint32_t seq, unsigned char *pkt, size_t len)
+{
 	switch (c->kind) {
 	case CIPHER_NONE:
 		return 1;
 	case CIPHER_CHACHAPOLY:
-		chacha_count(c, len);
-		chacha_nonce(nonce, seq);
-		good = chacha_xor(c, pkt, pkt, 4, nonce, 0, c->key + 32) &&
-		       chacha_xor(c, pkt + 4, pkt + 4, len - 4, nonce, 1, c->key) &&
-		       chacha_polykey(c, nonce, pk) && chacha_tag(c, pkt + len, pkt, len, pk);
-		algo_wipe(pk, sizeof pk);
-		return good;
+		return chacha_seal(c, seq, pkt, len, len, 0, 0);
 	case CIPHER_GCM:
 		if (!algo_gcm_seal(&c->gcm, c->iv, pkt, 4, pkt + 4, len - 4, pkt + len))
 			return (errno = EIO, 0);

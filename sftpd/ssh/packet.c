@@ -130,13 +130,22 @@ int packet_begin(struct session *s, struct wire_out *w, uint8_t type, size_t max
 
 int packet_end(struct session *s, struct wire_out *w)
 {
+	return packet_end_from(s, w, 0, 0);
+}
+
+int packet_end_from(struct session *s, struct wire_out *w, const unsigned char *src, size_t n)
+{
 	struct transport *t = &s->t;
 	struct cipher_state *c = &t->out;
 	size_t plen = w->len, block = c->block ? c->block : 8, base, pad, pktlen;
 	int aad = c->kind == CIPHER_CHACHAPOLY || c->kind == CIPHER_GCM || c->etm;
 	unsigned char *pkt;
 
-	if (w->bad || !plen) return (errno = EMSGSIZE, 0);
+	if (w->bad || !plen || n >= plen) return (errno = EMSGSIZE, 0);
+	if (n && (t->comp_out.started || must_defer(s, w->p[0]))) {
+		memcpy(w->p + plen - n, src, n);
+		n = 0;
+	}
 	if (must_defer(s, w->p[0])) {
 		wire_store_u32(t->deferred.p + t->deferred.len, (uint32_t)plen);
 		t->deferred.len += 4 + plen;
@@ -161,7 +170,7 @@ int packet_end(struct session *s, struct wire_out *w)
 		algo_random(pkt + 5 + plen, pad);
 	else /* encrypted under an AEAD: the padding's content is not exposed */
 		memset(pkt + 5 + plen, 0, pad);
-	if (!cipher_seal(c, t->seq_out, pkt, 4 + pktlen)) return 0;
+	if (!cipher_seal_from(c, t->seq_out, pkt, 4 + pktlen, 5 + plen - n, src, n)) return 0;
 	t->tx.len += 4 + pktlen + c->taglen;
 	t->seq_out++;
 	t->bytes_out += 4 + pktlen + c->taglen;

@@ -228,6 +228,11 @@ struct channel_app {
 	/* Optional: the connection has been quiet a while; hand back the
 	 * pages of empty buffers. */
 	void (*idle)(void *ctx);
+	/* Optional, in place of output for the data (not the error text):
+	 * where the bytes it would write lie, *n of them in one piece, and
+	 * taking n of them; the packet is then encrypted from there. */
+	const unsigned char *(*view)(const void *ctx, size_t *n);
+	void (*consume)(void *ctx, size_t n);
 };
 
 /* rate.c: SFTPD_RATE_LIMIT, bytes per second in one direction (0: none). */
@@ -308,6 +313,10 @@ void packet_consume(struct session *s);
 /* Start a packet of the given type, room for maxlen payload bytes. */
 int packet_begin(struct session *s, struct wire_out *w, uint8_t type, size_t maxlen);
 int packet_end(struct session *s, struct wire_out *w);
+/* packet_end for a payload whose last n bytes (reserved in w, not written)
+ * are at src: they are encrypted from there without a copy when the
+ * cipher allows it. */
+int packet_end_from(struct session *s, struct wire_out *w, const unsigned char *src, size_t n);
 int packet_send(struct session *s, const unsigned char *payload, size_t len);
 void packet_flush_deferred(struct session *s);
 void ssh_disconnect(struct session *s, uint32_t reason, const char *msg);
@@ -324,6 +333,10 @@ void cipher_ctr_position(const struct cipher_state *c, unsigned char iv[16]);
 /* Seal pkt[0..len) in place (len includes the 4-byte length field) and
  * append the tag/MAC at pkt+len. */
 int cipher_seal(struct cipher_state *c, uint32_t seq, unsigned char *pkt, size_t len);
+/* The same, with pkt[at..at+srclen) (at >= 5) still in src: the AEADs
+ * encrypt those bytes from src into the packet, the others copy first. */
+int cipher_seal_from(struct cipher_state *c, uint32_t seq, unsigned char *pkt, size_t len,
+		     size_t at, const unsigned char *src, size_t srclen);
 /* Learn the packet length from the first bytes without changing them when
  * possible; CTR decrypts the first block in place. */
 int cipher_peek_length(struct cipher_state *c, uint32_t seq, unsigned char *pkt, size_t avail,
