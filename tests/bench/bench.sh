@@ -163,7 +163,8 @@ SSHD_START=$B/root_sshd/data
 
 # The launchers: one server per connection, stdin/stdout the connection,
 # CPU time and max RSS appended to $B/<name>.times ("user sys maxrss_kib
-# status").  ssh hangs up its ProxyCommand at the end: cputime ignores that
+# status").  env(1) sets sftpd's environment before cputime starts, so its
+# own exec and start-up (about 1 ms) are not counted as the server's.  ssh hangs up its ProxyCommand at the end: cputime ignores that
 # and waits, the server itself keeps default signals.
 
 # sftpd_launchers NAME BINARY: run_NAME and pid_NAME for one sftpd build;
@@ -172,9 +173,9 @@ SSHD_START=$B/root_sshd/data
 sftpd_launchers() {
 	cat >"$B/run_$1" <<EOF
 #!/bin/sh
-exec $B/cputime "$B/\${TIMES:-$1}.times" \\
-	env -i SFTPD_HOST_KEYS=$B/host_sftpd SFTPD_USERS_FILE=$B/users_$1 \\
-	SFTPD_AUTHORIZED_KEYS=$B/authorized_keys $2 2>>$B/$1.log
+exec env -i SFTPD_HOST_KEYS=$B/host_sftpd SFTPD_USERS_FILE=$B/users_$1 \\
+	SFTPD_AUTHORIZED_KEYS=$B/authorized_keys \\
+	$B/cputime "$B/\${TIMES:-$1}.times" $2 2>>$B/$1.log
 EOF
 	# For the memory probes: the server's PID, nothing in between.
 	cat >"$B/pid_$1" <<EOF

@@ -86,8 +86,9 @@ done
 "$SSHD" -t -f "$B/sshd_config" || die "sshd rejects the configuration"
 cat >"$B/run_sftpd" <<EOF
 #!/bin/sh
-exec $B/cputime "$B/\$TIMES" env -i SFTPD_HOST_KEYS=$B/host SFTPD_USERS_FILE=$B/users \\
-	SFTPD_AUTHORIZED_KEYS=$B/authorized_keys SFTPD_KEX=$ALL $SFTPD 2>>$B/sftpd.log
+exec env -i SFTPD_HOST_KEYS=$B/host SFTPD_USERS_FILE=$B/users \\
+	SFTPD_AUTHORIZED_KEYS=$B/authorized_keys SFTPD_KEX=$ALL \\
+	$B/cputime "$B/\$TIMES" $SFTPD 2>>$B/sftpd.log
 EOF
 cat >"$B/run_sshd" <<EOF
 #!/bin/sh

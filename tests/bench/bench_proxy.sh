@@ -41,8 +41,8 @@ serve() {
 	shift 2
 	cat >"$B/run_$_n" <<EOF
 #!/bin/sh
-exec $B/cputime $B/$_n.times env -i SFTPD_HOST_KEYS=$B/hk SFTPD_USERS_FILE=$B/users \
-	SFTPD_AUTHORIZED_KEYS=$B/ak $PRIV $* $SFTPD 2>>$B/$_n.log
+exec env -i SFTPD_HOST_KEYS=$B/hk SFTPD_USERS_FILE=$B/users \
+	SFTPD_AUTHORIZED_KEYS=$B/ak $PRIV $* $B/cputime $B/$_n.times $SFTPD 2>>$B/$_n.log
 EOF
 	chmod 755 "$B/run_$_n"
 	systemd-socket-activate -a --inetd -l "127.0.0.1:$_p" "$B/run_$_n" >>"$B/ssa.log" 2>&1 &
