@@ -233,7 +233,10 @@ enum sftp_file_type {
 /* Unwrapped, A ends below start + high water with start below one reply,
  * so a buffer this big always has room at its tail. */
 #define SFTP_OUT_CEILING (SFTP_OUT_HIGH_WATER + 2 * (SFTP_MAX_PACKET + 4))
-#define SFTP_OUT_INITIAL (64u * 1024)
+/* Room for the first reply without growing: the queue used to start at
+ * 64 KiB and be copied into a bigger one at the first reply.  malloc maps
+ * a block this large on its own, so pages never written cost nothing. */
+#define SFTP_OUT_INITIAL (2 * (SFTP_MAX_PACKET + 4))
 #define SFTP_COPY_CHUNK (64u * 1024)
 #define SFTP_LOG_PATH 512
 #define SFTP_LOG_NAME 64 /* bytes of an extension name in a log line */
