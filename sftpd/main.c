@@ -329,6 +329,7 @@ int main(int argc, char **argv)
 	peer_describe(0, &peer);
 	log_init("sftpd", mode[0] ? "local" : peer.text);
 	if (!algo_init()) log_die(EXIT_SYSTEM, "unable to initialise libsodium");
+	if (!algo_crypto_own_config()) log_die(EXIT_SYSTEM, "unable to initialise libcrypto");
 	priv_harden();
 	/* A client that goes away must show up as EPIPE from write, not kill us;
 	 * a file size limit (RLIMIT_FSIZE) as EFBIG, an error for the client. */

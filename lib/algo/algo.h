@@ -13,6 +13,10 @@ enum algo_hash { ALGO_SHA256, ALGO_SHA384, ALGO_SHA512 };
 #define ALGO_HASH_MAX 64
 
 int algo_init(void);
+/* libcrypto never reads OpenSSL's configuration file and leaves nothing
+ * to do at exit (algo_crypto.c); before any other use of it.  0 on
+ * failure. */
+int algo_crypto_own_config(void);
 void algo_random(void *p, size_t n);
 /* Uniform in [0, n), n > 0. */
 uint32_t algo_random_uniform(uint32_t n);

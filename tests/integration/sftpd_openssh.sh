@@ -369,6 +369,17 @@ for m in hmac-sha2-256-etm@openssh.com hmac-sha2-512-etm@openssh.com hmac-sha2-2
 	xfer "mac $m" -c aes128-ctr -o "MACs=$m"
 done
 xfer "kex curve25519-sha256@libssh.org" -o KexAlgorithms=curve25519-sha256@libssh.org
+# sftpd never reads OpenSSL's configuration file: one that would leave
+# libcrypto no algorithm at all (every fetch must come from a FIPS
+# provider, and none is loaded) changes nothing for a login with an RSA key
+# (checked by libcrypto in the monitor) and AES-128-GCM.
+printf 'openssl_conf = c\n[c]\nalg_section = a\n[a]\ndefault_properties = fips=yes\n' >"$T/nofetch.cnf"
+SRV_ENV="OPENSSL_CONF=$T/nofetch.cnf"
+_key=$KEY
+KEY=$T/keys/uk_rsa
+xfer "OPENSSL_CONF ignored: RSA key, aes128-gcm" -c aes128-gcm@openssh.com
+KEY=$_key
+SRV_ENV=
 xfer "compression (sftp -C, zlib@openssh.com)" -C
 sftp_batch "ls" -o LogLevel=DEBUG3 >"$T/last.out" 2>&1
 if grep -q "will use strict KEX ordering" "$T/last.out"; then t_ok "strict KEX (Terrapin counter-measure) in use"; else t_notok "strict KEX (Terrapin counter-measure) in use"; fi
