@@ -634,3 +634,51 @@ if [ -z "${SKIP[ftpsd]:-}" ]; then
 	fi
 	echo "bar: $verdict"
 fi
+
+# --- phases: where each server's CPU goes in one session ------------------------
+# BENCH_PHASE_SESSIONS logins (default 10, login + LIST + QUIT with curl)
+# per server under `perf record -g -e cpu-clock`, sorted into phases by
+# tests/bench/phases.py, as bench.sh does for sftpd.  Sampling slows the
+# sessions down: the split is what matters.  The sh-SERVER column is the
+# launcher (sh exec'ing the server, the same for every server).  Skipped without perf or with
+# BENCH_PHASES=0.
+phases_ftps() {
+	[ "${BENCH_PHASES:-1}" = 0 ] && return 0
+	if ! command -v perf >/dev/null 2>&1 ||
+		! perf record -q -e cpu-clock -o "$B/perf.probe" true >/dev/null 2>&1; then
+		echo
+		echo "bench_ftps: phases: perf is missing or cannot record here: skipped"
+		return 0
+	fi
+	_n=${BENCH_PHASE_SESSIONS:-10}
+	mkdir -p "$B/phases"
+	for _s in $SERVERS; do
+		[ -n "${SKIP[$_s]:-}" ] && continue
+		{
+			echo '#!/bin/sh'
+			echo "exec perf record -q -g -e cpu-clock -F 20000 -o $B/phases/$_s.\$\$.data $B/phases/sh-$_s"
+		} >"$B/rec_$_s"
+		chmod 755 "$B/rec_$_s"
+		# the launcher under a name of its own: its column is not the server's
+		ln -sf "$B/run/$_s" "$B/phases/sh-$_s"
+		_p=$(free_port)
+		systemd-socket-activate -a --inetd -l "127.0.0.1:$_p" "$B/rec_$_s" \
+			>>"$B/$_s.sa.log" 2>&1 &
+		_sa=$!
+		sleep 0.5
+		for _i in $(seq 1 "$_n"); do
+			curl "${CURL_OPTS[@]}" --user "$ACC:$PASS" -o /dev/null \
+				"ftp://127.0.0.1:$_p/" >/dev/null 2>&1
+		done
+		sleep 1
+		kill "$_sa" 2>/dev/null
+		wait "$_sa" 2>/dev/null
+		echo
+		echo "bench_ftps: phases of a session, $(name "$_s") ($_n logins under perf, 0.05 ms per sample):"
+		for _f in "$B"/phases/"$_s".*.data; do
+			perf script -F comm,ip,sym,dso -i "$_f" 2>/dev/null
+			echo
+		done | python3 "$TOP/tests/bench/phases.py" "$_n" 0.05
+	done
+}
+phases_ftps

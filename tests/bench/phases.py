@@ -19,14 +19,17 @@ matches a frame of its chain (kernel frames first, then the leaf):
   scheduling    context switches and wake-ups
   other kernel
   libsodium     key exchange, signatures, chacha20-poly1305 (symbols stripped)
-  libcrypto     OpenSSL: AES, RSA/ECDSA, its start-up
+  libcrypto     OpenSSL: AES, RSA/ECDSA, its start-up (libssl too)
+  libtls        libretls's own code
   libcrypt      crypt(3) password hashes
   program       the server's own code
   libc          the rest of the C library
   other
 
-Columns are process names; pid_* and env are the benchmark's launcher (a
-shell and env(1)) before they become the server, the same for every server.
+Columns are process names; pid_*, env and sh-* are the benchmark's
+launcher (a shell and env(1)) before they become the server, the same for
+every server.  In a statically linked server the libraries' code is told
+apart from the program's by symbol names.
 
 Usage: phases.py SESSIONS PERIOD_MS < perf-script-output
 """
@@ -51,7 +54,8 @@ LIBC_START = ("init_cpu_features", "intel_check_word", "handle_intel", "get_comm
               "get_common_indices", "update_active", "init_cacheinfo", "dl_init_cacheinfo",
               "cpu_features")
 ORDER = ["exec", "dynamic link", "libc start", "fork", "exit", "seccomp", "page faults", "I/O",
-         "files", "scheduling", "other kernel", "libsodium", "libcrypto", "libcrypt", "program",
+         "files", "scheduling", "other kernel", "libsodium", "libcrypto", "libtls", "libcrypt",
+         "program",
          "libc", "other"]
 
 
@@ -77,8 +81,38 @@ def classify(frames):
     if "libc.so" in dso or "libc-" in dso:
         return "libc"
     if dso.endswith(("/sftpd", "/ftpsd", "/sshd", "/sftp-server")) or "sftpd" in dso:
-        return "program"
+        return static_library(frames) or "program"
     return "other"
+
+
+# A statically linked program has the libraries' code in its own image:
+# their symbols tell them apart.  The password hash first, by any frame of
+# the chain (its SHA-512 is named like libcrypto's); then the leaf.
+CRYPT_SYMS = ("crypt_r", "crypt_rn", "_crypt_", "yescrypt", "escrypt", "blockmix", "smix",
+              "salsa20")
+SODIUM_SYMS = ("crypto_", "sodium", "_sodium", "fe25519", "ge25519", "sc25519", "._ladder",
+               "randombytes", "blake2b", "argon2")
+CRYPTO_SYMS = ("EVP_", "evp_", "ossl_", "OSSL_", "OPENSSL_", "CRYPTO_", "ERR_", "err_", "BN_",
+               "bn_", "EC_", "ec_", "ecp_", "RSA_", "rsa_", "X509", "x509", "ASN1_", "asn1_",
+               "OBJ_", "obj_", "PEM_", "pem_", "BIO_", "bio_", "SSL_", "ssl", "tls1_", "tls13_",
+               "tls_construct", "tls_process", "tls_parse", "tls_setup", "WPACKET", "PACKET",
+               "aesni_", "AES_", "_aesni", "SHA", "sha", "getrn", "do_name", "sa_doall",
+               "x25519_", "ECDSA", "DH_", "dh_", "_dopr", "doapr", "fmtint", "namemap",
+               "get_legacy", "algorithm_do", "ChaCha20", "Poly1305", "gcm_", "lh_", "_x86_64_",
+               "padlock")
+
+
+def static_library(frames):
+    if any(sym.startswith(CRYPT_SYMS) for sym, _ in frames):
+        return "libcrypt"
+    leaf = frames[0][0]
+    if leaf.startswith(SODIUM_SYMS):
+        return "libsodium"
+    if leaf.startswith(CRYPTO_SYMS):
+        return "libcrypto"
+    if leaf.startswith("tls_"):
+        return "libtls"
+    return None
 
 
 def samples(lines):
