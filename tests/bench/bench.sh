@@ -8,7 +8,8 @@
 # aes128-gcm, 1000 small files (put -r), connect+auth+ls latency, server
 # CPU per GiB and per session, processes and PSS of the server side before
 # authentication (at the password prompt) and of an idle logged-in
-# session.  Prints a table with ratios sftpd/OpenSSH.
+# session.  Prints a table with ratios sftpd/OpenSSH, then the download CPU
+# per GiB beside what the cipher alone costs one core (openssl speed -evp).
 #   BENCH_SIZE=1G       size of the big file (64M for a quick run)
 #   BENCH_FILES=1000    small files
 #   BENCH_SESSIONS=30   logins for the latency mean
@@ -436,6 +437,27 @@ idle_pss_many() {
 	wait $_cps 2>/dev/null
 }
 
+# ceiling: what one core does with the cipher alone (openssl speed -evp, 16
+# KiB blocks, libcrypto's fastest code), in the table's unit, beside the
+# server's CPU per GiB of a download and issue 11's bars.
+ceiling_sgib() { # EVP-NAME: seconds per GiB, or "-"
+	openssl speed -mr -evp "$1" -bytes 16384 -seconds 2 2>/dev/null |
+		awk -F: '$1 == "+F" && $4 > 0 { printf "%.3f", 1073741824 / $4; found = 1 }
+			END { if (!found) printf "-" }'
+}
+ceiling() {
+	command -v openssl >/dev/null 2>&1 || return 0
+	echo
+	echo "one core, the cipher alone (openssl speed -evp, 16 KiB blocks) against a download:"
+	printf '%-20s %10s %14s %10s\n' "" "ceiling" "sftpd download" "bar"
+	printf '%-20s %10s %14s %10s\n' "chacha20-poly1305" "$(ceiling_sgib chacha20-poly1305)" \
+		"${R[dlcpu_chacha,sftpd]:--}" 0.8
+	printf '%-20s %10s %14s %10s\n' "aes128-gcm" "$(ceiling_sgib aes-128-gcm)" \
+		"${R[dlcpu_aesgcm,sftpd]:--}" 0.45
+	echo "(s/GiB; openssl's chacha20-poly1305 is RFC 8439's, one pass; OpenSSH's"
+	echo "variant that SSH uses takes two, ChaCha20 then Poly1305)"
+}
+
 # phases: where each server's CPU goes in one session (connect, key login,
 # ls, quit), from exec to exit: BENCH_PHASE_SESSIONS sessions (default 20)
 # under `perf record -g -e cpu-clock`, sorted into phases by
@@ -693,5 +715,6 @@ echo "Before authentication: key exchange done, the server has offered password"
 echo "authentication and waits for it (sshd with PasswordAuthentication=yes)."
 echo "PSS is the sum over the processes listed above (KiB)."
 [ $AS_ROOT = 1 ] || echo "PSS needs root: sftpd is not dumpable, so its /proc/PID/smaps_rollup is root's."
+ceiling
 phases
 ftpsd_bench
