@@ -34,9 +34,9 @@ static void fuzz_cleanup(void)
 static void fuzz_tree(void)
 {
 	static const char *links[][2] = {
-		{ "../outside", "esc" }, { "/a", "abs" },     { "a/b/../..", "up" }, { "loop", "loop" },
-		{ "/", "top" },          { "a/b/c", "deep" }, { "../../..", "a/b/dots" }, { "missing", "dang" },
-		{ "../f", "a/f" },
+	    {"../outside", "esc"},    {"/a", "abs"},	   {"a/b/../..", "up"},
+	    {"loop", "loop"},	      {"/", "top"},	   {"a/b/c", "deep"},
+	    {"../../..", "a/b/dots"}, {"missing", "dang"}, {"../f", "a/f"},
 	};
 	char p[128];
 	size_t i;
@@ -64,9 +64,11 @@ static void fuzz_tree(void)
 static void fuzz_check_clean(const char *out)
 {
 	size_t n = strlen(out);
-	if (out[0] != '/' || strstr(out, "//") || strstr(out, "/./") || strstr(out, "/../")) abort();
+	if (out[0] != '/' || strstr(out, "//") || strstr(out, "/./") || strstr(out, "/../"))
+		abort();
 	if (n > 1 && out[n - 1] == '/') abort();
-	if ((n >= 2 && !strcmp(out + n - 2, "/.")) || (n >= 3 && !strcmp(out + n - 3, "/.."))) abort();
+	if ((n >= 2 && !strcmp(out + n - 2, "/.")) || (n >= 3 && !strcmp(out + n - 3, "/..")))
+		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -82,7 +84,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	have = fs_stat(&root, path, &st);
 	if (fs_realpath(&root, path, out, sizeof out) >= 0) {
 		fuzz_check_clean(out);
-		if (have && (!fs_stat(&root, out, &st2) || st.st_ino != st2.st_ino || st.st_dev != st2.st_dev)) abort();
+		if (have && (!fs_stat(&root, out, &st2) || st.st_ino != st2.st_ino ||
+			     st.st_dev != st2.st_dev))
+			abort();
 	} else if (have) {
 		abort(); /* the kernel found it, realpath must too */
 	}

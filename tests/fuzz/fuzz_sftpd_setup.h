@@ -39,8 +39,8 @@ int authority_sign(int mon, uint32_t kex_number, unsigned key_index, const char 
 	    0, 0, 0, 11, 's', 's', 'h', '-', 'e', 'd', '2', '5', '5', '1', '9', 0, 0, 0, 64, 0x5a};
 	(void)mon;
 	(void)hash;
-	if (kex_number != fuzz_signed + 1 || (len != 32 && len != 48 && len != 64) || key_index != 0 ||
-	    !key_sigalg_fits(fuzz_host_pub.type, sigalg))
+	if (kex_number != fuzz_signed + 1 || (len != 32 && len != 48 && len != 64) ||
+	    key_index != 0 || !key_sigalg_fits(fuzz_host_pub.type, sigalg))
 		abort();
 	fuzz_signed = kex_number;
 	memcpy(sig, fixed, sizeof fixed);

@@ -24,10 +24,14 @@ static int fuzz_step(struct wire_in *in, unsigned op)
 	char buf[32];
 
 	switch (op % 8) {
-	case 0: return wire_get_u8(in, &u8);
-	case 1: return wire_get_bool(in, &b) && (b == 0 || b == 1 ? 1 : (abort(), 0));
-	case 2: return wire_get_u32(in, &u32);
-	case 3: return wire_get_u64(in, &u64);
+	case 0:
+		return wire_get_u8(in, &u8);
+	case 1:
+		return wire_get_bool(in, &b) && (b == 0 || b == 1 ? 1 : (abort(), 0));
+	case 2:
+		return wire_get_u32(in, &u32);
+	case 3:
+		return wire_get_u64(in, &u64);
 	case 4:
 		if (!wire_get_bytes(in, &p, op / 8)) return 0;
 		check_inside(in, p, op / 8);

@@ -58,7 +58,7 @@ static void test_names(void)
 	ok(!account_name_valid("-rf"), "leading - refused");
 	ok(!account_name_valid(".") && !account_name_valid(".."), ". and .. refused");
 	ok(!account_name_valid("a b") && !account_name_valid("a/b") && !account_name_valid("a:b") &&
-	   !account_name_valid("\xc3\xa9"),
+	       !account_name_valid("\xc3\xa9"),
 	   "space, slash, colon, non-ASCII refused");
 }
 
@@ -78,23 +78,46 @@ static void test_parse_good(void)
 	ok(parses("bob:!:0:0:/"), "locked, uid 0, home /");
 	ok(parses("max:*:4294967294:4294967294:/srv/ftp dir/x"), "largest ids, space in home");
 	ok(parses("u:$6$salt$abc:1:2:/h\xc3\xa9"), "UTF-8 in home");
-	ok(account_parse_line("bob:!:1:1:/hXXX", 12, &a) && !strcmp(a.home, "/h"), "length, not NUL, ends the line");
+	ok(account_parse_line("bob:!:1:1:/hXXX", 12, &a) && !strcmp(a.home, "/h"),
+	   "length, not NUL, ends the line");
 }
 
 static void test_parse_bad(void)
 {
 	static const char *bad[] = {
-		"alice:x:1:1",           "alice:x:1:1:/h:extra", "alice",
-		":x:1:1:/h",             "-al:x:1:1:/h",         "al ice:x:1:1:/h",
-		"a/b:x:1:1:/h",          "..:x:1:1:/h",          "al::1:1:/h",
-		"al:a b:1:1:/h",         "al:a\tb:1:1:/h",       "al:\x7f:1:1:/h",
-		"al:x:-1:1:/h",          "al:x:+1:1:/h",         "al:x:01:1:/h",
-		"al:x::1:/h",            "al:x:1a:1:/h",         "al:x:4294967295:1:/h",
-		"al:x:4294967296:1:/h",  "al:x:99999999999:1:/h", "al:x: 1:1:/h",
-		"al:x:1 :1:/h",          "al:x:1:-1:/h",         "al:x:1::/h",
-		"al:x:1:0x10:/h",        "al:x:1:1:",            "al:x:1:1:home",
-		"al:x:1:1:/h\r",         "al:x:1:1:/h\x01",      " # not a comment",
-		" alice:x:1:1:/h",       "alice:x:1:1:/h:",      "al\xc3\xa9:x:1:1:/h",
+	    "alice:x:1:1",
+	    "alice:x:1:1:/h:extra",
+	    "alice",
+	    ":x:1:1:/h",
+	    "-al:x:1:1:/h",
+	    "al ice:x:1:1:/h",
+	    "a/b:x:1:1:/h",
+	    "..:x:1:1:/h",
+	    "al::1:1:/h",
+	    "al:a b:1:1:/h",
+	    "al:a\tb:1:1:/h",
+	    "al:\x7f:1:1:/h",
+	    "al:x:-1:1:/h",
+	    "al:x:+1:1:/h",
+	    "al:x:01:1:/h",
+	    "al:x::1:/h",
+	    "al:x:1a:1:/h",
+	    "al:x:4294967295:1:/h",
+	    "al:x:4294967296:1:/h",
+	    "al:x:99999999999:1:/h",
+	    "al:x: 1:1:/h",
+	    "al:x:1 :1:/h",
+	    "al:x:1:-1:/h",
+	    "al:x:1::/h",
+	    "al:x:1:0x10:/h",
+	    "al:x:1:1:",
+	    "al:x:1:1:home",
+	    "al:x:1:1:/h\r",
+	    "al:x:1:1:/h\x01",
+	    " # not a comment",
+	    " alice:x:1:1:/h",
+	    "alice:x:1:1:/h:",
+	    "al\xc3\xa9:x:1:1:/h",
 	};
 	char big[ACCOUNT_MAX_LINE + 10], hash[ACCOUNT_MAX_HASH + 20], name[80];
 	struct account a;
@@ -109,7 +132,8 @@ static void test_parse_bad(void)
 		}
 	}
 	ok(all, "%zu malformed lines refused with EPROTO", ARRAY_LEN(bad));
-	ok(!account_parse_line("al:x:1:1:/h\0x", 13, &a) && errno == EPROTO, "embedded NUL: EPROTO");
+	ok(!account_parse_line("al:x:1:1:/h\0x", 13, &a) && errno == EPROTO,
+	   "embedded NUL: EPROTO");
 	memset(hash, 'h', sizeof hash);
 	snprintf(hash + 3 + ACCOUNT_MAX_HASH, 17, ":1:1:/h");
 	memcpy(hash, "al:", 3);
@@ -130,8 +154,11 @@ static void test_lookup(void)
 {
 	struct account a;
 
-	write_file("# users\n\nalice:!:1000:1000:/home/alice\n  \n#bob:x:1:1:/nope\nbob:*:1001:1001:/srv/bob");
-	ok(account_lookup_file(path, "alice", &a) && a.uid == 1000 && !strcmp(a.home, "/home/alice"), "lookup alice");
+	write_file("# users\n\nalice:!:1000:1000:/home/alice\n  "
+		   "\n#bob:x:1:1:/nope\nbob:*:1001:1001:/srv/bob");
+	ok(account_lookup_file(path, "alice", &a) && a.uid == 1000 &&
+	       !strcmp(a.home, "/home/alice"),
+	   "lookup alice");
 	ok(account_lookup_file(path, "bob", &a) && a.uid == 1001 && !strcmp(a.hash, "*"),
 	   "lookup bob on a last line without newline");
 	ok(!account_lookup_file(path, "carol", &a) && errno == ENOENT, "unknown user: ENOENT");
@@ -144,19 +171,22 @@ static void test_lookup(void)
 	write_file("alice:!:10x0:1000:/home/alice\nbob:!:2:2:/b\n");
 	ok(!account_lookup_file(path, "alice", &a) && errno == ENOENT,
 	   "alice's own line malformed: alice refused (ENOENT)");
-	ok(account_lookup_file(path, "bob", &a) && a.uid == 2, "bob unaffected by alice's bad line");
+	ok(account_lookup_file(path, "bob", &a) && a.uid == 2,
+	   "bob unaffected by alice's bad line");
 	write_file("alice:!:1000:1000:/home/alice\r\n");
 	ok(!account_lookup_file(path, "alice", &a) && errno == ENOENT,
 	   "CRLF line: malformed, the account refused");
 	write_file("alice:!:1:1:/a\nbob:!:2:2:/b\nalice:!:3:3:/c\n");
 	ok(!account_lookup_file(path, "alice", &a) && errno == EPROTO && account_error_line == 3,
 	   "duplicate name: EPROTO at the second one");
-	ok(account_lookup_file(path, "bob", &a) && a.uid == 2, "(duplicates of other names are not looked for)");
+	ok(account_lookup_file(path, "bob", &a) && a.uid == 2,
+	   "(duplicates of other names are not looked for)");
 	{
 		FILE *f = fopen(path, "w");
 		int i;
 		fputs("alice:!:1:1:/a\n", f);
-		for (i = 0; i < ACCOUNT_MAX_LINE + 5; i++) fputc('#', f);
+		for (i = 0; i < ACCOUNT_MAX_LINE + 5; i++)
+			fputc('#', f);
 		fputs("\nbob:!:2:2:/b\n", f);
 		fclose(f);
 	}
@@ -166,7 +196,8 @@ static void test_lookup(void)
 	{
 		FILE *f = fopen(path, "w");
 		int i;
-		for (i = 0; i < 3 * ACCOUNT_MAX_LINE; i++) fputc('x', f);
+		for (i = 0; i < 3 * ACCOUNT_MAX_LINE; i++)
+			fputc('x', f);
 		fputs("carol:!:3:3:/c\nbob:!:2:2:/b", f);
 		fclose(f);
 	}
@@ -175,7 +206,8 @@ static void test_lookup(void)
 	ok(account_lookup_file(path, "bob", &a) && a.uid == 2,
 	   "bob on the line after a line three times too long");
 	write_file("alice:!:1:1:/a\n");
-	ok(account_lookup_file(path, "alice", &a) && account_error_line == 0, "good file again, error line reset");
+	ok(account_lookup_file(path, "alice", &a) && account_error_line == 0,
+	   "good file again, error line reset");
 	unlink(path);
 	ok(!account_lookup_file(path, "alice", &a) && errno == ENOENT, "missing file: ENOENT");
 }
@@ -184,10 +216,13 @@ static void test_system(void)
 {
 	struct account a;
 
-	ok(account_lookup_system("root", &a) && a.uid == 0 && a.from_system == 1 && a.home[0] == '/',
+	ok(account_lookup_system("root", &a) && a.uid == 0 && a.from_system == 1 &&
+	       a.home[0] == '/',
 	   "system lookup root");
-	ok(!account_lookup_system("no-such-user-sluice", &a) && errno == ENOENT, "system lookup unknown: ENOENT");
-	ok(!account_lookup_system("bad name", &a) && errno == ENOENT, "system lookup invalid name: ENOENT");
+	ok(!account_lookup_system("no-such-user-sluice", &a) && errno == ENOENT,
+	   "system lookup unknown: ENOENT");
+	ok(!account_lookup_system("bad name", &a) && errno == ENOENT,
+	   "system lookup invalid name: ENOENT");
 }
 
 /* FILE.cdb answers as FILE does, and is used only while newer. */
@@ -218,8 +253,9 @@ static void test_cdb(void)
 	       !account_lookup_file(path, "carol", &a) && errno == ENOENT &&
 	       account_lookup_file(path, "alice", &a) && a.uid == 7,
 	   "a newer text file wins over the cdb");
-	ok(account_file_set(path, &(struct account){.name = "zed", .hash = "*", .uid = 9, .gid = 9,
-						   .home = "/z"}) &&
+	ok(account_file_set(
+	       path,
+	       &(struct account){.name = "zed", .hash = "*", .uid = 9, .gid = 9, .home = "/z"}) &&
 	       account_cdb_current(path, cdbpath, sizeof cdbpath) &&
 	       account_lookup_cdb(cdbpath, "zed", &a) && a.uid == 9,
 	   "an edit rebuilds the existing cdb");
@@ -311,15 +347,19 @@ static void test_verify_argon2(void)
 	memset(&a, 0, sizeof a);
 	strcpy(a.name, "alice");
 	ok(account_hash_password("s3cret pw", 9, a.hash, sizeof a.hash), "hash a password");
-	ok(!strncmp(a.hash, "$argon2id$v=19$m=12288,t=3,p=1$", 31), "argon2id with the header's cost: %s", a.hash);
-	ok(!account_hash_password("x", 1, small, sizeof small) && errno == EMSGSIZE, "small output: EMSGSIZE");
+	ok(!strncmp(a.hash, "$argon2id$v=19$m=12288,t=3,p=1$", 31),
+	   "argon2id with the header's cost: %s", a.hash);
+	ok(!account_hash_password("x", 1, small, sizeof small) && errno == EMSGSIZE,
+	   "small output: EMSGSIZE");
 	t0 = now_ms();
 	ok(account_verify_password(&a, "s3cret pw", 9), "right password");
 	t1 = now_ms();
-	ok(!account_verify_password(&a, "s3cret pX", 9) && errno == EACCES, "wrong password: EACCES");
+	ok(!account_verify_password(&a, "s3cret pX", 9) && errno == EACCES,
+	   "wrong password: EACCES");
 	ok(!account_verify_password(&a, "s3cret p", 8), "prefix of the password");
 	ok(!account_verify_password(&a, "s3cret pw\0", 10), "password plus NUL");
-	ok(!account_verify_password(NULL, "s3cret pw", 9) && errno == EACCES, "unknown user: EACCES");
+	ok(!account_verify_password(NULL, "s3cret pw", 9) && errno == EACCES,
+	   "unknown user: EACCES");
 	t2 = now_ms();
 	ok(!account_verify_password(NULL, "s3cret pw", 9), "unknown user again (dummy ready)");
 	printf("# verify %.1f ms, unknown user %.1f ms\n", t1 - t0, now_ms() - t2);
@@ -327,11 +367,13 @@ static void test_verify_argon2(void)
 	{
 		static char longpw[SLUICE_MAX_PASSWORD + 2];
 		memset(longpw, 'p', sizeof longpw - 1);
-		ok(!account_verify_password(&a, longpw, sizeof longpw - 1), "over-long password refused");
+		ok(!account_verify_password(&a, longpw, sizeof longpw - 1),
+		   "over-long password refused");
 	}
 	memmove(a.hash + 1, a.hash, strlen(a.hash) + 1);
 	a.hash[0] = '!';
-	ok(!account_verify_password(&a, "s3cret pw", 9), "locked (!) argon2id hash refuses the right password");
+	ok(!account_verify_password(&a, "s3cret pw", 9),
+	   "locked (!) argon2id hash refuses the right password");
 	strcpy(a.hash, "!");
 	ok(!account_verify_password(&a, "", 0), "hash ! refuses even the empty password");
 	strcpy(a.hash, "*");
@@ -355,20 +397,24 @@ static void test_verify_crypt(void)
 	if (!h) return;
 	snprintf(a.hash, sizeof a.hash, "%s", h);
 	ok(account_verify_password(&a, "hunter2", 7), "sha512-crypt right password");
-	ok(!account_verify_password(&a, "hunter3", 7) && errno == EACCES, "sha512-crypt wrong password");
-	ok(!account_verify_password(&a, "hunter2\0x", 9), "embedded NUL refused (crypt would truncate)");
+	ok(!account_verify_password(&a, "hunter3", 7) && errno == EACCES,
+	   "sha512-crypt wrong password");
+	ok(!account_verify_password(&a, "hunter2\0x", 9),
+	   "embedded NUL refused (crypt would truncate)");
 	ok(!account_verify_password(&a, "", 0), "sha512-crypt empty password");
 	memset(&cd, 0, sizeof cd);
 	h = crypt_rn("hunter2", "$y$j9T$sluicesaltsaltsalt$", &cd, (int)sizeof cd);
 	if (h && !strncmp(h, "$y$", 3)) {
 		snprintf(a.hash, sizeof a.hash, "%s", h);
-		ok(account_verify_password(&a, "hunter2", 7) && !account_verify_password(&a, "hunter", 6),
+		ok(account_verify_password(&a, "hunter2", 7) &&
+		       !account_verify_password(&a, "hunter", 6),
 		   "yescrypt right and wrong");
 	} else {
 		ok(1, "# SKIP libcrypt without yescrypt");
 	}
 	snprintf(a.hash, sizeof a.hash, "!%s", h ? h : "");
-	ok(!account_verify_password(&a, "hunter2", 7), "locked crypt hash refuses the right password");
+	ok(!account_verify_password(&a, "hunter2", 7),
+	   "locked crypt hash refuses the right password");
 	strcpy(a.hash, "$6$broken");
 	ok(!account_verify_password(&a, "x", 1), "malformed crypt hash refuses");
 }
@@ -409,15 +455,20 @@ static void test_edit(void)
 	write_file("# users\n\nalice:!:1:1:/a\n#  keep   me \nbob:*:2:2:/b\n  \n");
 	a = mk("alice", "$6$x$y", 11, "/alice");
 	ok(account_file_set(path, &a), "replace alice");
-	is_str(read_file(), "# users\n\nalice:$6$x$y:11:11:/alice\n#  keep   me \nbob:*:2:2:/b\n  \n",
+	is_str(read_file(),
+	       "# users\n\nalice:$6$x$y:11:11:/alice\n#  keep   me \nbob:*:2:2:/b\n  \n",
 	       "replaced in place, other lines byte for byte");
 	a = mk("dave", "*", 4, "/d");
 	ok(account_file_set(path, &a), "add dave");
-	is_str(read_file(), "# users\n\nalice:$6$x$y:11:11:/alice\n#  keep   me \nbob:*:2:2:/b\n  \ndave:*:4:4:/d\n",
+	is_str(read_file(),
+	       "# users\n\nalice:$6$x$y:11:11:/alice\n#  keep   me \nbob:*:2:2:/b\n  "
+	       "\ndave:*:4:4:/d\n",
 	       "appended at the end");
 	ok(account_lookup_file(path, "dave", &got) && got.uid == 4, "lookup the added user");
 	ok(account_file_remove(path, "bob"), "remove bob");
-	is_str(read_file(), "# users\n\nalice:$6$x$y:11:11:/alice\n#  keep   me \n  \ndave:*:4:4:/d\n", "bob's line gone");
+	is_str(read_file(),
+	       "# users\n\nalice:$6$x$y:11:11:/alice\n#  keep   me \n  \ndave:*:4:4:/d\n",
+	       "bob's line gone");
 	ok(!account_file_remove(path, "bob") && errno == ENOENT, "remove again: ENOENT");
 	ok(!account_file_remove(path, "../x") && errno == ENOENT, "remove invalid name: ENOENT");
 	write_file("x:!:1:1:/x");
@@ -438,15 +489,19 @@ static void test_edit(void)
 	ok(!account_file_set(path, &a) && errno == EPROTO, "uid -1: EPROTO");
 	is_str(read_file(), "x:!:1:1:/x\ny:!:2:2:/y\n", "file unchanged after refusals");
 	a = mk("x", "*", 9, "/x9");
-	ok(account_file_set(path, &a) && !stat(path, &st) && (st.st_mode & 0777) == 0640, "existing mode kept");
+	ok(account_file_set(path, &a) && !stat(path, &st) && (st.st_mode & 0777) == 0640,
+	   "existing mode kept");
 	write_file("x:!:1:1:/x\nbroken\nx:*:2:2:/x2\n");
 	a = mk("x", "!", 3, "/x3");
 	ok(account_file_set(path, &a), "set over duplicates and a malformed line");
-	is_str(read_file(), "x:!:3:3:/x3\nbroken\n", "first replaced, duplicate dropped, other line kept");
+	is_str(read_file(), "x:!:3:3:/x3\nbroken\n",
+	       "first replaced, duplicate dropped, other line kept");
 	is_int(count_dir_entries(), 2, "no temporary files left behind (the file and FILE.lock)");
 	a = mk("x", "!", 3, "/x3");
-	ok(account_format_line(&a, line, sizeof line) && !strcmp(line, "x:!:3:3:/x3"), "format_line");
-	ok(!account_format_line(&a, line, 5) && errno == EMSGSIZE, "format_line small buffer: EMSGSIZE");
+	ok(account_format_line(&a, line, sizeof line) && !strcmp(line, "x:!:3:3:/x3"),
+	   "format_line");
+	ok(!account_format_line(&a, line, 5) && errno == EMSGSIZE,
+	   "format_line small buffer: EMSGSIZE");
 }
 
 int main(void)

@@ -20,16 +20,16 @@ static int lower_words(const char *s, char *why, size_t whylen)
 }
 
 static const struct conf_var table[] = {
-	{"T_DEBUG", CONF_BOOL, "no", 0, 1, 0, "Debug output.", 0},
-	{"T_MAX_AUTH_TRIES", CONF_UINT, "6", 1, 100, 0, "Authentication attempts.", 0},
-	{"T_TIMEOUT", CONF_SECONDS, "2m", 1, 86400, 0, "Idle timeout.", 0},
-	{"T_MAX_FILE", CONF_BYTES, "1G", 0, 0, 0, "Largest upload.", 0},
-	{"T_UMASK", CONF_OCTAL, "022", 0, 0777, 0, "File creation mask.", 0},
-	{"T_BANNER", CONF_STRING, "", 0, 0, 0, "Banner text.", 0},
-	{"T_KEYS", CONF_PATH, "~/.ssh/authorized_keys", 0, 0, 0, "Key file.", 0},
-	{"T_LEVEL", CONF_ENUM, "info", 0, 0, "error,info,debug", "Log level.", 0},
-	{"T_CIPHERS", CONF_LIST, "a,b", 0, 0, "a,b,c", "Ciphers.", 0},
-	{"T_WORDS", CONF_CHECKED, "some words", 0, 0, "lowercase words", "Words.", lower_words},
+    {"T_DEBUG", CONF_BOOL, "no", 0, 1, 0, "Debug output.", 0},
+    {"T_MAX_AUTH_TRIES", CONF_UINT, "6", 1, 100, 0, "Authentication attempts.", 0},
+    {"T_TIMEOUT", CONF_SECONDS, "2m", 1, 86400, 0, "Idle timeout.", 0},
+    {"T_MAX_FILE", CONF_BYTES, "1G", 0, 0, 0, "Largest upload.", 0},
+    {"T_UMASK", CONF_OCTAL, "022", 0, 0777, 0, "File creation mask.", 0},
+    {"T_BANNER", CONF_STRING, "", 0, 0, 0, "Banner text.", 0},
+    {"T_KEYS", CONF_PATH, "~/.ssh/authorized_keys", 0, 0, 0, "Key file.", 0},
+    {"T_LEVEL", CONF_ENUM, "info", 0, 0, "error,info,debug", "Log level.", 0},
+    {"T_CIPHERS", CONF_LIST, "a,b", 0, 0, "a,b,c", "Ciphers.", 0},
+    {"T_WORDS", CONF_CHECKED, "some words", 0, 0, "lowercase words", "Words.", lower_words},
 };
 #define NVARS (sizeof table / sizeof table[0])
 
@@ -51,8 +51,11 @@ static int load1(const char *entry)
 static void bad(const char *entry, const char *msg)
 {
 	ok(!load1(entry) && errno == EINVAL, "refused: %s", entry);
-	if (msg) is_str(err, msg, "message for %s", entry);
-	else ok(err[0] && !strncmp(err, entry, strcspn(entry, "=")), "message names variable: %s", err);
+	if (msg)
+		is_str(err, msg, "message for %s", entry);
+	else
+		ok(err[0] && !strncmp(err, entry, strcspn(entry, "=")),
+		   "message names variable: %s", err);
 }
 
 static void test_defaults(void)
@@ -71,7 +74,8 @@ static void test_defaults(void)
 	ok(!vals[7].from_env, "not from env");
 	ok(conf_list_has(vals[8].str, "a") && conf_list_has(vals[8].str, "b"), "list has a, b");
 	ok(!conf_list_has(vals[8].str, "c") && !conf_list_has(vals[8].str, "") &&
-	   !conf_list_has(vals[8].str, "a,b"), "list lacks c, empty, a,b");
+	       !conf_list_has(vals[8].str, "a,b"),
+	   "list lacks c, empty, a,b");
 	ok(conf_load("T_", table, NVARS, vals, 0, err, sizeof err), "NULL envp is empty env");
 }
 
@@ -150,7 +154,8 @@ static void test_bad(void)
 	bad("T_", "T_: unknown variable");
 	bad("T_NOEQUALS", "T_NOEQUALS: unknown variable");
 	bad("T_LEVEL=a\nb", "T_LEVEL=a\\x0ab: expected one of error,info,debug");
-	bad("T_CIPHERS=a,\x1b[0m", "T_CIPHERS=a,\\x1b[0m: unknown item \"\\x1b[0m\"; accepted: a,b,c");
+	bad("T_CIPHERS=a,\x1b[0m",
+	    "T_CIPHERS=a,\\x1b[0m: unknown item \"\\x1b[0m\"; accepted: a,b,c");
 	bad("T_X\x01=1", "T_X\\x01: unknown variable");
 	bad("T_WORDS=Capital", "T_WORDS=Capital: 'C' is not a lowercase letter");
 	bad("T_WORDS=", "T_WORDS=: expected lowercase words");
@@ -164,7 +169,8 @@ static void test_long_value(void)
 	memset(entry, 'x', sizeof entry - 1);
 	entry[sizeof entry - 1] = 0;
 	memcpy(entry, "T_LEVEL=", 8);
-	ok(!load1(entry) && strstr(err, "...: expected one of") && strlen(err) < 150, "long value clipped");
+	ok(!load1(entry) && strstr(err, "...: expected one of") && strlen(err) < 150,
+	   "long value clipped");
 	memcpy(entry, "T_CIPHERS=a,", 12);
 	ok(!load1(entry) && strstr(err, "xxx...\"; accepted: a,b,c") && strlen(err) < 300,
 	   "long item clipped: %s", err);
@@ -173,13 +179,15 @@ static void test_long_value(void)
 static void test_bad_default(void)
 {
 	static const struct conf_var t2[] = {
-		{"U_N", CONF_UINT, "200", 1, 100, 0, "n", 0},
+	    {"U_N", CONF_UINT, "200", 1, 100, 0, "n", 0},
 	};
 	struct conf_value v2[1];
 	char *envp[] = {0};
 
-	ok(!conf_load("U_", t2, 1, v2, envp, err, sizeof err) && errno == EINVAL, "bad default refused");
-	is_str(err, "bad default U_N=200: expected an integer from 1 to 100", "bad default message");
+	ok(!conf_load("U_", t2, 1, v2, envp, err, sizeof err) && errno == EINVAL,
+	   "bad default refused");
+	is_str(err, "bad default U_N=200: expected an integer from 1 to 100",
+	       "bad default message");
 	ok(!conf_load("U_", t2, 1, v2, envp, 0, 0), "NULL err buffer is fine");
 }
 
@@ -188,17 +196,17 @@ static void read_fd(int fd, char *buf, size_t len)
 	ssize_t r;
 	size_t got = 0;
 
-	while (got + 1 < len && (r = read(fd, buf + got, len - 1 - got)) > 0) got += (size_t)r;
+	while (got + 1 < len && (r = read(fd, buf + got, len - 1 - got)) > 0)
+		got += (size_t)r;
 	buf[got] = 0;
 }
 
 static void test_print(void)
 {
 	static const struct conf_var t3[] = {
-		{"P_N", CONF_UINT, "5", 1, 10, 0, "Count.", 0},
-		{"P_L", CONF_LIST, "", 0, 0, "x,y", "Items.", 0},
-		{"P_C", CONF_CHECKED, "ok", 0, 0, "what the check accepts", "Checked.",
-		 lower_words},
+	    {"P_N", CONF_UINT, "5", 1, 10, 0, "Count.", 0},
+	    {"P_L", CONF_LIST, "", 0, 0, "x,y", "Items.", 0},
+	    {"P_C", CONF_CHECKED, "ok", 0, 0, "what the check accepts", "Checked.", lower_words},
 	};
 	struct conf_value v3[3];
 	char *envp[] = {(char *)"P_L=y,x", 0};
@@ -231,16 +239,15 @@ static void test_print(void)
 static void test_empty_checked(void)
 {
 	static const struct conf_var t[] = {
-		{"E_UNSET", CONF_CHECKED, "", 0, 0, "lowercase words", "Words.", lower_words},
-		{"E_SET", CONF_CHECKED, "ok", 0, 0, "lowercase words", "Words.", lower_words},
+	    {"E_UNSET", CONF_CHECKED, "", 0, 0, "lowercase words", "Words.", lower_words},
+	    {"E_SET", CONF_CHECKED, "ok", 0, 0, "lowercase words", "Words.", lower_words},
 	};
 	struct conf_value v[2];
 	char *unset_empty[] = {(char *)"E_UNSET=", 0};
 	char *set_empty[] = {(char *)"E_SET=", 0};
 	char *bad_value[] = {(char *)"E_UNSET=Upper", 0};
 
-	ok(conf_load("E_", t, 2, v, unset_empty, err, sizeof err) && !v[0].str[0] &&
-	       v[0].from_env,
+	ok(conf_load("E_", t, 2, v, unset_empty, err, sizeof err) && !v[0].str[0] && v[0].from_env,
 	   "an empty checked value whose default is unset: accepted, empty");
 	ok(!conf_load("E_", t, 2, v, set_empty, err, sizeof err) && strstr(err, "E_SET="),
 	   "an empty checked value with a default goes through its check (%s)", err);

@@ -90,13 +90,15 @@ static const char *fs_slurp(const struct fs_root *r, const char *path)
 static void outside_intact(const char *when)
 {
 	struct stat st;
-	char buf[16] = { 0 };
+	char buf[16] = {0};
 	int fd = open(at("outside"), O_RDONLY);
 	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
 	if (fd >= 0) close(fd);
-	ok(n == 6 && !strcmp(buf, "SECRET") && !stat(at("outside"), &st) && (st.st_mode & 07777) == 0600,
+	ok(n == 6 && !strcmp(buf, "SECRET") && !stat(at("outside"), &st) &&
+	       (st.st_mode & 07777) == 0600,
 	   "outside file untouched %s", when);
-	ok(!exists("x") && !exists("x2") && !exists("made"), "nothing created next to the root %s", when);
+	ok(!exists("x") && !exists("x2") && !exists("made"), "nothing created next to the root %s",
+	   when);
 }
 
 static void test_escape_open(const struct fs_root *r)
@@ -106,10 +108,14 @@ static void test_escape_open(const struct fs_root *r)
 
 	errno = 0;
 	ok(fs_open(r, "../outside", O_RDONLY, 0) < 0 && errno == ENOENT, "open ../outside: ENOENT");
-	ok(fs_open(r, "/../../outside", O_RDONLY, 0) < 0 && errno == ENOENT, "open /../../outside: ENOENT");
-	ok(fs_open(r, "esc", O_RDONLY, 0) < 0 && errno == ENOENT, "open relative escaping symlink: ENOENT");
-	ok(fs_open(r, "dir/up", O_RDONLY, 0) < 0 && errno == ENOENT, "open dir/up -> ../../outside: ENOENT");
-	ok(fs_open(r, "passwd", O_RDONLY, 0) < 0 && errno == ENOENT, "absolute symlink /etc/passwd stays inside");
+	ok(fs_open(r, "/../../outside", O_RDONLY, 0) < 0 && errno == ENOENT,
+	   "open /../../outside: ENOENT");
+	ok(fs_open(r, "esc", O_RDONLY, 0) < 0 && errno == ENOENT,
+	   "open relative escaping symlink: ENOENT");
+	ok(fs_open(r, "dir/up", O_RDONLY, 0) < 0 && errno == ENOENT,
+	   "open dir/up -> ../../outside: ENOENT");
+	ok(fs_open(r, "passwd", O_RDONLY, 0) < 0 && errno == ENOENT,
+	   "absolute symlink /etc/passwd stays inside");
 	ok(!fs_stat(r, "esc", &st) && errno == ENOENT, "stat follows symlink only inside");
 	ok(!fs_stat(r, "../outside", &st) && errno == ENOENT, "stat ../outside: ENOENT");
 	ok(fs_lstat(r, "esc", &st) && S_ISLNK(st.st_mode), "lstat esc: the symlink itself");
@@ -130,7 +136,7 @@ static void test_escape_open(const struct fs_root *r)
 static void test_escape_ops(const struct fs_root *r)
 {
 	struct stat st;
-	struct timespec ts[2] = { { 1000, 0 }, { 2000, 0 } };
+	struct timespec ts[2] = {{1000, 0}, {2000, 0}};
 
 	ok(fs_mkdir(r, "../x", 0755), "mkdir ../x succeeds ...");
 	ok(exists("root/x") && !exists("x"), "... inside the root");
@@ -139,14 +145,20 @@ static void test_escape_ops(const struct fs_root *r)
 	ok(fs_rename(r, "/x2", "/file.txt", 0), "rename back");
 	ok(fs_symlink(r, "../../outside", "s2"), "symlink to ../../outside created");
 	ok(fs_open(r, "s2", O_RDONLY, 0) < 0 && errno == ENOENT, "open of that symlink: ENOENT");
-	ok(!fs_mkdir(r, "esc/made", 0755) && errno == ENOENT, "mkdir under escaping symlink: ENOENT");
-	ok(!fs_chmod(r, "esc", 0777, 1) && errno == ENOENT, "chmod through escaping symlink: ENOENT");
-	ok(!fs_chown(r, "esc", getuid(), getgid(), 1) && errno == ENOENT, "chown through escaping symlink: ENOENT");
-	ok(!fs_utimens(r, "esc", ts, 1) && errno == ENOENT, "utimens through escaping symlink: ENOENT");
-	ok(!fs_truncate(r, "esc", 0) && errno == ENOENT, "truncate through escaping symlink: ENOENT");
+	ok(!fs_mkdir(r, "esc/made", 0755) && errno == ENOENT,
+	   "mkdir under escaping symlink: ENOENT");
+	ok(!fs_chmod(r, "esc", 0777, 1) && errno == ENOENT,
+	   "chmod through escaping symlink: ENOENT");
+	ok(!fs_chown(r, "esc", getuid(), getgid(), 1) && errno == ENOENT,
+	   "chown through escaping symlink: ENOENT");
+	ok(!fs_utimens(r, "esc", ts, 1) && errno == ENOENT,
+	   "utimens through escaping symlink: ENOENT");
+	ok(!fs_truncate(r, "esc", 0) && errno == ENOENT,
+	   "truncate through escaping symlink: ENOENT");
 	ok(!fs_truncate(r, "../outside", 0) && errno == ENOENT, "truncate ../outside: ENOENT");
 	ok(!fs_unlink(r, "../outside") && errno == ENOENT, "unlink ../outside: ENOENT");
-	ok(!fs_rename(r, "../outside", "stolen", 0) && errno == ENOENT, "rename ../outside: ENOENT");
+	ok(!fs_rename(r, "../outside", "stolen", 0) && errno == ENOENT,
+	   "rename ../outside: ENOENT");
 	ok(!fs_link(r, "../outside", "hl") && errno == ENOENT, "link ../outside: ENOENT");
 	ok(fs_link(r, "esc", "hl"), "hard link of escaping symlink links the symlink");
 	ok(fs_lstat(r, "hl", &st) && S_ISLNK(st.st_mode), "... which stays a symlink");
@@ -171,10 +183,10 @@ static void test_realpath(struct fs_root *r)
 {
 	char out[SLUICE_MAX_PATH];
 
-#define RP(in, want, what)                                                      \
-	do {                                                                        \
-		int n_ = fs_realpath(r, in, out, sizeof out);                           \
-		is_str(n_ >= 0 ? out : "(error)", want, "realpath %s: %s", in, what);   \
+#define RP(in, want, what)                                                                         \
+	do {                                                                                       \
+		int n_ = fs_realpath(r, in, out, sizeof out);                                      \
+		is_str(n_ >= 0 ? out : "(error)", want, "realpath %s: %s", in, what);              \
 	} while (0)
 	RP("../../..", "/", "stays at the root");
 	RP("", "/", "empty is cwd");
@@ -186,11 +198,15 @@ static void test_realpath(struct fs_root *r)
 	RP("dir/newname", "/dir/newname", "missing last component");
 	RP("passwd", "/etc/passwd", "absolute target relative to the root");
 	errno = 0;
-	ok(fs_realpath(r, "nodir/newname", out, sizeof out) < 0 && errno == ENOENT, "missing parent: ENOENT");
+	ok(fs_realpath(r, "nodir/newname", out, sizeof out) < 0 && errno == ENOENT,
+	   "missing parent: ENOENT");
 	ok(fs_realpath(r, "loop1", out, sizeof out) < 0 && errno == ELOOP, "symlink loop: ELOOP");
-	ok(fs_realpath(r, "loop1/x", out, sizeof out) < 0 && errno == ELOOP, "loop in the middle: ELOOP");
-	ok(fs_realpath(r, "file.txt/x", out, sizeof out) < 0 && errno == ENOTDIR, "file as directory: ENOTDIR");
-	ok(fs_realpath(r, "dir", out, 3) < 0 && errno == ENAMETOOLONG, "small buffer: ENAMETOOLONG");
+	ok(fs_realpath(r, "loop1/x", out, sizeof out) < 0 && errno == ELOOP,
+	   "loop in the middle: ELOOP");
+	ok(fs_realpath(r, "file.txt/x", out, sizeof out) < 0 && errno == ENOTDIR,
+	   "file as directory: ENOTDIR");
+	ok(fs_realpath(r, "dir", out, 3) < 0 && errno == ENAMETOOLONG,
+	   "small buffer: ENAMETOOLONG");
 	ok(fs_root_set_cwd(r, "adir/sub"), "set cwd through a symlink");
 	is_str(r->cwd, "/dir/sub", "cwd is canonical");
 	RP("..", "/dir", "relative to the cwd");
@@ -206,39 +222,56 @@ static void test_normal(const struct fs_root *r)
 {
 	struct stat st;
 	struct statvfs sv;
-	struct timespec ts[2] = { { 1000, 0 }, { 2000, 0 } };
+	struct timespec ts[2] = {{1000, 0}, {2000, 0}};
 	char buf[64];
 	DIR *d;
 	int fd, names = 0;
 
-	ok(fs_mkdir(r, "new/", 0750) && fs_stat(r, "new", &st) && S_ISDIR(st.st_mode), "mkdir with trailing slash");
+	ok(fs_mkdir(r, "new/", 0750) && fs_stat(r, "new", &st) && S_ISDIR(st.st_mode),
+	   "mkdir with trailing slash");
 	ok(!fs_mkdir(r, "new", 0750) && errno == EEXIST, "mkdir existing: EEXIST");
 	fd = fs_open(r, "/new/f", O_WRONLY | O_CREAT | O_EXCL, 0640);
 	ok(fd >= 0 && write(fd, "0123456789", 10) == 10, "create and write a file");
 	if (fd >= 0) close(fd);
 	ok(fs_stat(r, "new/f", &st) && st.st_size == 10, "stat sees size 10");
-	ok(fs_truncate(r, "new/f", 4) && fs_stat(r, "new/f", &st) && st.st_size == 4, "truncate to 4");
-	ok(fs_chmod(r, "new/f", 0604, 1) && fs_stat(r, "new/f", &st) && (st.st_mode & 07777) == 0604, "chmod");
+	ok(fs_truncate(r, "new/f", 4) && fs_stat(r, "new/f", &st) && st.st_size == 4,
+	   "truncate to 4");
+	ok(fs_chmod(r, "new/f", 0604, 1) && fs_stat(r, "new/f", &st) &&
+	       (st.st_mode & 07777) == 0604,
+	   "chmod");
 	ok(fs_symlink(r, "f", "new/l"), "symlink new/l -> f");
-	ok(fs_chmod(r, "new/l", 0600, 1) && fs_stat(r, "new/f", &st) && (st.st_mode & 07777) == 0600, "chmod follow");
-	ok(!fs_chmod(r, "new/l", 0600, 0) && errno == EOPNOTSUPP, "chmod nofollow on symlink: EOPNOTSUPP");
+	ok(fs_chmod(r, "new/l", 0600, 1) && fs_stat(r, "new/f", &st) &&
+	       (st.st_mode & 07777) == 0600,
+	   "chmod follow");
+	ok(!fs_chmod(r, "new/l", 0600, 0) && errno == EOPNOTSUPP,
+	   "chmod nofollow on symlink: EOPNOTSUPP");
 	ok(fs_chown(r, "new/f", getuid(), getgid(), 1), "chown to self");
 	ok(fs_chown(r, "new/l", getuid(), getgid(), 0), "lchown to self");
-	ok(fs_utimens(r, "new/l", ts, 1) && fs_stat(r, "new/f", &st) && st.st_mtime == 2000 && st.st_atime == 1000,
+	ok(fs_utimens(r, "new/l", ts, 1) && fs_stat(r, "new/f", &st) && st.st_mtime == 2000 &&
+	       st.st_atime == 1000,
 	   "utimens follow");
-	ok(fs_utimens(r, "new/l", ts, 0) && fs_lstat(r, "new/l", &st) && st.st_mtime == 2000 && S_ISLNK(st.st_mode),
+	ok(fs_utimens(r, "new/l", ts, 0) && fs_lstat(r, "new/l", &st) && st.st_mtime == 2000 &&
+	       S_ISLNK(st.st_mode),
 	   "utimens nofollow sets the symlink's times");
 	ok(fs_readlink(r, "new/l", buf, sizeof buf) == 1 && !strcmp(buf, "f"), "readlink");
-	ok(fs_readlink(r, "esc", buf, sizeof buf) == 10 && !strcmp(buf, "../outside"), "readlink returns target verbatim");
-	ok(fs_readlink(r, "esc", buf, 5) < 0 && errno == ENAMETOOLONG, "readlink small buffer: ENAMETOOLONG");
-	ok(fs_readlink(r, "new/f", buf, sizeof buf) < 0 && errno == EINVAL, "readlink of a file: EINVAL");
-	ok(fs_link(r, "new/f", "new/h") && fs_stat(r, "new/h", &st) && st.st_nlink == 2, "hard link");
-	ok(fs_unlink(r, "new/h") && fs_stat(r, "new/f", &st) && st.st_nlink == 1, "unlink the hard link");
+	ok(fs_readlink(r, "esc", buf, sizeof buf) == 10 && !strcmp(buf, "../outside"),
+	   "readlink returns target verbatim");
+	ok(fs_readlink(r, "esc", buf, 5) < 0 && errno == ENAMETOOLONG,
+	   "readlink small buffer: ENAMETOOLONG");
+	ok(fs_readlink(r, "new/f", buf, sizeof buf) < 0 && errno == EINVAL,
+	   "readlink of a file: EINVAL");
+	ok(fs_link(r, "new/f", "new/h") && fs_stat(r, "new/h", &st) && st.st_nlink == 2,
+	   "hard link");
+	ok(fs_unlink(r, "new/h") && fs_stat(r, "new/f", &st) && st.st_nlink == 1,
+	   "unlink the hard link");
 	ok(!fs_link(r, "new", "new2") && errno == EPERM, "hard link of a directory: EPERM");
-	ok(!fs_rename(r, "new/f", "new/l", RENAME_NOREPLACE) && errno == EEXIST, "rename NOREPLACE onto existing: EEXIST");
+	ok(!fs_rename(r, "new/f", "new/l", RENAME_NOREPLACE) && errno == EEXIST,
+	   "rename NOREPLACE onto existing: EEXIST");
 	ok(fs_rename(r, "new/f", "new/g", RENAME_NOREPLACE), "rename NOREPLACE to a new name");
-	ok(fs_rename(r, "new/g", "new/h", 0) && fs_rename(r, "new/h", "new/l", 0), "plain rename, and one that overwrites");
-	ok(fs_lstat(r, "new/l", &st) && S_ISREG(st.st_mode) && st.st_size == 4, "new/l is now the file");
+	ok(fs_rename(r, "new/g", "new/h", 0) && fs_rename(r, "new/h", "new/l", 0),
+	   "plain rename, and one that overwrites");
+	ok(fs_lstat(r, "new/l", &st) && S_ISREG(st.st_mode) && st.st_size == 4,
+	   "new/l is now the file");
 	ok(!fs_rename(r, "new/l", "new/i", 7) && errno == EINVAL, "rename bad flags: EINVAL");
 	ok(!fs_unlink(r, "new/l/") && errno == ENOTDIR, "unlink file/: ENOTDIR");
 	ok(!fs_rmdir(r, "new/l/") && errno == ENOTDIR, "rmdir file/: ENOTDIR");
@@ -248,7 +281,8 @@ static void test_normal(const struct fs_root *r)
 	ok(d != NULL, "opendir");
 	if (d) {
 		struct dirent *de;
-		while ((de = readdir(d))) names++;
+		while ((de = readdir(d)))
+			names++;
 		closedir(d);
 	}
 	is_int(names, 3, "readdir sees . .. l");
@@ -263,12 +297,12 @@ static void test_normal(const struct fs_root *r)
 static int deny_fchmodat2(int err)
 {
 	struct sock_filter code[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 452, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (unsigned)err),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 452, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (unsigned)err),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
-	struct sock_fprog prog = { ARRAY_LEN(code), code };
+	struct sock_fprog prog = {ARRAY_LEN(code), code};
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return 0;
 	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0;
 }
@@ -281,22 +315,28 @@ static int chmod_fallback_child(const struct fs_root *r, int err)
 
 	if (!deny_fchmodat2(err)) return 64;
 	if (!syscall(452, r->fd, "", 0755, 0x1000) || errno != err) bad |= 1;
-	if (!fs_chmod(r, "fb/f", 0640, 1) || !fs_stat(r, "fb/f", &st) || (st.st_mode & 07777) != 0640) bad |= 2;
-	if (!fs_chmod(r, "fb/l", 0604, 1) || !fs_stat(r, "fb/f", &st) || (st.st_mode & 07777) != 0604) bad |= 4;
+	if (!fs_chmod(r, "fb/f", 0640, 1) || !fs_stat(r, "fb/f", &st) ||
+	    (st.st_mode & 07777) != 0640)
+		bad |= 2;
+	if (!fs_chmod(r, "fb/l", 0604, 1) || !fs_stat(r, "fb/f", &st) ||
+	    (st.st_mode & 07777) != 0604)
+		bad |= 4;
 	if (fs_chmod(r, "fb/l", 0600, 0) || errno != EOPNOTSUPP) bad |= 8;
-	if (!fs_chmod(r, "fb", 0711, 0) || !fs_stat(r, "fb", &st) || (st.st_mode & 07777) != 0711) bad |= 16;
+	if (!fs_chmod(r, "fb", 0711, 0) || !fs_stat(r, "fb", &st) || (st.st_mode & 07777) != 0711)
+		bad |= 16;
 	if (fs_chmod(r, "esc", 0777, 1) || errno != ENOENT) bad |= 32;
 	return bad;
 }
 
 static void test_chmod_fallback(const struct fs_root *r)
 {
-	static const int errs[] = { ENOSYS, EPERM };
+	static const int errs[] = {ENOSYS, EPERM};
 	size_t i;
 
 	int fd = -1;
 
-	ok(fs_mkdir(r, "fb", 0755) && fs_symlink(r, "f", "fb/l") && (fd = fs_open(r, "fb/f", O_CREAT | O_WRONLY, 0600)) >= 0,
+	ok(fs_mkdir(r, "fb", 0755) && fs_symlink(r, "f", "fb/l") &&
+	       (fd = fs_open(r, "fb/f", O_CREAT | O_WRONLY, 0600)) >= 0,
 	   "tree for chmod without fchmodat2");
 	if (fd >= 0) close(fd);
 	for (i = 0; i < ARRAY_LEN(errs); i++) {
@@ -305,7 +345,8 @@ static void test_chmod_fallback(const struct fs_root *r)
 		if (!pid) _exit(chmod_fallback_child(r, errs[i]));
 		ok(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
 		   "chmod works when fchmodat2 says %s", errs[i] == ENOSYS ? "ENOSYS" : "EPERM");
-		if (pid > 0 && WIFEXITED(st) && WEXITSTATUS(st)) printf("#   child status %d\n", WEXITSTATUS(st));
+		if (pid > 0 && WIFEXITED(st) && WEXITSTATUS(st))
+			printf("#   child status %d\n", WEXITSTATUS(st));
 	}
 	ok(fs_unlink(r, "fb/f") && fs_unlink(r, "fb/l") && fs_rmdir(r, "fb"), "remove that tree");
 }
@@ -319,7 +360,8 @@ static void test_limits(const struct fs_root *r)
 	memset(longp, 'a', sizeof longp - 1);
 	ok(!fs_stat(r, longp, &st) && errno == ENAMETOOLONG, "over-long path: ENAMETOOLONG");
 	ok(!fs_mkdir(r, longp, 0755) && errno == ENAMETOOLONG, "over-long mkdir: ENAMETOOLONG");
-	ok(fs_realpath(r, longp, out, sizeof out) < 0 && errno == ENAMETOOLONG, "over-long realpath: ENAMETOOLONG");
+	ok(fs_realpath(r, longp, out, sizeof out) < 0 && errno == ENAMETOOLONG,
+	   "over-long realpath: ENAMETOOLONG");
 	ok(fs_rmdir(r, "/x") && !exists("root/x"), "remove root/x made earlier");
 }
 
@@ -367,7 +409,8 @@ int main(void)
 	test_limits(&r);
 	outside_intact("at the end");
 	fs_root_close(&r);
-	ok(r.fd == -1 && !fs_stat(&r, "/", &(struct stat){ 0 }) && errno == EBADF, "closed root: EBADF");
+	ok(r.fd == -1 && !fs_stat(&r, "/", &(struct stat){0}) && errno == EBADF,
+	   "closed root: EBADF");
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
 	if (system(cmd) != 0) printf("# could not remove %s\n", base);
 	return tap_done();

@@ -73,35 +73,37 @@ static char users_cert[SLUICE_MAX_PATH]; /* accounts with cert= items */
 /* For the CRL test, generated once with openssl like the above: another
  * CA, alice@example.org signed by it, and that CA's CRL revoking her
  * (next update in 2126), filed in a CRL directory as HASH.r0. */
-static const char pem_crl_ca[] = "-----BEGIN CERTIFICATE-----\n"
-                                 "MIIBoTCCAUegAwIBAgIUPlXMBPHSPpeZbBPgQnffk8E61ZowCgYIKoZIzj0EAwIw\n"
-                                 "HTEbMBkGA1UEAwwSc2x1aWNlLWNybC10ZXN0LWNhMCAXDTI2MTIwNDIyNTQzNFoY\n"
-                                 "DzIxMjYxMTEwMjI1NDM0WjAdMRswGQYDVQQDDBJzbHVpY2UtY3JsLXRlc3QtY2Ew\n"
-                                 "WTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAARYbnKKtlKXWfELEKQu8MUA7MKYP1G0\n"
-                                 "h4rNofeRPMzbY3FC4GXTct7ytvQ/CeI1buWHYLFPLJmptNP/s65d0SKwo2MwYTAd\n"
-                                 "BgNVHQ4EFgQUdf+Cc7h+moWU3oWs+MEOtXaNb6wwHwYDVR0jBBgwFoAUdf+Cc7h+\n"
-                                 "moWU3oWs+MEOtXaNb6wwDwYDVR0TAQH/BAUwAwEB/zAOBgNVHQ8BAf8EBAMCAQYw\n"
-                                 "CgYIKoZIzj0EAwIDSAAwRQIhAPx9u1wy56LL6U3zkXbiSEUxSnuoHvKwqikt6s7w\n"
-                                 "vLOMAiB6ljuFbDYZvAuB2A1Oj1zBwRmUgqc1kaaxyNEYbW9FlA==\n"
-                                 "-----END CERTIFICATE-----\n";
-static const char pem_crl_alice[] = "-----BEGIN CERTIFICATE-----\n"
-                                    "MIIBpjCCAUygAwIBAgIUXoaMHK/E3hs+sKKf+7Z5pvWhkYcwCgYIKoZIzj0EAwIw\n"
-                                    "HTEbMBkGA1UEAwwSc2x1aWNlLWNybC10ZXN0LWNhMCAXDTI2MTIwNDIyNTQzNFoY\n"
-                                    "DzIxMjYxMTEwMjI1NDM0WjAQMQ4wDAYDVQQDDAVhbGljZTBZMBMGByqGSM49AgEG\n"
-                                    "CCqGSM49AwEHA0IABCKrYrKe6FuTJcIzteipcMDal8OaNK18aJSeN0IBAxFDNU+k\n"
-                                    "QGd0lt/9DVANeCe12npO3jT//lDVAHqU/EvySdujdTBzMBwGA1UdEQQVMBOBEWFs\n"
-                                    "aWNlQGV4YW1wbGUub3JnMBMGA1UdJQQMMAoGCCsGAQUFBwMCMB0GA1UdDgQWBBSa\n"
-                                    "PrK0H4+I6X7n4opywLKvilpwmTAfBgNVHSMEGDAWgBR1/4JzuH6ahZTehaz4wQ61\n"
-                                    "do1vrDAKBggqhkjOPQQDAgNIADBFAiEA1/h1qu65fFvvGDEYdJR1WgbJ73b8b8rc\n"
-                                    "jAspG0elz10CIFbRSxwMwHmE7Pd/farXL/FxnKbznTcIjgkjkoRJHaDz\n"
-                                    "-----END CERTIFICATE-----\n";
+static const char pem_crl_ca[] =
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIIBoTCCAUegAwIBAgIUPlXMBPHSPpeZbBPgQnffk8E61ZowCgYIKoZIzj0EAwIw\n"
+    "HTEbMBkGA1UEAwwSc2x1aWNlLWNybC10ZXN0LWNhMCAXDTI2MTIwNDIyNTQzNFoY\n"
+    "DzIxMjYxMTEwMjI1NDM0WjAdMRswGQYDVQQDDBJzbHVpY2UtY3JsLXRlc3QtY2Ew\n"
+    "WTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAARYbnKKtlKXWfELEKQu8MUA7MKYP1G0\n"
+    "h4rNofeRPMzbY3FC4GXTct7ytvQ/CeI1buWHYLFPLJmptNP/s65d0SKwo2MwYTAd\n"
+    "BgNVHQ4EFgQUdf+Cc7h+moWU3oWs+MEOtXaNb6wwHwYDVR0jBBgwFoAUdf+Cc7h+\n"
+    "moWU3oWs+MEOtXaNb6wwDwYDVR0TAQH/BAUwAwEB/zAOBgNVHQ8BAf8EBAMCAQYw\n"
+    "CgYIKoZIzj0EAwIDSAAwRQIhAPx9u1wy56LL6U3zkXbiSEUxSnuoHvKwqikt6s7w\n"
+    "vLOMAiB6ljuFbDYZvAuB2A1Oj1zBwRmUgqc1kaaxyNEYbW9FlA==\n"
+    "-----END CERTIFICATE-----\n";
+static const char pem_crl_alice[] =
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIIBpjCCAUygAwIBAgIUXoaMHK/E3hs+sKKf+7Z5pvWhkYcwCgYIKoZIzj0EAwIw\n"
+    "HTEbMBkGA1UEAwwSc2x1aWNlLWNybC10ZXN0LWNhMCAXDTI2MTIwNDIyNTQzNFoY\n"
+    "DzIxMjYxMTEwMjI1NDM0WjAQMQ4wDAYDVQQDDAVhbGljZTBZMBMGByqGSM49AgEG\n"
+    "CCqGSM49AwEHA0IABCKrYrKe6FuTJcIzteipcMDal8OaNK18aJSeN0IBAxFDNU+k\n"
+    "QGd0lt/9DVANeCe12npO3jT//lDVAHqU/EvySdujdTBzMBwGA1UdEQQVMBOBEWFs\n"
+    "aWNlQGV4YW1wbGUub3JnMBMGA1UdJQQMMAoGCCsGAQUFBwMCMB0GA1UdDgQWBBSa\n"
+    "PrK0H4+I6X7n4opywLKvilpwmTAfBgNVHSMEGDAWgBR1/4JzuH6ahZTehaz4wQ61\n"
+    "do1vrDAKBggqhkjOPQQDAgNIADBFAiEA1/h1qu65fFvvGDEYdJR1WgbJ73b8b8rc\n"
+    "jAspG0elz10CIFbRSxwMwHmE7Pd/farXL/FxnKbznTcIjgkjkoRJHaDz\n"
+    "-----END CERTIFICATE-----\n";
 static const char pem_crl[] = "-----BEGIN X509 CRL-----\n"
-                              "MIHhMIGIAgEBMAoGCCqGSM49BAMCMB0xGzAZBgNVBAMMEnNsdWljZS1jcmwtdGVz\n"
-                              "dC1jYRcNMjYxMjA0MjI1NDM0WhgPMjEyNjExMTAyMjU0MzRaMCcwJQIUXoaMHK/E\n"
-                              "3hs+sKKf+7Z5pvWhkYcXDTI2MTIwNDIyNTQzNFqgDzANMAsGA1UdFAQEAgIQADAK\n"
-                              "BggqhkjOPQQDAgNIADBFAiEAi9xB3ti7Ew8U9L5U7z5LT4EFNW+h1O1nA2cS24VL\n"
-                              "TBYCIDQrbfVjhU41vC9CvXIyWrVJ9CftX5i3Lzbm/YNZ8Uq4\n"
-                              "-----END X509 CRL-----\n";
+			      "MIHhMIGIAgEBMAoGCCqGSM49BAMCMB0xGzAZBgNVBAMMEnNsdWljZS1jcmwtdGVz\n"
+			      "dC1jYRcNMjYxMjA0MjI1NDM0WhgPMjEyNjExMTAyMjU0MzRaMCcwJQIUXoaMHK/E\n"
+			      "3hs+sKKf+7Z5pvWhkYcXDTI2MTIwNDIyNTQzNFqgDzANMAsGA1UdFAQEAgIQADAK\n"
+			      "BggqhkjOPQQDAgNIADBFAiEAi9xB3ti7Ew8U9L5U7z5LT4EFNW+h1O1nA2cS24VL\n"
+			      "TBYCIDQrbfVjhU41vC9CvXIyWrVJ9CftX5i3Lzbm/YNZ8Uq4\n"
+			      "-----END X509 CRL-----\n";
 #define PEM_CRL_HASH "71a4b855"
 
 /* conf_load keeps pointers into these strings: they stay for the run. */

@@ -61,9 +61,10 @@ static void test_sanitize(void)
 	capture();
 	log_init("sftpd", "peer\n1");
 	log_info("user %s", "evil\nsftpd x: info: forged\r\x1b[31m\x7f\\ok");
-	is_str(captured(),
-	       "sftpd peer\\x0a1: info: user evil\\x0asftpd x: info: forged\\x0d\\x1b[31m\\x7f\\ok\n",
-	       "control characters escaped");
+	is_str(
+	    captured(),
+	    "sftpd peer\\x0a1: info: user evil\\x0asftpd x: info: forged\\x0d\\x1b[31m\\x7f\\ok\n",
+	    "control characters escaped");
 	capture();
 	log_info("caf\xc3\xa9");
 	is_str(captured(), "sftpd peer\\x0a1: info: caf\xc3\xa9\n", "UTF-8 kept");
@@ -153,10 +154,12 @@ static void test_transfer_path(void)
 	is_str(log_transfer_path("/in/a b.bin", out, sizeof out), "/in/a b.bin",
 	       "transfer path: plain names as they are");
 	is_str(log_transfer_path("q\"b\\t\tn\n\x7f", out, sizeof out),
-	       "q\\x22b\\x5ct\\x09n\\x0a\\x7f", "transfer path: quote, backslash, controls, DEL as \\xHH");
+	       "q\\x22b\\x5ct\\x09n\\x0a\\x7f",
+	       "transfer path: quote, backslash, controls, DEL as \\xHH");
 	is_str(log_transfer_path("caf\xc3\xa9", out, sizeof out), "caf\xc3\xa9",
 	       "transfer path: UTF-8 bytes kept");
-	is_str(log_transfer_path("abc\n", out, 6), "abc", "transfer path: an escape never cut in half");
+	is_str(log_transfer_path("abc\n", out, 6), "abc",
+	       "transfer path: an escape never cut in half");
 	is_str(log_transfer_path("abcdefgh", out, 4), "abc", "transfer path: truncated to fit");
 	is_str(log_transfer_path("x", out, 1), "", "transfer path: room for nothing but the end");
 }

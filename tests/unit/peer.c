@@ -56,7 +56,7 @@ static int tcp_pair(int family, int *client, unsigned *cport)
 	len = sizeof ss;
 	getsockname(c, (struct sockaddr *)&ss, &len);
 	*cport = family == AF_INET ? ntohs(((struct sockaddr_in *)&ss)->sin_port)
-	                           : ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+				   : ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 	*client = c;
 	return a;
 }
@@ -121,10 +121,10 @@ static void test_tcp(void)
 static void test_env(void)
 {
 	struct peer p;
-	static const char *const bad_ips[] = {"", "1.2.3", "1.2.3.4 ", "evil\nline", "::g", "localhost",
-	                                      "1.2.3.4:5"};
-	static const char *const bad_ports[] = {"", "0", "65536", "-1", "+80", " 80", "80x", "000000080",
-	                                        "99999999999999999999"};
+	static const char *const bad_ips[] = {"",    "1.2.3",	  "1.2.3.4 ", "evil\nline",
+					      "::g", "localhost", "1.2.3.4:5"};
+	static const char *const bad_ports[] = {
+	    "", "0", "65536", "-1", "+80", " 80", "80x", "000000080", "99999999999999999999"};
 	size_t i;
 
 	clear_env();

@@ -57,23 +57,23 @@ static void test_v1(void)
 	       "v1 ending in CR: more needed");
 
 	static const char *bad[] = {
-	    "PROXY TCP4 192.0.2.7 198.51.100.1 56324 22\n",	   /* LF only */
-	    "PROXY TCP4 192.0.2.7 198.51.100.1 56324 22\rX",	   /* CR without LF */
-	    "PROXY TCP5 192.0.2.7 198.51.100.1 56324 22\r\n",	   /* protocol */
-	    "PROXY TCP4 2001:db8::7 198.51.100.1 56324 22\r\n",	   /* family */
-	    "PROXY TCP6 192.0.2.7 2001:db8::1 56324 22\r\n",	   /* family */
-	    "PROXY TCP4 192.0.2.7 198.51.100.1 65536 22\r\n",	   /* port range */
-	    "PROXY TCP4 192.0.2.7 198.51.100.1 056324 22\r\n",	   /* leading zero */
-	    "PROXY TCP4 192.0.2.7 198.51.100.1 -1 22\r\n",	   /* sign */
-	    "PROXY TCP4 192.0.2.7  198.51.100.1 56324 22\r\n",	   /* double space */
-	    "PROXY TCP4 192.0.2.7 198.51.100.1 56324 22 \r\n",	   /* trailing space */
-	    "PROXY TCP4 192.0.2.7 198.51.100.1 56324\r\n",	   /* field missing */
-	    "PROXY TCP4 192.0.2.7 198.51.100.1 56324 22 7\r\n",	   /* field extra */
-	    "PROXY TCP4 192.0.2.7 198.51.100.1 56\t324 22\r\n",   /* control character */
-	    "PROXY \r\n",					   /* nothing */
-	    "proxy TCP4 192.0.2.7 198.51.100.1 56324 22\r\n",	   /* case */
-	    "SSH-2.0-OpenSSH_9.2\r\n",				   /* no header at all */
-	    "\x16\x03\x01\x02\x00",				   /* a TLS ClientHello */
+	    "PROXY TCP4 192.0.2.7 198.51.100.1 56324 22\n",	/* LF only */
+	    "PROXY TCP4 192.0.2.7 198.51.100.1 56324 22\rX",	/* CR without LF */
+	    "PROXY TCP5 192.0.2.7 198.51.100.1 56324 22\r\n",	/* protocol */
+	    "PROXY TCP4 2001:db8::7 198.51.100.1 56324 22\r\n", /* family */
+	    "PROXY TCP6 192.0.2.7 2001:db8::1 56324 22\r\n",	/* family */
+	    "PROXY TCP4 192.0.2.7 198.51.100.1 65536 22\r\n",	/* port range */
+	    "PROXY TCP4 192.0.2.7 198.51.100.1 056324 22\r\n",	/* leading zero */
+	    "PROXY TCP4 192.0.2.7 198.51.100.1 -1 22\r\n",	/* sign */
+	    "PROXY TCP4 192.0.2.7  198.51.100.1 56324 22\r\n",	/* double space */
+	    "PROXY TCP4 192.0.2.7 198.51.100.1 56324 22 \r\n",	/* trailing space */
+	    "PROXY TCP4 192.0.2.7 198.51.100.1 56324\r\n",	/* field missing */
+	    "PROXY TCP4 192.0.2.7 198.51.100.1 56324 22 7\r\n", /* field extra */
+	    "PROXY TCP4 192.0.2.7 198.51.100.1 56\t324 22\r\n", /* control character */
+	    "PROXY \r\n",					/* nothing */
+	    "proxy TCP4 192.0.2.7 198.51.100.1 56324 22\r\n",	/* case */
+	    "SSH-2.0-OpenSSH_9.2\r\n",				/* no header at all */
+	    "\x16\x03\x01\x02\x00",				/* a TLS ClientHello */
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		is_int(v1(bad[i], t, sizeof t), -1, "v1 malformed %zu refused", i);
@@ -164,7 +164,8 @@ static void test_v2(void)
 	n = v2_header(b, 1, 0x11, 12, 0);
 	b[7] ^= 1;
 	is_int(v2(b, n, both, t, sizeof t), -1, "v2 damaged signature refused");
-	is_int(v2(b, 3, both, t, sizeof t), 0, "v2 first 3 bytes of a damaged signature: more needed");
+	is_int(v2(b, 3, both, t, sizeof t), 0,
+	       "v2 first 3 bytes of a damaged signature: more needed");
 	b[0] = 0x0d, b[1] = 0x0a, b[2] = 0x0d, b[3] = 0x0b;
 	is_int(v2(b, 4, both, t, sizeof t), -1, "v2 signature wrong in byte 4: refused at once");
 	n = v2_header(b, 1, 0x11, 12, 0);
@@ -202,11 +203,12 @@ static void test_cidr(void)
 	inet_pton(AF_INET6, "2001:db9::1", a);
 	peer_assign(&p, AF_INET6, a, 1);
 	ok(!peer_cidr_match(c, n, &p), "2001:db9::1 in none");
-	ok(peer_cidr_parse("0.0.0.0/0", c, PEER_CIDR_MAX, &n, &why) && peer_cidr_match(c, n, &p) == 0,
+	ok(peer_cidr_parse("0.0.0.0/0", c, PEER_CIDR_MAX, &n, &why) &&
+	       peer_cidr_match(c, n, &p) == 0,
 	   "0.0.0.0/0 holds no IPv6 address");
 	ok(peer_cidr_parse("10.0.0.0/7", c, PEER_CIDR_MAX, &n, &why), "10.0.0.0/7 parsed");
 
-	static const char *bad[] = {"",		  "10.0.0.1/8", "10.0.0.0/33", "::/129",
+	static const char *bad[] = {"",		  "10.0.0.1/8",	 "10.0.0.0/33", "::/129",
 				    "10.0.0.0/",  "10.0.0.0/08", "example.com", "10.0.0.0/8,,::1",
 				    "10.0.0.0/x", "1.2.3"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)

@@ -51,7 +51,8 @@ static int child_drop_checks(void)
 	gid_t groups[8];
 	int n, bad = 0;
 
-	if (getuid() != NOBODY || geteuid() != NOBODY || getgid() != NOBODY || getegid() != NOBODY) bad |= 2;
+	if (getuid() != NOBODY || geteuid() != NOBODY || getgid() != NOBODY || getegid() != NOBODY)
+		bad |= 2;
 	if (setuid(0) == 0 || seteuid(0) == 0 || setgid(0) == 0) bad |= 4;
 	if (open(secret, O_RDONLY) >= 0 || errno != EACCES) bad |= 8;
 	n = getgroups(8, groups);
@@ -98,7 +99,7 @@ static int child_not_root(void)
 	int bad = 0;
 
 	if (geteuid() == 0 && (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
-	                       setresuid(NOBODY, NOBODY, NOBODY) < 0))
+			       setresuid(NOBODY, NOBODY, NOBODY) < 0))
 		return 64;
 	u = getuid();
 	g = getgid();
@@ -117,7 +118,7 @@ static struct {
 
 static int find_group_user(void)
 {
-	static const char *names[] = { "postgres", "sluice-demo", "daemon", "www-data", "sshd" };
+	static const char *names[] = {"postgres", "sluice-demo", "daemon", "www-data", "sshd"};
 	gid_t list[64];
 	size_t i;
 	int n, j;
@@ -234,14 +235,18 @@ static void test_groups(void)
 		ok(1, "# SKIP no system user with a supplementary group");
 		return;
 	}
-	printf("# group tests with %s (uid %u gid %u extra %u)\n", gu.name, (unsigned)gu.uid, (unsigned)gu.gid,
-	       (unsigned)gu.extra);
-	is_int(in_child(child_groups_before_chroot), 1, "before chroot: the user's groups from NSS");
-	is_int(in_child(child_groups_after_chroot), 2, "after chroot, nothing loaded: only gid, no NSS");
-	is_int(in_child(child_groups_loaded), 1, "loaded before chroot: the user's groups after it");
+	printf("# group tests with %s (uid %u gid %u extra %u)\n", gu.name, (unsigned)gu.uid,
+	       (unsigned)gu.gid, (unsigned)gu.extra);
+	is_int(in_child(child_groups_before_chroot), 1,
+	       "before chroot: the user's groups from NSS");
+	is_int(in_child(child_groups_after_chroot), 2,
+	       "after chroot, nothing loaded: only gid, no NSS");
+	is_int(in_child(child_groups_loaded), 1,
+	       "loaded before chroot: the user's groups after it");
 	is_int(in_child(child_groups_other_uid), 2, "passwd uid differs: only gid");
 	if (plant_jail()) {
-		is_int(in_child(child_groups_fs_chroot), 2, "after fs_root_open chroot: planted /etc/group ignored");
+		is_int(in_child(child_groups_fs_chroot), 2,
+		       "after fs_root_open chroot: planted /etc/group ignored");
 		unplant_jail();
 	} else {
 		ok(0, "could not make a jail");
@@ -266,8 +271,10 @@ int main(void)
 	is_int(in_child(child_harden), 0, "harden: not dumpable, no core, no new privs");
 	is_int(in_child(child_not_root), 0, "not root: priv_drop is a no-op returning 1");
 	if (geteuid() == 0 && make_secret()) {
-		is_int(in_child(child_drop), 0, "root drops to 65534: ids, no way back, no root file, one group");
-		is_int(in_child(child_drop_unknown_user), 0, "user not in passwd: groups are just gid");
+		is_int(in_child(child_drop), 0,
+		       "root drops to 65534: ids, no way back, no root file, one group");
+		is_int(in_child(child_drop_unknown_user), 0,
+		       "user not in passwd: groups are just gid");
 		if (getpwnam("nobody"))
 			is_int(in_child(child_drop_user), 0, "drop with initgroups(nobody)");
 		else

@@ -38,7 +38,8 @@ static void test_roundtrip(void)
 	ok(wire_get_string(&in, &p, &n) && n == 3 && !memcmp(p, "abc", 3), "get string");
 	ok(wire_get_cstring(&in, cs, sizeof cs), "get cstring");
 	is_str(cs, "hello", "cstring value");
-	ok(wire_get_mpint(&in, &p, &n) && n == 2 && p[0] == 0x81 && p[1] == 2, "get mpint strips 00");
+	ok(wire_get_mpint(&in, &p, &n) && n == 2 && p[0] == 0x81 && p[1] == 2,
+	   "get mpint strips 00");
 	ok(wire_get_bytes(&in, &p, 2) && !memcmp(p, "xy", 2), "get bytes");
 	ok(wire_done(&in), "done");
 	is_int(wire_left(&in), 0, "nothing left");
@@ -46,7 +47,8 @@ static void test_roundtrip(void)
 
 static void test_short(void)
 {
-	static const unsigned char full[] = {0, 0, 0, 4, 'a', 'b', 'c', 'd', 1, 2, 3, 4, 5, 6, 7, 8};
+	static const unsigned char full[] = {0, 0, 0, 4, 'a', 'b', 'c', 'd',
+					     1, 2, 3, 4, 5,   6,   7,	8};
 	struct wire_in in;
 	uint8_t u8;
 	int b;
@@ -76,7 +78,8 @@ static void test_short(void)
 		errno = 0;
 		ok(!wire_get_string(&in, &p, &n) && errno == EPROTO, "string short %zu", i);
 		wire_in_init(&in, full, i);
-		ok(!wire_get_cstring(&in, cs, sizeof cs) && errno == EPROTO, "cstring short %zu", i);
+		ok(!wire_get_cstring(&in, cs, sizeof cs) && errno == EPROTO, "cstring short %zu",
+		   i);
 		wire_in_init(&in, full, i);
 		ok(!wire_get_mpint(&in, &p, &n) && errno == EPROTO, "mpint short %zu", i);
 	}
@@ -116,7 +119,8 @@ static void test_cstring(void)
 
 	wire_in_init(&in, nul, sizeof nul);
 	errno = 0;
-	ok(!wire_get_cstring(&in, buf, sizeof buf) && errno == EPROTO && in.bad, "embedded NUL refused");
+	ok(!wire_get_cstring(&in, buf, sizeof buf) && errno == EPROTO && in.bad,
+	   "embedded NUL refused");
 	wire_in_init(&in, five, sizeof five);
 	errno = 0;
 	ok(!wire_get_cstring(&in, buf, 5) && errno == EMSGSIZE && in.bad, "too long: EMSGSIZE");
@@ -158,9 +162,11 @@ static void test_mpint(void)
 	wire_out_init(&out, buf, sizeof buf);
 	ok(wire_put_mpint(&out, zero_mag, 0) && out.len == 4, "empty magnitude is zero");
 	wire_out_init(&out, buf, sizeof buf);
-	ok(wire_put_mpint(&out, x80, 1) && out.len == 6 && !memcmp(buf, e80, 6), "0x80 gets 00 prefix");
+	ok(wire_put_mpint(&out, x80, 1) && out.len == 6 && !memcmp(buf, e80, 6),
+	   "0x80 gets 00 prefix");
 	wire_out_init(&out, buf, sizeof buf);
-	ok(wire_put_mpint(&out, x7f, 2) && out.len == 5 && !memcmp(buf, e7f, 5), "00 7f stripped to 7f");
+	ok(wire_put_mpint(&out, x7f, 2) && out.len == 5 && !memcmp(buf, e7f, 5),
+	   "00 7f stripped to 7f");
 
 	ok(mp_get(e0, sizeof e0, &p, &n) && n == 0, "get zero");
 	ok(mp_get(e80, sizeof e80, &p, &n) && n == 1 && p[0] == 0x80, "get 0x80");
