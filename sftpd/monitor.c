@@ -687,7 +687,10 @@ void monitor_init(struct monitor *m, int fd, const struct conf_value *cf,
 
 void monitor_forget_account(struct monitor *m)
 {
-	algo_wipe(&m->account, sizeof m->account);
+	/* Checked before wiping: a wipe writes, and a page written after the
+	 * fork becomes a private copy in that process. */
+	if (!sodium_is_zero((const unsigned char *)m->account.hash, sizeof m->account.hash))
+		algo_wipe(m->account.hash, sizeof m->account.hash);
 	m->user_known = 0;
 }
 

@@ -148,7 +148,9 @@ void monitor_init(struct monitor *m, int fd, const struct conf_value *cf,
  * 1: carry on.  0: the peer broke the protocol or the sandbox (m->why says
  * how; the caller kills it) or the reply could not be sent. */
 int monitor_request(struct monitor *m, const unsigned char *rec, size_t len);
-/* Forgets the account (the signer keeps only the host keys). */
+/* Forgets the account: its secret, the password hash, is wiped; name,
+ * home and policy, no secrets, stay where they are (wiping the 11 KiB
+ * struct made a private copy of its pages in each process after fork). */
 void monitor_forget_account(struct monitor *m);
 void monitor_free(struct monitor *m);
 

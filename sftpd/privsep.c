@@ -398,6 +398,7 @@ void privsep_start_session(struct session *s, struct monitor *m, struct key_priv
 	int sv[2];
 
 	open_pam_session(m, keys, nkeys);
+	monitor_forget_account(m); /* once, before the fork: shared by both */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		log_die(EXIT_SYSTEM, "socketpair: %s", strerror(errno));
 	pid = fork();

@@ -564,7 +564,12 @@ static void test_sign(void)
 	   "MON_SIGN in state MON_HANDED_OVER refused");
 
 	m.state = MON_SIGNER;
+	snprintf(m.account.hash, sizeof m.account.hash, "$y$j9T$somesalt$somehash");
+	m.user_known = 1;
 	monitor_forget_account(&m);
+	ok(sodium_is_zero((const unsigned char *)m.account.hash, sizeof m.account.hash) &&
+	       !m.user_known,
+	   "monitor_forget_account wipes the password hash");
 	ok(sign_ok(&m, MON_PREAUTH_MAX_KEX + 1, 0, hash48, sizeof hash48),
 	   "signer: key exchange %d accepted", MON_PREAUTH_MAX_KEX + 1);
 	sign_req(MON_PREAUTH_MAX_KEX + 1, 0, "ssh-ed25519", hash48, 48);
