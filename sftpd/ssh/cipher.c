@@ -168,26 +168,21 @@ static void mac_compute(const struct cipher_state *c, uint32_t seq, const unsign
 static int chacha_body_from(struct cipher_state *c, unsigned char *body, size_t blen, size_t gap,
 			    const unsigned char *src, size_t srclen, const unsigned char nonce[8])
 {
-	size_t head = (64 - gap % 64) % 64, mid = 0, done;
+	size_t head = (64 - gap % 64) % 64, mid, done;
 
-	if (head > srclen)
-		head = srclen;
-	else
-		mid = (srclen - head) / 64 * 64;
-	if (srclen) memcpy(body + gap, src, head);
-	done = gap + head;
-	if (mid) {
-		if (!chacha_xor(c, body, body, done, nonce, 1, c->key) ||
-		    !chacha_xor(c, body + done, src + head, mid, nonce, 1 + done / 64, c->key))
-			return 0;
-		done += mid;
-		memcpy(body + done, src + head + mid, srclen - head - mid);
-		return chacha_xor(c, body + done, body + done, blen - done, nonce, 1 + done / 64,
-				  c->key);
+	if (srclen < head + 64) { /* no whole block of src: all of it is copied */
+		if (srclen) memcpy(body + gap, src, srclen);
+		return chacha_xor(c, body, body, blen, nonce, 1, c->key);
 	}
-	/* no whole block of src: all of it is copied */
-	if (srclen > head) memcpy(body + done, src + head, srclen - head);
-	return chacha_xor(c, body, body, blen, nonce, 1, c->key);
+	mid = (srclen - head) / 64 * 64;
+	memcpy(body + gap, src, head);
+	done = gap + head;
+	if (!chacha_xor(c, body, body, done, nonce, 1, c->key) ||
+	    !chacha_xor(c, body + done, src + head, mid, nonce, 1 + done / 64, c->key))
+		return 0;
+	done += mid;
+	memcpy(body + done, src + head + mid, srclen - head - mid);
+	return chacha_xor(c, body + done, body + done, blen - done, nonce, 1 + done / 64, c->key);
 }
 
 static int chacha_seal(struct cipher_state *c, uint32_t seq, unsigned char *pkt, size_t len,
@@ -220,7 +215,7 @@ int cipher_seal_from(struct cipher_state *c, uint32_t seq, unsigned char *pkt, s
 		gcm_next_iv(c);
 		return 1;
 	default: /* a MAC over the plaintext, or no cipher: nothing to gain */
-		if (srclen) memcpy(pkt + at, src, srclen);
+		memcpy(pkt + at, src, srclen);
 		return cipher_seal(c, seq, pkt, len);
 	}
 }
