@@ -8,13 +8,15 @@
 #include "sandbox_policy.h"
 
 /* What both roles need: memory, time, their sockets, signals, exit; log
- * lines go to stderr or to the syslog socket the monitor connected. */
+ * lines go to stderr or to the syslog socket the monitor connected.
+ * restart_syscall is the kernel resuming a poll or sleep with a timeout
+ * after SIGSTOP/SIGCONT, a debugger or a cgroup freeze. */
 #define BASE_CALLS                                                                                 \
 	"read", "write", "readv", "writev", "recvfrom", "sendto", "recvmsg", "sendmsg", "poll",    \
 	    "ppoll", "close", "brk", "mmap", "munmap", "mremap", "madvise", "mprotect",            \
 	    "getrandom", "clock_gettime", "gettimeofday", "time", "nanosleep", "clock_nanosleep",  \
-	    "rt_sigreturn", "rt_sigprocmask", "getpid", "exit", "exit_group", "fstat",             \
-	    "newfstatat", "futex"
+	    "rt_sigreturn", "rt_sigprocmask", "restart_syscall", "getpid", "exit", "exit_group",   \
+	    "fstat", "newfstatat", "futex"
 
 /* Probes that fail harmlessly: libcrypto looks for its configuration, and
  * syslog(3) reconnects after a lost connection; neither may. */

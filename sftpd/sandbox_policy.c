@@ -6,13 +6,15 @@
 #include "base/base.h"
 #include "sandbox_policy.h"
 
-/* What every role needs: memory, time, its sockets, signals, exit. */
+/* What every role needs: memory, time, its sockets, signals, exit.
+ * restart_syscall is the kernel resuming a poll or sleep with a timeout
+ * after SIGSTOP/SIGCONT, a debugger or a cgroup freeze. */
 #define BASE_CALLS                                                                                 \
 	"read", "write", "readv", "writev", "recvfrom", "sendto", "recvmsg", "sendmsg", "poll",    \
 	    "ppoll", "close", "brk", "mmap", "munmap", "mremap", "madvise", "mprotect", "mlock",   \
 	    "munlock", "getrandom", "clock_gettime", "gettimeofday", "time", "nanosleep",          \
-	    "clock_nanosleep", "rt_sigreturn", "rt_sigprocmask", "getpid", "exit", "exit_group",   \
-	    "fstat", "newfstatat", "futex"
+	    "clock_nanosleep", "rt_sigreturn", "rt_sigprocmask", "restart_syscall", "getpid",      \
+	    "exit", "exit_group", "fstat", "newfstatat", "futex"
 
 /* The network child: the SSH transport before authentication; pread64
  * reads the moduli file (group exchange) on the descriptor the monitor

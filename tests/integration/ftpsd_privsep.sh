@@ -2,7 +2,8 @@
 # ftpsd_privsep.sh: ftpsd's privilege separation seen from outside.  A real
 # curl login is held after its TLS handshake and the pre-login processes
 # are inspected, then again during the download after login
-# (ftpsd_privsep.py).  Last, a forbidden system call in the network process
+# (ftpsd_privsep.py).  Every process is stopped and continued, before and
+# after login, and the session goes on.  Last, a forbidden system call in the network process
 # and in the session process (tests/helpers/ftpsd-sigsys-net, -session)
 # ends the connection cleanly, named in the log.  Root only: reading
 # another process's memory needs it.
@@ -45,6 +46,65 @@ while IFS= read -r line; do
 done <"$T/privsep.tap"
 [ -s "$T/privsep.err" ] && sed 's/^/# /' "$T/privsep.err" | head -n 20
 grep -q . "$T/privsep.tap" || nok "ftpsd_privsep.py ran"
+
+# Stopped and continued (SIGSTOP, SIGCONT: job control, a debugger, a
+# cgroup freeze): the kernel resumes a poll with a timeout through
+# restart_syscall, which the sandboxes must allow.  Every process of one
+# connection is stopped before login and again after it; the session then
+# goes on and the download is compared.
+cat >"$T/stopcont.py" <<'PY'
+import ftplib, hashlib, ssl, sys
+port, user, password = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+f = ftplib.FTP_TLS(context=ctx, timeout=20)
+f.connect("127.0.0.1", port)
+print("connected", flush=True)
+sys.stdin.readline()
+f.login(user, password)
+f.prot_p()
+print("logged in", flush=True)
+sys.stdin.readline()
+h = hashlib.sha256()
+f.retrbinary("RETR big.bin", h.update)
+print("sha256", h.hexdigest(), flush=True)
+f.quit()
+PY
+wait_line() { # FILE TEXT: up to 10 s for TEXT in FILE
+	i=0
+	while ! grep -q "$2" "$1" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	grep -q "$2" "$1"
+}
+p=$(free_port)
+start_server "$p" FTPSD_USERS_FILE="$PUSERS"
+sa=${SERVER_PIDS##* }
+mkfifo "$T/stopcont.in"
+python3 "$T/stopcont.py" "$p" "$ACC_USER" "$ACC_PASS" <"$T/stopcont.in" >"$T/stopcont.out" 2>&1 &
+client=$!
+exec 4>"$T/stopcont.in"
+wait_line "$T/stopcont.out" connected
+n_pre=$("$TOP/tests/helpers/stop_continue.sh" "$sa")
+(echo >&4) 2>/dev/null # a subshell: a client already gone must not end this script
+wait_line "$T/stopcont.out" "logged in"
+n_post=$("$TOP/tests/helpers/stop_continue.sh" "$sa")
+(echo >&4) 2>/dev/null
+exec 4>&-
+wait "$client"
+want=$(sha256sum <"$ACC_HOME/big.bin" | cut -d' ' -f1)
+if [ "$n_pre" -ge 1 ] && [ "$n_post" -ge 2 ] && grep -q "^sha256 $want" "$T/stopcont.out"; then
+	ok "stopped and continued before login ($n_pre processes) and after ($n_post): the download goes on, bytes equal"
+else
+	nok "stopped and continued before login (${n_pre:-?} processes) and after (${n_post:-?}): the download goes on, bytes equal"
+	sed 's/^/# /' "$T/stopcont.out" | tail -n 5
+	tail -n 4 "$T/server.log" | sed 's/^/# /'
+fi
+if grep -q restart_syscall "$T/server.log"; then
+	nok "stopped and continued: no forbidden system call in the log"
+else
+	ok "stopped and continued: no forbidden system call in the log"
+fi
+stop_server_last
 
 # a forbidden system call (execve) in each sandboxed process
 sigsys() { # ROLE: the helper's network (net) or session process calls execve

@@ -8,7 +8,8 @@
 # in memory.  After it (sftp -b reading a FIFO, idle): the monitor's pid is
 # the session process with the account's ids, its child the signer, both
 # sandboxed, no process as uid 0, the key only in the signer; the signer
-# does not outlive a session that is killed.  Memory is
+# does not outlive a session that is killed.  Each process is stopped and
+# continued (SIGSTOP, SIGCONT) and the session goes on.  Memory is
 # searched by privsep_inspect.py, which must find the key where it is (the
 # monitor, the signer) for its "not found" to mean anything.  Last, a
 # forbidden system call in the network child (tests/helpers/sftpd-sigsys)
@@ -85,6 +86,7 @@ chmod 755 "$T/srv"
 {
 	echo '#!/bin/sh'
 	printf '%q %q "$PPID" "$INSPECT_KEY" >"$INSPECT_OUT" 2>"$INSPECT_OUT.err"\n' "$PY" "$INSPECT"
+	printf '%q "$PPID" sftpd-net >"$INSPECT_OUT.stopped"\n' "$T_TOP/tests/helpers/stop_continue.sh"
 	printf 'cat %q\n' "$T/keys/password"
 } >"$T/askpass"
 chmod 755 "$T/askpass"
@@ -172,6 +174,25 @@ signer_follows_session() {
 # --- one login, inspected before and after authentication ---------------------
 
 # inspect_login LABEL HOSTKEYFILE HOSTKEYALG
+# The network child was stopped and continued by the askpass script while
+# it waited for the password; now the session process and the signer are:
+# the kernel resumes their polls through restart_syscall, which the
+# sandboxes must allow.  The session must go on (SIGSTOP and SIGCONT come
+# from job control, a debugger, a cgroup freeze).
+stop_continue_session() { # LABEL CLIENT_PID PRE_COUNT_FILE SFTP_OUTPUT
+	n_post=$("$T_TOP/tests/helpers/stop_continue.sh" "$2" sftpd-)
+	echo ls >&3
+	i=0
+	while ! grep -q 'inside.txt' "$4" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	if [ "$(cat "$3" 2>/dev/null)" = 1 ] && [ "$n_post" = 2 ] && grep -q 'inside.txt' "$4"; then
+		t_ok "$1: stopped and continued before authentication (network child) and after (session process, signer): ls still answers"
+	else
+		t_notok "$1: stopped and continued before authentication ($(cat "$3" 2>/dev/null) processes, want 1) and after ($n_post, want 2): ls still answers"
+		t_diag_file "$4"
+		t_diag_file "$LOG" 4
+	fi
+}
+
 inspect_login() {
 	lab=$1 key=$2 alg=$3
 	pre=$T/pre.$lab post=$T/post.$lab fifo=$T/cmds.$lab out=$T/sftp.$lab
@@ -197,6 +218,7 @@ inspect_login() {
 	if grep -q '^Remote working directory' "$out"; then
 		t_ok "$lab: password login through SSH_ASKPASS; the session waits for commands"
 		"$PY" "$INSPECT" "$client" "$key" >"$post" 2>"$post.err"
+		stop_continue_session "$lab" "$client" "$pre.stopped" "$out"
 	else
 		t_notok "$lab: password login through SSH_ASKPASS; the session waits for commands"
 		t_diag_file "$out"
