@@ -21,6 +21,7 @@
 #                        each server's own choice
 #   BENCH_IDLE=3         idle sessions measured per server (median), each
 #                        once right after login and once after one listing
+#   BENCH_IDLE_MANY=8    idle sessions held at once for the per-session PSS row
 #   BENCH_KEEP=1         keep the work directory
 #   BENCH_PKG_DIR=DIR    where the unpacked vsftpd / pure-ftpd .debs are
 #                        cached (default: inside the work directory)
@@ -418,6 +419,23 @@ descendants() {
 		END { for (x in up) if (x != r) for (y = up[x]; y > 1; y = up[y]) if (y == r) { print x; break } }'
 }
 
+# server_memory SERVER: into _sum, _uss and _np, the PSS and USS (KiB) of
+# every server process of every connection SERVER has now, and how many:
+# the trees below cputime, the server and whatever it forked.
+server_memory() {
+	_sum=0 _np=0 _uss=0
+	for _w in $(ps -o pid= --ppid "${SA[$1]}"); do
+		for _p in $(descendants "$_w"); do
+			_kib=$(awk '/^Pss:/ { print $2 }' "/proc/$_p/smaps_rollup" 2>/dev/null)
+			[ -n "$_kib" ] || continue
+			_sum=$((_sum + _kib))
+			_np=$((_np + 1))
+			_u=$(awk '/^Private_(Clean|Dirty):/ { u += $2 } END { print u + 0 }' "/proc/$_p/smaps_rollup" 2>/dev/null)
+			_uss=$((_uss + ${_u:-0}))
+		done
+	done
+}
+
 declare -A PSSV USSV # per server: KiB of every idle session measured
 idle_pss() { # SERVER [list]: PSS of the server side of an idle, logged-in session
 	_s=$1 _what=${2:-}
@@ -437,18 +455,7 @@ idle_pss() { # SERVER [list]: PSS of the server side of an idle, logged-in sessi
 	# transfer used after 1 s without a command)
 	sleep 2
 	if grep -q ready "$B/idle.out"; then
-		# the tree below cputime: the server and whatever it forked
-		_sum=0 _np=0 _uss=0
-		for _w in $(ps -o pid= --ppid "${SA[$_s]}"); do
-			for _p in $(descendants "$_w"); do
-				_k=$(awk '/^Pss:/ { print $2 }' "/proc/$_p/smaps_rollup" 2>/dev/null)
-				[ -n "$_k" ] || continue
-				_sum=$((_sum + _k))
-				_np=$((_np + 1))
-				_u=$(awk '/^Private_(Clean|Dirty):/ { u += $2 } END { print u + 0 }' "/proc/$_p/smaps_rollup" 2>/dev/null)
-				_uss=$((_uss + ${_u:-0}))
-			done
-		done
+		server_memory "$_s"
 		PSSV[$_s$_what]="${PSSV[$_s$_what]:-} $_sum"
 		USSV[$_s$_what]="${USSV[$_s$_what]:-} $_uss"
 		R[procs,$_s]=$_np
@@ -461,6 +468,42 @@ idle_pss() { # SERVER [list]: PSS of the server side of an idle, logged-in sessi
 	fi
 	exec 7>&-
 	wait "$_cp" 2>/dev/null
+	settle "$_s"
+}
+
+# idle_pss_many SERVER: BENCH_IDLE_MANY (8) idle logged-in sessions at
+# once (idle.py, after a listing); the PSS of all their server processes
+# divided by their number, into R[manypss,SERVER]: what one more session
+# costs a host that serves many, where the sessions share their code pages
+# (bench.sh measures sftpd the same way).
+idle_pss_many() {
+	_s=$1
+	_k=${BENCH_IDLE_MANY:-8}
+	_cps=
+	ensure_account
+	for _i in $(seq "$_k"); do
+		rm -f "$B/many$_i.fifo" "$B/many$_i.out"
+		mkfifo "$B/many$_i.fifo"
+		timeout 120 python3 "$TOP/tests/bench/ftps/idle.py" 127.0.0.1 "${PORT[$_s]}" "$ACC" "$PASS" list \
+			<"$B/many$_i.fifo" >"$B/many$_i.out" 2>&1 &
+		_cps="$_cps $!"
+		eval "exec $((20 + _i))>\"\$B/many\$_i.fifo\""
+	done
+	_i=0
+	while [ "$(grep -l ready "$B"/many*.out 2>/dev/null | wc -l)" -lt "$_k" ] && [ $_i -lt 400 ]; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	sleep 2 # idle, as in idle_pss
+	if [ "$(grep -l ready "$B"/many*.out 2>/dev/null | wc -l)" = "$_k" ]; then
+		server_memory "$_s"
+		R[manypss,$_s]=$((_sum / _k))
+	else
+		echo "bench_ftps: $_s: not all of $_k idle sessions logged in" >&2
+	fi
+	for _i in $(seq "$_k"); do eval "exec $((20 + _i))>&-"; done
+	# shellcheck disable=SC2086 # the client PIDs, one word each
+	wait $_cps 2>/dev/null
 	settle "$_s"
 }
 
@@ -522,6 +565,10 @@ for i in $(seq 1 "${BENCH_IDLE:-3}"); do
 done
 for s in $SERVERS; do
 	[ -n "${SKIP[$s]:-}" ] && continue
+	idle_pss_many "$s"
+done
+for s in $SERVERS; do
+	[ -n "${SKIP[$s]:-}" ] && continue
 	latency_done "$s"
 	# shellcheck disable=SC2086
 	R[pss,$s]=$(median ${PSSV[$s]:-})
@@ -575,6 +622,7 @@ row "PSS of an idle session (KiB)" pss lower
 row "USS of an idle session (KiB)" uss lower
 row "PSS, idle after one listing (KiB)" pss_list lower
 row "USS, idle after one listing (KiB)" uss_list lower
+row "PSS per idle session, ${BENCH_IDLE_MANY:-8} at once (KiB)" manypss lower
 row "server processes per idle session" procs lower
 echo
 for s in $SERVERS; do
@@ -600,6 +648,14 @@ done
 # --- the bar: per-session CPU and idle PSS at or below pure-ftpd's; bulk ------
 # CPU per GiB as before (against FTPSD_BASE_BIN when given)
 
+at_most() { # LABEL VALUE LIMIT: prints the bar's line; a miss sets verdict
+	if awk -v a="$2" -v b="$3" 'BEGIN { exit !(a ~ /^[0-9.]+$/ && a + 0 <= b + 0) }'; then
+		echo "bar: ftpsd $1 $2 <= $3: ok"
+	else
+		echo "bar: ftpsd $1 $2 > $3: MISSED"
+		verdict=missed
+	fi
+}
 if [ -z "${SKIP[ftpsd]:-}" ]; then
 	echo
 	verdict=met
@@ -631,6 +687,9 @@ if [ -z "${SKIP[ftpsd]:-}" ]; then
 		echo "bar: the password hash could not be timed alone: not checked"
 		verdict=unchecked
 	fi
+	# issue 11's absolute bars: memory per idle session, CPU per GiB of a download
+	at_most "PSS per idle session, ${BENCH_IDLE_MANY:-8} at once (KiB)" "$(val manypss ftpsd)" 600
+	at_most "server CPU per GiB, curl download (s)" "$(val cpg_dlcurl ftpsd)" 0.45
 	if [ -n "$FTPSD_BASE" ] && [ -z "${SKIP[ftpsdbase]:-}" ]; then
 		for m in cpg_dlcurl cpg_ulcurl cpg_dllftp cpg_ullftp mbs_dlcurl mbs_ulcurl mbs_dllftp mbs_ullftp; do
 			echo "against ftpsd-base: $m $(val "$m" ftpsd) vs $(val "$m" ftpsdbase) ($(awk -v a="$(val "$m" ftpsd)" -v b="$(val "$m" ftpsdbase)" 'BEGIN { printf "%+.0f%%", (a / b - 1) * 100 }'))"
