@@ -117,6 +117,7 @@ chmod 600 "$B/key.pem" "$B/both.pem"
 echo "bench_ftps: a $SIZE_TEXT file in $B"
 "${CC:-cc}" -O2 -o "$B/cputime" "$TOP/tests/bench/cputime.c" || die "cannot build cputime"
 "${CC:-cc}" -O2 -o "$B/hashcost" "$TOP/tests/bench/hashcost.c" -lcrypt || die "cannot build hashcost"
+"${CC:-cc}" -O2 -o "$B/bytecost" "$TOP/tests/bench/bytecost.c" || die "cannot build bytecost"
 head -c "$SIZE" /dev/urandom >"$HOME_DIR/big"
 # written back and read once, so that the first server to read it is not
 # charged for a file still being written back
@@ -648,6 +649,27 @@ done
 # --- the bar: per-session CPU and idle PSS at or below pure-ftpd's; bulk ------
 # CPU per GiB as before (against FTPSD_BASE_BIN when given)
 
+# download_floor: what a download cannot cost less than here: the cipher
+# alone (openssl speed -evp) plus reading the big file from the page cache
+# and writing it into a loopback TCP connection with no protocol
+# (tests/bench/bytecost.c), beside ftpsd's figure
+download_floor() {
+	case $CIPHER in
+	aes128gcm) _evp=aes-128-gcm ;;
+	chacha20) _evp=chacha20-poly1305 ;;
+	*) _evp=aes-256-gcm ;;
+	esac
+	_c=$(openssl speed -mr -evp "$_evp" -bytes 16384 -seconds 2 2>/dev/null |
+		awk -F: '$1 == "+F" && $4 > 0 { printf "%.3f", 1073741824 / $4 }')
+	if [ -z "$_c" ] || ! _r=$("$B/bytecost" read "$B/big") || ! _t=$("$B/bytecost" tcp "$SIZE"); then
+		echo "floor: not measured"
+		return 0
+	fi
+	echo "floor: $_evp $_c + page-cache read $_r + loopback TCP write $_t =" \
+		"$(awk -v a="$_c" -v b="$_r" -v c="$_t" 'BEGIN { printf "%.3f", a + b + c }') s/GiB" \
+		"with no protocol; ftpsd curl download $(val cpg_dlcurl ftpsd)"
+}
+
 at_most() { # LABEL VALUE LIMIT: prints the bar's line; a miss sets verdict
 	if awk -v a="$2" -v b="$3" 'BEGIN { exit !(a ~ /^[0-9.]+$/ && a + 0 <= b + 0) }'; then
 		echo "bar: ftpsd $1 $2 <= $3: ok"
@@ -690,6 +712,7 @@ if [ -z "${SKIP[ftpsd]:-}" ]; then
 	# issue 11's absolute bars: memory per idle session, CPU per GiB of a download
 	at_most "PSS per idle session, ${BENCH_IDLE_MANY:-8} at once (KiB)" "$(val manypss ftpsd)" 600
 	at_most "server CPU per GiB, curl download (s)" "$(val cpg_dlcurl ftpsd)" 0.45
+	download_floor
 	if [ -n "$FTPSD_BASE" ] && [ -z "${SKIP[ftpsdbase]:-}" ]; then
 		for m in cpg_dlcurl cpg_ulcurl cpg_dllftp cpg_ullftp mbs_dlcurl mbs_ulcurl mbs_dllftp mbs_ullftp; do
 			echo "against ftpsd-base: $m $(val "$m" ftpsd) vs $(val "$m" ftpsdbase) ($(awk -v a="$(val "$m" ftpsd)" -v b="$(val "$m" ftpsdbase)" 'BEGIN { printf "%+.0f%%", (a / b - 1) * 100 }'))"

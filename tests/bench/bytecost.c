@@ -1,0 +1,149 @@
+/* bytecost: what moving a download's bytes costs one process on this
+ * machine with no server, no protocol and no cipher: the floor under a
+ * server's CPU per GiB.  Prints seconds of CPU (user + system) per GiB.
+ *   bytecost read FILE    pread(2) of FILE from the page cache, 64 KiB at
+ *                         a time (read it once before to have it cached)
+ *   bytecost pipe BYTES   write(2) of BYTES into a pipe, 32 KiB at a time,
+ *                         emptied by a child: how bench.sh's servers send
+ *                         (stdout is ssh's ProxyCommand pipe)
+ *   bytecost tcp BYTES    the same into a loopback TCP connection: how
+ *                         bench_ftps.sh's servers send a data connection
+ * Only the sending process is charged, as cputime charges a server; on
+ * loopback the kernel may do the receiver's TCP work in the sender. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define GIB 1073741824.0
+#define READ_CHUNK (64 * 1024)
+#define WRITE_CHUNK (32 * 1024)
+
+static double cpu_seconds(void)
+{
+	struct rusage r;
+	getrusage(RUSAGE_SELF, &r);
+	return (double)(r.ru_utime.tv_sec + r.ru_stime.tv_sec) +
+	       (double)(r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6;
+}
+
+static int usage(void)
+{
+	fputs("usage: bytecost read FILE | pipe BYTES | tcp BYTES\n", stderr);
+	return 2;
+}
+
+static int read_file(const char *path)
+{
+	static char buf[READ_CHUNK];
+	int fd = open(path, O_RDONLY);
+	off_t at = 0;
+	ssize_t n;
+	double t0;
+
+	if (fd < 0) {
+		perror(path);
+		return 1;
+	}
+	t0 = cpu_seconds();
+	while ((n = pread(fd, buf, sizeof buf, at)) > 0)
+		at += n;
+	if (n < 0 || at == 0) {
+		perror(path);
+		return 1;
+	}
+	printf("%.3f\n", (cpu_seconds() - t0) * GIB / (double)at);
+	return 0;
+}
+
+/* The child that empties fd, 64 KiB at a time; it closes the sending end
+ * it inherits, or it would never see end of file. */
+static pid_t drain(int fd, int sending_end)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		static char buf[64 * 1024];
+		close(sending_end);
+		while (read(fd, buf, sizeof buf) > 0)
+			;
+		_exit(0);
+	}
+	return pid;
+}
+
+static int send_all(int fd, long long bytes)
+{
+	static char buf[WRITE_CHUNK];
+	long long left = bytes;
+	double t0;
+
+	memset(buf, 0x5a, sizeof buf);
+	t0 = cpu_seconds();
+	while (left > 0) {
+		ssize_t w = write(fd, buf, left < WRITE_CHUNK ? (size_t)left : WRITE_CHUNK);
+		if (w <= 0) {
+			perror("write");
+			return 1;
+		}
+		left -= w;
+	}
+	printf("%.3f\n", (cpu_seconds() - t0) * GIB / (double)bytes);
+	return 0;
+}
+
+static int to_pipe(long long bytes)
+{
+	int p[2], rc;
+	pid_t child;
+
+	if (pipe(p) < 0) return perror("pipe"), 1;
+	child = drain(p[0], p[1]);
+	if (child < 0) return perror("fork"), 1;
+	close(p[0]);
+	rc = send_all(p[1], bytes);
+	close(p[1]);
+	waitpid(child, 0, 0);
+	return rc;
+}
+
+static int to_tcp(long long bytes)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof a;
+	int l = socket(AF_INET, SOCK_STREAM, 0), c, s, rc;
+	pid_t child;
+
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) < 0 || listen(l, 1) < 0 ||
+	    getsockname(l, (struct sockaddr *)&a, &len) < 0)
+		return perror("listen"), 1;
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof a) < 0) return perror("connect"), 1;
+	s = accept(l, 0, 0);
+	if (s < 0) return perror("accept"), 1;
+	close(l);
+	child = drain(c, s);
+	if (child < 0) return perror("fork"), 1;
+	close(c);
+	rc = send_all(s, bytes);
+	close(s);
+	waitpid(child, 0, 0);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	long long bytes;
+
+	if (argc != 3) return usage();
+	if (!strcmp(argv[1], "read")) return read_file(argv[2]);
+	bytes = atoll(argv[2]);
+	if (bytes <= 0) return usage();
+	if (!strcmp(argv[1], "pipe")) return to_pipe(bytes);
+	if (!strcmp(argv[1], "tcp")) return to_tcp(bytes);
+	return usage();
+}
