@@ -10,6 +10,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include "account/account.h"
 #include "../tap.h"
@@ -504,6 +507,86 @@ static void test_edit(void)
 	   "format_line small buffer: EMSGSIZE");
 }
 
+/* STATIC=1 links with -Wl,--wrap=mmap (lib/account/account_prefault.c):
+ * a big writable anonymous mapping comes back with its pages in, and the
+ * hashes' work areas are among them.  Nothing to check in other builds. */
+void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+    __attribute__((weak));
+
+static size_t resident_pages(void *at, size_t len)
+{
+	static unsigned char vec[(32 << 20) / 4096];
+	size_t n = 0, pages = len / 4096;
+
+	if (pages > sizeof vec || mincore(at, len, vec) < 0) return (size_t)-1;
+	for (size_t i = 0; i < pages; i++)
+		n += vec[i] & 1;
+	return n;
+}
+
+/* Page faults taken through the exception path (perf's "page-faults"
+ * event; getrusage also counts the pages a populate brings in), or -1
+ * where perf events are not allowed. */
+static int fault_counter(void)
+{
+	struct perf_event_attr pe;
+
+	memset(&pe, 0, sizeof pe);
+	pe.type = PERF_TYPE_SOFTWARE;
+	pe.size = sizeof pe;
+	pe.config = PERF_COUNT_SW_PAGE_FAULTS;
+	pe.exclude_kernel = 1;
+	return (int)syscall(SYS_perf_event_open, &pe, 0, -1, -1, 0);
+}
+
+static long faults(int fd)
+{
+	long long n;
+	return read(fd, &n, sizeof n) == sizeof n ? (long)n : -1;
+}
+
+static void test_prefault(void)
+{
+	const size_t big = 16 << 20, small = 1 << 20;
+	struct crypt_data cd;
+	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+	void *m;
+	long f0;
+	int fd;
+
+	if (!__wrap_mmap) {
+		printf("# mmap not wrapped (STATIC=0 build): prefault not tested\n");
+		return;
+	}
+	m = mmap(0, big, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ok(m != MAP_FAILED && resident_pages(m, big) == big / 4096,
+	   "a 16 MiB writable anonymous mapping has all its pages at once");
+	if (m != MAP_FAILED) munmap(m, big);
+	m = mmap(0, small, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ok(m != MAP_FAILED && resident_pages(m, small) == 0, "a 1 MiB one is left alone");
+	if (m != MAP_FAILED) munmap(m, small);
+	m = mmap(0, big, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ok(m != MAP_FAILED && resident_pages(m, big) == 0, "a read-only one is left alone");
+	if (m != MAP_FAILED) munmap(m, big);
+
+	/* yescrypt's 16 MiB work area: 4100 faults when it is not populated
+	 * in one call (libsodium's argon2id maps with MAP_POPULATE itself) */
+	if (!crypt_gensalt_rn("$y$", 0, 0, 0, setting, sizeof setting)) {
+		printf("# no yescrypt in this libcrypt: its work area not tested\n");
+		return;
+	}
+	fd = fault_counter();
+	if (fd < 0) {
+		printf("# perf_event_open: %s: yescrypt's faults not counted\n", strerror(errno));
+		return;
+	}
+	memset(&cd, 0, sizeof cd);
+	f0 = faults(fd);
+	ok(crypt_rn("pw", setting, &cd, (int)sizeof cd) && faults(fd) - f0 < 1000,
+	   "a yescrypt check takes %ld page faults (4100 without the populate)", faults(fd) - f0);
+	close(fd);
+}
+
 int main(void)
 {
 	char cmd[128];
@@ -521,6 +604,7 @@ int main(void)
 	test_verify_argon2();
 	test_verify_crypt();
 	test_edit();
+	test_prefault();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0) printf("# could not remove %s\n", dir);
 	test_dummy_like(); /* last: it replaces the dummy for the process */
