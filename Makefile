@@ -48,7 +48,7 @@ ifeq ($(SANITIZE),1)
 STATIC = 0
 endif
 ifeq ($(STATIC),1)
-# The password hashes' work areas faulted in at once (lib/account/account_prefault.c).
+# yescrypt's work area faulted in at once (lib/account/account_prefault.c).
 LDFLAGS += -Wl,--wrap=mmap -Wl,--undefined=__wrap_mmap
 LDLIBS  += -Wl,-Bstatic $(shell pkg-config --static --libs $(PKGS)) -lskarnet -lcrypt \
            -Wl,-Bdynamic -ldl -pthread

@@ -11,7 +11,6 @@
  * build.  Transparent huge pages (MADV_HUGEPAGE) saved 5 ms in the median
  * but made one check in four 2 to 5 times slower on this VM, so no. */
 #include <sys/mman.h>
-#include "account/account.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
