@@ -252,7 +252,7 @@ clean:
 	rm -f $(LIB) $(PROGS) ftpsd/ftpsd $(UNIT_BIN) $(FUZZ_BIN) sftpd/libsftpd.a ftpsd/libftpsd.a tests/fuzz/libfuzzdeps.a
 	rm -f sftpd/gen_filters sftpd/filters.h sftpd/filters.h.tmp ftpsd/gen_filters ftpsd/filters.h ftpsd/filters.h.tmp lib/sandbox/syscall_names.h*
 	rm -rf tests/fuzz/obj $(HELPERS) tests/bench/pqkem_bench tests/bench/kex_cold
-	find . -name '*.o' -delete -o -name '*.d' -delete
+	find . -type f \( -name '*.o' -o -name '*.d' \) -delete
 
 .PHONY: all check check-unit fuzz bench demo install clean format-check
 .SECONDARY:
