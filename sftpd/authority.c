@@ -198,7 +198,9 @@ int authority_handover(int mon, const unsigned char *state, size_t len, const un
 	algo_wipe(req, sizeof req);
 	while (ok && off < inlen) {
 		size_t n = inlen - off > MON_RECORD_MAX - 1 ? MON_RECORD_MAX - 1 : inlen - off;
-		unsigned char rec[MON_RECORD_MAX];
+		/* static: on the stack, -fstack-clash-protection would touch all
+		 * 16 pages of it on entry, 16 page faults however little is sent */
+		static unsigned char rec[MON_RECORD_MAX];
 		rec[0] = MON_HANDOVER_DATA;
 		memcpy(rec + 1, input + off, n);
 		ok = priv_record_send(mon, rec, n + 1);
