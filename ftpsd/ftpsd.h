@@ -80,7 +80,7 @@ struct ftp_session {
 	int relay;
 	unsigned char rin[FM_DATA_MAX];
 	size_t rin_len, rin_off;
-	int busy_pages; /* a transfer ran since the code pages were handed back */
+	int busy_pages; /* login or transfer since the code pages were handed back */
 	int xferlog_fd; /* FTPSD_XFERLOG, opened by the monitor, or -1 */
 	/* control input */
 	struct ftp_linebuf lb;
@@ -148,9 +148,9 @@ void ftp_privsep_ask(struct ftp_session *s, const unsigned char *req, size_t len
  * control channel to the session process until either end closes. */
 __attribute__((noreturn)) void ftp_privsep_hand_over(struct ftp_session *s);
 /* Session process, before it waits for a command: once no command has come
- * for FTP_IDLE_RELEASE_MS after a transfer, it hands back the code pages
- * and free heap the transfer used (an idle session keeps only what waiting
- * needs; the next transfer faults them back in). */
+ * for FTP_IDLE_RELEASE_MS after the login or a transfer, it hands back the
+ * code pages and free heap they used (an idle session keeps only what
+ * waiting needs; the next transfer faults them back in). */
 #define FTP_IDLE_RELEASE_MS 1000
 void ftp_privsep_idle(struct ftp_session *s);
 /* Session process: CCC's reply goes with the request to end TLS, so that

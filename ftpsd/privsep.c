@@ -113,7 +113,7 @@ static void run_network(struct ftp_session *s, const struct priv_sep *ids, int f
 {
 	struct rlimit nofile = {NETWORK_NOFILE, NETWORK_NOFILE};
 	s->mon = report_fd = fd;
-	priv_pages_note();
+	priv_pages_map_code(); /* noted before the fork, which copies none of it */
 	if (!priv_sep_confine(ids, "ftpsd-net") || setrlimit(RLIMIT_NOFILE, &nofile) < 0)
 		log_die(EXIT_SYSTEM, "unable to confine the network process: %s", strerror(errno));
 	sandbox_or_die(filter_network, sizeof filter_network, "network");
@@ -471,7 +471,10 @@ void ftp_privsep_become_session(struct ftp_session *s, struct ftp_monitor *m)
 	ftp_reply(s, m->how == FM_HOW_CERT ? 232 : 230, "User %s logged in%s", s->user,
 		  anon ? ", read-only" : "");
 	ftp_mon_free(m);
-	priv_pages_release();
+	/* The login's code and heap go back once the session is quiet
+	 * (ftp_privsep_idle), not now: its first commands would fault back
+	 * in much of the code. */
+	s->busy_pages = 1;
 	ftp_serve(s);
 }
 

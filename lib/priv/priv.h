@@ -70,6 +70,10 @@ int priv_sep_confine(const struct priv_sep *ids, const char *procname);
  * in). */
 void priv_pages_note(void);
 void priv_pages_release(void);
+/* The noted code mapped in at once, for a process about to run much of it
+ * (start-up, a key exchange, a TLS handshake); priv_pages_release hands it
+ * back later. */
+void priv_pages_map_code(void);
 /* The whole pages inside [p, p + n), a buffer whose bytes are no longer
  * needed, go back to the kernel; they read as zeros when touched again. */
 void priv_pages_discard(void *p, size_t n);

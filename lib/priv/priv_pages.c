@@ -62,6 +62,18 @@ void priv_pages_discard(void *p, size_t n)
 	if (p && hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
 
+/* Each first run of code in a 64 KiB stretch is a page fault; one
+ * MADV_POPULATE_READ (Linux 5.14) maps all of it from the page cache in
+ * one call.  On the 2-vCPU VM of README's Benchmark a fault costs 15 to
+ * 40 us and mapping all 4.5 MiB of code 0.1 ms.  Refused (older kernel,
+ * file not cached), the code faults in as before. */
+void priv_pages_map_code(void)
+{
+	for (unsigned i = 0; i < n_code_maps; i++)
+		madvise((void *)code_maps[i].lo, code_maps[i].hi - code_maps[i].lo,
+			MADV_POPULATE_READ);
+}
+
 void priv_pages_release(void)
 {
 	for (unsigned i = 0; i < n_code_maps; i++)

@@ -106,6 +106,37 @@ else
 fi
 stop_server_last
 
+# An idle session keeps little of its code mapped: ftpsd maps all of it at
+# start (one call instead of a fault per 64 KiB), so after a second
+# without a command the session process must hand it back.
+code_rss() { # PID: "RSS SIZE" (KiB) of the ftpsd binary's code mapping
+	exe=$(readlink -f "$FTPSD_BIN")
+	awk -v exe="$exe" '/^[0-9a-f]+-[0-9a-f]+ / { code = ($2 == "r-xp" && $6 == exe) }
+		code && /^Size:/ { size = $2 } code && /^Rss:/ { print $2, size; exit }' "/proc/$1/smaps"
+}
+p=$(free_port)
+start_server "$p" FTPSD_USERS_FILE="$PUSERS"
+sa=${SERVER_PIDS##* }
+mkfifo "$T/idle.in"
+python3 "$T/stopcont.py" "$p" "$ACC_USER" "$ACC_PASS" <"$T/idle.in" >"$T/idle.out" 2>&1 &
+client=$!
+exec 4>"$T/idle.in"
+wait_line "$T/idle.out" connected
+(echo >&4) 2>/dev/null
+wait_line "$T/idle.out" "logged in"
+sleep 2.5
+sess=$(pgrep -P "$sa" -x ftpsd-session | head -n 1)
+set -- $(code_rss "${sess:-0}" 2>/dev/null)
+if [ -n "${2:-}" ] && [ "$1" -lt $(($2 / 2)) ]; then
+	ok "idle session after login: $1 of its $2 KiB of code mapped"
+else
+	nok "idle session after login: ${1:-?} of its ${2:-?} KiB of code mapped (want under half)"
+fi
+(echo >&4) 2>/dev/null
+exec 4>&-
+wait "$client"
+stop_server_last
+
 # a forbidden system call (execve) in each sandboxed process
 sigsys() { # ROLE: the helper's network (net) or session process calls execve
 	bin=$TOP/tests/helpers/ftpsd-sigsys-$1
