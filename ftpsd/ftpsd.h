@@ -128,6 +128,9 @@ __attribute__((noreturn)) void ftp_exit(struct ftp_session *s, int code);
  * FTPSD_TLS_SESSION_LIFETIME is set, so that a data connection in the
  * session process can resume the control session of the network process. */
 int ftp_tls_setup(struct ftp_session *s, char *err, size_t errlen);
+/* Before ftp_tls_setup, in a process that serves a connection: libcrypto's
+ * error texts are not loaded (libssl's are). */
+void ftp_tls_lean_errors(void);
 /* The client's certificate chain (PEM) when it sent one, else NULL. */
 const unsigned char *ftp_tls_peer_chain(struct ftp_session *s, size_t *len);
 int ftp_tls_start_ctrl(struct ftp_session *s);

@@ -248,6 +248,7 @@ static void serve_connection(struct ftp_session *s)
 			 "chroot (limits and sandboxes still apply)");
 	priv_pages_note();
 	priv_pages_map_code(); /* OpenSSL's set-up runs much of it */
+	ftp_tls_lean_errors();
 	/* Before the fork: both processes use this context and its ticket key. */
 	s->tls_ready = ftp_tls_setup(s, s->tls_err, sizeof s->tls_err);
 	s->login_deadline_ms = ftp_now_ms() + (int64_t)s->cf[FC_LOGIN_TIMEOUT].num * 1000;

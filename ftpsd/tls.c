@@ -138,6 +138,19 @@ void ftp_tls_openssl_conf(const struct ftp_session *s)
 #endif
 }
 
+/* libretls loads every OpenSSL error text, 3700 of them in a hash table:
+ * some 120 KiB of heap and 0.4 ms of CPU per connection (README,
+ * Benchmark).  A serving process loads libssl's only, which say what went
+ * wrong in a TLS handshake or record; a libcrypto error, rare once the
+ * configuration has been checked, is logged by its code (in words by
+ * `ftpsd -t`, which loads them all, or `openssl errstr CODE`). */
+void ftp_tls_lean_errors(void)
+{
+#ifdef OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
+#endif
+}
+
 int ftp_tls_setup(struct ftp_session *s, char *err, size_t errlen)
 {
 	if (s->tls_ready) return 1;

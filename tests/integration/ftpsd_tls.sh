@@ -205,4 +205,26 @@ check "CRL: revoked client certificate refused" sh -c \
 	"! curl -sS -k --cert $T/client.pem --key $T/client.key --user $USER_NAME:$USER_PASS --ssl-reqd ftp://127.0.0.1:$P7/d.txt"
 check "CRL: valid client certificate accepted" sh -c \
 	"curl -sS -k --cert $T/c2.pem --key $T/c2.key --user $USER_NAME:$USER_PASS --ssl-reqd ftp://127.0.0.1:$P7/d.txt | grep -q 'some data'"
+
+# A client that answers AUTH TLS with something other than TLS: the log
+# says why in libssl's words (a serving process loads libssl's error texts
+# and skips libcrypto's, ftpsd/tls.c).
+P8=$(free_port); start_server "$P8"
+python3 - "$P8" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.recv(200)
+s.sendall(b"AUTH TLS\r\n")
+s.recv(200)
+s.sendall(b"\x16\x03\x01\x00\x05not a client hello" * 3)
+try:
+    s.recv(200)
+except OSError:
+    pass
+s.close()
+PY
+i=0
+while ! grep -q 'TLS handshake' "$T/server.log" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+check "not TLS after AUTH TLS: the log says why in words (SSL routines::...)" \
+	sh -c "grep 'TLS handshake' '$T/server.log' | grep -q 'SSL routines::[a-z]'"
 tap_end
