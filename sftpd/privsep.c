@@ -324,9 +324,11 @@ __attribute__((noreturn)) static void run_session(struct session *s, struct moni
 	if (!buf_append(&s->t.rx, m->input, m->input_len)) log_die(EXIT_SYSTEM, "out of memory");
 	client_match_apply(s);
 	monitor_free(m);
-	/* The code of the key exchange, the login and the monitor goes back;
-	 * what serving runs faults back in. */
-	priv_pages_release();
+	/* The code of the key exchange, the login and the monitor, the heap
+	 * and the stack they used go back once the session is quiet
+	 * (connection.c), not now: its first requests would fault much of the
+	 * code in again. */
+	s->pages_busy = 1;
 	s->last_activity = time(0);
 	if (!hostkeys_announce(s)) log_die(EXIT_SYSTEM, "unable to send: %s", strerror(errno));
 	connection_serve(s);
