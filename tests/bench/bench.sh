@@ -313,6 +313,8 @@ latency() {
 		R[sesscpu,$_s]=$(awk -v c="$(cpu_sum "$_s.lat")" -v n="$NSESS" 'BEGIN { printf "%.2f", c / n * 1000 }')
 		R[sesscpumed,$_s]=$(awk '{ print ($1 + $2) * 1000 }' "$B/$_s.lat.times" | sort -n |
 			awk '{ v[NR] = $1 } END { if (NR) printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+		R[sessflt,$_s]=$(awk '{ print $5 }' "$B/$_s.lat.times" | sort -n |
+			awk '{ v[NR] = $1 } END { if (NR) printf "%d", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 		R[sessrss,$_s]=$(rss_max "$_s.lat")
 	done
 }
@@ -722,6 +724,7 @@ row "$NFILES small files: server CPU (s)" smallcpu "lower"
 row "connect+auth+ls, mean of $NSESS (ms)" lat "lower"
 row "server CPU per session, mean (ms)" sesscpu "lower"
 row "server CPU per session, median (ms)" sesscpumed "lower"
+row "pages faulted in per session, median" sessflt "lower"
 row "max RSS of a session (MiB)" sessrss "lower"
 row "max RSS during a bulk download (MiB)" rss "lower"
 row "PSS before authentication (KiB)" prepss "lower"
@@ -735,6 +738,8 @@ for s in $SERVERS; do
 done
 echo "CPU per GiB includes the session's set-up; per-session CPU is user+sys of"
 echo "the whole server side (every process of the connection) for one sftp -b ls."
+echo "Pages faulted in: the connection's minor faults (getrusage), a page filled by"
+echo "MADV_POPULATE counted like a fault."
 [ -n "${SCP_ACC:-}" ] && echo "scp -O rows: account $SCP_ACC; OpenSSH without chroot (its scp(1) runs through the shell), sftpd as in the other rows."
 echo "Before authentication: key exchange done, the server has offered password"
 echo "authentication and waits for it (sshd with PasswordAuthentication=yes)."

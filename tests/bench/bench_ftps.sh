@@ -330,6 +330,10 @@ lines() { wc -l <"$B/$1.times" 2>/dev/null || echo 0; }
 cpu_since() {
 	awk -v n="$2" 'NR > n { s += $1 + $2 } END { printf "%.4f", s }' "$B/$1.times" 2>/dev/null
 }
+# faults_since SERVER N: page faults of the sessions after line N.
+faults_since() {
+	awk -v n="$2" 'NR > n { s += $5 } END { printf "%d", s }' "$B/$1.times" 2>/dev/null
+}
 
 CURL_OPTS=(-sS -k --ssl-reqd --ftp-pasv --disable-epsv)
 LFTP_SET="set ssl:verify-certificate no; set ftp:ssl-force yes; set ftp:ssl-protect-data yes; set ftp:use-mode-z off; set ftp:passive-mode yes; set net:max-retries 1; set net:timeout 60; set cmd:fail-exit yes; set xfer:clobber yes"
@@ -365,6 +369,7 @@ run_client() {
 	settle "$_s"
 	R[wall_$_l,$_s]=$(awk -v a="$_t0" -v b="$_t1" 'BEGIN { printf "%.4f", b - a }')
 	R[cpu_$_l,$_s]=$(cpu_since "$_s" "$_n")
+	R[flt_$_l,$_s]=$(faults_since "$_s" "$_n")
 }
 
 url() { echo "ftp://127.0.0.1:${PORT[$1]}/$2"; }
@@ -407,12 +412,13 @@ bulk() { # SERVER
 	per_gib "$_s" ullftp
 }
 
-declare -A LATW LATC # per server: wall and CPU seconds of every login
+declare -A LATW LATC LATF # per server: wall and CPU seconds, page faults of every login
 
 latency_one() { # SERVER: one curl login + LIST + QUIT
 	run_client "$1" lat curl "${CURL_OPTS[@]}" --user "$ACC:$PASS" -o /dev/null "$(url "$1" "")" || return 1
 	LATW[$1]="${LATW[$1]:-} ${R[wall_lat,$1]}"
 	LATC[$1]="${LATC[$1]:-} ${R[cpu_lat,$1]}"
+	LATF[$1]="${LATF[$1]:-} ${R[flt_lat,$1]}"
 }
 
 latency_done() { # SERVER: mean and median of its logins, in ms
@@ -422,6 +428,8 @@ latency_done() { # SERVER: mean and median of its logins, in ms
 	R[sesscpu,$1]=$(printf '%s\n' ${LATC[$1]} | awk '{ t += $1 } END { printf "%.1f", t / NR * 1000 }')
 	# shellcheck disable=SC2086
 	R[sesscpu_med,$1]=$(awk -v m="$(median ${LATC[$1]})" 'BEGIN { printf "%.1f", m * 1000 }')
+	# shellcheck disable=SC2086
+	R[sessflt,$1]=$(awk -v m="$(median ${LATF[$1]})" 'BEGIN { printf "%d", m }')
 }
 
 # descendants PID: PID's descendants (not PID itself)
@@ -629,6 +637,7 @@ row "server CPU s/GiB lftp upload" cpg_ullftp lower
 row "login+LIST+QUIT, mean of $NSESS (ms)" lat lower
 row "server CPU per session, mean (ms)" sesscpu lower
 row "server CPU per session, median (ms)" sesscpu_med lower
+row "pages faulted in per session, median" sessflt lower
 row "PSS of an idle session (KiB)" pss lower
 row "USS of an idle session (KiB)" uss lower
 row "PSS, idle after one listing (KiB)" pss_list lower
@@ -648,7 +657,9 @@ echo "required, same P-256 certificate, account $ACC (password hash \$$HASH_KIND
 echo "clients offer only BENCH_CIPHER=$CIPHER."
 echo "CPU is user+sys of the whole per-connection server tree, session set-up included;"
 echo "per-session CPU is one curl login + LIST + QUIT (the logins alternate between the"
-echo "servers).  Bulk figures: median of $RUNS rounds; server CPU s/GiB of every round:"
+echo "servers); pages faulted in: the connection's minor faults (getrusage), a page"
+echo "filled by MADV_POPULATE counted like a fault (yescrypt's 16 MiB: 4096 of them)."
+echo "Bulk figures: median of $RUNS rounds; server CPU s/GiB of every round:"
 for m in cpg_dlcurl cpg_ulcurl cpg_dllftp cpg_ullftp; do
 	for s in $SERVERS; do
 		[ -n "${SKIP[$s]:-}" ] && continue

@@ -1,5 +1,6 @@
-/* cputime: runs a command and appends its CPU time and peak memory,
- * every descendant included, to a file: "user_s sys_s maxrss_kib status".
+/* cputime: runs a command and appends its CPU time, peak memory and page
+ * faults, every descendant included, to a file: "user_s sys_s maxrss_kib
+ * status minor_faults".
  * Used by bench.sh to measure a server launched as a ProxyCommand.  It is a
  * child subreaper, so processes the server forks and never waits for
  * (OpenSSH's post-auth child) are reaped and counted too; it ignores the
@@ -52,9 +53,9 @@ int main(int argc, char **argv)
 	if (getrusage(RUSAGE_CHILDREN, &ru) < 0) return 111;
 	f = fopen(argv[1], "a");
 	if (!f) return 111;
-	fprintf(f, "%ld.%06ld %ld.%06ld %ld %d\n", (long)ru.ru_utime.tv_sec,
+	fprintf(f, "%ld.%06ld %ld.%06ld %ld %d %ld\n", (long)ru.ru_utime.tv_sec,
 		(long)ru.ru_utime.tv_usec, (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec,
-		ru.ru_maxrss, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		ru.ru_maxrss, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), ru.ru_minflt);
 	fclose(f);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
