@@ -231,6 +231,20 @@ static void set_nonblocking(int fd)
 	if (fl >= 0) fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
+/* A pipe holds 64 KiB where a TCP connection's send buffer grows to
+ * 4 MiB: on pipes (ssh's ProxyCommand, sshd running -S) a bulk transfer
+ * woke both ends every 64 KiB.  1 MiB, the unprivileged ceiling
+ * (/proc/sys/fs/pipe-max-size), halves a download's system calls and cuts
+ * its context switches by two thirds (README, Benchmark); pages are taken
+ * only while data waits in the pipe.  Sockets refuse (EBADF), as does a
+ * user over the pipe-user-pages limits (EPERM): both left as they are. */
+#define PIPE_WIDE (1 << 20)
+static void widen_pipes(void)
+{
+	fcntl(0, F_SETPIPE_SZ, PIPE_WIDE);
+	fcntl(1, F_SETPIPE_SZ, PIPE_WIDE);
+}
+
 static int serve_raw_sftp(struct session *s)
 {
 	struct account acc, *a = &acc;
@@ -261,6 +275,7 @@ static int serve_raw_sftp(struct session *s)
 	session_limit_uploads(s);
 	if (!priv_no_new_privs())
 		log_die(EXIT_SYSTEM, "unable to set no_new_privs: %s", strerror(errno));
+	widen_pipes();
 	privsep_sandbox_sftp_only();
 	return sftp_serve_stdio(&root, &s->sftp_opt, 0, 1);
 }
@@ -287,6 +302,7 @@ static void serve_connection(struct session *s, const struct peer *peer)
 	}
 	set_nonblocking(0);
 	set_nonblocking(1);
+	widen_pipes();
 	s->start = s->last_activity = time(0);
 	snprintf(s->peer, sizeof s->peer, "%s", peer->text);
 	/* behind a proxy the monitor says it once it knows the client */

@@ -1068,6 +1068,56 @@ t_is "$(($(grep -c 'buffers and idle pages handed back' "$LOG") - released))" 2 
 rm -f "$ROOT/idle_x" "$ROOT/idle_z" "$L/idle_y"
 SRV_ENV=
 
+# --- over pipes (ProxyCommand) sftpd widens both to 1 MiB ------------------------
+# Asked from inside the session (sftp's ! escape): the sftpd-session below
+# this sftp, its stdin and stdout opened again through /proc (root only:
+# sftpd is not dumpable) and asked their size.
+cat >"$T/pipesz.py" <<'PY'
+import fcntl, os, sys
+parent = {}
+for d in os.listdir("/proc"):
+    if d.isdigit():
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                st = f.read()
+            with open("/proc/%s/comm" % d) as f:
+                comm = f.read().strip()
+        except OSError:
+            continue
+        parent[int(d)] = (int(st.rsplit(")", 1)[1].split()[1]), comm)
+# sftp runs the ! command through a shell: sftp is its parent or ours
+sftp = (os.getppid(), parent.get(os.getppid(), (0, ""))[0])
+for pid, (ppid, comm) in parent.items():
+    p = ppid
+    while p > 1 and p not in sftp:
+        p = parent.get(p, (0, ""))[0]
+    if comm == "sftpd-session" and p in sftp:
+        sizes = []
+        for fd, how in ((0, os.O_RDONLY), (1, os.O_WRONLY)):
+            f = os.open("/proc/%d/fd/%d" % (pid, fd), how | os.O_NONBLOCK)
+            sizes.append(fcntl.fcntl(f, 1032))  # F_GETPIPE_SZ
+            os.close(f)
+        print(*sizes)
+        sys.exit(0)
+print("no session found")
+PY
+if [ "$(id -u)" = 0 ] && t_have python3; then
+	rm -f "$T/pipesz.out"
+	sftp_batch "!python3 $T/pipesz.py >$T/pipesz.out 2>&1
+put $HUGE pipe_x
+get pipe_x $L/pipe_y" >"$T/last.out" 2>&1
+	if [ "$(cat "$T/pipesz.out" 2>/dev/null)" = "1048576 1048576" ] &&
+		cmp -s "$HUGE" "$ROOT/pipe_x" && cmp -s "$HUGE" "$L/pipe_y"; then
+		t_ok "over pipes: stdin and stdout widened to 1 MiB; 10 MiB up and down after it identical"
+	else
+		t_notok "over pipes: stdin and stdout widened to 1 MiB ($(cat "$T/pipesz.out" 2>/dev/null))"
+		t_diag_file "$T/last.out"
+	fi
+	rm -f "$L/pipe_y" "$ROOT/pipe_x"
+else
+	t_skip "over pipes: stdin and stdout widened" "needs root (sftpd is not dumpable) and python3"
+fi
+
 # --- after everything: no session ended by a signal ----------------------------
 
 bad=$(grep -Evc '^(0|1|100|111) ' "$RCLOG")
