@@ -5,12 +5,14 @@
  *                         a time (read it once before to have it cached)
  *   bytecost pipe BYTES   write(2) of BYTES into a pipe, 32 KiB at a time,
  *                         emptied by a child: how bench.sh's servers send
- *                         (stdout is ssh's ProxyCommand pipe)
+ *                         (stdout is ssh's ProxyCommand pipe), widened to
+ *                         1 MiB as sftpd widens it
  *   bytecost tcp BYTES    the same into a loopback TCP connection: how
  *                         bench_ftps.sh's servers send a data connection
  * Only the sending process is charged, as cputime charges a server; on
  * loopback the kernel may do the receiver's TCP work in the sender.  Each
  * figure is the median of three runs: on a busy VM single runs stray. */
+#define _GNU_SOURCE /* F_SETPIPE_SZ */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +96,7 @@ static double to_pipe(long long bytes)
 	pid_t child;
 
 	if (pipe(p) < 0) return perror("pipe"), -1;
+	fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
 	child = drain(p[0], p[1]);
 	if (child < 0) return perror("fork"), -1;
 	close(p[0]);
