@@ -127,7 +127,25 @@ if ls /lib/*/security/pam_unix.so /usr/lib/*/security/pam_unix.so >/dev/null 2>&
 	printf 'auth required pam_unix.so\naccount required pam_unix.so\nsession required pam_unix.so\n' \
 		>"/etc/pam.d/$PAMSERVICE"
 	# PAM_DELAY_MS: what every failure is padded to (the servers' failure
-	# delay, counted from the attempt's start); above pam_unix's work
+	# delay, counted from the attempt's start); above pam_unix's work,
+	# about two checks of the hash for a wrong password (room for four: a
+	# busy machine slows them).  A yescrypt check takes 15 ms on most
+	# machines, 60 and more where page faults are dear (libcrypt.so under
+	# pam_unix faults its 16 MiB in page by page).  Timed here with the
+	# libcrypt pam_unix uses; never below 120 ms.
+	check_ms=$("$PY" -W ignore - "$(getent shadow "$UY" | cut -d: -f2)" "$WRONG" 2>/dev/null <<'PY'
+import crypt, sys, time
+t = []
+for _ in range(3):
+    t0 = time.perf_counter()
+    crypt.crypt(sys.argv[2], sys.argv[1])
+    t.append(time.perf_counter() - t0)
+print(int(sorted(t)[1] * 1000))
+PY
+	) || check_ms=0
+	case $check_ms in '' | *[!0-9]*) check_ms=0 ;; esac
+	[ $((4 * check_ms + 60)) -gt "$PAM_DELAY_MS" ] && PAM_DELAY_MS=$((4 * check_ms + 60))
+	t_diag "PAM: a yescrypt check through libcrypt takes $check_ms ms here; failures padded to $PAM_DELAY_MS ms"
 	srv pam "" "SFTPD_PAM_SERVICE=$PAMSERVICE SFTPD_AUTH_FAIL_DELAY_MS=$PAM_DELAY_MS"
 	ftpsd pam "" "FTPSD_PAM_SERVICE=$PAMSERVICE FTPSD_LOGIN_FAIL_DELAY_MS=$PAM_DELAY_MS"
 	HAVE_PAM=1
