@@ -109,10 +109,10 @@ stop_server_last
 # An idle session keeps little of its code mapped: ftpsd maps all of it at
 # start (one call instead of a fault per 64 KiB), so after a second
 # without a command the session process must hand it back.
-code_rss() { # PID: "RSS SIZE" (KiB) of the ftpsd binary's code mapping
-	exe=$(readlink -f "$FTPSD_BIN")
-	awk -v exe="$exe" '/^[0-9a-f]+-[0-9a-f]+ / { code = ($2 == "r-xp" && $6 == exe) }
-		code && /^Size:/ { size = $2 } code && /^Rss:/ { print $2, size; exit }' "/proc/$1/smaps"
+code_rss() { # PID: "RSS SIZE" (KiB) of its code: every executable file mapping
+	awk '/^[0-9a-f]+-[0-9a-f]+ / { code = ($2 == "r-xp" && $6 ~ /^\//) }
+		code && /^Size:/ { size += $2 } code && /^Rss:/ { rss += $2 }
+		END { if (size) print rss, size }' "/proc/$1/smaps"
 }
 p=$(free_port)
 start_server "$p" FTPSD_USERS_FILE="$PUSERS"
