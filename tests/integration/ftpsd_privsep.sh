@@ -76,14 +76,19 @@ wait_line() { # FILE TEXT: up to 10 s for TEXT in FILE
 	while ! grep -q "$2" "$1" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	grep -q "$2" "$1"
 }
-p=$(free_port)
-start_server "$p" FTPSD_USERS_FILE="$PUSERS"
-sa=${SERVER_PIDS##* }
-mkfifo "$T/stopcont.in"
-python3 "$T/stopcont.py" "$p" "$ACC_USER" "$ACC_PASS" <"$T/stopcont.in" >"$T/stopcont.out" 2>&1 &
-client=$!
-exec 4>"$T/stopcont.in"
-wait_line "$T/stopcont.out" connected
+# held_client NAME: a server ($sa its launcher) and stopcont.py connected
+# to it, output in $T/NAME.out, held until a line on descriptor 4
+held_client() {
+	p=$(free_port)
+	start_server "$p" FTPSD_USERS_FILE="$PUSERS"
+	sa=${SERVER_PIDS##* }
+	mkfifo "$T/$1.in"
+	python3 "$T/stopcont.py" "$p" "$ACC_USER" "$ACC_PASS" <"$T/$1.in" >"$T/$1.out" 2>&1 &
+	client=$!
+	exec 4>"$T/$1.in"
+	wait_line "$T/$1.out" connected
+}
+held_client stopcont
 n_pre=$("$TOP/tests/helpers/stop_continue.sh" "$sa")
 (echo >&4) 2>/dev/null # a subshell: a client already gone must not end this script
 wait_line "$T/stopcont.out" "logged in"
@@ -114,14 +119,7 @@ code_rss() { # PID: "RSS SIZE" (KiB) of its code: every executable file mapping
 		code && /^Size:/ { size += $2 } code && /^Rss:/ { rss += $2 }
 		END { if (size) print rss, size }' "/proc/$1/smaps"
 }
-p=$(free_port)
-start_server "$p" FTPSD_USERS_FILE="$PUSERS"
-sa=${SERVER_PIDS##* }
-mkfifo "$T/idle.in"
-python3 "$T/stopcont.py" "$p" "$ACC_USER" "$ACC_PASS" <"$T/idle.in" >"$T/idle.out" 2>&1 &
-client=$!
-exec 4>"$T/idle.in"
-wait_line "$T/idle.out" connected
+held_client idle
 (echo >&4) 2>/dev/null
 wait_line "$T/idle.out" "logged in"
 sleep 2.5
