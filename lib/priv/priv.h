@@ -65,9 +65,9 @@ int priv_sep_confine(const struct priv_sep *ids, const char *procname);
  * forever).  Its length; 0 at end of file; -1 with errno (EMSGSIZE over
  * cap, ETIMEDOUT, or the system's). */
 /* priv_pages_note, before a sandbox closes /proc: remembers where the code
- * is mapped; priv_pages_release: hands back its resident pages and the free
- * heap (for a process that will sit idle: what it uses again faults back
- * in). */
+ * and the read-only data are mapped; priv_pages_release: hands back their
+ * resident pages, the dead stack and the free heap (for a process that will
+ * sit idle: what it uses again faults back in). */
 void priv_pages_note(void);
 void priv_pages_release(void);
 /* The noted code mapped in at once, for a process about to run much of it

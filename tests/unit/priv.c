@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,6 +316,53 @@ static int child_map_code(void)
 	return 0;
 }
 
+/* Read-only data of the program: 128 pages, all but one byte zero, in
+ * .rodata (it has an initialiser) on a page boundary. */
+static const unsigned char rodata_table[128 * 4096] __attribute__((aligned(4096))) = {1};
+/* Pointers relocated at start-up: .data.rel.ro, read-only after RELRO but
+ * written by the loader, so never handed back. */
+static const char *const relocated[] = {"alpha", "beta", "gamma"};
+
+/* How many of the pages of [p, p + n) this process has mapped. */
+static long pages_mapped(const void *p, size_t n)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	long mapped = 0;
+
+	if (fd < 0) return -1;
+	for (uintptr_t a = (uintptr_t)p; a < (uintptr_t)p + n; a += 4096) {
+		uint64_t entry;
+		if (pread(fd, &entry, sizeof entry, (off_t)(a / 4096 * sizeof entry)) !=
+		    (ssize_t)sizeof entry) {
+			mapped = -1;
+			break;
+		}
+		mapped += (long)(entry >> 63);
+	}
+	close(fd);
+	return mapped;
+}
+
+/* priv_pages_release hands back the program's read-only data, which then
+ * reads the same, and keeps the relocated pointers.  Touching a neighbour
+ * of the table maps at most 16 of its pages back (fault-around). */
+static int child_release_rodata(void)
+{
+	const size_t n = sizeof rodata_table;
+	unsigned sum = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < n; i += 4096)
+		sum += ((const volatile unsigned char *)rodata_table)[i];
+	if (sum != 1 || pages_mapped(rodata_table, n) != (long)(n / 4096)) return 1;
+	priv_pages_note();
+	priv_pages_release();
+	if (pages_mapped(rodata_table, n) > 32) r |= 2;
+	if (rodata_table[0] != 1 || rodata_table[n - 1] != 0) r |= 4;
+	if (strcmp(relocated[0], "alpha") || strcmp(relocated[2], "gamma")) r |= 8;
+	return r;
+}
+
 static int populate_read_supported(void)
 {
 	void *p = mmap(0, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -333,6 +381,8 @@ int main(void)
 		       "priv_pages_map_code maps all the code priv_pages_release handed back");
 	else
 		ok(1, "# SKIP the kernel has no MADV_POPULATE_READ (Linux 5.14)");
+	is_int(in_child(child_release_rodata), 0,
+	       "priv_pages_release hands back read-only data, keeps relocated pointers");
 	if (geteuid() == 0 && make_secret()) {
 		is_int(in_child(child_drop), 0,
 		       "root drops to 65534: ids, no way back, no root file, one group");
