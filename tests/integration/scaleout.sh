@@ -136,7 +136,7 @@ client() {
 	printf 'put %s data/c%s.bin\nget data/c%s.bin %s.back\n' "$f" "$1" "$1" "$f" >"$T/local/c$1.batch"
 	for attempt in 1 2 3 4 5; do
 		rm -f "$f.back"
-		if timeout 60 sftp "${SSHO[@]}" -l 4000 -P "$PORT" -b "$T/local/c$1.batch" "$USER_NAME@127.0.0.1" \
+		if timeout 60 sftp "${SSHO[@]}" -l 2000 -P "$PORT" -b "$T/local/c$1.batch" "$USER_NAME@127.0.0.1" \
 			>"$T/local/c$1.out" 2>&1 && cmp -s "$f" "$f.back"; then
 			echo "$attempt" >"$T/local/c$1.done"
 			return 0
@@ -160,12 +160,15 @@ for k in $(seq 1 "$CLIENTS"); do
 	pids="$pids $!"
 done
 # The victim goes while it serves logged-in sessions (transfers in flight).
-i=0
-while [ "$(sessions_in 2)" -lt 1 ] && [ $i -lt 200 ]; do
+# Bounded in time, not in rounds: on a slow machine 30 clients take more
+# than the 4 s of 200 rounds to reach a node's session.
+# The kill follows the scan that saw a session at once: a session lives
+# about a second, and one more scan of the namespace took a good part of
+# that on a slow machine (the sessions seen had finished before the kill).
+deadline=$(($(date +%s) + 30))
+while in_flight=$(sessions_in 2) && [ "$in_flight" -lt 1 ] && [ "$(date +%s)" -lt $deadline ]; do
 	sleep 0.02
-	i=$((i + 1))
 done
-in_flight=$(sessions_in 2)
 for p in $(ip netns pids "slc${TAG}2"); do kill -KILL "$p" 2>/dev/null; done
 for p in $pids; do wait "$p"; done
 t_diag "node 2 killed with $in_flight logged-in sessions in it"
