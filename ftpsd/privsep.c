@@ -113,7 +113,7 @@ static void run_network(struct ftp_session *s, const struct priv_sep *ids, int f
 {
 	struct rlimit nofile = {NETWORK_NOFILE, NETWORK_NOFILE};
 	s->mon = report_fd = fd;
-	priv_pages_map_code(); /* noted before the fork, which copies none of it */
+	priv_pages_map_code(); /* a fork copies no page-table entry of code */
 	if (!priv_sep_confine(ids, "ftpsd-net") || setrlimit(RLIMIT_NOFILE, &nofile) < 0)
 		log_die(EXIT_SYSTEM, "unable to confine the network process: %s", strerror(errno));
 	sandbox_or_die(filter_network, sizeof filter_network, "network");

@@ -60,24 +60,25 @@ int priv_sep_prepare(const char *user, const char *dir, const char *what, struct
  * not ptrace-able.  The sandbox is the caller's last step.  0 + errno. */
 int priv_sep_confine(const struct priv_sep *ids, const char *procname);
 
-/* One record of a SOCK_SEQPACKET socket between the processes of one
- * connection: reads at most cap bytes, waiting at most timeout_ms (-1:
- * forever).  Its length; 0 at end of file; -1 with errno (EMSGSIZE over
- * cap, ETIMEDOUT, or the system's). */
-/* priv_pages_note, before a sandbox closes /proc: remembers where the code
- * and the read-only data are mapped; priv_pages_release: hands back their
- * resident pages, the dead stack and the free heap (for a process that will
- * sit idle: what it uses again faults back in). */
+/* priv_pages_note, before a sandbox closes /proc: remembers where the
+ * stack is mapped; priv_pages_release: hands back the resident pages of the
+ * code and read-only data of everything loaded (found from the program
+ * headers when called), the dead stack and the free heap (for a process
+ * that will sit idle: what it uses again faults back in). */
 void priv_pages_note(void);
 void priv_pages_release(void);
-/* The noted code mapped in at once, for a process about to run much of it
- * (start-up, a key exchange, a TLS handshake); priv_pages_release hands it
- * back later. */
+/* All the code loaded mapped in at once, for a process about to run much
+ * of it (start-up, a key exchange, a TLS handshake); priv_pages_release
+ * hands it back later. */
 void priv_pages_map_code(void);
 /* The whole pages inside [p, p + n), a buffer whose bytes are no longer
  * needed, go back to the kernel; they read as zeros when touched again. */
 void priv_pages_discard(void *p, size_t n);
 
+/* One record of a SOCK_SEQPACKET socket between the processes of one
+ * connection: reads at most cap bytes, waiting at most timeout_ms (-1:
+ * forever).  Its length; 0 at end of file; -1 with errno (EMSGSIZE over
+ * cap, ETIMEDOUT, or the system's). */
 long priv_record_recv(int fd, unsigned char *buf, size_t cap, int timeout_ms);
 /* Sends one record whole; 0 + errno. */
 int priv_record_send(int fd, const unsigned char *rec, size_t len);

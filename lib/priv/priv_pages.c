@@ -9,31 +9,24 @@
 
 #include "priv/priv.h"
 
-/* The program's and libraries' code as mapped when noted: only executable
- * file mappings, which are never written (a written page of a private
- * mapping would be lost); dropped pages stay in the page cache and fault
- * back in at once when used. */
-#define PRIV_CODE_MAPS_MAX 64
-static struct {
-	uintptr_t lo, hi;
-} code_maps[PRIV_CODE_MAPS_MAX];
-static unsigned n_code_maps;
-/* The read-only segments (ELF headers, symbol tables, .rodata) of the
- * program and its libraries, whole pages only.  Like code they are never
- * written, so a page dropped here faults back from the page cache.  Found
- * from the program headers, not /proc: the RELRO part of the data segment
- * is mapped read-only too, but its pages hold relocated pointers that a
- * drop would lose. */
-#define PRIV_RODATA_MAPS_MAX 64
-static struct {
-	uintptr_t lo, hi;
-} rodata_maps[PRIV_RODATA_MAPS_MAX];
-static unsigned n_rodata_maps;
 /* The main stack's mapping: what lies below the deepest frame still in use
  * is what start-up (key exchange, signatures, the monitor's records) left
  * behind. */
 static uintptr_t stack_lo;
 #define PRIV_STACK_KEEP (8u * 1024) /* below the caller: madvise's own frames */
+
+void priv_pages_note(void)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	if (!f) return;
+	while (fgets(line, sizeof line, f)) {
+		unsigned long lo;
+		if (strstr(line, "[stack]") && sscanf(line, "%lx-", &lo) == 1) stack_lo = lo;
+	}
+	fclose(f);
+}
 
 /* An object relocated in its text (DT_TEXTREL) has had read-only pages
  * written by the dynamic linker: none of its pages may be dropped. */
@@ -61,10 +54,27 @@ static int overlaps_relro(const struct dl_phdr_info *info, uintptr_t lo, uintptr
 	return 0;
 }
 
-/* dl_iterate_phdr's callback: the program (no name) and the libraries
- * loaded from files; the vDSO is the kernel's. */
-static int note_rodata(struct dl_phdr_info *info, size_t size, void *unused)
+#define PRIV_SEGMENTS_MAX 128
+struct segments {
+	unsigned n;
+	struct {
+		uintptr_t lo, hi;
+		int code;
+	} at[PRIV_SEGMENTS_MAX];
+};
+
+/* dl_iterate_phdr's callback: the whole pages of each code and read-only
+ * data segment of the program (no name) and of the libraries loaded from
+ * files (the vDSO is the kernel's).  These segments are never written, so
+ * a dropped page faults back from the page cache.  Found from the program
+ * headers of what is loaded now, not from /proc: the RELRO part of the
+ * data segment is mapped read-only too, but holds relocated pointers a
+ * drop would lose, and a range noted earlier may since have been unloaded
+ * and reused. */
+static int collect_segments(struct dl_phdr_info *info, size_t size, void *arg)
 {
+	struct segments *all = arg;
+
 	if (info->dlpi_name[0] != '\0' && info->dlpi_name[0] != '/') return 0;
 	if (has_text_relocations(info)) return 0;
 	for (unsigned i = 0; i < info->dlpi_phnum; i++) {
@@ -72,38 +82,30 @@ static int note_rodata(struct dl_phdr_info *info, size_t size, void *unused)
 		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
 		uintptr_t lo = (start + 4095) & ~(uintptr_t)4095;
 		uintptr_t hi = (start + ph->p_filesz) & ~(uintptr_t)4095;
-		if (ph->p_type != PT_LOAD || ph->p_flags != PF_R || hi <= lo) continue;
+		if (ph->p_type != PT_LOAD || hi <= lo) continue;
+		if (ph->p_flags != PF_R && ph->p_flags != (PF_R | PF_X)) continue;
 		if (overlaps_relro(info, lo, hi)) continue;
-		if (n_rodata_maps == PRIV_RODATA_MAPS_MAX) return 1;
-		rodata_maps[n_rodata_maps].lo = lo;
-		rodata_maps[n_rodata_maps].hi = hi;
-		n_rodata_maps++;
+		if (all->n == PRIV_SEGMENTS_MAX) return 1;
+		all->at[all->n].lo = lo;
+		all->at[all->n].hi = hi;
+		all->at[all->n].code = ph->p_flags == (PF_R | PF_X);
+		all->n++;
 	}
 	return 0;
 }
 
-void priv_pages_note(void)
+/* advice for every code segment, and for the read-only data too when
+ * with_data.  Found first, advised after: what runs in between would
+ * otherwise fault back in (64 KiB a fault) what was just dropped. */
+static void advise_segments(int advice, int with_data)
 {
-	char line[512];
-	FILE *f;
+	static struct segments all; /* static: no 3 KiB frame to probe */
 
-	n_rodata_maps = 0;
-	dl_iterate_phdr(note_rodata, 0);
-	f = fopen("/proc/self/maps", "re");
-	if (!f) return;
-	n_code_maps = 0;
-	while (n_code_maps < PRIV_CODE_MAPS_MAX && fgets(line, sizeof line, f)) {
-		unsigned long lo, hi;
-		char perms[8];
-		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3) continue;
-		if (strstr(line, "[stack]")) stack_lo = lo;
-		if (!strcmp(perms, "r-xp") && strchr(line, '/')) {
-			code_maps[n_code_maps].lo = lo;
-			code_maps[n_code_maps].hi = hi;
-			n_code_maps++;
-		}
-	}
-	fclose(f);
+	all.n = 0;
+	dl_iterate_phdr(collect_segments, &all);
+	for (unsigned i = 0; i < all.n; i++)
+		if (all.at[i].code || with_data)
+			madvise((void *)all.at[i].lo, all.at[i].hi - all.at[i].lo, advice);
 }
 
 /* Stack pages below the caller's frame, less PRIV_STACK_KEEP, hold only
@@ -132,18 +134,12 @@ void priv_pages_discard(void *p, size_t n)
  * file not cached), the code faults in as before. */
 void priv_pages_map_code(void)
 {
-	for (unsigned i = 0; i < n_code_maps; i++)
-		madvise((void *)code_maps[i].lo, code_maps[i].hi - code_maps[i].lo,
-			MADV_POPULATE_READ);
+	advise_segments(MADV_POPULATE_READ, 0);
 }
 
 void priv_pages_release(void)
 {
-	for (unsigned i = 0; i < n_code_maps; i++)
-		madvise((void *)code_maps[i].lo, code_maps[i].hi - code_maps[i].lo, MADV_DONTNEED);
-	for (unsigned i = 0; i < n_rodata_maps; i++)
-		madvise((void *)rodata_maps[i].lo, rodata_maps[i].hi - rodata_maps[i].lo,
-			MADV_DONTNEED);
+	advise_segments(MADV_DONTNEED, 1);
 	release_dead_stack();
 	malloc_trim(0);
 }
