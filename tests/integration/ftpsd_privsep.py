@@ -6,12 +6,14 @@ pre-login processes can be inspected: the monitor (root) and the network
 process ftpsd-net, which must run as the privsep user, with NoNewPrivs,
 Seccomp 2, no capabilities, chrooted in the empty directory, unable to open
 /etc/shadow or the users file, without the account's hash or password in
-memory.  Released, curl logs in and downloads slowly; then the connection
-must have two processes: ftpsd-session as the account (sandboxed, chrooted
+memory.  Released, curl logs in and downloads slowly, and is stopped once
+the session appears until the inspection is over; the connection must have
+two processes: ftpsd-session as the account (sandboxed, chrooted
 in its home, neither hash nor password in memory) and ftpsd-net.  Driven by
 ftpsd_privsep.sh (environment below); prints TAP lines without the plan.
 Root only: it reads other processes' memory and takes their ids."""
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -158,6 +160,19 @@ def snapshot():
     return procs
 
 
+def names_now():
+    """The names of the live processes below systemd-socket-activate."""
+    names = set()
+    for pid in pi.descendants(SA_PID):
+        try:
+            st = pi.status(pid)
+        except (OSError, KeyError):
+            continue
+        if pid != SA_PID and not st.get("State", "Z").startswith("Z"):
+            names.add(st.get("Name", ""))
+    return names
+
+
 def ids_are(p, ids):
     return p["uid"] == [ids[0]] * 4 and p["gid"] == [ids[1]] * 4
 
@@ -210,12 +225,15 @@ else:
         ok(False, "before login: no processes to inspect")
 release.set()
 
-post = {}
 for _ in range(100):
-    post = snapshot()
-    if "ftpsd-session" in post:
+    if "ftpsd-session" in names_now():
         break
     time.sleep(0.1)
+# The inspection reads every process's memory, which takes seconds under
+# ASan, longer than the download: curl waits, stopped, meanwhile, so the
+# connection cannot end before it has been seen.
+curl.send_signal(signal.SIGSTOP)
+post = snapshot()
 sess, net2 = post.get("ftpsd-session"), post.get("ftpsd-net")
 names = sorted(post)
 ok(names == ["ftpsd-net", "ftpsd-session"], "after login: two processes, ftpsd-session and ftpsd-net", names)
@@ -237,6 +255,7 @@ if sess and net2:
 else:
     for _ in range(10):
         ok(False, "after login: no processes to inspect")
+curl.send_signal(signal.SIGCONT)
 try:
     _, err = curl.communicate(timeout=60)
 except subprocess.TimeoutExpired:
