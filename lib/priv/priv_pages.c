@@ -28,6 +28,13 @@ void priv_pages_note(void)
 	fclose(f);
 }
 
+/* The whole pages inside [p, p + n): *lo and *hi, empty when *hi <= *lo. */
+static void whole_pages(uintptr_t p, size_t n, uintptr_t *lo, uintptr_t *hi)
+{
+	*lo = (p + 4095) & ~(uintptr_t)4095;
+	*hi = (p + n) & ~(uintptr_t)4095;
+}
+
 /* An object relocated in its text (DT_TEXTREL) has had read-only pages
  * written by the dynamic linker: none of its pages may be dropped. */
 static int has_text_relocations(const struct dl_phdr_info *info)
@@ -79,9 +86,8 @@ static int collect_segments(struct dl_phdr_info *info, size_t size, void *arg)
 	if (has_text_relocations(info)) return 0;
 	for (unsigned i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
-		uintptr_t lo = (start + 4095) & ~(uintptr_t)4095;
-		uintptr_t hi = (start + ph->p_filesz) & ~(uintptr_t)4095;
+		uintptr_t lo, hi;
+		whole_pages(info->dlpi_addr + ph->p_vaddr, ph->p_filesz, &lo, &hi);
 		if (ph->p_type != PT_LOAD || hi <= lo) continue;
 		if (ph->p_flags != PF_R && ph->p_flags != (PF_R | PF_X)) continue;
 		if (overlaps_relro(info, lo, hi)) continue;
@@ -122,8 +128,9 @@ static void release_dead_stack(void)
 
 void priv_pages_discard(void *p, size_t n)
 {
-	uintptr_t lo = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
-	uintptr_t hi = ((uintptr_t)p + n) & ~(uintptr_t)4095;
+	uintptr_t lo, hi;
+
+	whole_pages((uintptr_t)p, n, &lo, &hi);
 	if (p && hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
 
