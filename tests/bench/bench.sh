@@ -14,6 +14,9 @@
 #   BENCH_SIZE=1G       size of the big file (64M for a quick run)
 #   BENCH_FILES=1000    small files
 #   BENCH_SESSIONS=30   logins for the latency mean
+#   BENCH_RUNS=3        rounds of bulk transfers (the servers take turns in
+#                       each round); the table shows the medians, and the
+#                       download CPU figures of every round below it
 #   BENCH_KEEP=1        keep the work directory
 #   SFTPD_BASE_BIN=     a second sftpd build (e.g. one without privilege
 #                       separation), measured the same way in a column
@@ -34,6 +37,7 @@ BASE=${SFTPD_BASE_BIN:-}
 SIZE_TEXT=${BENCH_SIZE:-1G}
 NFILES=${BENCH_FILES:-1000}
 NSESS=${BENCH_SESSIONS:-30}
+RUNS=${BENCH_RUNS:-3}
 IDLE_WAIT=${BENCH_IDLE_WAIT:-3}
 
 die() {
@@ -113,6 +117,7 @@ fi
 echo "bench: keys and a $SIZE_TEXT file in $B"
 "${CC:-cc}" -O2 -o "$B/cputime" "$TOP/tests/bench/cputime.c" || die "cannot build cputime"
 "${CC:-cc}" -O2 -o "$B/bytecost" "$TOP/tests/bench/bytecost.c" || die "cannot build bytecost"
+"${CC:-cc}" -O2 -fPIE -pie -o "$B/procfloor" "$TOP/tests/bench/procfloor.c" || die "cannot build procfloor"
 ssh-keygen -q -t ed25519 -N '' -f "$B/host_sftpd" -C bench-sftpd
 ssh-keygen -q -t ed25519 -N '' -f "$B/host_sshd" -C bench-sshd
 ssh-keygen -q -t ed25519 -N '' -f "$B/user_key" -C bench-user
@@ -264,25 +269,43 @@ rss_max() {
 }
 
 declare -A R # R[metric,server] = value
+declare -A L # L[metric,server] = " value value ...", one per bulk round
 declare -A N # N[phase,server] = names of the server's processes
 
 cd_cmd() {
 	if [ "$1" = sshd ]; then echo "cd $SSHD_START"; else echo "cd /data"; fi
 }
 
-bulk() { # SERVER CIPHER LABEL
+# bulk SERVER CIPHER LABEL: one download and one upload; each figure is
+# added to the round's list (L), whose median settle_bulk puts in the table.
+bulk() {
 	_s=$1 _c=$2 _l=$3
 	rm -f "$B/$_s.dl.times" "$B/$_s.ul.times"
 	w=$(session "$_s" "$_s.dl" "$(cd_cmd "$_s")
 get big /dev/null" -c "$_c") || return 1
-	R[dl_$_l,$_s]=$(awk -v s="$SIZE" -v w="$w" 'BEGIN { printf "%.1f", s / w / 1048576 }')
-	R[dlcpu_$_l,$_s]=$(awk -v c="$(cpu_sum "$_s.dl")" -v g="$GIB" 'BEGIN { printf "%.3f", c / g }')
+	L[dl_$_l,$_s]+=" $(awk -v s="$SIZE" -v w="$w" 'BEGIN { printf "%.1f", s / w / 1048576 }')"
+	L[dlcpu_$_l,$_s]+=" $(awk -v c="$(cpu_sum "$_s.dl")" -v g="$GIB" 'BEGIN { printf "%.3f", c / g }')"
 	w=$(session "$_s" "$_s.ul" "$(cd_cmd "$_s")
 put $B/big up
 rm up" -c "$_c") || return 1
-	R[ul_$_l,$_s]=$(awk -v s="$SIZE" -v w="$w" 'BEGIN { printf "%.1f", s / w / 1048576 }')
-	R[ulcpu_$_l,$_s]=$(awk -v c="$(cpu_sum "$_s.ul")" -v g="$GIB" 'BEGIN { printf "%.3f", c / g }')
-	R[rss,$_s]=$(rss_max "$_s.dl")
+	L[ul_$_l,$_s]+=" $(awk -v s="$SIZE" -v w="$w" 'BEGIN { printf "%.1f", s / w / 1048576 }')"
+	L[ulcpu_$_l,$_s]+=" $(awk -v c="$(cpu_sum "$_s.ul")" -v g="$GIB" 'BEGIN { printf "%.3f", c / g }')"
+	L[rss,$_s]+=" $(rss_max "$_s.dl")"
+}
+
+# median VALUES...: the middle one (the mean of the two middle ones).
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]
+		else if (NR) { d = index(v[1], ".") ? length(v[1]) - index(v[1], ".") : 0
+			printf "%.*f\n", d, (v[NR / 2] + v[NR / 2 + 1]) / 2 } }'
+}
+
+# settle_bulk: R gets the median of each bulk figure over the rounds.
+settle_bulk() {
+	for _k in "${!L[@]}"; do
+		# shellcheck disable=SC2086 # the list, one word per round
+		R[$_k]=$(median ${L[$_k]})
+	done
 }
 
 small() { # SERVER
@@ -317,6 +340,23 @@ latency() {
 			awk '{ v[NR] = $1 } END { if (NR) printf "%d", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 		R[sessrss,$_s]=$(rss_max "$_s.lat")
 	done
+}
+
+# proc_floor: what exec and two forks cost here with no work at all
+# (tests/bench/procfloor.c), NSESS times under cputime like a server: the
+# median CPU (ms) and faults, beside OpenSSH's median per session / 10.
+proc_floor() {
+	rm -f "$B/floor.times"
+	for _i in $(seq 1 "$NSESS"); do
+		"$B/cputime" "$B/floor.times" "$B/procfloor" || return 1
+	done
+	# shellcheck disable=SC2046 # one value per session
+	_ms=$(median $(awk '{ printf "%.2f\n", ($1 + $2) * 1000 }' "$B/floor.times"))
+	# shellcheck disable=SC2046
+	_fl=$(median $(awk '{ print $5 }' "$B/floor.times"))
+	_tenth=$(awk -v o="${R[sesscpumed,sshd]:-}" 'BEGIN { if (o == "") print "-"; else printf "%.2f", o / 10 }')
+	echo "floor per session: exec + 2 forks of a program that does nothing else (PIE, libc"
+	echo "shared), median of $NSESS: $_ms ms, $_fl faults; OpenSSH's median / 10 (the bar): $_tenth ms"
 }
 
 # pss_tree PID: PSS (KiB) of PID and all its descendants.
@@ -473,6 +513,8 @@ ceiling() {
 		"${R[dlcpu_chacha,sftpd]:--}" 0.8
 	printf '%-20s %10s %10s %14s %10s\n' "aes128-gcm" "$_ca" "$(floor_sgib "$_ca" "$_move")" \
 		"${R[dlcpu_aesgcm,sftpd]:--}" 0.45
+	echo "(sftpd download, each of $RUNS rounds: chacha20-poly1305${L[dlcpu_chacha,sftpd]:- -};" \
+		"aes128-gcm${L[dlcpu_aesgcm,sftpd]:- -})"
 	echo "(s/GiB; openssl's chacha20-poly1305 is RFC 8439's, one pass; OpenSSH's"
 	echo "variant that SSH uses takes two, ChaCha20 then Poly1305)"
 }
@@ -654,15 +696,19 @@ session sftpd warmup "$(cd_cmd sftpd)
 put $B/big up
 rm up" >/dev/null || die "the warm-up upload failed"
 sync
-# Each test runs on every server before the next test starts.
-for s in $SERVERS; do
-	echo "bench: $s: bulk transfers, chacha20-poly1305"
-	bulk "$s" chacha20-poly1305@openssh.com chacha || die "$s: bulk transfer failed"
+# Each test runs on every server before the next test starts; the bulk
+# transfers in BENCH_RUNS rounds, the servers taking turns in each.
+for r in $(seq 1 "$RUNS"); do
+	for s in $SERVERS; do
+		echo "bench: $s: bulk transfers, chacha20-poly1305 (round $r of $RUNS)"
+		bulk "$s" chacha20-poly1305@openssh.com chacha || die "$s: bulk transfer failed"
+	done
+	for s in $SERVERS; do
+		echo "bench: $s: bulk transfers, aes128-gcm (round $r of $RUNS)"
+		bulk "$s" aes128-gcm@openssh.com aesgcm || die "$s: bulk transfer failed"
+	done
 done
-for s in $SERVERS; do
-	echo "bench: $s: bulk transfers, aes128-gcm"
-	bulk "$s" aes128-gcm@openssh.com aesgcm || die "$s: bulk transfer failed"
-done
+settle_bulk
 for s in $SERVERS; do
 	echo "bench: $s: $NFILES small files"
 	small "$s" || die "$s: small files failed"
@@ -745,6 +791,7 @@ echo "Before authentication: key exchange done, the server has offered password"
 echo "authentication and waits for it (sshd with PasswordAuthentication=yes)."
 echo "PSS is the sum over the processes listed above (KiB)."
 [ $AS_ROOT = 1 ] || echo "PSS needs root: sftpd is not dumpable, so its /proc/PID/smaps_rollup is root's."
+proc_floor
 ceiling
 phases
 ftpsd_bench
