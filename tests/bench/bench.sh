@@ -348,7 +348,7 @@ latency() {
 proc_floor() {
 	rm -f "$B/floor.times"
 	for _i in $(seq 1 "$NSESS"); do
-		"$B/cputime" "$B/floor.times" "$B/procfloor" || return 1
+		"$B/cputime" "$B/floor.times" "$B/procfloor" 2 || return 1
 	done
 	# shellcheck disable=SC2046 # one value per session
 	_ms=$(median $(awk '{ printf "%.2f\n", ($1 + $2) * 1000 }' "$B/floor.times"))
