@@ -55,6 +55,7 @@ command -v "${CC:-cc}" >/dev/null 2>&1 || die "no C compiler for tests/bench/cpu
 SERVERS="sftpd sshd"
 [ -n "$BASE" ] && SERVERS="sftpd base sshd"
 SIZE=$(numfmt --from=iec "$SIZE_TEXT") || die "BENCH_SIZE=$SIZE_TEXT: use a size like 1G or 64M"
+case $RUNS in '' | *[!0-9]* | 0) die "BENCH_RUNS=$RUNS: use a number of rounds, 1 or more" ;; esac
 GIB=$(awk -v s="$SIZE" 'BEGIN { printf "%.6f", s / 1073741824 }')
 
 # The work directory sits under the clone: sshd's ChrootDirectory needs
