@@ -59,6 +59,7 @@ command -v "${CC:-cc}" >/dev/null 2>&1 || die "no C compiler for tests/bench/cpu
 [ -x "$FTPSD" ] || die "$FTPSD is not built: make"
 [ -z "$FTPSD_BASE" ] || [ -x "$FTPSD_BASE" ] || die "FTPSD_BASE_BIN=$FTPSD_BASE is not executable"
 SIZE=$(numfmt --from=iec "$SIZE_TEXT") || die "BENCH_SIZE=$SIZE_TEXT: use a size like 1G or 64M"
+case $RUNS in '' | *[!0-9]* | 0) die "BENCH_RUNS=$RUNS: use a number of rounds, 1 or more" ;; esac
 GIB=$(awk -v s="$SIZE" 'BEGIN { printf "%.6f", s / 1073741824 }')
 
 B=$(mktemp -d /tmp/sluice-ftpsbench.XXXXXX) || die "cannot create a work directory"
