@@ -119,6 +119,8 @@ echo "bench: keys and a $SIZE_TEXT file in $B"
 "${CC:-cc}" -O2 -o "$B/cputime" "$TOP/tests/bench/cputime.c" || die "cannot build cputime"
 "${CC:-cc}" -O2 -o "$B/bytecost" "$TOP/tests/bench/bytecost.c" || die "cannot build bytecost"
 "${CC:-cc}" -O2 -fPIE -pie -o "$B/procfloor" "$TOP/tests/bench/procfloor.c" || die "cannot build procfloor"
+# shellcheck source=tests/bench/bench_lib.sh
+. "$TOP/tests/bench/bench_lib.sh"
 ssh-keygen -q -t ed25519 -N '' -f "$B/host_sftpd" -C bench-sftpd
 ssh-keygen -q -t ed25519 -N '' -f "$B/host_sshd" -C bench-sshd
 ssh-keygen -q -t ed25519 -N '' -f "$B/user_key" -C bench-user
@@ -294,13 +296,6 @@ rm up" -c "$_c") || return 1
 	L[rss,$_s]+=" $(rss_max "$_s.dl")"
 }
 
-# median VALUES...: the middle one (the mean of the two middle ones).
-median() {
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]
-		else if (NR) { d = index(v[1], ".") ? length(v[1]) - index(v[1], ".") : 0
-			printf "%.*f\n", d, (v[NR / 2] + v[NR / 2 + 1]) / 2 } }'
-}
-
 # settle_bulk: R gets the median of each bulk figure over the rounds.
 settle_bulk() {
 	for _k in "${!L[@]}"; do
@@ -344,17 +339,10 @@ latency() {
 }
 
 # proc_floor: what exec and two forks cost here with no work at all
-# (tests/bench/procfloor.c), NSESS times under cputime like a server: the
-# median CPU (ms) and faults, beside OpenSSH's median per session / 10.
+# (tests/bench/procfloor.c), beside OpenSSH's median per session / 10.
 proc_floor() {
-	rm -f "$B/floor.times"
-	for _i in $(seq 1 "$NSESS"); do
-		"$B/cputime" "$B/floor.times" "$B/procfloor" 2 || return 1
-	done
-	# shellcheck disable=SC2046 # one value per session
-	_ms=$(median $(awk '{ printf "%.2f\n", ($1 + $2) * 1000 }' "$B/floor.times"))
-	# shellcheck disable=SC2046
-	_fl=$(median $(awk '{ print $5 }' "$B/floor.times"))
+	_f=$(floor_medians 2) || return 1
+	read -r _ms _fl <<<"$_f"
 	_tenth=$(awk -v o="${R[sesscpumed,sshd]:-}" 'BEGIN { if (o == "") print "-"; else printf "%.2f", o / 10 }')
 	echo "floor per session: exec + 2 forks of a program that does nothing else (PIE, libc"
 	echo "shared), median of $NSESS: $_ms ms, $_fl faults; OpenSSH's median / 10 (the bar): $_tenth ms"

@@ -130,6 +130,8 @@ else
 fi
 "${CC:-cc}" -O2 -o "$B/bytecost" "$TOP/tests/bench/bytecost.c" || die "cannot build bytecost"
 "${CC:-cc}" -O2 -fPIE -pie -o "$B/procfloor" "$TOP/tests/bench/procfloor.c" || die "cannot build procfloor"
+# shellcheck source=tests/bench/bench_lib.sh
+. "$TOP/tests/bench/bench_lib.sh"
 head -c "$SIZE" /dev/urandom >"$HOME_DIR/big"
 # written back and read once, so that the first server to read it is not
 # charged for a file still being written back
@@ -382,10 +384,6 @@ declare -A RUNV # RUNV[metric,server] = "value value ..." one per round
 per_gib() {
 	RUNV[mbs_$2,$1]="${RUNV[mbs_$2,$1]:-} $(awk -v s="$SIZE" -v w="${R[wall_$2,$1]}" 'BEGIN { printf "%.1f", s / w / 1048576 }')"
 	RUNV[cpg_$2,$1]="${RUNV[cpg_$2,$1]:-} $(awk -v c="${R[cpu_$2,$1]}" -v g="$GIB" 'BEGIN { printf "%.3f", c / g }')"
-}
-
-median() { # values...: their median
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 check_upload() { # SERVER: the upload arrived whole
@@ -702,17 +700,13 @@ at_most() { # LABEL VALUE LIMIT: prints the bar's line; a miss sets verdict
 	fi
 }
 # session_floor: what exec and one fork (ftpsd's network process) cost here
-# with no work at all (tests/bench/procfloor.c), NSESS times under cputime
-# as the servers run: the part of the 6 ms a login is allowed above the hash
-# that goes before ftpsd does anything.
+# with no work at all (tests/bench/procfloor.c): the part of the 6 ms a
+# login is allowed above the hash that goes before ftpsd does anything.
 session_floor() {
-	rm -f "$B/floor.times"
-	for _i in $(seq 1 "$NSESS"); do
-		"$B/cputime" "$B/floor.times" "$B/procfloor" 1 || return 0
-	done
-	# shellcheck disable=SC2046 # one value per run
+	_f=$(floor_medians 1) || return 0
+	read -r _ms _fl <<<"$_f"
 	echo "floor per session: exec + 1 fork of a program that does nothing else (PIE, libc" \
-		"shared), median of $NSESS: $(median $(awk '{ printf "%.2f\n", ($1 + $2) * 1000 }' "$B/floor.times")) ms"
+		"shared), median of $NSESS: $_ms ms, $_fl faults"
 }
 if [ -z "${SKIP[ftpsd]:-}" ]; then
 	echo
